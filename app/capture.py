@@ -1,0 +1,205 @@
+"""Frame sources: video files, cameras, and files paced in real time (a camera stand-in).
+
+Every source yields `Frame`s whose `t_s` is the frame's presentation time in
+seconds: from the container for files (so variable frame rate is honoured),
+from a monotonic clock for cameras.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Protocol
+
+import cv2
+import numpy as np
+
+from .errors import CameraLost, CameraUnavailable, VideoUnreadable
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One picture. `image` is (H, W, 3) uint8 BGR; `t_s` seconds from the start."""
+
+    index: int
+    t_s: float
+    image: np.ndarray
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What a source delivers. `frame_count` is the container's estimate (0 for cameras)."""
+
+    name: str
+    fps: float
+    width: int
+    height: int
+    frame_count: int = 0
+
+    @property
+    def duration_s(self) -> float:
+        return self.frame_count / self.fps if self.fps > 0 else 0.0
+
+
+class FrameSource(Protocol):
+    info: SourceInfo
+
+    def __iter__(self) -> Iterator[Frame]: ...
+
+    def close(self) -> None: ...
+
+
+def _open_capture(path: Path) -> cv2.VideoCapture:
+    if not path.exists():
+        raise VideoUnreadable(f"{path}: no such file")
+    if path.is_dir():
+        raise VideoUnreadable(f"{path}: is a folder, expected a video file")
+    if path.stat().st_size == 0:
+        raise VideoUnreadable(f"{path}: the file is empty (0 bytes), expected a video")
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if not cap.isOpened():
+        cap.release()
+        raise VideoUnreadable(f"{path}: not a readable video (OpenCV/FFmpeg could not open it)")
+    return cap
+
+
+class FileSource:
+    """Decodes a video file frame by frame; never holds more than one frame."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._cap = _open_capture(self.path)
+        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        count = max(int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+        if width <= 0 or height <= 0:
+            self.close()
+            raise VideoUnreadable(f"{self.path}: no video stream (frame size {width}x{height})")
+        if not (0 < fps < 1000):
+            fps = 30.0  # containers without a rate: only used for fallback timestamps
+        self.info = SourceInfo(self.path.name, float(fps), width, height, count)
+
+    def __iter__(self) -> Iterator[Frame]:
+        index, last_t = 0, -1.0
+        step = 1.0 / self.info.fps
+        while True:
+            ok, image = self._cap.read()
+            if not ok or image is None:
+                break
+            t = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if not np.isfinite(t) or t <= last_t:
+                t = last_t + step if index else 0.0  # broken or missing pts: keep time moving forward
+            yield Frame(index, t, image)
+            index, last_t = index + 1, t
+        if index == 0:
+            raise VideoUnreadable(f"{self.path}: no frame could be decoded (corrupt or unsupported video)")
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self) -> "FileSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class PacedSource:
+    """Plays a file in real time, like a camera: frames come no faster than their timestamps,
+    and frames the consumer was too slow for are skipped, as a camera would drop them."""
+
+    def __init__(self, path: str | os.PathLike, speed: float = 1.0, loop: bool = False,
+                 clock=time.monotonic, sleep=time.sleep):
+        self.path, self.speed, self.loop = Path(path), speed, loop
+        self._clock, self._sleep = clock, sleep
+        self._file = FileSource(self.path)
+        self.info = self._file.info
+        self.dropped = 0
+
+    def __iter__(self) -> Iterator[Frame]:
+        index, offset = 0, 0.0
+        start = self._clock()
+        while True:
+            last_t = 0.0
+            for frame in self._file:
+                media_t = offset + frame.t_s
+                due = start + media_t / self.speed
+                now = self._clock()
+                if now - due > 1.5 / self.info.fps / self.speed:
+                    self.dropped += 1
+                    continue
+                if due > now:
+                    self._sleep(due - now)
+                yield Frame(index, media_t, frame.image)
+                index, last_t = index + 1, frame.t_s
+            if not self.loop:
+                return
+            self._file.close()
+            self._file = FileSource(self.path)
+            offset += last_t + 1.0 / self.info.fps
+
+    def close(self) -> None:
+        self._file.close()
+
+
+@dataclass(frozen=True)
+class CameraInfo:
+    index: int
+    name: str
+
+
+def list_cameras() -> list[CameraInfo]:
+    """Cameras the system exposes (Linux: /dev/video*), with their names."""
+    cameras = []
+    for dev in sorted(glob.glob("/dev/video*"), key=lambda p: int(p[10:]) if p[10:].isdigit() else 1 << 30):
+        suffix = dev[len("/dev/video"):]
+        if not suffix.isdigit():
+            continue
+        name_file = Path(f"/sys/class/video4linux/video{suffix}/name")
+        name = name_file.read_text().strip() if name_file.exists() else dev
+        cameras.append(CameraInfo(int(suffix), name))
+    return cameras
+
+
+class CameraSource:
+    """A webcam. Reports the resolution and frame rate it actually delivers."""
+
+    def __init__(self, index: int = 0, width: int = 1280, height: int = 720, fps: float = 30.0,
+                 lost_after_s: float = 2.0):
+        self.index, self.lost_after_s = index, lost_after_s
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            self._cap.release()
+            found = ", ".join(f"{c.index} ({c.name})" for c in list_cameras()) or "none"
+            raise CameraUnavailable(f"camera {index} could not be opened; cameras found: {found}")
+        self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        self._cap.set(cv2.CAP_PROP_FPS, fps)
+        got_fps = self._cap.get(cv2.CAP_PROP_FPS) or fps
+        self.info = SourceInfo(f"camera {index}", float(got_fps),
+                               int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                               int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+
+    def __iter__(self) -> Iterator[Frame]:
+        start = last_ok = time.monotonic()
+        index = 0
+        while True:
+            ok, image = self._cap.read()
+            now = time.monotonic()
+            if ok and image is not None:
+                last_ok = now
+                yield Frame(index, now - start, image)
+                index += 1
+            elif now - last_ok > self.lost_after_s:
+                raise CameraLost(f"camera {self.index} delivered no frame for {now - last_ok:.1f} s")
+            else:
+                time.sleep(0.01)
+
+    def close(self) -> None:
+        self._cap.release()

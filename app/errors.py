@@ -1,0 +1,44 @@
+"""One root error class with specific children; every message names the thing,
+what was expected and what was found, so it can be shown to a person as is."""
+
+from __future__ import annotations
+
+
+class GlimpseError(Exception):
+    """Anything Glimpse reports to a person instead of a traceback."""
+
+
+class VideoUnreadable(GlimpseError):
+    """A file that is missing, not a video, corrupt or empty."""
+
+
+class NoFaceFound(GlimpseError):
+    """A video in which no face was seen in any frame."""
+
+
+class CameraUnavailable(GlimpseError):
+    """No camera at that index, or it could not be opened."""
+
+
+class CameraLost(GlimpseError):
+    """A camera that stopped delivering frames mid-session."""
+
+
+class ModelMissing(GlimpseError):
+    """The Face Landmarker model file is not where it should be."""
+
+
+class ModelAltered(GlimpseError):
+    """The model file exists but its SHA-256 is not the pinned one."""
+
+
+class SettingsInvalid(GlimpseError):
+    """A settings file that cannot be read or holds out-of-range values."""
+
+
+class SessionInvalid(GlimpseError):
+    """A session folder or cache that is missing parts or is corrupt."""
+
+
+class Cancelled(GlimpseError):
+    """A job the person stopped."""

@@ -1,0 +1,137 @@
+"""Video in, moments out: the headless core that the CLI, live mode and replay all drive."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .capture import FileSource, Frame, SourceInfo
+from .errors import Cancelled
+from .features import FeatureExtractor, FeatureTable, FeatureTableBuilder, FrameFeatures
+from .prompts import PromptPolicy, assign_prompts
+from .settings import Settings
+from .spotting import Evidence, Moment, Spotter, spot, table_evidence
+from .tracking import FaceObservation, FaceTracker
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Analysis:
+    """A whole video analysed: its per-frame features (cacheable) and its moments under `settings`."""
+
+    source: str
+    info: SourceInfo
+    table: FeatureTable
+    settings: Settings
+    moments: list[Moment]
+    evidence: list[Evidence] = field(default_factory=list, repr=False)
+    from_cache: bool = False
+
+    @property
+    def face_frames(self) -> int:
+        return int(self.table.face.sum())
+
+    @property
+    def duration_s(self) -> float:
+        if not len(self.table):
+            return 0.0
+        return float(self.table.t_s[-1]) + 1.0 / self.info.fps
+
+    def respot(self, settings: Settings) -> "Analysis":
+        """The same video under other settings, from the cached evidence (no tracking)."""
+        moments = assign_prompts(spot(self.evidence, settings), settings.cooldown_s)
+        return Analysis(self.source, self.info, self.table, settings, moments, self.evidence, self.from_cache)
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "fps": round(self.info.fps, 3),
+            "frames": len(self.table),
+            "duration_s": round(self.duration_s, 3),
+            "face_frames": self.face_frames,
+            "faces_seen_max": int(self.table.faces_seen.max()) if len(self.table) else 0,
+            "face_choice": "largest, most central face",
+            "settings": self.settings.to_dict(),
+            "moments": [m.to_dict() for m in self.moments],
+        }
+
+
+def track_video(path: str | Path, model_path: str | Path | None = None, progress: Progress | None = None,
+                cancel: threading.Event | None = None, keep_landmarks: bool = False,
+                max_faces: int = 2) -> tuple[SourceInfo, FeatureTable]:
+    """Per-frame features of a video file: the expensive part (tracking), done once per video."""
+    with FileSource(path) as source, FaceTracker(model_path, max_faces) as tracker:
+        extractor = FeatureExtractor(keep_landmarks)
+        builder = FeatureTableBuilder(keep_landmarks)
+        size = (source.info.width, source.info.height)
+        total = source.info.frame_count
+        for frame in source:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(f"analysis of {Path(path).name} was cancelled")
+            builder.append(extractor.update(frame.t_s, tracker.update(frame.image, frame.t_s), size))
+            if progress is not None:
+                progress(frame.index + 1, max(total, frame.index + 1))
+        info = source.info
+    return info, builder.build({"source": Path(path).name, "fps": info.fps, "width": info.width,
+                                "height": info.height})
+
+
+def analyze(path: str | Path, settings: Settings | None = None, model_path: str | Path | None = None,
+            progress: Progress | None = None, cancel: threading.Event | None = None,
+            keep_landmarks: bool = False, table: FeatureTable | None = None) -> Analysis:
+    """Moments in a video file. Pass `table` (e.g. from the cache) to skip tracking."""
+    settings = settings or Settings()
+    from_cache = table is not None
+    if table is None:
+        info, table = track_video(path, model_path, progress, cancel, keep_landmarks)
+    else:
+        m = table.meta
+        info = SourceInfo(m.get("source", Path(path).name), float(m.get("fps", 30.0)), int(m.get("width", 0)),
+                          int(m.get("height", 0)), len(table))
+    evidence = table_evidence(table)
+    moments = assign_prompts(spot(evidence, settings), settings.cooldown_s)
+    return Analysis(str(path), info, table, settings, moments, evidence, from_cache)
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """What one live frame produced: the face (or None), its features, and moments that just completed."""
+
+    frame: Frame
+    face: FaceObservation | None
+    features: FrameFeatures
+    moments: tuple[Moment, ...]
+
+
+class LivePipeline:
+    """Tracker, features, spotter and prompt policy for one live session, one frame at a time."""
+
+    def __init__(self, settings: Settings | None = None, model_path: str | Path | None = None):
+        self.settings = settings or Settings()
+        self.tracker = FaceTracker(model_path)
+        self.extractor = FeatureExtractor(keep_landmarks=True)
+        self.spotter = Spotter(self.settings)
+        self.policy = PromptPolicy(self.settings.cooldown_s)
+
+    def set_settings(self, settings: Settings) -> None:
+        """Takes effect from the next frame; the person's baseline is kept."""
+        self.settings = settings
+        self.spotter.set_settings(settings)
+        self.policy.cooldown_s = settings.cooldown_s
+
+    def process(self, frame: Frame) -> LiveResult:
+        h, w = frame.image.shape[:2]
+        face = self.tracker.update(frame.image, frame.t_s)
+        features = self.extractor.update(frame.t_s, face, (w, h))
+        moments = tuple(self.policy.update(m) for m in self.spotter.update(features))
+        return LiveResult(frame, face, features, moments)
+
+    def finish(self) -> tuple[Moment, ...]:
+        """Moments still under way when the stream ends."""
+        return tuple(self.policy.update(m) for m in self.spotter.flush())
+
+    def close(self) -> None:
+        self.tracker.close()

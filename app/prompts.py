@@ -1,0 +1,62 @@
+"""Open follow-up questions, and when to show one.
+
+The bank lives in assets/prompts.txt. `PromptPolicy` decides, moment by
+moment, whether to prompt (not within the cooldown after the last prompt, so
+nobody fixates) and which question to show (not one of the last few shown).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from pathlib import Path
+
+from .errors import GlimpseError
+from .spotting import Moment
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_BANK = ASSETS / "prompts.txt"
+
+
+def load_bank(path: str | Path = DEFAULT_BANK) -> tuple[str, ...]:
+    """Questions from a text file: one a line; blank lines and # comments skipped."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GlimpseError(f"prompt bank {path} cannot be read: {exc}") from None
+    bank = tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+    if len(bank) < 2:
+        raise GlimpseError(f"prompt bank {path} holds {len(bank)} question(s); at least 2 are needed")
+    return bank
+
+
+class PromptPolicy:
+    """Assigns prompts to moments: at most one per cooldown, never one of the `recent` last shown."""
+
+    def __init__(self, cooldown_s: float = 20.0, bank: tuple[str, ...] | None = None, seed: int = 0,
+                 recent: int = 5):
+        self.cooldown_s = cooldown_s
+        self.bank = bank if bank is not None else load_bank()
+        self.seed = seed
+        self.recent = min(recent, len(self.bank) - 1)
+        self.reset()
+
+    def reset(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._shown: list[str] = []
+        self._last_prompt_s = float("-inf")
+
+    def update(self, moment: Moment) -> Moment:
+        """The moment, marked prompted with a question, or not prompted when within the cooldown."""
+        if moment.end_s - self._last_prompt_s < self.cooldown_s:
+            return dataclasses.replace(moment, prompted=False, prompt=None)
+        recent = set(self._shown[-self.recent:]) if self.recent else set()
+        question = self._rng.choice([q for q in self.bank if q not in recent])
+        self._shown.append(question)
+        self._last_prompt_s = moment.end_s
+        return dataclasses.replace(moment, prompted=True, prompt=question)
+
+
+def assign_prompts(moments: list[Moment], cooldown_s: float, seed: int = 0) -> list[Moment]:
+    policy = PromptPolicy(cooldown_s, seed=seed)
+    return [policy.update(m) for m in moments]

@@ -1,0 +1,465 @@
+"""Spotting brief facial changes that rise and return, online and causal.
+
+Two stages, so that tuning re-spots a whole recording in milliseconds:
+
+* `Evidence` (settings-free, cached): per face run, for each signed action
+  channel (e.g. "left brow up") and each event length, how far the level
+  inside a window rose above *both* the level before it and the level after
+  it, in units of that channel's own noise. Taking the smaller of the two
+  rises is the rise-and-return test: a held expression has no "after" drop, a
+  slow drift no sharp "before" rise. Masks for blinks, talking and fast head
+  motion are computed here too.
+* `Decider` (settings): threshold, lengths, regions and filters pick moments
+  from the evidence, one frame at a time, identical for live and replay.
+
+A decision about an event is made `post_s` after it ends, using only frames
+up to then: the spotter is causal, with that much latency.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .features import LEVEL, FeatureTable, FrameFeatures
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    level: str
+    sign: int
+    region: str
+
+
+ACTIONS = (
+    Action("brow_up_right", "brow_right", +1, "brows"),
+    Action("brow_up_left", "brow_left", +1, "brows"),
+    Action("brow_down_right", "brow_right", -1, "brows"),
+    Action("brow_down_left", "brow_left", -1, "brows"),
+    Action("brow_knit", "brow_gap", -1, "brows"),
+    Action("lid_up_right", "lid_right", +1, "lids"),
+    Action("lid_up_left", "lid_left", +1, "lids"),
+    Action("nose_wings_up", "nose_wings", +1, "nose"),
+    Action("corner_up_right", "corner_right", +1, "mouth"),
+    Action("corner_up_left", "corner_left", +1, "mouth"),
+    Action("corner_down_right", "corner_right", -1, "mouth"),
+    Action("corner_down_left", "corner_left", -1, "mouth"),
+    Action("mouth_stretch", "mouth_width", +1, "mouth"),
+    Action("lip_press", "lip_thickness", -1, "mouth"),
+    Action("glance_side_a", "gaze_x", +1, "gaze"),
+    Action("glance_side_b", "gaze_x", -1, "gaze"),
+    Action("glance_up", "gaze_y", +1, "gaze"),
+    Action("glance_down", "gaze_y", -1, "gaze"),
+)
+N_ACTIONS = len(ACTIONS)
+ACTION_LEVELS = np.array([LEVEL[a.level] for a in ACTIONS])
+ACTION_SIGNS = np.array([a.sign for a in ACTIONS], dtype=np.float32)
+IS_GAZE = np.array([a.region == "gaze" for a in ACTIONS])
+IS_MOUTH = np.array([a.region == "mouth" for a in ACTIONS])
+IS_EYE_AREA = np.array([a.region in ("lids", "brows", "gaze") for a in ACTIONS])
+
+# Event lengths tried, in seconds: expressions up to 0.5 s, glances up to about a second.
+EXPRESSION_LENGTHS_S = (0.067, 0.1, 0.133, 0.2, 0.267, 0.333, 0.4, 0.5, 0.6, 0.8, 1.0)
+GLANCE_MAX_S = 1.0
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A brief change, in seconds from the start of the video or session."""
+
+    start_s: float
+    peak_s: float
+    end_s: float
+    regions: tuple[str, ...]
+    strength: float
+    kind: str = "expression"  # or "glance"
+    prompted: bool = False
+    prompt: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    def to_dict(self) -> dict:
+        return {"start_s": round(self.start_s, 4), "peak_s": round(self.peak_s, 4), "end_s": round(self.end_s, 4),
+                "regions": list(self.regions), "strength": round(self.strength, 3), "kind": self.kind,
+                "prompted": self.prompted, "prompt": self.prompt}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Moment":
+        return cls(float(d["start_s"]), float(d["peak_s"]), float(d["end_s"]), tuple(d["regions"]),
+                   float(d["strength"]), d.get("kind", "expression"), bool(d.get("prompted", False)), d.get("prompt"))
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Frame counts for one face run, from its frame rate."""
+
+    fps: float
+    widths: tuple[int, ...]  # event window lengths in frames, one per EXPRESSION_LENGTHS_S (deduplicated)
+    pre: int
+    post: int
+    noise_window: int
+    noise_stride: int
+    margin: int  # frames around an event window in which a blink or head turn still counts
+
+    @classmethod
+    def for_fps(cls, fps: float, pre_s: float = 0.3, post_s: float = 0.2, noise_s: float = 10.0) -> "Timing":
+        widths = sorted({max(1, round(s * fps)) for s in EXPRESSION_LENGTHS_S})
+        return cls(fps, tuple(widths), max(2, round(pre_s * fps)), max(2, round(post_s * fps)),
+                   max(10, round(noise_s * fps)), max(1, round(0.5 * fps)), max(1, round(0.1 * fps)))
+
+    @property
+    def lookback(self) -> int:
+        """Rows before a decision frame that deciding it reads."""
+        return self.post + 2 * self.widths[-1] + self.pre + self.margin
+
+
+def nominal_fps(t_s: np.ndarray, fallback: float = 30.0) -> float:
+    """The frame rate of a run from its timestamps (robust to a few dropped frames)."""
+    if len(t_s) < 3:
+        return fallback
+    dt = float(np.median(np.diff(t_s)))
+    return 1.0 / dt if dt > 0 else fallback
+
+
+@dataclass
+class Evidence:
+    """Settings-free evidence for the decision frames of one face run.
+
+    t_s: (n,) timestamps of the decision frames;
+    rise: (n, N_ACTIONS, n_widths) float32 rise-and-return in noise units, NaN where the run is too young;
+    start_s, end_s: (n, n_widths) the event window each width refers to;
+    flags: (n, n_widths, 3) bool, a blink / talking / fast head motion in or next to that window.
+    """
+
+    t_s: np.ndarray
+    rise: np.ndarray
+    start_s: np.ndarray
+    end_s: np.ndarray
+    flags: np.ndarray
+    timing: Timing
+
+
+def _gather(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
+    """(len(ends), k, ...) the k rows ending at each of `ends` (all >= k - 1)."""
+    return x[ends[:, None] - np.arange(k - 1, -1, -1)[None, :]]
+
+
+def _median_ending(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
+    return np.median(_gather(x, ends, k), axis=1)
+
+
+def _mean_ending(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
+    acc = x[ends - (k - 1)].copy()
+    for j in range(k - 2, -1, -1):  # one fixed summation order, whatever the batch size
+        acc += x[ends - j]
+    return acc / np.float32(k)
+
+
+def noise_at(levels: np.ndarray, i: int, timing: Timing) -> np.ndarray:
+    """Per-level noise at row i: robust std of frame-to-frame change over the window before it,
+    divided by sqrt 2 (so it is the std of one frame's level for white jitter)."""
+    lo = max(0, i - timing.noise_window)
+    if i - lo < 4:
+        return np.full(levels.shape[1], np.inf, np.float32)
+    d = np.abs(np.diff(levels[lo:i + 1], axis=0))
+    est = np.float32(1.4826 / math.sqrt(2)) * np.median(d, axis=0)
+    return np.maximum(est, NOISE_FLOOR).astype(np.float32)
+
+
+NOISE_FLOOR = np.float32(0.002)  # IOD units: the tracker's resolution on a sharp 640x360 face
+TALKING_RANGE = 0.06  # IOD: mouth opening that varies this much within a second means speech
+HEAD_FAST_DEG_S = 40.0
+BLINK_RATIO = 0.7  # an eye closing to this share of its usual opening is a blink
+
+
+def frame_flags(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, rows: np.ndarray,
+                timing: Timing) -> np.ndarray:
+    """(len(rows), 3) bool: eye closing, talking, fast head motion, at each row (needs the rows before)."""
+    flags = np.zeros((len(rows), 3), bool)
+    lids = levels[:, [LEVEL["lid_right"], LEVEL["lid_left"]]]
+    k = timing.pre + timing.widths[-1]
+    ok = rows >= k
+    if ok.any():
+        r = rows[ok]
+        ref = _median_ending(lids, r - 1, k)
+        flags[ok, 0] = (lids[r] < BLINK_RATIO * ref).any(axis=1)
+    mouth = levels[:, LEVEL["mouth_open"]]
+    talk_k = max(2, round(timing.fps))
+    ok = rows >= talk_k - 1
+    if ok.any():
+        win = _gather(mouth, rows[ok], talk_k)
+        flags[ok, 1] = (win.max(axis=1) - win.min(axis=1)) > TALKING_RANGE
+    ok = rows >= 1
+    if ok.any():
+        r = rows[ok]
+        speed = np.abs(head[r] - head[r - 1]).max(axis=1) / np.maximum(t_s[r] - t_s[r - 1], 1e-3)
+        flags[ok, 2] = speed > HEAD_FAST_DEG_S
+    return flags
+
+
+def rise_at(levels: np.ndarray, noise: np.ndarray, t_s: np.ndarray, rows: np.ndarray, timing: Timing):
+    """Rise-and-return for decision rows (same values whatever the batch).
+
+    noise: (n, N_LEVELS) per-row noise. Returns rise (len(rows), A, W), start_s and end_s (len(rows), W).
+    """
+    x = levels[:, ACTION_LEVELS] * ACTION_SIGNS
+    nz = noise[:, ACTION_LEVELS]
+    q, p = timing.post, timing.pre
+    n_w = len(timing.widths)
+    rise = np.full((len(rows), N_ACTIONS, n_w), np.nan, np.float32)
+    start = np.full((len(rows), n_w), np.nan)
+    end = np.full((len(rows), n_w), np.nan)
+    half = 0.5 / timing.fps
+    after = np.full((len(rows), N_ACTIONS), np.nan, np.float32)
+    has_after = rows >= q - 1
+    if has_after.any():
+        after[has_after] = _median_ending(x, rows[has_after], q)
+    for j, w in enumerate(timing.widths):
+        ok = rows >= p + w + q - 1
+        if not ok.any():
+            continue
+        d = rows[ok]
+        e = d - q
+        centre = _mean_ending(x, e, w)
+        before = _median_ending(x, e - w, p)
+        scale = nz[e - w] * np.float32(math.sqrt(1.0 / w + 1.57 / p))
+        rise[ok, :, j] = np.minimum(centre - before, centre - after[ok]) / scale
+        start[ok, j] = t_s[e - w + 1] - half
+        end[ok, j] = t_s[e] + half
+    return rise, start, end
+
+
+def window_flags(flags: np.ndarray, rows: np.ndarray, timing: Timing) -> np.ndarray:
+    """(len(rows), n_widths, 3): any per-frame flag from a margin before each width's event window
+    up to the decision frame (integer counts, so the same values whatever the batch)."""
+    counts = np.concatenate([np.zeros((1, 3), np.int64), np.cumsum(flags, axis=0, dtype=np.int64)])
+    out = np.zeros((len(rows), len(timing.widths), 3), bool)
+    for j, w in enumerate(timing.widths):
+        lo = np.maximum(rows - timing.post - w + 1 - timing.margin, 0)
+        out[:, j] = (counts[rows + 1] - counts[lo]) > 0
+    return out
+
+
+def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray) -> Evidence:
+    """Evidence for every frame of one whole face run."""
+    n = len(t_s)
+    timing = Timing.for_fps(nominal_fps(t_s[:FPS_PROBE_FRAMES]))
+    noise = np.empty(levels.shape, np.float32)
+    for i in range(n):
+        if i == 0 or i % timing.noise_stride == 0:
+            current = noise_at(levels, i, timing)
+        noise[i] = current
+    rows = np.arange(n)
+    rise, start, end = rise_at(levels, noise, t_s, rows, timing)
+    flags = window_flags(frame_flags(levels, head, t_s, rows, timing), rows, timing)
+    return Evidence(t_s, rise, start, end, flags, timing)
+
+
+FPS_PROBE_FRAMES = 8
+TALKING_FACTOR = 2.0
+
+
+def threshold_for(sensitivity: float) -> float:
+    """Rise, in noise units, that counts at a sensitivity of 0..100 (higher sensitivity, lower bar)."""
+    hi, lo = 16.0, 2.5
+    return hi * (lo / hi) ** (sensitivity / 100.0)
+
+
+@dataclass
+class _Candidate:
+    best: float
+    action: int
+    start_s: float
+    end_s: float
+    regions: set = field(default_factory=set)
+
+
+class Decider:
+    """Turns evidence into moments one decision frame at a time: the same code live and in replay.
+
+    A moment is a run of consecutive decision frames over the threshold; it completes at the first
+    frame below it.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.theta = threshold_for(settings.sensitivity)
+        self._off = np.array([a.region not in settings.regions for a in ACTIONS])
+        self.reset()
+
+    def reset(self) -> None:
+        self._cand: _Candidate | None = None
+        self._last_end_s = -np.inf
+
+    def scores(self, ev: Evidence) -> tuple[np.ndarray, np.ndarray]:
+        """Per decision frame and action: the best rise over the allowed lengths as a multiple of its
+        bar (>= 1 is a moment), and the index of that length."""
+        dur = np.array(ev.timing.widths) / ev.timing.fps
+        s = self.settings
+        expr = (dur >= s.min_duration_s - 1e-6) & (dur <= s.max_duration_s + 1e-6)
+        glance = (dur >= GLANCE_MIN_S - 1e-6) & (dur <= GLANCE_MAX_S + 1e-6)
+        bar = np.where(np.where(IS_GAZE[:, None], glance[None, :], expr[None, :]), np.float32(self.theta), np.inf)
+        bar = np.broadcast_to(bar, ev.rise.shape).astype(np.float32)  # (n, A, W)
+        bar[:, self._off] = np.inf
+        blink, talking, head_fast = (ev.flags[:, None, :, k] for k in range(3))
+        if s.blink_filter:
+            bar[blink & IS_EYE_AREA[None, :, None]] = np.inf
+        if s.talking_filter:
+            bar[talking & IS_MOUTH[None, :, None]] *= TALKING_FACTOR
+        if s.head_motion_filter:
+            bar[np.broadcast_to(head_fast, bar.shape)] = np.inf
+        usable = np.isfinite(bar) & ~np.isnan(ev.rise)
+        ratio = np.where(usable, np.nan_to_num(ev.rise) / np.where(usable, bar, 1), -np.inf)
+        width = ratio.argmax(axis=2)
+        return np.take_along_axis(ratio, width[..., None], axis=2)[..., 0], width
+
+    def decide(self, ev: Evidence, score_row: np.ndarray, width_row: np.ndarray, d: int,
+               run_start_s: float) -> Moment | None:
+        """Feed decision frame d of `ev` (frames in time order); a moment when one completes."""
+        a = int(np.argmax(score_row))
+        if score_row[a] < 1.0:
+            return self._finish(run_start_s) if self._cand is not None else None
+        j = int(width_row[a])
+        if self._cand is None or score_row[a] > self._cand.best:
+            regions = self._cand.regions if self._cand else set()
+            self._cand = _Candidate(float(score_row[a]), a, float(ev.start_s[d, j]), float(ev.end_s[d, j]), regions)
+        self._cand.regions.update(ACTIONS[i].region for i in np.flatnonzero(score_row >= 1.0))
+        return None
+
+    def finish(self, run_start_s: float) -> Moment | None:
+        """End of a face run: complete the moment under way, if any."""
+        return self._finish(run_start_s) if self._cand is not None else None
+
+    def _finish(self, run_start_s: float) -> Moment | None:
+        c, self._cand = self._cand, None
+        if c.start_s - run_start_s < self.settings.warmup_s or c.start_s < self._last_end_s:
+            return None
+        self._last_end_s = c.end_s
+        gaze = bool(IS_GAZE[c.action])
+        regions = {"gaze"} if gaze else c.regions - {"gaze"}
+        peak = (c.start_s + c.end_s) / 2
+        return Moment(c.start_s, peak, c.end_s, tuple(sorted(regions)), round(c.best * self.theta, 3),
+                      "glance" if gaze else "expression")
+
+
+GLANCE_MIN_S = 0.15
+
+
+def face_runs(face: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) index pairs of consecutive frames with a face."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], face.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def table_evidence(table: FeatureTable) -> list[Evidence]:
+    """Evidence for every face run of a recording: the settings-free, cacheable part of spotting."""
+    return [run_evidence(table.levels[a:b], table.head[a:b], table.t_s[a:b]) for a, b in face_runs(table.face)]
+
+
+def spot(runs: list[Evidence], settings: Settings) -> list[Moment]:
+    """Moments (not yet prompted) in a recording's evidence, under `settings`."""
+    moments = []
+    for ev in runs:
+        decider = Decider(settings)
+        scores, widths = decider.scores(ev)
+        run_start = float(ev.t_s[0])
+        hot = np.flatnonzero(scores.max(axis=1) >= 1.0)
+        # frames that are neither hot nor right after a hot one leave the decider as it was
+        for d in np.union1d(hot, np.minimum(hot + 1, len(ev.t_s) - 1)):
+            m = decider.decide(ev, scores[d], widths[d], int(d), run_start)
+            if m is not None:
+                moments.append(m)
+        m = decider.finish(run_start)
+        if m is not None:
+            moments.append(m)
+    return moments
+
+
+def spot_table(table: FeatureTable, settings: Settings) -> list[Moment]:
+    return spot(table_evidence(table), settings)
+
+
+class Spotter:
+    """Online spotter: feed FrameFeatures in time order, get moments as they complete.
+
+    Keeps only the last seconds of the current face run, and finds exactly the moments that
+    `spot_table` finds in the same frames (a test holds it to that).
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.decider = Decider(settings)
+        self._new_run()
+
+    def _new_run(self) -> None:
+        self._levels: list[np.ndarray] = []
+        self._head: list[np.ndarray] = []
+        self._t: list[float] = []
+        self._noise: list[np.ndarray] = []
+        self._flags: list[np.ndarray] = []
+        self._run_len = 0
+        self._run_start_s = 0.0
+        self._timing: Timing | None = None
+        self.decider.reset()
+
+    reset = _new_run
+
+    def set_settings(self, settings: Settings) -> None:
+        """Swap settings between frames; the person's baseline and noise estimates are kept."""
+        self.settings = settings
+        self.decider = Decider(settings)
+
+    def update(self, f: FrameFeatures) -> list[Moment]:
+        if not f.face:
+            return self.flush()
+        if not self._t:
+            self._run_start_s = f.t_s
+        self._levels.append(np.asarray(f.levels, np.float32))
+        self._head.append(np.asarray(f.head, np.float32))
+        self._t.append(float(f.t_s))
+        self._run_len += 1
+        if self._timing is None:
+            if self._run_len < FPS_PROBE_FRAMES:
+                return []
+            self._timing = Timing.for_fps(nominal_fps(np.array(self._t[:FPS_PROBE_FRAMES])))
+            rows = range(len(self._t))  # catch up on the frames seen while the frame rate was unknown
+        else:
+            rows = range(len(self._t) - 1, len(self._t))
+        moments = [m for i in rows if (m := self._decide_row(i)) is not None]
+        self._trim()
+        return moments
+
+    def _decide_row(self, i: int) -> Moment | None:
+        timing = self._timing
+        levels, head, t = np.array(self._levels[:i + 1]), np.array(self._head[:i + 1]), np.array(self._t[:i + 1])
+        run_index = self._run_len - len(self._t) + i
+        if run_index == 0 or run_index % timing.noise_stride == 0:
+            self._current_noise = noise_at(levels, i, timing)
+        self._noise.append(self._current_noise)
+        self._flags.append(frame_flags(levels, head, t, np.array([i]), timing)[0])
+        row = np.array([i])
+        rise, start, end = rise_at(levels, np.array(self._noise), t, row, timing)
+        ev = Evidence(t[row], rise, start, end, window_flags(np.array(self._flags), row, timing), timing)
+        scores, widths = self.decider.scores(ev)
+        return self.decider.decide(ev, scores[0], widths[0], 0, self._run_start_s)
+
+    def _trim(self) -> None:
+        timing = self._timing
+        keep = max(timing.noise_window, timing.lookback) + 2
+        cut = len(self._t) - keep
+        if cut > 0:
+            for buf in (self._levels, self._head, self._t, self._noise, self._flags):
+                del buf[:cut]
+
+    def flush(self) -> list[Moment]:
+        """End of the face run (face lost, or end of the video): the moment under way, if any."""
+        m = self.decider.finish(self._run_start_s) if self._t else None
+        self._new_run()
+        return [m] if m is not None else []

@@ -1,0 +1,81 @@
+"""Files on disk: atomic writes, private folders, and the per-video feature cache.
+
+Everything Glimpse writes is readable by the owner only, and written so that a
+crash leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from .features import LEVELS, FeatureTable
+from .tracking import MODEL_SHA256
+
+FEATURES_VERSION = 1
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by the owner only."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path, 0o700)
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file and a rename (owner-only permissions)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cache_root() -> Path:
+    import platformdirs
+
+    return Path(os.environ.get("GLIMPSE_CACHE_DIR") or platformdirs.user_cache_dir("glimpse", appauthor=False))
+
+
+def video_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cache_key(video: Path, max_faces: int = 2) -> str:
+    """Keyed by the video's content, the model and how features are measured."""
+    parts = [video_digest(video), MODEL_SHA256, f"v{FEATURES_VERSION}", f"faces{max_faces}", ",".join(LEVELS)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def cache_path(video: Path, max_faces: int = 2) -> Path:
+    return cache_root() / "features" / f"{cache_key(video, max_faces)}.npz"
+
+
+def load_cached(path: Path) -> FeatureTable | None:
+    """The cached table, or None when there is none; a corrupt cache file is moved aside."""
+    if not path.exists():
+        return None
+    try:
+        return FeatureTable.load(path)
+    except Exception:  # noqa: BLE001 - any unreadable cache is rebuilt, the bad file kept for inspection
+        path.replace(path.with_suffix(".corrupt"))
+        return None
+
+
+def save_cached(path: Path, table: FeatureTable) -> None:
+    private_dir(path.parent)
+    write_atomic(path, table.to_bytes())

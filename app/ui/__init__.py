@@ -1,0 +1,1 @@
+"""The Qt desktop app: a thin shell over the headless core."""
