@@ -117,7 +117,7 @@ class Timing:
     @property
     def lookback(self) -> int:
         """Rows before a decision frame that deciding it reads."""
-        return self.post + 2 * self.widths[-1] + self.pre + self.margin
+        return self.post + 2 * self.widths[-1] + 2 * self.pre + self.margin
 
 
 def nominal_fps(t_s: np.ndarray, fallback: float = 30.0) -> float:
@@ -144,6 +144,7 @@ class Evidence:
     end_s: np.ndarray
     flags: np.ndarray
     timing: Timing
+    first_row: int = 0  # row of the recording's FeatureTable where this face run starts
 
 
 def _gather(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
@@ -196,10 +197,11 @@ def frame_flags(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, rows: np.
     if ok.any():
         win = _gather(mouth, rows[ok], talk_k)
         flags[ok, 1] = (win.max(axis=1) - win.min(axis=1)) > TALKING_RANGE
-    ok = rows >= 1
+    k = max(1, round(0.1 * timing.fps))  # over 0.1 s, so tracker jitter does not read as speed
+    ok = rows >= k
     if ok.any():
         r = rows[ok]
-        speed = np.abs(head[r] - head[r - 1]).max(axis=1) / np.maximum(t_s[r] - t_s[r - 1], 1e-3)
+        speed = np.abs(head[r] - head[r - k]).max(axis=1) / np.maximum(t_s[r] - t_s[r - k], 1e-3)
         flags[ok, 2] = speed > HEAD_FAST_DEG_S
     return flags
 
@@ -222,15 +224,17 @@ def rise_at(levels: np.ndarray, noise: np.ndarray, t_s: np.ndarray, rows: np.nda
     if has_after.any():
         after[has_after] = _median_ending(x, rows[has_after], q)
     for j, w in enumerate(timing.widths):
-        ok = rows >= p + w + q - 1
+        ok = rows >= 2 * p + w + q - 1
         if not ok.any():
             continue
         d = rows[ok]
         e = d - q
         centre = _mean_ending(x, e, w)
         before = _median_ending(x, e - w, p)
+        # a brief change starts from a level that was steady: a slope before it means a slow drift
+        drift = np.abs(before - _median_ending(x, e - w - p, p))
         scale = nz[e - w] * np.float32(math.sqrt(1.0 / w + 1.57 / p))
-        rise[ok, :, j] = np.minimum(centre - before, centre - after[ok]) / scale
+        rise[ok, :, j] = (np.minimum(centre - before, centre - after[ok]) - drift) / scale
         start[ok, j] = t_s[e - w + 1] - half
         end[ok, j] = t_s[e] + half
     return rise, start, end
@@ -247,7 +251,7 @@ def window_flags(flags: np.ndarray, rows: np.ndarray, timing: Timing) -> np.ndar
     return out
 
 
-def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray) -> Evidence:
+def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_row: int = 0) -> Evidence:
     """Evidence for every frame of one whole face run."""
     n = len(t_s)
     timing = Timing.for_fps(nominal_fps(t_s[:FPS_PROBE_FRAMES]))
@@ -259,7 +263,7 @@ def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray) -> Evide
     rows = np.arange(n)
     rise, start, end = rise_at(levels, noise, t_s, rows, timing)
     flags = window_flags(frame_flags(levels, head, t_s, rows, timing), rows, timing)
-    return Evidence(t_s, rise, start, end, flags, timing)
+    return Evidence(t_s, rise, start, end, flags, timing, first_row)
 
 
 FPS_PROBE_FRAMES = 8
@@ -360,7 +364,20 @@ def face_runs(face: np.ndarray) -> list[tuple[int, int]]:
 
 def table_evidence(table: FeatureTable) -> list[Evidence]:
     """Evidence for every face run of a recording: the settings-free, cacheable part of spotting."""
-    return [run_evidence(table.levels[a:b], table.head[a:b], table.t_s[a:b]) for a, b in face_runs(table.face)]
+    return [run_evidence(table.levels[a:b], table.head[a:b], table.t_s[a:b], a) for a, b in face_runs(table.face)]
+
+
+def strength_curve(runs: list[Evidence], settings: Settings, n_rows: int) -> np.ndarray:
+    """(n_rows,) float32: per frame of the recording, the strongest change the settings would consider,
+    in the threshold's units (compare with `threshold_for(settings.sensitivity)`); NaN without a face.
+    Each value belongs to the frame where it was decided (`post_s` after the change ended)."""
+    curve = np.full(n_rows, np.nan, np.float32)
+    decider = Decider(settings)
+    for ev in runs:
+        scores, _ = decider.scores(ev)
+        best = scores.max(axis=1) * np.float32(decider.theta)
+        curve[ev.first_row:ev.first_row + len(best)] = np.maximum(best, 0)
+    return curve
 
 
 def spot(runs: list[Evidence], settings: Settings) -> list[Moment]:

@@ -1,0 +1,154 @@
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from app.features import LEVEL
+from app.settings import Settings
+from app.spotting import Spotter, spot_table, table_evidence, strength_curve, threshold_for
+from synthetic import add_change, add_hold, still_face
+
+BROWS = ("brow_right", "brow_left")
+
+
+def online(table, settings):
+    spotter = Spotter(settings)
+    out = []
+    for i in range(len(table)):
+        out += spotter.update(table.row(i))
+    return out + spotter.flush()
+
+
+@pytest.mark.parametrize("fps", [24.0, 30.0, 60.0])
+@pytest.mark.parametrize("duration", [0.1, 0.25, 0.45])
+def test_brief_change_is_found_at_the_right_time(fps, duration):
+    table = still_face(12, fps)
+    add_change(table, BROWS, 6.0, duration, 0.04)
+    moments = spot_table(table, Settings())
+    assert len(moments) == 1
+    m = moments[0]
+    assert m.regions == ("brows",) and m.kind == "expression"
+    assert 6.0 - 0.1 <= m.start_s and m.end_s <= 6.0 + duration + 0.1
+    assert m.start_s <= m.peak_s <= m.end_s
+    assert m.end_s - m.start_s <= Settings().max_duration_s + 1e-6
+
+
+def test_held_and_slow_changes_are_not_moments():
+    table = still_face(20)
+    add_hold(table, BROWS, 5.0, 2.0, 0.05)
+    add_change(table, ("corner_right", "corner_left"), 12.0, 3.0, 0.06)  # slow rise and fall
+    assert spot_table(table, Settings(sensitivity=75)) == []
+
+
+def test_blinks_are_not_moments():
+    table = still_face(20)
+    for onset in (4.0, 7.5, 11.0, 15.0):
+        add_change(table, ("lid_right", "lid_left"), onset, 0.2, -0.09)  # the lids close and reopen
+        add_change(table, BROWS, onset, 0.2, -0.04)  # and the brows dip with them
+    assert spot_table(table, Settings(sensitivity=75)) == []
+    assert spot_table(table, Settings(sensitivity=75, blink_filter=False)) != []
+
+
+def test_talking_needs_a_larger_mouth_change():
+    table = still_face(20)
+    t = table.t_s
+    table.levels[:, LEVEL["mouth_open"]] += (0.08 * np.maximum(0, np.sin(2 * np.pi * 4 * t))).astype(np.float32)
+    add_change(table, ("corner_right", "corner_left"), 10.0, 0.2, 0.025)
+    calm = still_face(20)
+    add_change(calm, ("corner_right", "corner_left"), 10.0, 0.2, 0.025)
+    s = Settings(sensitivity=60)
+    assert len(spot_table(calm, s)) == 1
+    assert spot_table(table, s) == []
+    assert len(spot_table(table, dataclasses.replace(s, talking_filter=False))) == 1
+
+
+def test_fast_head_motion_is_not_a_moment():
+    table = still_face(12)
+    add_change(table, BROWS, 6.0, 0.2, 0.03)
+    turning = (table.t_s > 5.8) & (table.t_s < 6.4)
+    table.head[turning, 0] += np.linspace(0, 30, turning.sum())  # a 50 deg/s turn during the change
+    assert spot_table(table, Settings()) == []
+
+
+def test_warm_up_and_face_loss():
+    table = still_face(20)
+    add_change(table, BROWS, 1.0, 0.2, 0.04)  # inside the warm-up
+    add_change(table, BROWS, 8.0, 0.2, 0.04)  # right after the face came back: warm-up again
+    add_change(table, BROWS, 15.0, 0.2, 0.04)
+    lost = (table.t_s > 6.0) & (table.t_s < 7.0)
+    table.face[lost] = False
+    table.levels[lost] = np.nan
+    starts = [round(m.start_s) for m in spot_table(table, Settings())]
+    assert starts == [15]
+
+
+def test_regions_can_be_switched_off():
+    table = still_face(12)
+    add_change(table, BROWS, 6.0, 0.2, 0.04)
+    assert spot_table(table, Settings(regions=("mouth", "lids"))) == []
+
+
+def test_glance_is_its_own_cue():
+    table = still_face(12)
+    add_change(table, ("gaze_x",), 6.0, 0.7, 0.25)  # eyes leave and come back within a second
+    moments = spot_table(table, Settings())
+    assert [m.kind for m in moments] == ["glance"] and moments[0].regions == ("gaze",)
+
+
+def test_online_equals_batch_on_a_busy_table():
+    table = still_face(30, jitter=0.006, seed=3)
+    for k, onset in enumerate(np.arange(3.0, 28.0, 1.7)):
+        add_change(table, [("brow_right",), ("corner_left",), ("nose_wings",)][k % 3], onset, 0.1 + 0.03 * k, 0.03)
+    table.face[400:420] = False
+    table.levels[400:420] = np.nan
+    s = Settings(sensitivity=70)
+    batch = spot_table(table, s)
+    assert len(batch) >= 5
+    assert online(table, s) == batch
+
+
+def test_same_input_same_moments():
+    table = still_face(15, seed=5)
+    add_change(table, BROWS, 7.0, 0.2, 0.04)
+    assert spot_table(table, Settings()) == spot_table(table, Settings())
+
+
+def test_sensitivity_is_monotonic():
+    table = still_face(60, jitter=0.006, seed=9)
+    for onset in np.arange(4.0, 58.0, 3.0):
+        add_change(table, BROWS, onset, 0.15, 0.012)
+    counts = [len(spot_table(table, Settings(sensitivity=s))) for s in (10, 40, 70, 100)]
+    assert counts == sorted(counts) and counts[-1] > counts[0]
+    assert threshold_for(10) > threshold_for(90)
+
+
+def test_strength_curve_crosses_threshold_at_the_moment():
+    table = still_face(12)
+    add_change(table, BROWS, 6.0, 0.2, 0.04)
+    s = Settings()
+    curve = strength_curve(table_evidence(table), s, len(table))
+    over = table.t_s[curve >= threshold_for(s.sensitivity)]
+    assert len(over) and 6.0 < over.min() < 6.8
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(level=st.floats(-3, 3), seconds=st.floats(3, 15), fps=st.sampled_from([15.0, 24.0, 30.0, 60.0]))
+def test_a_constant_face_never_gives_a_moment(level, seconds, fps):
+    table = still_face(seconds, fps, jitter=0.0)
+    table.levels[:] = np.float32(level)
+    assert spot_table(table, Settings(sensitivity=100)) == []
+
+
+@hsettings(max_examples=15, deadline=None)
+@given(shift=st.floats(0, 5000), onset=st.floats(3, 9), duration=st.floats(0.08, 0.45))
+def test_shifting_time_shifts_moments(shift, onset, duration):
+    a = still_face(12, seed=1)
+    add_change(a, BROWS, onset, duration, 0.04)
+    b = still_face(12, seed=1, t0=shift)
+    add_change(b, BROWS, onset + shift, duration, 0.04)
+    ma, mb = spot_table(a, Settings()), spot_table(b, Settings())
+    assert len(ma) == len(mb)
+    for x, y in zip(ma, mb):
+        assert y.start_s - x.start_s == pytest.approx(shift, abs=1e-3)
+        assert y.regions == x.regions
