@@ -203,3 +203,45 @@ class CameraSource:
 
     def close(self) -> None:
         self._cap.release()
+
+
+def prefetched(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
+    """The same frames, decoded ahead in a thread (decoding releases the GIL, so it overlaps tracking).
+
+    At most `depth` frames wait; an error in the decoder is raised here, in the consumer.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                while not stop.is_set():
+                    try:
+                        q.put(frame, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
+            q.put(exc)
+
+    thread = threading.Thread(target=produce, name="glimpse-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=2.0)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .capture import FileSource, Frame, SourceInfo
+from .capture import FileSource, Frame, SourceInfo, prefetched
 from .errors import Cancelled
 from .features import FeatureExtractor, FeatureTable, FeatureTableBuilder, FrameFeatures
 from .prompts import PromptPolicy, assign_prompts
@@ -68,7 +68,7 @@ def track_video(path: str | Path, model_path: str | Path | None = None, progress
         builder = FeatureTableBuilder(keep_landmarks)
         size = (source.info.width, source.info.height)
         total = source.info.frame_count
-        for frame in source:
+        for frame in prefetched(iter(source)):
             if cancel is not None and cancel.is_set():
                 raise Cancelled(f"analysis of {Path(path).name} was cancelled")
             builder.append(extractor.update(frame.t_s, tracker.update(frame.image, frame.t_s), size))
