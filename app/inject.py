@@ -7,8 +7,9 @@ truth JSON that says when and what. Two passes over the video: the first
 tracks the face (MediaPipe) and plans the events, the second warps and writes.
 
 Warps follow the face: each action is a few *handles* (landmark polylines)
-moved by a displacement that falls off smoothly (Gaussian, with separate
-widths above, below and along the handle) and is applied with `cv2.remap`.
+moved by a displacement that falls off smoothly (a Gaussian look-alike that
+reaches zero, with separate widths above, below and along the handle) and is
+applied with `cv2.remap`.
 Handles sit on landmarks averaged over 5 frames, so tracker jitter does not
 leak into the injected motion. Amplitudes are in inter-ocular distances (IOD,
 between the eye centres) and are the displacement of the handle's landmarks at
@@ -32,6 +33,7 @@ import numpy as np
 
 from .capture import FileSource
 from .errors import GlimpseError, NoFaceFound, VideoUnreadable
+from .storage import write_atomic
 
 ACTION_TYPES = ("brow_raise", "brow_lower", "lip_corner_pull", "lip_corner_depress",
                 "nose_wrinkle", "lip_press", "upper_lid_raise")
@@ -178,11 +180,11 @@ def _sided(make: Callable[[str], Handle]) -> dict[str, Handle]:
 
 HANDLES: dict[str, dict[str, Handle]] = {
     "brow_raise": _sided(lambda s: Handle(
-        _BROW[s], (1.0,) * 5, ((0.0, 1.0),) * 5, s, above=0.22, below=0.09, along=0.12, core=0.04)),
+        _BROW[s], (1.0,) * 5, ((0.0, 1.0),) * 5, s, above=0.22, below=0.09, along=0.12, core=0.06)),
     "brow_lower": _sided(lambda s: Handle(  # inner brow lowers most and is drawn toward the midline
         _BROW[s], (0.6, 0.75, 0.9, 1.0, 1.0),
         (_unit(0, -1), _unit(-0.1, -1), _unit(-0.25, -1), _unit(-0.4, -1), _unit(-0.5, -1)),
-        s, above=0.18, below=0.09, along=0.12, core=0.04)),
+        s, above=0.18, below=0.09, along=0.12, core=0.06)),
     "lip_corner_pull": _sided(lambda s: Handle(
         ((_CORNER[s],),), (1.0,), (_unit(0.75, 0.66),), s, above=0.16, below=0.12, along=0.14)),
     "lip_corner_depress": _sided(lambda s: Handle(
@@ -251,74 +253,110 @@ class Pull:
     amount_px: float
 
 
-def _handle_field(xy: np.ndarray, face: FaceFrame, h: Handle, amount_px: float) -> np.ndarray:
-    """Displacement (K, 2) pixels at points `xy` (K, 2) of one handle."""
+def _kernel(u: np.ndarray) -> np.ndarray:
+    """A Gaussian look-alike (same curvature at 0 as exp(-u^2/2)) that is exactly 0 beyond |u| = sqrt(6),
+    so a pull ends inside its box and leaves no seam."""
+    return np.maximum(1.0 - u * u / 6.0, 0.0) ** 3
+
+
+KERNEL_REACH = math.sqrt(6.0)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A handle placed on one frame: vertices and their displacements (V, 2) px, widths px, and the box
+    (x0, y0, x1, y1) outside which it moves nothing."""
+
+    verts: np.ndarray
+    disp: np.ndarray
+    above: float
+    below: float
+    along: float
+    core: float
+    box: tuple[float, float, float, float]
+
+
+def _place(face: FaceFrame, h: Handle, amount_px: float) -> _Placed:
     verts = np.array([face.points[list(v)].mean(0) for v in h.vertices])
     out_sign = {"right": -1.0, "left": 1.0, "centre": 0.0}[h.side]
     dirs = np.array([out_sign * o * face.right_to_left + u * face.up for o, u in h.directions])
     disp = amount_px * np.asarray(h.weights)[:, None] * dirs
-    a, b = (verts[:-1], verts[1:]) if len(verts) > 1 else (verts, verts)
+    above, below = h.above * face.iod, h.below * face.iod
+    if h.gap:
+        gap = float(np.linalg.norm(face.points[h.gap[0]] - face.points[h.gap[1]]))
+        width = h.gap_share * max(gap, 0.04 * face.iod)
+        above, below = (above, width) if h.gap_side == "below" else (width, below)
+    along, core = h.along * face.iod, h.core * face.iod
+    r = core + KERNEL_REACH * max(above, below, along) + abs(amount_px)
+    return _Placed(verts, disp, above, below, along, core, (*(verts.min(0) - r), *(verts.max(0) + r)))
+
+
+def _handle_field(xy: np.ndarray, face: FaceFrame, h: _Placed) -> np.ndarray:
+    """Displacement (K, 2) pixels at points `xy` (K, 2) of one placed handle: the displacement of the
+    nearest point of the polyline, weighted by the kernel of the distance across (face up axis, `above` or
+    `below` width, minus the core) and along (face left-right axis)."""
+    a, b = (h.verts[:-1], h.verts[1:]) if len(h.verts) > 1 else (h.verts, h.verts)
     ab = b - a
     rel = xy[:, None, :] - a[None]
     t = np.clip((rel * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-9), 0.0, 1.0)  # (K, S)
-    near = a[None] + t[..., None] * ab[None]
-    seg = np.argmin(((xy[:, None, :] - near) ** 2).sum(-1), axis=1)
+    off = rel - t[..., None] * ab[None]
+    seg = np.argmin((off * off).sum(-1), axis=1)
     k = np.arange(len(xy))
-    ts, v = t[k, seg], xy - near[k, seg]
+    ts, v = t[k, seg], off[k, seg]
     c, along = v @ face.up, v @ face.right_to_left
-    above, below = h.above * face.iod, h.below * face.iod
-    if h.gap:
-        width = h.gap_share * max(float(np.linalg.norm(face.points[h.gap[0]] - face.points[h.gap[1]])),
-                                  0.04 * face.iod)
-        above, below = (above, width) if h.gap_side == "below" else (width, below)
-    across = np.maximum(np.abs(c) - h.core * face.iod, 0.0) / np.where(c > 0, above, below)
-    w = np.exp(-0.5 * across ** 2 - 0.5 * (along / (h.along * face.iod)) ** 2)
-    d = disp[seg] + ts[:, None] * (disp[np.minimum(seg + 1, len(disp) - 1)] - disp[seg]) if len(disp) > 1 \
-        else np.repeat(disp, len(xy), 0)
-    return w[:, None] * d
+    across = np.maximum(np.abs(c) - h.core, 0.0) / np.where(c > 0, h.above, h.below)
+    w = _kernel(across) * _kernel(along / h.along)
+    d0 = h.disp[seg]
+    d1 = h.disp[np.minimum(seg + 1, len(h.disp) - 1)]
+    return w[:, None] * (d0 + ts[:, None] * (d1 - d0))
+
+
+def _placed(face: FaceFrame, pulls: Sequence[Pull]) -> list[_Placed]:
+    return [_place(face, h, p.amount_px) for p in pulls if p.amount_px for h in handles_for(p.type, p.side)]
+
+
+def _field(xy: np.ndarray, face: FaceFrame, placed: Sequence[_Placed]) -> np.ndarray:
+    total = np.zeros_like(xy)
+    for h in placed:
+        x0, y0, x1, y1 = h.box
+        inside = np.flatnonzero((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))
+        if len(inside):
+            total[inside] += _handle_field(xy[inside], face, h)
+    return total
 
 
 def displacement(xy: np.ndarray, face: FaceFrame, pulls: Sequence[Pull]) -> np.ndarray:
     """Forward displacement (K, 2) pixels at points `xy` (K, 2): where the content at xy moves to, minus xy."""
-    total = np.zeros_like(xy, dtype=np.float64)
-    for p in pulls:
-        for h in handles_for(p.type, p.side):
-            total += _handle_field(xy, face, h, p.amount_px)
-    return total
-
-
-def _reach(face: FaceFrame, pulls: Sequence[Pull]) -> tuple[int, int, int, int]:
-    """Pixel box (x0, y0, x1, y1) outside which the pulls move nothing visible (< 4 sigma)."""
-    boxes = []
-    for p in pulls:
-        for h in handles_for(p.type, p.side):
-            pts = np.array([face.points[list(v)].mean(0) for v in h.vertices])
-            r = (h.core + 4 * max(h.above, h.below, h.along, 0.1)) * face.iod + abs(p.amount_px)
-            boxes.append((*(pts.min(0) - r), *(pts.max(0) + r)))
-    b = np.array(boxes)
-    return int(b[:, 0].min()), int(b[:, 1].min()), int(math.ceil(b[:, 2].max())), int(math.ceil(b[:, 3].max()))
+    return _field(np.asarray(xy, np.float64), face, _placed(face, pulls))
 
 
 def warp_frame(image: np.ndarray, face: FaceFrame, pulls: Sequence[Pull], iterations: int = 3) -> np.ndarray:
     """`image` (H, W, 3) uint8 with the pulls applied; a new array, `image` is untouched.
     The backward map solves y + D(y) = x by fixed-point iteration (|grad D| < 1 for our widths)."""
-    pulls = [p for p in pulls if p.amount_px != 0]
-    if not pulls:
-        return image.copy()
-    hgt, wid = image.shape[:2]
-    x0, y0, x1, y1 = _reach(face, pulls)
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, wid), min(y1, hgt)
+    placed = _placed(face, pulls)
     out = image.copy()
+    if not placed:
+        return out
+    hgt, wid = image.shape[:2]
+    boxes = np.array([h.box for h in placed])
+    x0, y0 = max(int(boxes[:, 0].min()), 0), max(int(boxes[:, 1].min()), 0)
+    x1, y1 = min(int(math.ceil(boxes[:, 2].max())) + 1, wid), min(int(math.ceil(boxes[:, 3].max())) + 1, hgt)
     if x1 <= x0 or y1 <= y0:
         return out
-    gx, gy = np.meshgrid(np.arange(x0, x1, dtype=np.float64), np.arange(y0, y1, dtype=np.float64))
+    # The map is smooth on the scale of the narrowest width: solve it on a grid of up to 4 px and
+    # interpolate, exactly aligned, to every pixel.
+    step = int(np.clip(min(min(h.above, h.below, h.along) for h in placed) // 3, 1, 4))
+    xs, ys = np.arange(x0, x1 + step, step, dtype=np.float64), np.arange(y0, y1 + step, step, dtype=np.float64)
+    gx, gy = np.meshgrid(xs, ys)
     xy = np.stack([gx.ravel(), gy.ravel()], 1)
     src = xy.copy()
     for _ in range(iterations):
-        src = xy - displacement(src, face, pulls)
-    maps = src.reshape(y1 - y0, x1 - x0, 2).astype(np.float32)
-    out[y0:y1, x0:x1] = cv2.remap(image, maps[..., 0], maps[..., 1], cv2.INTER_CUBIC,
-                                  borderMode=cv2.BORDER_REPLICATE)
+        src = xy - _field(src, face, placed)
+    back = (xy - src).reshape(len(ys), len(xs), 2).astype(np.float32)
+    fx, fy = np.meshgrid(np.arange(x1 - x0, dtype=np.float32) / step, np.arange(y1 - y0, dtype=np.float32) / step)
+    back = cv2.remap(back, fx, fy, cv2.INTER_LINEAR) if step > 1 else back[:y1 - y0, :x1 - x0]
+    out[y0:y1, x0:x1] = cv2.remap(image, fx * step + x0 - back[..., 0], fy * step + y0 - back[..., 1],
+                                  cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     return out
 
 
@@ -506,9 +544,11 @@ def inject(video_in: str | Path, video_out: str | Path, events: int | Sequence[E
     video_in, video_out = Path(video_in), Path(video_out)
     if video_out.resolve() == video_in.resolve():
         raise InjectError(f"{video_out}: the output would overwrite the input video")
+    with FileSource(video_in) as src:
+        cache_now = lengthen_to_s is not None and lengthen_to_s > src.info.duration_s  # container's estimate
     with tempfile.TemporaryDirectory(prefix="glimpse-inject-") as tmp:
         cache_path = Path(tmp) / "frames.raw"
-        with open(cache_path, "wb") if lengthen_to_s else contextlib.nullcontext() as cache:
+        with open(cache_path, "wb") if cache_now else contextlib.nullcontext() as cache:
             track = track_video(video_in, model_path, cache, progress)
         if not track.face.any():
             raise NoFaceFound(f"{video_in}: no face in any of its {len(track)} frames; injection needs a face")
@@ -527,7 +567,7 @@ def inject(video_in: str | Path, video_out: str | Path, events: int | Sequence[E
         iod = np.where(face, _iod(points), np.nan)
         event_iod = [_event_iod(iod, e, fps) for e in planned]
 
-        frames = _frames_in_order(video_in, order, cache_path if lengthen_to_s else None, (hgt, wid))
+        frames = _frames_in_order(video_in, order, cache_path, (hgt, wid))
         video_out.parent.mkdir(parents=True, exist_ok=True)
         writer = cv2.VideoWriter(str(video_out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (wid, hgt))
         if not writer.isOpened():
@@ -562,20 +602,26 @@ def _check_explicit(events: Sequence[Event], face: np.ndarray, fps: float) -> No
             raise InjectError(f"event {e.type} at {e.onset_s:.3f}-{e.offset_s:.3f} s has frames without a face")
 
 
-def _frames_in_order(video_in: Path, order: np.ndarray, cache_path: Path | None, shape: tuple[int, int]):
-    """Decoded source frames in `order`: streamed when `order` is the plain start of the clip, else
-    read from the raw frame cache."""
-    if cache_path is None:
+def _frames_in_order(video_in: Path, order: np.ndarray, cache_path: Path, shape: tuple[int, int]):
+    """Decoded source frames in `order`: streamed when `order` is the plain start of the clip, else read
+    from the raw frame cache at `cache_path` (written now when the first pass did not)."""
+    if np.array_equal(order, np.arange(len(order))):
+        count = 0
         with FileSource(video_in) as src:
-            count = 0
             for frame, _ in zip(src, order):
                 yield frame.image
                 count += 1
         if count != len(order):
             raise VideoUnreadable(f"{video_in}: decoded {count} frames on the second pass, {len(order)} on the first")
         return
+    if not cache_path.exists():
+        with FileSource(video_in) as src, open(cache_path, "wb") as cache:
+            for frame in src:
+                cache.write(np.ascontiguousarray(frame.image).tobytes())
     hgt, wid = shape
     frames = np.memmap(cache_path, np.uint8, "r").reshape(-1, hgt, wid, 3)
+    if len(frames) <= order.max():
+        raise VideoUnreadable(f"{video_in}: decoded {len(frames)} frames on the second pass, more on the first")
     for i in order:
         yield np.array(frames[i])
 
@@ -585,7 +631,8 @@ def _frames_in_order(video_in: Path, order: np.ndarray, cache_path: Path | None,
 
 def write_examples(video_in: str | Path, out_dir: str | Path, amplitude_iod: float = 0.06,
                    frame_index: int | None = None, model_path: str | Path | None = None) -> list[Path]:
-    """For each action type, a PNG of the face before | at apex | |difference| x 4, to check warps by eye.
+    """For each action type, a PNG of the face before | at apex | |difference| x 4, to check warps by eye
+    (amplitudes above LIMITS are cut, as in `inject`).
     Regenerate the docs' set with:
     python -c "from app.inject import write_examples as w; w('tests/data/WolfgangLanger_Pexels.mp4', 'docs/inject_examples')"
     """
@@ -593,12 +640,15 @@ def write_examples(video_in: str | Path, out_dir: str | Path, amplitude_iod: flo
     out_dir.mkdir(parents=True, exist_ok=True)
     track = track_video(video_in, model_path)
     points = smooth_points(track.points, track.face)
-    k = frame_index if frame_index is not None else int(np.flatnonzero(track.face)[len(np.flatnonzero(track.face)) // 2])
+    with_face = np.flatnonzero(track.face)
+    k = frame_index if frame_index is not None else int(with_face[len(with_face) // 2]) if len(with_face) else 0
+    if not track.face[k]:
+        raise NoFaceFound(f"{video_in}: no face in frame {k}")
     with FileSource(video_in) as src:
         image = next(f.image for f in src if f.index == k)
     face = FaceFrame.from_points(_full(points[k]))
-    x0, y0 = np.nanmin(face.points, 0) - 0.45 * face.iod
-    x1, y1 = np.nanmax(face.points, 0) + 0.45 * face.iod
+    x0, y0 = np.nanmin(face.points, 0) - 0.3 * face.iod
+    x1, y1 = np.nanmax(face.points, 0) + 0.3 * face.iod
     x0, y0, x1, y1 = max(int(x0), 0), max(int(y0), 0), min(int(x1), image.shape[1]), min(int(y1), image.shape[0])
     written = []
     for type in ACTION_TYPES:
@@ -607,11 +657,11 @@ def write_examples(video_in: str | Path, out_dir: str | Path, amplitude_iod: flo
         after = warped[y0:y1, x0:x1]
         before = image[y0:y1, x0:x1]
         diff = np.clip(cv2.absdiff(after, before).astype(np.int32) * 4, 0, 255).astype(np.uint8)
-        strip = cv2.resize(np.hstack([before, after, diff]), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-        label = f"{type}  {amount:.3f} IOD ({amount * face.iod:.1f} px)   before | apex | |diff| x4"
-        cv2.putText(strip, label, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 255), 1, cv2.LINE_AA)
+        strip = np.vstack([np.zeros((22, 3 * before.shape[1], 3), np.uint8), np.hstack([before, after, diff])])
+        label = f"{type} {amount:.3f} IOD ({amount * face.iod:.1f} px): before | apex | diff x4"
+        cv2.putText(strip, label, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 255, 255), 1, cv2.LINE_AA)
         path = out_dir / f"{type}.png"
-        cv2.imwrite(str(path), strip)
+        cv2.imwrite(str(path), strip, [cv2.IMWRITE_PNG_COMPRESSION, 9])
         written.append(path)
     return written
 
@@ -647,13 +697,14 @@ def main_inject(argv: Sequence[str] | None = None) -> int:
     n_macro = args.macro if args.macro is not None else int(duration / 40)
 
     def report(stage: str, i: int, n: int) -> None:
-        print(f"\r{stage} {i}/{n or '?'} frames", end="", file=sys.stderr, flush=True)
+        print(f"\r{stage} {i}/{n or '?'} frames ", end="", file=sys.stderr, flush=True)
 
+    tty = sys.stderr.isatty()
     truth = inject(args.video_in, args.video_out, n_micro, args.seed, args.length, macro=n_macro, types=types,
-                   unilateral=args.unilateral, model_path=args.model, progress=report)
-    print(file=sys.stderr)
-    Path(args.truth).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.truth).write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+                   unilateral=args.unilateral, model_path=args.model, progress=report if tty else None)
+    if tty:
+        print(file=sys.stderr)
+    write_atomic(Path(args.truth), (json.dumps(truth, indent=2) + "\n").encode())
     print(f"wrote {args.video_out} ({truth['frames']} frames, {truth['duration_s']:.1f} s) and {args.truth} "
           f"({len(truth['events'])} events)")
     return 0

@@ -1,0 +1,392 @@
+"""Score spotted moments against ground truth: injected truth JSON or annotated long videos.
+
+Times are seconds on the analysed video's clock. A micro event is *hit* when a
+moment's [start_s, end_s] overlaps [onset - tolerance, offset + tolerance];
+a moment is *true* when it hits a micro event, else it is a false alarm (also
+when it lies on a macro event: held expressions are not moments). MEGC
+spotting counts a moment as a true positive when its interval's IoU with a
+micro event is at least 0.5, events and moments matched one to one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import GlimpseError
+
+DURATION_BUCKETS = (("<100 ms", 0.0, 0.1), ("100-250 ms", 0.1, 0.25), ("250-500 ms", 0.25, 0.5 + 1e-9),
+                    (">500 ms", 0.5 + 1e-9, math.inf))
+AMPLITUDE_BUCKETS = (("<0.04 IOD", 0.0, 0.04), ("0.04-0.06 IOD", 0.04, 0.06), (">=0.06 IOD", 0.06, math.inf))
+MEGC_IOU = 0.5
+
+# Action units (FACS numbers) to Glimpse regions, for annotated datasets.
+AU_REGIONS = {1: "brows", 2: "brows", 4: "brows", 5: "lids", 6: "lids", 7: "lids", 43: "lids", 45: "lids",
+              46: "lids", 9: "nose", 38: "nose", 39: "nose",
+              **{au: "mouth" for au in (10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 23, 24, 25, 26, 27, 28)}}
+
+
+class AnnotationsInvalid(GlimpseError):
+    """A truth or moments file that is missing, unreadable or lacks what evaluation needs."""
+
+
+def overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
+    """Closed intervals [a0, a1] and [b0, b1] share at least a point."""
+    return a0 <= b1 and b0 <= a1
+
+
+def iou(a0: float, a1: float, b0: float, b1: float) -> float:
+    """Intersection over union of two intervals; 0 when the union is empty."""
+    inter = max(0.0, min(a1, b1) - max(a0, b0))
+    union = max(a1, b1) - min(a0, b0)
+    return inter / union if union > 0 else 0.0
+
+
+def megc_matches(events: Sequence[dict], moments: Sequence[dict], threshold: float = MEGC_IOU) -> list[tuple[int, int, float]]:
+    """One-to-one (event index, moment index, IoU) pairs with IoU >= threshold, as many as possible
+    (maximum bipartite matching, each event trying its best-IoU moments first), sorted by event."""
+    cand = []
+    for e in events:
+        scores = [(iou(e["onset_s"], e["offset_s"], m["start_s"], m["end_s"]), j) for j, m in enumerate(moments)]
+        cand.append([(j, v) for v, j in sorted(scores, key=lambda x: (-x[0], x[1])) if v >= threshold])
+    owner: dict[int, int] = {}  # moment -> event
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j, _ in cand[i]:
+            if j not in seen:
+                seen.add(j)
+                if j not in owner or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    for i in range(len(events)):
+        augment(i, set())
+    best = {(i, j): v for i, c in enumerate(cand) for j, v in c}
+    return sorted((i, j, best[i, j]) for j, i in owner.items())
+
+
+def _ratio(k: int, n: int) -> float | None:
+    return k / n if n else None
+
+
+def _bucket(value: float | None, buckets) -> str:
+    if value is None:
+        return "unknown"
+    return next((name for name, lo, hi in buckets if lo <= value < hi), "unknown")
+
+
+def _breakdown(events: Sequence[dict], hit: Sequence[bool], key) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for e, h in zip(events, hit):
+        row = out.setdefault(key(e), {"events": 0, "hits": 0})
+        row["events"] += 1
+        row["hits"] += int(h)
+    for row in out.values():
+        row["recall"] = _ratio(row["hits"], row["events"])
+    return out
+
+
+def _ordered(d: dict, names: Sequence[str]) -> dict:
+    return {k: d[k] for k in list(names) + sorted(set(d) - set(names)) if k in d}
+
+
+def evaluate(truth: dict, moments: list[dict], duration_s: float, tolerance_s: float = 0.1) -> dict:
+    """Scores of `moments` (dicts with start_s, end_s) against `truth` (dict with "events": onset_s,
+    offset_s, kind, and optionally type, amplitude_iod) over a video of `duration_s` seconds.
+    Ratios are None when their denominator is zero."""
+    events = [_check_event(e, i) for i, e in enumerate(truth.get("events", []))]
+    moments = [_check_moment(m, j) for j, m in enumerate(moments)]
+    micro = [e for e in events if e["kind"] == "micro"]
+    macro = [e for e in events if e["kind"] == "macro"]
+    tol = tolerance_s
+
+    def near(m: dict, e: dict) -> bool:
+        return overlaps(m["start_s"], m["end_s"], e["onset_s"] - tol, e["offset_s"] + tol)
+
+    event_hit = [any(near(m, e) for m in moments) for e in micro]
+    moment_true = [any(near(m, e) for e in micro) for m in moments]
+    on_macro = [any(near(m, e) for e in macro) for m in moments]
+    macro_hit = [any(near(m, e) for m in moments) for e in macro]
+    hits, true_moments = sum(event_hit), sum(moment_true)
+    false_alarms = len(moments) - true_moments
+    matches = megc_matches(micro, moments)
+    tp = len(matches)
+    best_iou = [max((iou(e["onset_s"], e["offset_s"], m["start_s"], m["end_s"]) for m in moments), default=0.0)
+                for e in micro]
+    return {
+        "tolerance_s": tol,
+        "duration_s": duration_s,
+        "micro_events": len(micro),
+        "macro_events": len(macro),
+        "moments": len(moments),
+        "hits": hits,
+        "recall": _ratio(hits, len(micro)),
+        "recall_by_duration": _ordered(
+            _breakdown(micro, event_hit, lambda e: _bucket(e["offset_s"] - e["onset_s"], DURATION_BUCKETS)),
+            [b[0] for b in DURATION_BUCKETS]),
+        "recall_by_type": _ordered(_breakdown(micro, event_hit, lambda e: e.get("type") or "unknown"), []),
+        "recall_by_amplitude": _ordered(
+            _breakdown(micro, event_hit, lambda e: _bucket(e.get("amplitude_iod"), AMPLITUDE_BUCKETS)),
+            [b[0] for b in AMPLITUDE_BUCKETS]),
+        "true_moments": true_moments,
+        "precision": _ratio(true_moments, len(moments)),
+        "false_alarms": false_alarms,
+        "false_alarms_per_min": false_alarms / (duration_s / 60.0) if duration_s and duration_s > 0 else None,
+        "moments_on_macro": sum(on_macro),
+        "macro_overlapped": _ratio(sum(macro_hit), len(macro)),
+        "macro_overlapped_count": sum(macro_hit),
+        "megc": {
+            "iou_threshold": MEGC_IOU, "tp": tp, "fp": len(moments) - tp, "fn": len(micro) - tp,
+            "precision": _ratio(tp, len(moments)), "recall": _ratio(tp, len(micro)),
+            "f1": _ratio(2 * tp, len(moments) + len(micro)),
+        },
+        "events": [{"onset_s": e["onset_s"], "offset_s": e["offset_s"], "type": e.get("type"),
+                    "amplitude_iod": e.get("amplitude_iod"), "hit": h, "best_iou": round(b, 4)}
+                   for e, h, b in zip(micro, event_hit, best_iou)],
+        "false_alarm_moments": [{"start_s": m["start_s"], "end_s": m["end_s"], "on_macro": mac}
+                                for m, t, mac in zip(moments, moment_true, on_macro) if not t],
+    }
+
+
+def _number(d: dict, key: str, what: str) -> float:
+    v = d.get(key)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise AnnotationsInvalid(f"{what}: {key} must be a number, found {v!r}")
+    return float(v)
+
+
+def _check_event(e: Any, i: int) -> dict:
+    if not isinstance(e, dict):
+        raise AnnotationsInvalid(f"truth event {i}: expected an object, found {e!r}")
+    onset, offset = _number(e, "onset_s", f"truth event {i}"), _number(e, "offset_s", f"truth event {i}")
+    if offset < onset:
+        raise AnnotationsInvalid(f"truth event {i}: offset_s {offset} is before onset_s {onset}")
+    kind = e.get("kind", "micro")
+    if kind not in ("micro", "macro"):
+        raise AnnotationsInvalid(f"truth event {i}: kind must be 'micro' or 'macro', found {kind!r}")
+    return {**e, "onset_s": onset, "offset_s": offset, "kind": kind}
+
+
+def _check_moment(m: Any, j: int) -> dict:
+    if not isinstance(m, dict):
+        raise AnnotationsInvalid(f"moment {j}: expected an object, found {m!r}")
+    start, end = _number(m, "start_s", f"moment {j}"), _number(m, "end_s", f"moment {j}")
+    if end < start:
+        raise AnnotationsInvalid(f"moment {j}: end_s {end} is before start_s {start}")
+    return {**m, "start_s": start, "end_s": end}
+
+
+# ----------------------------------------------------------------------------------------------
+# Annotated long videos (CAS(ME)^2, SAMM-LV style).
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _find(columns: Sequence[str], *, prefixes: Sequence[str] = (), exact: Sequence[str] = ()) -> str | None:
+    for c in columns:
+        n = _norm(c)
+        if n in exact or any(n.startswith(p) for p in prefixes):
+            return c
+    return None
+
+
+def _frame(value: str | None) -> float | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        v = float(value)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) and v > 0 else None
+
+
+def au_regions(text: str) -> list[str]:
+    """Glimpse regions of an action-unit string such as 'AU4+AU7', '4+7', 'R12', 'L2+L4'."""
+    regions = {AU_REGIONS[int(n)] for n in re.findall(r"\d+", text or "") if int(n) in AU_REGIONS}
+    return [r for r in ("brows", "lids", "nose", "mouth") if r in regions]
+
+
+def read_annotations_csv(path: str | Path, fps: float, clip: str | None = None, first_frame: int = 1) -> dict:
+    """Truth dict from a CSV of annotated expressions, one row per expression, frame numbers per clip.
+
+    Columns (header names are matched ignoring case, spaces and punctuation):
+      onset  - required: Onset, onset_frame, OnsetFrame, Onset Frame, start_frame ...
+      apex   - optional: Apex, apex_frame, ApexFrame ... (missing, 0 or outside onset..offset: midpoint)
+      offset - required: Offset, offset_frame, OffsetFrame, end_frame ... (missing or 0: the apex frame)
+      type   - optional: Type, Kind, Expression Type, Class; values containing 'micro' or 'macro'
+               (empty or missing: micro)
+      clip   - optional: Filename, Video, Video Name, Clip, File; with `clip` given only rows whose value is
+               `clip` or starts with `clip` + '_' are read (SAMM-LV names expressions 006_1_1 in video 006_1)
+      action units - optional: Action Units, AU, AUs; mapped to regions and used as the event's type
+    Frame `first_frame` is at 0 s; times are (frame - first_frame) / fps. Rows that cannot be read are
+    listed under "skipped" with the reason, never dropped silently.
+    """
+    path = Path(path)
+    if not fps or fps <= 0:
+        raise AnnotationsInvalid(f"{path}: a CSV truth needs the clip's frame rate (--fps), found {fps!r}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnnotationsInvalid(f"{path}: cannot be read: {exc}") from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    columns = reader.fieldnames or []
+    onset_c = _find(columns, prefixes=("onset",), exact=("start", "startframe"))
+    apex_c = _find(columns, prefixes=("apex",))
+    offset_c = _find(columns, prefixes=("offset",), exact=("end", "endframe"))
+    type_c = _find(columns, exact=("type", "kind", "expressiontype", "class", "typemacromicro"))
+    clip_c = _find(columns, exact=("filename", "video", "videoname", "clip", "file", "clipname"))
+    au_c = _find(columns, prefixes=("actionunit",), exact=("au", "aus"))
+    if onset_c is None or offset_c is None:
+        raise AnnotationsInvalid(f"{path}: expected onset and offset frame columns (e.g. 'Onset', 'Offset'), "
+                                 f"found columns {columns}")
+    if clip is not None and clip_c is None:
+        raise AnnotationsInvalid(f"{path}: --clip {clip!r} given but no clip column (e.g. 'Filename'), "
+                                 f"found columns {columns}")
+    events, skipped = [], []
+    for line, row in enumerate(reader, start=2):
+        if clip is not None:
+            name = (row.get(clip_c) or "").strip().lower()
+            if not (name == clip.lower() or name.startswith(clip.lower() + "_")):
+                continue
+        onset, apex, offset = (_frame(row.get(c)) if c else None for c in (onset_c, apex_c, offset_c))
+        if offset is None:
+            offset = apex
+        if onset is None or offset is None or offset < onset:
+            skipped.append({"line": line, "reason": f"onset {row.get(onset_c)!r}, offset {row.get(offset_c)!r}: "
+                                                    f"need frame numbers with offset >= onset"})
+            continue
+        if apex is None or not onset <= apex <= offset:
+            apex = (onset + offset) / 2
+        raw_type = (row.get(type_c) or "").strip().lower() if type_c else ""
+        if "micro" in raw_type or not raw_type:
+            kind = "micro"
+        elif "macro" in raw_type:
+            kind = "macro"
+        else:
+            skipped.append({"line": line, "reason": f"type {row.get(type_c)!r} is neither micro nor macro"})
+            continue
+        aus = (row.get(au_c) or "").strip() if au_c else ""
+        events.append({
+            "onset_s": (onset - first_frame) / fps, "apex_s": (apex - first_frame) / fps,
+            "offset_s": (offset - first_frame) / fps, "type": f"AU {aus}" if aus else "unknown",
+            "kind": kind, "amplitude_iod": None, "regions": au_regions(aus),
+            "frames": [int(onset), int(apex), int(offset)],
+        })
+    events.sort(key=lambda e: e["onset_s"])
+    return {"source": path.name if clip is None else f"{path.name}:{clip}", "fps": fps, "frames": None,
+            "duration_s": None, "seed": None, "events": events, "skipped": skipped}
+
+
+def load_truth(path: str | Path, fps: float | None = None, clip: str | None = None, first_frame: int = 1) -> dict:
+    """A truth dict from a truth JSON (as `glimpse inject` writes) or an annotation CSV."""
+    path = Path(path)
+    if path.suffix.lower() in (".csv", ".tsv", ".txt"):
+        return read_annotations_csv(path, fps or 0.0, clip, first_frame)
+    data = _read_json(path, "truth")
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+        raise AnnotationsInvalid(f"{path}: expected a truth JSON object with an 'events' list")
+    for i, e in enumerate(data["events"]):
+        _check_event(e, i)
+    return data
+
+
+def load_moments(path: str | Path) -> dict:
+    """The moments JSON `glimpse analyze` writes (or a bare list of moments), checked."""
+    path = Path(path)
+    data = _read_json(path, "moments")
+    if isinstance(data, list):
+        data = {"moments": data}
+    if not isinstance(data, dict) or not isinstance(data.get("moments"), list):
+        raise AnnotationsInvalid(f"{path}: expected a moments JSON object with a 'moments' list")
+    for j, m in enumerate(data["moments"]):
+        _check_moment(m, j)
+    return data
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AnnotationsInvalid(f"{what} file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AnnotationsInvalid(f"{what} file {path} is not readable JSON: {exc}") from None
+
+
+# ----------------------------------------------------------------------------------------------
+# Report.
+
+def _pct(v: float | None) -> str:
+    return "   -" if v is None else f"{v:4.2f}"
+
+
+def format_report(r: dict) -> str:
+    """A plain-text table of `evaluate`'s result."""
+    lines = [f"Video {r['duration_s']:.1f} s, {r['micro_events']} micro and {r['macro_events']} macro events, "
+             f"{r['moments']} moments, tolerance {r['tolerance_s']:g} s", ""]
+    lines.append(f"{'Recall (micro events hit)':36s} {_pct(r['recall'])}  {r['hits']}/{r['micro_events']}")
+    for title, key in (("by duration", "recall_by_duration"), ("by type", "recall_by_type"),
+                       ("by amplitude", "recall_by_amplitude")):
+        for i, (name, row) in enumerate(r[key].items()):
+            label = f"  {title if i == 0 else '':13s}{name}"
+            lines.append(f"{label:36s} {_pct(row['recall'])}  {row['hits']}/{row['events']}")
+    lines += [
+        f"{'Precision (moments on micro events)':36s} {_pct(r['precision'])}  {r['true_moments']}/{r['moments']}",
+        f"{'False alarms':36s} {r['false_alarms']:4d}  "
+        + ("" if r["false_alarms_per_min"] is None else f"{r['false_alarms_per_min']:.2f} per minute"),
+        f"{'  of them on macro events':36s} {r['moments_on_macro']:4d}",
+        f"{'Macro events overlapped':36s} {_pct(r['macro_overlapped'])}  "
+        f"{r['macro_overlapped_count']}/{r['macro_events']}",
+    ]
+    m = r["megc"]
+    lines.append(f"{'MEGC spotting (IoU >= 0.5)':36s} F1 {_pct(m['f1'])}  precision {_pct(m['precision'])}  "
+                 f"recall {_pct(m['recall'])}  (TP {m['tp']}, FP {m['fp']}, FN {m['fn']})")
+    missed = [e for e in r["events"] if not e["hit"]]
+    if missed:
+        lines += ["", "Missed micro events:"]
+        lines += [f"  {e['onset_s']:8.2f}-{e['offset_s']:.2f} s  {e['type'] or 'unknown'}"
+                  + ("" if e["amplitude_iod"] is None else f"  {e['amplitude_iod']:.3f} IOD") for e in missed]
+    return "\n".join(lines)
+
+
+def main_evaluate(argv: Sequence[str] | None = None) -> int:
+    """`glimpse evaluate TRUTH MOMENTS [--fps F] [--json]`. Raises GlimpseError for the caller to show."""
+    ap = argparse.ArgumentParser(prog="glimpse evaluate", description="Score spotted moments against ground truth.")
+    ap.add_argument("truth", metavar="TRUTH", help="truth JSON from 'glimpse inject', or an annotation CSV")
+    ap.add_argument("moments", metavar="MOMENTS", help="moments JSON from 'glimpse analyze'")
+    ap.add_argument("--fps", type=float, default=None, help="frame rate of a CSV truth's clip "
+                    "(default: the frame rate in MOMENTS)")
+    ap.add_argument("--clip", default=None, help="CSV truth: only rows of this clip (e.g. 006_1)")
+    ap.add_argument("--first-frame", type=int, default=1, help="CSV truth: number of the clip's first frame")
+    ap.add_argument("--tolerance", type=float, default=0.1, metavar="S", help="seconds around each event")
+    ap.add_argument("--json", action="store_true", help="print the full result as JSON")
+    args = ap.parse_args(argv)
+    moments = load_moments(args.moments)
+    fps = args.fps
+    is_csv = Path(args.truth).suffix.lower() in (".csv", ".tsv", ".txt")
+    if is_csv and fps is None:
+        fps = moments.get("fps")
+        if not fps:
+            raise AnnotationsInvalid(f"{args.truth} counts frames: give the clip's frame rate with --fps")
+        print(f"using the frame rate of {args.moments}: {fps:g} fps", file=sys.stderr)
+    truth = load_truth(args.truth, fps, args.clip, args.first_frame)
+    for s in truth.get("skipped", []):
+        print(f"{args.truth}: skipped line {s['line']}: {s['reason']}", file=sys.stderr)
+    duration = moments.get("duration_s") or truth.get("duration_s")
+    if not duration:
+        raise AnnotationsInvalid(f"neither {args.moments} nor {args.truth} gives the video's duration_s")
+    result = evaluate(truth, moments["moments"], float(duration), args.tolerance)
+    print(json.dumps(result, indent=2) if args.json else format_report(result))
+    return 0

@@ -1,0 +1,380 @@
+"""A recorded live session on disk: the folder format, its writer and its reader.
+
+    session-YYYYmmdd-HHMMSS/        owner-only
+      session.json      format, version, created, source, fps, size, consent; at the end also
+                        ended, frames, duration_s (rewritten atomically)
+      settings.json     the settings when recording started (the app.settings file format)
+      moments.jsonl     one moment a line (Moment.to_dict), appended and flushed as each completes
+      marks.jsonl       one "I just asked" mark a line: {"t_s": 12.3}
+      segments/000000.mp4   ~10 s of video; written as 000000.partial.mp4, renamed when finished
+      segments/000000.npz   that segment's per-frame features (a FeatureTable), one row per video
+                            frame, written atomically once the segment is finished
+
+Times are seconds from the session start (its first recorded frame). The feature rows'
+`t_s` are the true frame times; the mp4's own frame rate is nominal (a live source may
+skip frames), so readers map video frame k of segment s to row `first_row[s] + k`.
+A crash loses at most the unfinished segment and a half-written last line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import settings as settings_mod
+from .capture import Frame, SourceInfo
+from .errors import SessionInvalid, SettingsInvalid
+from .features import FeatureTable, FeatureTableBuilder, FrameFeatures
+from .settings import Settings
+from .spotting import Moment
+from .storage import private_dir, write_atomic
+
+FORMAT = "glimpse-session"
+SESSION_VERSION = 1
+SEGMENT_S = 10.0
+PARTIAL = ".partial.mp4"
+
+
+def sessions_root() -> Path:
+    """Where recordings go by default (GLIMPSE_SESSIONS_DIR overrides it)."""
+    import platformdirs
+
+    return Path(os.environ.get("GLIMPSE_SESSIONS_DIR")
+                or Path(platformdirs.user_data_dir("glimpse", appauthor=False)) / "sessions")
+
+
+def _new_folder(root: Path, now: float) -> Path:
+    base = "session-" + time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    folder, n = root / base, 2
+    while folder.exists():  # two recordings in one second
+        folder, n = root / f"{base}-{n}", n + 1
+    return folder
+
+
+def _iso(now: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now))
+
+
+def _append_only(path: Path):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    return os.fdopen(fd, "a", encoding="utf-8")
+
+
+class SessionWriter:
+    """Writes one session folder, frame by frame, from one thread.
+
+    Give it the live pipeline's frames and features (`add_frame`), moments as they complete
+    (`add_moment`) and marks (`add_mark`), all in the pipeline's time; it shifts them so the
+    first recorded frame is at 0. `close()` finishes the last segment; it is safe to call twice.
+    """
+
+    def __init__(self, root: str | os.PathLike, source_info: SourceInfo, settings: Settings,
+                 consent_confirmed: bool, segment_s: float = SEGMENT_S, keep_landmarks: bool = True,
+                 now: float | None = None):
+        if not consent_confirmed:
+            raise SessionInvalid("a recording needs the filmed person's consent, confirmed by the listener")
+        now = time.time() if now is None else now
+        self.folder = _new_folder(private_dir(Path(root)), now)
+        private_dir(self.folder)
+        self._segments_dir = private_dir(self.folder / "segments")
+        self.source_info, self.segment_s, self.keep_landmarks = source_info, segment_s, keep_landmarks
+        self.frames = 0
+        self.t0_s: float | None = None  # pipeline time of the first recorded frame
+        self._last_t = 0.0
+        self._segment = 0
+        self._writer = None
+        self._builder: FeatureTableBuilder | None = None
+        self._segment_start_t = 0.0
+        self._closed = False
+        self._info = {
+            "format": FORMAT, "version": SESSION_VERSION, "created": _iso(now),
+            "source": source_info.name, "fps": round(float(source_info.fps), 4),
+            "width": int(source_info.width), "height": int(source_info.height),
+            "segment_s": segment_s, "consent_confirmed": True,
+            "ended": None, "frames": 0, "duration_s": 0.0,
+        }
+        self._write_info()
+        settings_mod.save(settings, self.folder / "settings.json")
+        self._moments = _append_only(self.folder / "moments.jsonl")
+        self._marks = _append_only(self.folder / "marks.jsonl")
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def add_frame(self, frame: Frame, features: FrameFeatures) -> None:
+        if self._closed:
+            raise SessionInvalid(f"{self.folder}: the recording is already closed")
+        if self.t0_s is None:
+            self.t0_s = frame.t_s
+        t = frame.t_s - self.t0_s
+        half_frame = 0.5 / max(self.source_info.fps, 1.0)
+        if self._writer is not None and t - self._segment_start_t >= self.segment_s - half_frame:
+            self._finish_segment()
+        if self._writer is None:
+            self._open_segment(frame.image, t)
+        self._writer.write(frame.image)
+        if not self.keep_landmarks and features.landmarks is not None:
+            features = dataclasses.replace(features, landmarks=None)
+        self._builder.append(dataclasses.replace(features, t_s=t))
+        self.frames += 1
+        self._last_t = t
+
+    def add_moment(self, moment: Moment) -> None:
+        """Appended and flushed at once, so a crash keeps every moment seen so far."""
+        shift = self._shift()
+        m = dataclasses.replace(moment, start_s=moment.start_s - shift, peak_s=moment.peak_s - shift,
+                                end_s=moment.end_s - shift)
+        self._append(self._moments, m.to_dict())
+
+    def add_mark(self, t_s: float) -> None:
+        """An "I just asked" mark at pipeline time `t_s`."""
+        self._append(self._marks, {"t_s": round(t_s - self._shift(), 4)})
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._finish_segment()
+        finally:
+            self._moments.close()
+            self._marks.close()
+            fps = self.source_info.fps if self.source_info.fps > 0 else 30.0
+            self._info.update(ended=_iso(time.time()), frames=self.frames,
+                              duration_s=round(self._last_t + 1.0 / fps, 4) if self.frames else 0.0)
+            self._write_info()
+
+    @property
+    def duration_s(self) -> float:
+        return self._last_t if self.frames else 0.0
+
+    # -- parts ---------------------------------------------------------------------------------
+
+    def _shift(self) -> float:
+        return self.t0_s if self.t0_s is not None else 0.0
+
+    @staticmethod
+    def _append(fh, record: dict) -> None:
+        fh.write(json.dumps(record) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+    def _write_info(self) -> None:
+        write_atomic(self.folder / "session.json", (json.dumps(self._info, indent=2) + "\n").encode())
+
+    def _segment_path(self, index: int, suffix: str) -> Path:
+        return self._segments_dir / f"{index:06d}{suffix}"
+
+    def _open_segment(self, image: np.ndarray, t: float) -> None:
+        import cv2
+
+        h, w = image.shape[:2]
+        path = self._segment_path(self._segment, PARTIAL)
+        fps = self.source_info.fps if 0 < self.source_info.fps < 1000 else 30.0
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+        if not writer.isOpened():
+            raise SessionInvalid(f"{path}: cannot write an mp4v video there (OpenCV/FFmpeg refused to open it)")
+        self._writer, self._segment_start_t = writer, t
+        self._builder = FeatureTableBuilder(self.keep_landmarks)
+
+    def _finish_segment(self) -> None:
+        if self._writer is None:
+            return
+        writer, builder, self._writer, self._builder = self._writer, self._builder, None, None
+        writer.release()
+        partial = self._segment_path(self._segment, PARTIAL)
+        final = self._segment_path(self._segment, ".mp4")
+        os.chmod(partial, 0o600)
+        os.replace(partial, final)
+        # the features are the segment's seal: a segment without its npz is unfinished
+        table = builder.build({"source": self.source_info.name, "segment": self._segment,
+                               "fps": self.source_info.fps})
+        write_atomic(self._segment_path(self._segment, ".npz"), table.to_bytes())
+        self._segment += 1
+
+    def __enter__(self) -> "SessionWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class RecordedSession:
+    """A session folder, read back. `table` holds the features of every finished segment, one row
+    per video frame; segment s's frames are rows `first_row[s]` to `first_row[s] + segment_frames[s]`."""
+
+    folder: Path
+    info: dict
+    settings: Settings
+    segments: tuple[Path, ...]
+    segment_frames: tuple[int, ...]
+    table: FeatureTable
+    moments: tuple[Moment, ...]
+    marks: tuple[float, ...]
+    notes: tuple[str, ...] = ()  # what was left out: an unfinished segment, a cut-off last line
+
+    @property
+    def first_row(self) -> tuple[int, ...]:
+        return tuple(int(x) for x in np.concatenate([[0], np.cumsum(self.segment_frames)[:-1]]))
+
+    @property
+    def fps(self) -> float:
+        return float(self.info["fps"])
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return int(self.info["width"]), int(self.info["height"])
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.table.t_s[-1]) + 1.0 / self.fps if len(self.table) else 0.0
+
+    def locate(self, row: int) -> tuple[int, int]:
+        """(segment index, frame index inside that segment's video) of feature row `row`."""
+        if not 0 <= row < len(self.table):
+            raise IndexError(f"row {row} is outside 0..{len(self.table) - 1}")
+        s = int(np.searchsorted(np.cumsum(self.segment_frames), row, side="right"))
+        return s, row - self.first_row[s]
+
+
+def is_session(folder: str | os.PathLike) -> bool:
+    """True when `folder` holds a session.json that names our format (cheap, no validation)."""
+    try:
+        data = json.loads((Path(folder) / "session.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("format") == FORMAT
+
+
+def list_sessions(root: str | os.PathLike | None = None) -> list[Path]:
+    """Session folders under `root` (default: `sessions_root()`), newest first."""
+    root = Path(root) if root is not None else sessions_root()
+    if not root.is_dir():
+        return []
+    return sorted((p for p in root.iterdir() if p.is_dir() and is_session(p)), key=lambda p: p.name, reverse=True)
+
+
+def _read_info(folder: Path) -> dict:
+    path = folder / "session.json"
+    if not folder.is_dir():
+        raise SessionInvalid(f"{folder}: no such folder")
+    if not path.is_file():
+        raise SessionInvalid(f"{folder}: not a Glimpse session (no session.json)")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SessionInvalid(f"{path}: cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise SessionInvalid(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(info, dict) or info.get("format") != FORMAT:
+        raise SessionInvalid(f"{path}: expected format {FORMAT!r}, found "
+                             f"{info.get('format') if isinstance(info, dict) else type(info).__name__!r}")
+    if info.get("version") != SESSION_VERSION:
+        raise SessionInvalid(f"{path}: session version {info.get('version')!r}; this Glimpse reads "
+                             f"version {SESSION_VERSION}")
+    missing = [k for k in ("fps", "width", "height", "source") if k not in info]
+    if missing:
+        raise SessionInvalid(f"{path}: missing {', '.join(missing)}")
+    return info
+
+
+def _read_lines(path: Path, notes: list[str]) -> list[dict]:
+    """Records of a .jsonl file; a cut-off last line (a crash mid-write) is left out with a note."""
+    if not path.is_file():
+        raise SessionInvalid(f"{path}: missing")
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    records = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            if n == len(lines):
+                notes.append(f"{path.name}: the last line was cut off and is left out")
+                break
+            raise SessionInvalid(f"{path}: line {n} is not a JSON object ({exc})") from None
+        records.append(record)
+    return records
+
+
+def _video_frames(path: Path) -> int:
+    import cv2
+
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    try:
+        return int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else -1
+    finally:
+        cap.release()
+
+
+def _concat(tables: list[FeatureTable], meta: dict) -> FeatureTable:
+    landmarks = None
+    if all(t.landmarks is not None for t in tables):
+        landmarks = np.concatenate([t.landmarks for t in tables])
+    cols = {k: np.concatenate([getattr(t, k) for t in tables])
+            for k in ("t_s", "face", "levels", "head", "blendshapes", "faces_seen")}
+    return FeatureTable(**cols, landmarks=landmarks, meta=meta)
+
+
+def open_session(folder: str | os.PathLike) -> RecordedSession:
+    """Read and check a session folder; anything broken raises SessionInvalid naming the file."""
+    folder = Path(folder)
+    info = _read_info(folder)
+    notes: list[str] = []
+    try:
+        settings = settings_mod.load(folder / "settings.json")
+    except SettingsInvalid as exc:
+        raise SessionInvalid(str(exc)) from None
+    seg_dir = folder / "segments"
+    npzs = sorted(seg_dir.glob("[0-9]*.npz")) if seg_dir.is_dir() else []
+    if seg_dir.is_dir() and any(not p.with_name(p.name.split(".")[0] + ".npz").exists() for p in seg_dir.glob("*.mp4")):
+        notes.append("the last video segment was not finished (the recording was cut) and is left out")
+    segments, frames, tables = [], [], []
+    for i, npz in enumerate(npzs):
+        if npz.stem != f"{i:06d}":
+            raise SessionInvalid(f"{seg_dir}: segment {i:06d} is missing (found {npz.name} in its place)")
+        video = npz.with_suffix(".mp4")
+        if not video.is_file():
+            raise SessionInvalid(f"{npz}: its video {video.name} is missing")
+        try:
+            table = FeatureTable.load(npz)
+        except (OSError, ValueError, KeyError) as exc:
+            raise SessionInvalid(f"{npz}: unreadable features ({exc})") from None
+        n_video = _video_frames(video)
+        if n_video != len(table):
+            raise SessionInvalid(f"{video}: expected {len(table)} frames (as its features), found "
+                                 f"{'an unreadable video' if n_video < 0 else n_video}")
+        segments.append(video)
+        frames.append(len(table))
+        tables.append(table)
+    if not segments:
+        mp4s = [p.name for p in seg_dir.glob("*.mp4")] if seg_dir.is_dir() else []
+        raise SessionInvalid(f"{folder}: no finished video segment (found {mp4s or 'none'}); the recording "
+                             f"ended before its first {info.get('segment_s', SEGMENT_S):g} s were saved")
+    try:
+        moments = [Moment.from_dict(d) for d in _read_lines(folder / "moments.jsonl", notes)]
+        marks = [float(d["t_s"]) for d in _read_lines(folder / "marks.jsonl", notes)]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SessionInvalid(f"{folder}: a moment or mark is missing a field ({exc})") from None
+    table = _concat(tables, {"source": info["source"], "fps": info["fps"], "width": info["width"],
+                             "height": info["height"], "session": folder.name})
+    return RecordedSession(folder, info, settings, tuple(segments), tuple(frames), table,
+                           tuple(sorted(moments, key=lambda m: m.end_s)), tuple(sorted(marks)), tuple(notes))
+
+
+def delete_session(folder: str | os.PathLike) -> None:
+    """Remove a session folder; refuses anything that is not one (no session.json of our format)."""
+    folder = Path(folder)
+    if not is_session(folder):
+        raise SessionInvalid(f"{folder}: not a Glimpse session folder; nothing was deleted")
+    shutil.rmtree(folder)

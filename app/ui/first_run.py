@@ -1,0 +1,83 @@
+"""The first-run page (how to use the prompts; nothing leaves this computer) and the
+recording-consent question."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+WELCOME_HTML = """
+<h1 style="font-weight: normal">Before you begin</h1>
+<p>Glimpse watches the face of the person you are talking with and notices brief changes:
+a movement that comes and goes in less than half a second. When it notices one, it offers
+you a question you could ask, such as <i>&ldquo;What else comes to mind about that?&rdquo;</i></p>
+<p>It never tells you what the person feels. A brief change can mean many things, or nothing,
+and Glimpse can be wrong. The question is an invitation, not a conclusion.</p>
+<h3>How to use the prompts</h3>
+<ul>
+<li><b>Notice, don't call out.</b> Never tell the person that you saw their face change.</li>
+<li><b>Don't fixate.</b> Keep your attention on the person, not on the screen. After a prompt
+Glimpse stays quiet for a while.</li>
+<li><b>Open the door.</b> Use the question to invite more, and let the person choose whether
+to say more.</li>
+<li><b>&ldquo;I just asked&rdquo;</b> (Space): press it right after you ask something that matters.
+For the next few seconds Glimpse pays closer attention; the rest of the time it stays gentle.</li>
+</ul>
+<h3>Privacy</h3>
+<ul>
+<li>Everything runs on this computer. Nothing leaves it: no network, no account, no telemetry.</li>
+<li>Nothing is recorded unless you switch recording on, and only after you confirm that the
+person you are filming has agreed.</li>
+</ul>
+"""
+
+CONSENT_TITLE = "Record this conversation?"
+CONSENT_TEXT = ("Glimpse will save the video, the face measurements and the moments in a private folder "
+                "on this computer, until you delete them.\n\nOnly record when the person you are filming "
+                "knows about it and has agreed.")
+CONSENT_YES = "They have agreed: record"
+
+
+class WelcomePage(QWidget):
+    """Shown on first run and from Help; `done` when the listener is ready."""
+
+    done = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        text = QLabel(WELCOME_HTML)
+        text.setObjectName("WelcomeText")
+        text.setWordWrap(True)
+        text.setTextFormat(Qt.TextFormat.RichText)
+        text.setFixedWidth(680)  # an alignment flag would break the label's height-for-width
+        body = QWidget()
+        inner = QVBoxLayout(body)
+        inner.setContentsMargins(32, 24, 32, 24)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(text)
+        row.addStretch(1)
+        inner.addLayout(row)
+        self.begin_button = QPushButton("Begin")
+        self.begin_button.setDefault(True)
+        self.begin_button.setMinimumWidth(160)
+        self.begin_button.clicked.connect(self.done)
+        inner.addWidget(self.begin_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        inner.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+
+
+def ask_consent(parent: QWidget | None) -> bool:
+    """True when the listener confirms that the filmed person agreed to be recorded."""
+    box = QMessageBox(QMessageBox.Icon.Question, CONSENT_TITLE, CONSENT_TEXT, parent=parent)
+    yes = box.addButton(CONSENT_YES, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is yes

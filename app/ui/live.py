@@ -1,0 +1,446 @@
+"""The Live page: pick a source, start and stop, watch the preview, read the prompt card.
+
+It drives one `LiveWorker` per session and only reacts to its signals; nothing
+here waits on the camera or the model. Recording is opt-in, asks for consent the
+first time, and is clearly shown while on.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from .. import capture
+from ..session import sessions_root as default_sessions_root
+from ..settings import Settings
+from ..spotting import Moment
+from .discreet import DiscreetStrip, FaceDot
+from .first_run import ask_consent
+from .preview import LivePreview
+from .prompt_card import PromptCard
+from .sources import (DEMO_LABEL, DEMO_VIDEO, FRAME_RATE_HINT, FRAME_RATES, RESOLUTIONS, SourceChoice,
+                      camera_choices, demo_choice)
+from .worker import ENDED, FAILED, LivePacket, LiveWorker
+
+NO_FACE_AFTER_S = 0.3  # a face missing for less than this is tracking flicker, not "no face"
+STATUS_EVERY_S = 0.5  # numbers in the status line change at most this often (calm, readable)
+STALE_PAINT_S = 0.25  # a hidden or minimised preview does not paint; do not wait on it longer
+NO_CAMERA_TEXT = ("No camera found. You can watch the bundled demo recording, played as if live: a real "
+                  "clip with a few brief expressions added by Glimpse's injector.")
+CUES = ("off", "visual", "sound")
+
+
+class LivePage(QWidget):
+    """Live mode. `sessions_root` is where recordings go; `settings_provider` is asked for the
+    listener's settings at each start (the review's tuning panel may have changed them)."""
+
+    error = Signal(str)  # for the main window's one error bar
+    recording_saved = Signal(object)  # Path of a finished recording
+    running_changed = Signal(bool)
+    discreet_changed = Signal(bool)
+
+    def __init__(self, settings_provider: Callable[[], Settings] = Settings,
+                 sessions_root: Callable[[], Path] = default_sessions_root,
+                 list_cameras: Callable[[], list] = capture.list_cameras, demo_path: Path = DEMO_VIDEO,
+                 model_path: str | None = None, confirm_consent: Callable[[QWidget], bool] = ask_consent,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self._settings_provider, self._sessions_root = settings_provider, sessions_root
+        self._list_cameras, self._demo_path, self._model_path = list_cameras, Path(demo_path), model_path
+        self.confirm_consent = confirm_consent
+        self.worker: LiveWorker | None = None
+        self.settings = Settings()
+        self.moments: list[Moment] = []  # this session's, prompted or not
+        self.decided: list[tuple[float, float]] = []  # per moment: its deciding frame's time and capture clock
+        self.cue = "off"
+        self._consent_given = False
+        self._restart_pending = False
+        self._stopping = False
+        self._preview_px: tuple[int, int] | None = None
+        self._last_face_at: float | None = None
+        self._face_shown: bool | None = None
+        self._status_at = 0.0
+        self._recording_folder: Path | None = None
+        self._recording_since = 0.0
+        self.strip: DiscreetStrip | None = None
+        self._build()
+        self.refresh_sources()
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.notice = QFrame(objectName="Notice")
+        self.notice_text = QLabel(NO_CAMERA_TEXT, wordWrap=True)
+        self.demo_button = QPushButton("Play the demo")
+        self.demo_button.clicked.connect(lambda: self.play(demo_choice(self._demo_path)))
+        row = QHBoxLayout(self.notice)
+        row.setContentsMargins(12, 8, 12, 8)
+        row.addWidget(self.notice_text, 1)
+        row.addWidget(self.demo_button)
+        self.notice.hide()
+
+        self.source_box = QComboBox(minimumContentsLength=24)
+        self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_box.currentIndexChanged.connect(self._source_changed)
+        self.size_box = QComboBox()
+        for w, h in RESOLUTIONS:
+            self.size_box.addItem(f"{w} × {h}", (w, h))
+        self.size_box.setCurrentIndex(1)
+        self.fps_box = QComboBox()
+        for fps in FRAME_RATES:
+            self.fps_box.addItem(f"{fps} frames/s", fps)
+        self.fps_box.setCurrentIndex(1)
+        self.fps_box.setToolTip(FRAME_RATE_HINT)
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("StartButton")
+        self.start_button.clicked.connect(self.toggle_running)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Source"))
+        controls.addWidget(self.source_box, 1)
+        controls.addWidget(self.size_box)
+        controls.addWidget(self.fps_box)
+        controls.addWidget(self.start_button)
+        self.source_info = QLabel("", objectName="Quiet", wordWrap=True)
+
+        self.preview = LivePreview()
+        self.preview.size_changed.connect(self._preview_resized)
+        self.preview.painted.connect(self._pull, Qt.ConnectionType.QueuedConnection)
+        self.card = PromptCard()
+
+        self.ask_action = QAction("I just asked", self)
+        self.ask_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        self.ask_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.ask_action.setToolTip("Mark that you just asked a question (Space): for the next few seconds "
+                                   "Glimpse pays closer attention")
+        self.ask_action.triggered.connect(self.mark_asked)
+        self.addAction(self.ask_action)
+        self.ask_button = QPushButton("I just asked  (Space)")
+        self.ask_button.setToolTip(self.ask_action.toolTip())
+        self.ask_button.clicked.connect(self.mark_asked)
+        self.attentive_label = QLabel("", objectName="Quiet")
+        self.landmarks_check = QCheckBox("Landmarks")
+        self.landmarks_check.toggled.connect(self.preview.set_show_landmarks)
+        self.mirror_check = QCheckBox("Mirror")
+        self.mirror_check.toggled.connect(self.preview.set_mirror)
+        self.record_button = QPushButton("Record", checkable=True, objectName="RecordButton")
+        self.record_button.setToolTip("Save this session (video, measurements, moments) in a private folder; "
+                                      "asks you to confirm the person agreed")
+        self.record_button.toggled.connect(self._record_toggled)
+        self.discreet_button = QPushButton("Discreet", checkable=True)
+        self.discreet_button.setToolTip("A small always-on-top strip with only the prompts (Ctrl+D)")
+        self.discreet_button.toggled.connect(self.set_discreet)
+        actions = QHBoxLayout()
+        actions.addWidget(self.ask_button)
+        actions.addWidget(self.attentive_label)
+        actions.addStretch(1)
+        actions.addWidget(self.landmarks_check)
+        actions.addWidget(self.mirror_check)
+        actions.addWidget(self.record_button)
+        actions.addWidget(self.discreet_button)
+
+        self.dot = FaceDot(10)
+        self.status_label = QLabel("Stopped.", objectName="Status")
+        self.recording_label = QLabel("", objectName="RecordingLabel")
+        status = QHBoxLayout()
+        status.addWidget(self.dot)
+        status.addWidget(self.status_label, 1)
+        status.addWidget(self.recording_label)
+
+        for button in (self.start_button, self.ask_button, self.record_button, self.discreet_button):
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Space is "I just asked", not "press the button"
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 8)
+        layout.addWidget(self.notice)
+        layout.addLayout(controls)
+        layout.addWidget(self.source_info)
+        layout.addWidget(self.preview, 1)
+        layout.addWidget(self.card)
+        layout.addLayout(actions)
+        layout.addLayout(status)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self._poll = QTimer(self, interval=int(STALE_PAINT_S * 1000))
+        self._poll.timeout.connect(self._pull_if_stale)
+        self._clock = QTimer(self, interval=1000)
+        self._clock.timeout.connect(self._show_recording_time)
+        self._set_state("idle")
+
+    # -- sources -------------------------------------------------------------------------------
+
+    def refresh_sources(self) -> None:
+        """List the cameras (by name) and the demo; says so when there is no camera."""
+        cameras = self._list_cameras()
+        self.source_box.blockSignals(True)
+        self.source_box.clear()
+        for choice in camera_choices(cameras) + [demo_choice(self._demo_path)]:
+            self.source_box.addItem(choice.label, choice)
+        self.source_box.blockSignals(False)
+        self.notice.setVisible(not cameras)
+        self._source_changed()
+
+    @property
+    def has_camera(self) -> bool:
+        return any(self.source_box.itemData(i).is_camera for i in range(self.source_box.count()))
+
+    def choice(self) -> SourceChoice:
+        return self.source_box.currentData()
+
+    def select_camera(self, index: int) -> bool:
+        for i in range(self.source_box.count()):
+            if self.source_box.itemData(i).camera == index:
+                self.source_box.setCurrentIndex(i)
+                return True
+        return False
+
+    def _source_changed(self) -> None:
+        camera = self.choice() is not None and self.choice().is_camera
+        idle = self.worker is None
+        for box in (self.size_box, self.fps_box):  # a file plays at its own size and rate
+            box.setVisible(camera)
+            box.setEnabled(idle)
+        self.source_info.setText(FRAME_RATE_HINT if camera else "")
+
+    def play(self, choice: SourceChoice) -> None:
+        """Select `choice` (adding it to the list if needed) and (re)start live mode on it."""
+        i = next((i for i in range(self.source_box.count()) if self.source_box.itemData(i) == choice), -1)
+        if i < 0:
+            self.source_box.addItem(choice.label, choice)
+            i = self.source_box.count() - 1
+        if self.worker is not None:
+            self._restart_pending = True
+            self.source_box.setCurrentIndex(i)
+            self.stop()
+            return
+        self.source_box.setCurrentIndex(i)
+        self.start()
+
+    # -- start / stop --------------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        return self.worker is not None
+
+    def toggle_running(self) -> None:
+        self.stop() if self.worker is not None else self.start()
+
+    def start(self) -> None:
+        if self.worker is not None:
+            return
+        choice = self.choice()
+        self.settings = self._settings_provider()
+        w, h = self.size_box.currentData()
+        worker = LiveWorker(choice.opener(w, h, self.fps_box.currentData()), self.settings, self._model_path)
+        worker.frame_ready.connect(self._pull)
+        worker.source_opened.connect(self._source_opened)
+        worker.moment.connect(self._on_moment)
+        worker.marked.connect(self._on_marked)
+        worker.recording.connect(self._on_recording)
+        worker.error.connect(self.error)
+        worker.stopped.connect(functools.partial(self._on_stopped, worker))
+        worker.preview_size = self._preview_px
+        self.worker, self.moments, self.decided = worker, [], []
+        self._last_face_at, self._face_shown = None, None
+        worker.start()
+        if self.record_button.isChecked():
+            worker.start_recording(self._sessions_root())
+        self.preview.clear("Starting…")
+        self.status_label.setText("Starting…")
+        self._poll.start()
+        self._set_state("running")
+        self.running_changed.emit(True)
+
+    def stop(self) -> None:
+        """Returns at once; the page goes idle when the worker says it has stopped."""
+        if self.worker is not None and not self._stopping:
+            self._stopping = True
+            self.worker.request_stop()
+            self._set_state("stopping")
+
+    def _on_stopped(self, worker: LiveWorker, reason: str) -> None:
+        if worker is not self.worker:
+            return
+        worker.join(0.5)  # it signalled from its last lines: this is a formality
+        worker.deleteLater()
+        self.worker, self._stopping = None, False
+        self._poll.stop()
+        self.card.clear()
+        self._set_face(None)
+        messages = {ENDED: "The video has ended.", FAILED: "Stopped after a problem (see above)."}
+        self.status_label.setText(messages.get(reason, "Stopped."))
+        self.attentive_label.setText("")
+        self.preview.clear("Choose a source and press Start.")
+        self._set_state("idle")
+        self.running_changed.emit(False)
+        if self._restart_pending:
+            self._restart_pending = False
+            self.start()
+
+    def shutdown(self, timeout_s: float = 3.0) -> None:
+        """At exit: stop and wait for the worker (the one place the GUI thread may wait)."""
+        worker = self.worker
+        if worker is not None:
+            worker.request_stop()
+            worker.join(timeout_s)
+        if self.strip is not None:
+            self.strip.close()
+
+    def _set_state(self, state: str) -> None:
+        running = state != "idle"
+        self.start_button.setText({"idle": "Start", "running": "Stop", "stopping": "Stopping…"}[state])
+        self.start_button.setEnabled(state != "stopping")
+        self.source_box.setEnabled(not running)
+        self.ask_button.setEnabled(state == "running")
+        self._source_changed()
+
+    # -- frames and status ---------------------------------------------------------------------
+
+    def _preview_resized(self, w: int, h: int) -> None:
+        self._preview_px = (w, h)
+        if self.worker is not None:
+            self.worker.preview_size = (w, h)
+
+    def _pull(self) -> None:
+        """Take the newest packet, unless the preview is still painting the previous one."""
+        if self.worker is None:
+            return
+        waiting = self.preview.waiting_since
+        if waiting is not None and time.monotonic() - waiting < STALE_PAINT_S:
+            return  # `painted` calls back when it is done
+        packet = self.worker.take()
+        if packet is not None:
+            self._show_status(packet)
+            self.preview.show_packet(packet)
+
+    def _pull_if_stale(self) -> None:
+        self._pull()  # a preview that cannot paint (minimised, in discreet mode) still lets status through
+
+    def _source_opened(self, info: capture.SourceInfo) -> None:
+        choice = self.choice()
+        if choice.is_camera:
+            w, h = self.size_box.currentData()
+            asked = "" if (info.width, info.height) == (w, h) else f" (asked for {w} × {h})"
+            self.source_info.setText(f"The camera gives {info.width} × {info.height} at {info.fps:g} frames/s"
+                                     f"{asked}. {FRAME_RATE_HINT}")
+        else:
+            what = ("a real clip with brief expressions added by Glimpse's injector"
+                    if choice.label == DEMO_LABEL else "a video file played as if live")
+            self.source_info.setText(f"{choice.label}: {what}, {info.width} × {info.height} at "
+                                     f"{info.fps:.0f} frames/s.")
+
+    def _show_status(self, packet: LivePacket) -> None:
+        now = time.monotonic()
+        if packet.face:
+            self._last_face_at = now
+        face = self._last_face_at is not None and now - self._last_face_at < NO_FACE_AFTER_S
+        changed = face != self._face_shown
+        if changed:
+            self._set_face(face)
+        if changed or now - self._status_at >= STATUS_EVERY_S:
+            self._status_at = now
+            s = packet.stats
+            self.status_label.setText(f"{'Face found' if face else 'No face'}   ·   tracking {s.fps:.0f} frames/s"
+                                      f"   ·   {s.dropped} dropped   ·   latency {s.latency_ms:.0f} ms")
+            self.attentive_label.setText(f"Listening closely · {packet.attentive_s:.0f} s"
+                                         if packet.attentive_s > 0 else "")
+
+    def _set_face(self, face: bool | None) -> None:
+        self._face_shown = face
+        self.dot.set_face(face)
+        if self.strip is not None:
+            self.strip.set_face(face)
+
+    # -- moments, prompts, "I just asked" --------------------------------------------------------
+
+    def _on_moment(self, moment: Moment, decided_t_s: float = 0.0, captured_at: float = 0.0) -> None:
+        self.moments.append(moment)
+        self.decided.append((decided_t_s, captured_at))
+        if not moment.prompted or not moment.prompt:
+            return
+        self.card.show_prompt(moment.prompt, self.settings.prompt_hold_s)
+        if self.strip is not None and self.strip.isVisible():
+            self.strip.show_prompt(moment.prompt, self.settings.prompt_hold_s)
+        if self.cue != "off":
+            self.dot.pulse()
+            if self.strip is not None:
+                self.strip.dot.pulse()
+            QApplication.alert(self.window(), 2000)
+            if self.cue == "sound":
+                QApplication.beep()
+
+    def mark_asked(self) -> None:
+        if self.worker is not None and not self._stopping:
+            self.worker.mark()
+
+    def _on_marked(self, t_s: float) -> None:
+        self.attentive_label.setText(f"Listening closely · {self.settings.attentive_window_s:.0f} s")
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def _record_toggled(self, on: bool) -> None:
+        if on and not self._consent_given:
+            if not self.confirm_consent(self):
+                self._set_record_button(False)
+                return
+            self._consent_given = True
+        if self.worker is None:
+            return  # starts (or not) with the next session
+        if on:
+            self.worker.start_recording(self._sessions_root())
+        else:
+            self.worker.stop_recording()
+
+    def _set_record_button(self, on: bool) -> None:
+        self.record_button.blockSignals(True)
+        self.record_button.setChecked(on)
+        self.record_button.setText("Stop recording" if on else "Record")
+        self.record_button.blockSignals(False)
+
+    def _on_recording(self, folder: Path | None) -> None:
+        if folder is not None:
+            self._recording_folder, self._recording_since = Path(folder), time.monotonic()
+            self._set_record_button(True)
+            self._show_recording_time()
+            self._clock.start()
+        else:
+            saved, self._recording_folder = self._recording_folder, None
+            self._clock.stop()
+            self.recording_label.setText("")
+            self._set_record_button(False)  # the next session is recorded only if asked again
+            if saved is not None:
+                self.recording_saved.emit(saved)
+        if self.strip is not None:
+            self.strip.set_recording(folder is not None)
+        self.window().setWindowTitle(("● Recording — " if folder is not None else "") + "Glimpse")
+
+    def is_recording(self) -> bool:
+        return self._recording_folder is not None
+
+    def _show_recording_time(self) -> None:
+        seconds = int(time.monotonic() - self._recording_since)
+        self.recording_label.setText(f"● Recording  {seconds // 60}:{seconds % 60:02d}")
+
+    # -- discreet mode -------------------------------------------------------------------------
+
+    def set_discreet(self, on: bool) -> None:
+        if on and self.strip is None:
+            self.strip = DiscreetStrip()
+            self.strip.asked.connect(self.mark_asked)
+            self.strip.full_window_requested.connect(lambda: self.set_discreet(False))
+            self.strip.place_top_centre()
+        if self.strip is not None:
+            self.strip.set_face(self._face_shown)
+            self.strip.set_recording(self.is_recording())
+            self.strip.setVisible(on)
+        self.discreet_button.blockSignals(True)
+        self.discreet_button.setChecked(on)
+        self.discreet_button.blockSignals(False)
+        self.discreet_changed.emit(on)
+
+    def is_discreet(self) -> bool:
+        return self.strip is not None and self.strip.isVisible()

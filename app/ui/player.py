@@ -1,0 +1,531 @@
+"""The video player: a frame view with optional landmark overlay and region highlight, and its controls.
+
+Decoding happens in one long-lived thread, newest request wins: playback asks
+for the frame its clock has reached, a seek or a drag of the slider asks for
+another, and the view paints whatever frame arrives. Frames are found by
+their timestamps (the same ones the features carry), which stays exact on
+variable-frame-rate files where seeking by frame number drifts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from ..features import LEFT_BROW, RIGHT_BROW
+
+SPEEDS = (0.1, 0.25, 0.5, 1.0)
+SEEK_BACKOFF_S = 1.0  # seek this far before a frame's time, then read up to it: exact where the container is not
+SKIP_AHEAD_MAX = 30  # a jump forward by up to this many frames is read through rather than sought
+
+# Landmark groups outlined when a moment in that region is selected (MediaPipe Face Mesh indices).
+REGION_GROUPS: dict[str, tuple[np.ndarray, ...]] = {
+    "brows": (np.r_[RIGHT_BROW, [46, 53, 52, 65, 55]], np.r_[LEFT_BROW, [276, 283, 282, 295, 285]]),
+    "lids": (np.array([33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246]),
+             np.array([263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466])),
+    "nose": (np.array([98, 327, 129, 358, 64, 294, 4, 5]),),
+    "mouth": (np.array([61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40,
+                        185]),),
+    "gaze": (np.arange(468, 473), np.arange(473, 478)),
+}
+
+
+def format_time(t_s: float) -> str:
+    """m:ss.mmm (h:mm:ss.mmm past an hour)."""
+    t_s = max(0.0, t_s)
+    h, rest = divmod(t_s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{int(h)}:{int(m):02d}:{s:06.3f}" if h else f"{int(m)}:{s:06.3f}"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One video file of a recording: its frames are the recording's frames `first` to `first + len(times)`,
+    and `times` are their presentation times inside this file (what seeking in it uses)."""
+
+    path: Path
+    first: int
+    times: np.ndarray
+
+
+class FrameReader:
+    """Frames of one video file by index, given every frame's time in that file (seconds)."""
+
+    def __init__(self, path: Path, times: np.ndarray):
+        self.path = Path(path)
+        self.times = np.asarray(times, np.float64)
+        self._cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG)
+        self._next: int | None = 0  # index of the frame the next read() returns, when known
+
+    def read(self, index: int) -> np.ndarray | None:
+        """(H, W, 3) uint8 BGR, or None past the end."""
+        if not 0 <= index < len(self.times):
+            return None
+        if self._next is not None and 0 <= index - self._next <= SKIP_AHEAD_MAX:
+            for _ in range(index - self._next):
+                if not self._cap.grab():
+                    return None
+            ok, image = self._cap.read()
+            self._next = index + 1 if ok else None
+            return image if ok else None
+        return self._seek_read(index)
+
+    def _seek_read(self, index: int) -> np.ndarray | None:
+        """Seek a little before the frame's time, then read up to it, recognising frames by their
+        timestamps: each frame owns the times from halfway after the one before to halfway before
+        the one after."""
+        t = self.times
+        lo = (t[index - 1] + t[index]) / 2 if index > 0 else -np.inf
+        hi = (t[index] + t[index + 1]) / 2 if index + 1 < len(t) else np.inf
+        backoff = SEEK_BACKOFF_S
+        while True:
+            start = max(0.0, t[index] - backoff)
+            self._cap.set(cv2.CAP_PROP_POS_MSEC, start * 1000.0)
+            first = True
+            while True:
+                ok, image = self._cap.read()
+                if not ok:
+                    self._next = None
+                    return None
+                now = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                if first and now >= hi and start > 0:
+                    break  # the container landed past the frame: seek from further back
+                first = False
+                if now >= lo:
+                    self._next = index + 1
+                    return image
+            backoff *= 4
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+class SegmentReader:
+    """Frames of a recording made of one or more video files, by the recording's frame index."""
+
+    def __init__(self, segments: Sequence[Segment]):
+        self.segments = list(segments)
+        self._starts = np.array([seg.first for seg in self.segments])
+        self._open: tuple[int, FrameReader] | None = None
+
+    def read(self, index: int) -> np.ndarray | None:
+        s = int(np.searchsorted(self._starts, index, side="right")) - 1
+        if s < 0:
+            return None
+        if self._open is None or self._open[0] != s:
+            self.close()
+            self._open = (s, FrameReader(self.segments[s].path, self.segments[s].times))
+        return self._open[1].read(index - self.segments[s].first)
+
+    @property
+    def name(self) -> str:
+        return self.segments[0].path.name if self.segments else ""
+
+    def close(self) -> None:
+        if self._open is not None:
+            self._open[1].close()
+            self._open = None
+
+
+def to_qimage(image: np.ndarray) -> QImage:
+    h, w = image.shape[:2]
+    image = np.ascontiguousarray(image)
+    return QImage(image.data, w, h, image.strides[0], QImage.Format.Format_BGR888).copy()
+
+
+class Decoder(QObject):
+    """Decodes requested frames in a thread, newest request wins; answers with `frame_ready`
+    on the GUI thread, never with a frame of a source it has since been moved off."""
+
+    frame_ready = Signal(int, QImage)
+    failed = Signal(str)
+    _decoded = Signal(int, int, QImage)  # from the thread: source generation, index, image
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.generation = 0  # bumped on the GUI thread by every set_source
+        self._decoded.connect(self._deliver)
+        self._cond = threading.Condition()
+        self._wanted: int | None = None
+        self._source: list[Segment] | None = None
+        self._source_generation = 0
+        self._new_source = False
+        self._stop = False
+        self._busy = False
+        self._thread = threading.Thread(target=self._loop, name="glimpse-player", daemon=True)
+        self._thread.start()
+
+    def set_source(self, segments: Sequence[Segment] | None) -> None:
+        self.generation += 1
+        with self._cond:
+            self._source = list(segments) if segments else None
+            self._source_generation = self.generation
+            self._new_source, self._wanted = True, None
+            self._cond.notify()
+
+    def request(self, index: int) -> None:
+        with self._cond:
+            self._wanted = index
+            self._cond.notify()
+
+    def idle(self) -> bool:
+        with self._cond:
+            return self._wanted is None and not self._busy
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        self._thread.join(timeout_s)
+
+    def _loop(self) -> None:
+        reader: SegmentReader | None = None
+        generation = 0
+        try:
+            while True:
+                with self._cond:
+                    while not self._stop and self._wanted is None and not self._new_source:
+                        self._cond.wait()
+                    if self._stop:
+                        return
+                    if self._new_source:
+                        if reader is not None:
+                            reader.close()
+                        reader = SegmentReader(self._source) if self._source else None
+                        generation, self._new_source = self._source_generation, False
+                    index, self._wanted = self._wanted, None
+                    self._busy = index is not None
+                if index is None or reader is None:
+                    continue
+                try:
+                    image = reader.read(index)
+                except cv2.error as exc:
+                    self.failed.emit(f"{reader.name}: frame {index} could not be decoded ({exc})")
+                    image = None
+                if image is not None:
+                    self._decoded.emit(generation, index, to_qimage(image))
+                with self._cond:
+                    self._busy = False
+        finally:
+            if reader is not None:
+                reader.close()
+
+    @Slot(int, int, QImage)
+    def _deliver(self, generation: int, index: int, image: QImage) -> None:
+        if generation == self.generation:
+            self.frame_ready.emit(index, image)
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Outline `regions` while the shown frame's time is within [start_s, end_s]."""
+
+    regions: tuple[str, ...]
+    start_s: float
+    end_s: float
+
+
+class FrameView(QWidget):
+    """Paints the current frame, letterboxed, with the landmark overlay and region highlight on top."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.landmarks: np.ndarray | None = None  # (478, 3) normalised, for the shown frame
+        self.show_landmarks = False
+        self.highlight_regions: tuple[str, ...] = ()
+        self.placeholder = "Open a video or a recorded session (File menu, drag and drop, or glimpse replay PATH)."
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 180)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 360)
+
+    def image_rect(self) -> QRectF:
+        if self.image is None:
+            return QRectF()
+        iw, ih = self.image.width(), self.image.height()
+        scale = min(self.width() / iw, self.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(24, 26, 30))
+        if self.image is None:
+            p.setPen(QColor(170, 175, 185))
+            p.drawText(self.rect().adjusted(20, 0, -20, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                       self.placeholder)
+            return
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        rect = self.image_rect()
+        p.drawImage(rect, self.image)
+        if self.landmarks is None:
+            return
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pts = self.landmarks[:, :2].astype(np.float64) * (rect.width(), rect.height()) + (rect.x(), rect.y())
+        if self.show_landmarks:
+            p.setPen(QPen(QColor(120, 220, 200, 170), 1.6))
+            p.drawPoints(QPolygonF([QPointF(x, y) for x, y in pts]))
+        pen = QPen(QColor(255, 196, 64), 2.2)
+        for region in self.highlight_regions:
+            for group in REGION_GROUPS.get(region, ()):
+                g = pts[group]
+                (x0, y0), (x1, y1) = g.min(axis=0), g.max(axis=0)
+                pad = max(6.0, 0.25 * max(x1 - x0, y1 - y0))
+                p.setPen(pen)
+                p.setBrush(QColor(255, 196, 64, 40))
+                p.drawEllipse(QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad))
+
+
+class VideoPlayer(QWidget):
+    """Play/pause, frame steps, slow motion and seeking over one video; shows frame times from the features."""
+
+    position_changed = Signal(int, float)  # frame index, its time in seconds (the frame on screen)
+    frame_shown = Signal(int)
+    playing_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.segments: list[Segment] = []
+        self.times = np.zeros(0)
+        self.landmarks: np.ndarray | None = None
+        self.highlight: Highlight | None = None
+        self.index = -1  # frame on screen
+        self.speed = 1.0
+        self._requested = -1
+        self._clock: tuple[float, float] | None = None  # (wall time, media time) when playback (re)started
+        self.decoder = Decoder(self)
+        self.decoder.frame_ready.connect(self._on_frame)
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(10)
+        self._timer.timeout.connect(self._tick)
+
+        self.view = FrameView()
+        self.play_button = self._button("Play", "Play or pause (Space, K)", self.toggle_play)
+        self.back_button = self._button("◀|", "One frame back (Left arrow, comma)", lambda: self.step(-1))
+        self.fwd_button = self._button("|▶", "One frame forward (Right arrow, full stop)", lambda: self.step(1))
+        self.speed_box = QComboBox()
+        for s in SPEEDS:
+            self.speed_box.addItem(f"{s:g}x", s)
+        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_box.setToolTip("Playback speed: slow motion helps see brief changes ([ and ] to change)")
+        self.speed_box.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip("Seek (Home, End; J and L jump 5 s)")
+        self.slider.setEnabled(False)
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.time_label = QLabel(format_time(0))
+        self.time_label.setMinimumWidth(150)
+        self.landmarks_box = QCheckBox("Landmarks")
+        self.landmarks_box.setToolTip("Show the tracked face points over the video")
+        self.landmarks_box.toggled.connect(self.set_show_landmarks)
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(0, 0, 0, 0)
+        for w in (self.back_button, self.play_button, self.fwd_button, self.speed_box):
+            controls.addWidget(w)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.time_label)
+        controls.addWidget(self.landmarks_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(controls)
+        self.set_landmarks(None)
+
+    def _button(self, text: str, tip: str, slot) -> QToolButton:
+        b = QToolButton()
+        b.setText(text)
+        b.setToolTip(tip)
+        b.clicked.connect(slot)
+        return b
+
+    # -- the model: a video and its frame times ---------------------------------------------------------
+    def open(self, segments: Sequence[Segment], times: Sequence[float], first_frame: int = 0) -> None:
+        """Show a recording made of `segments`; `times` are its frames' times on the timeline."""
+        self.pause()
+        segments = list(segments)
+        if [seg.path for seg in segments] != [seg.path for seg in self.segments]:
+            self.view.image = None
+        self.segments = segments
+        self.times = np.asarray(times, np.float64)
+        self.index = self._requested = -1
+        self.decoder.set_source(segments)
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, len(self.times) - 1))
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self.slider.setEnabled(len(self.times) > 0)
+        if len(self.times):
+            self.seek_frame(first_frame)
+
+    def open_video(self, path: Path, times: Sequence[float], first_frame: int = 0) -> None:
+        """One video file whose container times are `times`."""
+        times = np.asarray(times, np.float64)
+        self.open([Segment(Path(path), 0, times)], times, first_frame)
+
+    def close_video(self) -> None:
+        self.pause()
+        self.decoder.set_source(None)
+        self.segments = []
+        self.times = np.zeros(0)
+        self.index = self._requested = -1
+        self.view.image = None
+        self.slider.setEnabled(False)
+        self.view.update()
+
+    def set_landmarks(self, landmarks: np.ndarray | None) -> None:
+        """(N, 478, 3) normalised per frame (zeros where no face), or None when not kept."""
+        self.landmarks = landmarks
+        self.landmarks_box.setEnabled(landmarks is not None)
+        if landmarks is None:
+            self.landmarks_box.setToolTip("Landmarks were not kept for this recording")
+        self._update_overlay()
+
+    def set_highlight(self, highlight: Highlight | None) -> None:
+        self.highlight = highlight
+        self._update_overlay()
+
+    def set_show_landmarks(self, on: bool) -> None:
+        self.view.show_landmarks = on
+        self.view.update()
+
+    # -- transport ----------------------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    @property
+    def time_s(self) -> float:
+        return float(self.times[self.index]) if 0 <= self.index < len(self.times) else 0.0
+
+    @property
+    def target_index(self) -> int:
+        """The frame asked for last (it may still be decoding), else the one on screen."""
+        return self._requested if self._requested >= 0 else self.index
+
+    def _target_time(self) -> float:
+        return float(self.times[max(self.target_index, 0)]) if len(self.times) else 0.0
+
+    def play(self) -> None:
+        if not len(self.times) or self.playing:
+            return
+        if self.target_index >= len(self.times) - 1:
+            self.seek_frame(0)
+        self._clock = (time.monotonic(), self._target_time())
+        self._timer.start()
+        self.play_button.setText("Pause")
+        self.playing_changed.emit(True)
+
+    def pause(self) -> None:
+        if not self.playing:
+            return
+        self._timer.stop()
+        self.play_button.setText("Play")
+        self.playing_changed.emit(False)
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = float(speed)
+        if self.playing:
+            self._clock = (time.monotonic(), self._target_time())
+        i = self.speed_box.findData(speed)
+        if i >= 0 and i != self.speed_box.currentIndex():
+            self.speed_box.setCurrentIndex(i)
+
+    def change_speed(self, steps: int) -> None:
+        i = min(max(SPEEDS.index(self.speed) + steps if self.speed in SPEEDS else 3, 0), len(SPEEDS) - 1)
+        self.set_speed(SPEEDS[i])
+
+    def step(self, frames: int) -> None:
+        """Pause and move by whole frames."""
+        self.pause()
+        self.seek_frame(self.target_index + frames)
+
+    def seek_frame(self, index: int) -> None:
+        if not len(self.times):
+            return
+        index = int(min(max(index, 0), len(self.times) - 1))
+        if self.playing:
+            self._clock = (time.monotonic(), float(self.times[index]))
+        self._request(index)
+
+    def seek_time(self, t_s: float) -> None:
+        """Show the frame on screen at `t_s` (the last one starting at or before it)."""
+        self.seek_frame(self.frame_at(t_s))
+
+    def seek_relative(self, seconds: float) -> None:
+        if len(self.times):
+            self.seek_time(float(self.times[max(self.target_index, 0)]) + seconds)
+
+    def frame_at(self, t_s: float) -> int:
+        return max(0, int(np.searchsorted(self.times, t_s + 1e-6, side="right")) - 1)
+
+    def _request(self, index: int) -> None:
+        if index != self._requested:
+            self._requested = index
+            self.decoder.request(index)
+            self.slider.blockSignals(True)
+            self.slider.setValue(index)
+            self.slider.blockSignals(False)
+
+    def _slider_moved(self, value: int) -> None:
+        self.seek_frame(value)
+
+    def _tick(self) -> None:
+        wall0, media0 = self._clock
+        target_t = media0 + (time.monotonic() - wall0) * self.speed
+        target = self.frame_at(target_t)
+        if target >= len(self.times) - 1 and target_t > self.times[-1] + 0.5 / max(self._fps(), 1):
+            target = len(self.times) - 1
+            self._request(target)
+            self.pause()
+            return
+        # one frame at a time: ask for the next only when the last one is on screen (no backlog)
+        if target != self._requested and (self._requested == self.index or self.decoder.idle()):
+            self._request(target)
+
+    def _fps(self) -> float:
+        return 1.0 / float(np.median(np.diff(self.times))) if len(self.times) > 1 else 30.0
+
+    @Slot(int, QImage)
+    def _on_frame(self, index: int, image: QImage) -> None:
+        if not 0 <= index < len(self.times):
+            return
+        self.index = index
+        self.view.image = image
+        self.time_label.setText(f"{format_time(self.times[index])} / {format_time(self.times[-1])}")
+        self._update_overlay()
+        self.position_changed.emit(index, float(self.times[index]))
+        self.frame_shown.emit(index)
+
+    def _update_overlay(self) -> None:
+        lm = None
+        if self.landmarks is not None and 0 <= self.index < len(self.landmarks):
+            lm = self.landmarks[self.index]
+            if not lm.any():
+                lm = None  # no face in this frame
+        self.view.landmarks = lm
+        h, t = self.highlight, self.time_s
+        near = h is not None and lm is not None and h.start_s <= t <= h.end_s
+        self.view.highlight_regions = h.regions if near else ()
+        self.view.update()
+
+    def shutdown(self) -> None:
+        self.pause()
+        self.decoder.close()

@@ -1,0 +1,577 @@
+"""The replay page: open a video or a recorded session, review its moments, tune the settings.
+
+It wires thin views (player, timeline, moments list, tuning panel) to the core:
+analysis runs as a one-shot job off the GUI thread (features cached on disk,
+so a second opening does not track again), and every settings change
+re-spots from the cached evidence with the same functions `glimpse analyze`
+uses, so the markers are exactly what the command line reports.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget)
+
+from .. import settings as settings_mod
+from ..capture import VIDEO_EXTENSIONS, FileSource
+from ..errors import Cancelled, GlimpseError
+from ..pipeline import Analysis, analyze, track_video
+from ..review import HELPFUL, NOT_A_MOMENT, Mark, Review, match, review_path_for_session, review_path_for_video
+from ..review import export as export_text
+from ..review import rows as review_rows
+from ..review import to_csv, to_json
+from ..settings import Settings
+from ..spotting import Moment, strength_curve, threshold_for
+from ..storage import cache_path, load_cached, save_cached
+from .jobs import Job, JobRunner
+from .moments_list import MomentsList
+from .player import Highlight, Segment, VideoPlayer
+from .timeline import Timeline, lost_spans
+from .tuning import TuningPanel
+
+HIGHLIGHT_MARGIN_S = 0.3  # the region stays outlined this long around a selected moment
+SETTINGS_SAVE_DELAY_MS = 500  # the settings file is written once the listener pauses
+
+
+@dataclass
+class Recording:
+    """An opened video or session, analysed: what the page shows. `tracked` is False when the
+    features came from the cache (or the session folder)."""
+
+    path: Path
+    segments: list[Segment]
+    analysis: Analysis
+    review_path: Path
+    asked_s: tuple[float, ...] = ()
+    tracked: bool = False
+    notes: tuple[str, ...] = ()
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def load_video(path: Path, settings: Settings, model_path: str | None,
+               progress: Callable[[int, int], None], cancel: threading.Event) -> Recording:
+    """The job behind opening a video file: features from the cache, or tracked and then cached."""
+    t0 = time.perf_counter()
+    FileSource(path).close()  # a clear message for a file that is not a readable video
+    cache = cache_path(path)
+    table = load_cached(cache)
+    tracked = table is None
+    t1 = time.perf_counter()
+    if tracked:
+        # landmarks are kept for the overlay; an interrupted run raises Cancelled before anything is written
+        _info, table = track_video(path, model_path, progress, cancel, keep_landmarks=True)
+        save_cached(cache, table)
+    if cancel.is_set():
+        raise Cancelled(f"opening {path.name} was cancelled")
+    t2 = time.perf_counter()
+    analysis = analyze(str(path), settings, model_path, table=table)
+    t3 = time.perf_counter()
+    times = np.asarray(table.t_s, np.float64)
+    return Recording(path, [Segment(path, 0, times)], analysis, review_path_for_video(cache), tracked=tracked,
+                     timings={"cache_s": t1 - t0, "track_s": t2 - t1 if tracked else 0.0, "spot_s": t3 - t2,
+                              "frames": len(table)})
+
+
+def load_session(folder: Path, settings: Settings, model_path: str | None,
+                 progress: Callable[[int, int], None], cancel: threading.Event) -> Recording:
+    """The job behind opening a recorded session folder (its features were saved while recording)."""
+    from ..session import open_session
+
+    session = open_session(folder)
+    if cancel.is_set():
+        raise Cancelled(f"opening {folder.name} was cancelled")
+    analysis = analyze(str(folder), settings, model_path, table=session.table)
+    segments = [Segment(path, first, np.arange(n) / session.fps)  # the segment files' own (nominal) times
+                for path, first, n in zip(session.segments, session.first_row, session.segment_frames)]
+    return Recording(folder, segments, analysis, review_path_for_session(folder), session.marks,
+                     notes=session.notes)
+
+
+def openable(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() in VIDEO_EXTENSIONS
+
+
+class ReplayPage(QWidget):
+    """Replay and tuning for one recording at a time. Works embedded in the app window or alone."""
+
+    recording_opened = Signal(object)  # Recording, once analysed
+    moments_changed = Signal()  # after every re-spot
+    message_shown = Signal(str, bool)  # text, is_error
+    error = Signal(str)  # the errors among them, for a window that collects errors in one place
+    frame_shown = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None, settings_path: str | Path | None = None,
+                 model_path: str | None = None, synchronous: bool = False, throttle_ms: int | None = None):
+        super().__init__(parent)
+        self.settings_path = Path(settings_path) if settings_path else settings_mod.user_settings_path()
+        self.model_path = model_path
+        self.settings, problem = settings_mod.load_or_default(self.settings_path)
+        self.recording: Recording | None = None
+        self.analysis: Analysis | None = None
+        self.review: Review | None = None
+        self.selected: int | None = None
+        self.curve_x = np.zeros(0)
+        self.last_respot_ms = 0.0
+        self.opened_at = 0.0  # perf_counter when the last open started (time to first frame)
+        self.first_frame_s: float | None = None
+        self.last_message = ""
+
+        self.runner = JobRunner(self, synchronous)
+        self.runner.progress.connect(self._job_progress)
+        self.runner.finished.connect(self._job_finished)
+        self.runner.failed.connect(self._job_failed)
+        self.runner.cancelled.connect(self._job_cancelled)
+
+        self.player = VideoPlayer()
+        self.player.position_changed.connect(self._position_changed)
+        self.player.frame_shown.connect(self._frame_shown)
+        self.player.decoder.failed.connect(lambda text: self.show_message(text, error=True))
+        self.timeline = Timeline()
+        self.timeline.seek_requested.connect(self.player.seek_time)
+        self.timeline.moment_clicked.connect(self.select_moment)
+        self.timeline.next_requested.connect(self.next_moment)
+        self.timeline.previous_requested.connect(self.previous_moment)
+        self.moments_list = MomentsList()
+        self.moments_list.moment_selected.connect(self.select_moment)
+        self.moments_list.verdict_changed.connect(self.set_verdict)
+        self.moments_list.note_changed.connect(self.set_note)
+        kwargs = {} if throttle_ms is None else {"throttle_ms": throttle_ms}
+        self.tuning = TuningPanel(self.settings, **kwargs)
+        self.tuning.settings_changed.connect(self.apply_settings)
+        self.tuning.import_requested.connect(self.import_settings)
+        self.tuning.export_requested.connect(self.export_settings)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SETTINGS_SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.save_settings)
+
+        self._build_layout()
+        self._build_shortcuts()
+        self.setAcceptDrops(True)
+        self._enable_actions()
+        if problem:
+            self.show_message(problem, error=True)
+            self.tuning.set_message(problem, error=True)
+
+    # -- layout --------------------------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.open_video_action = QAction("Open video…", self)
+        self.open_video_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_video_action.triggered.connect(self._choose_video)
+        self.open_session_action = QAction("Open session…", self)
+        self.open_session_action.triggered.connect(self._choose_session)
+        self.export_csv_action = QAction("Export moments as CSV…", self)
+        self.export_csv_action.triggered.connect(lambda: self._choose_export("csv"))
+        self.export_json_action = QAction("Export moments as JSON…", self)
+        self.export_json_action.triggered.connect(lambda: self._choose_export("json"))
+        self.toolbar = QToolBar()
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in self.menu_actions():
+            self.toolbar.addAction(action)
+        self.title = QLabel()
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.toolbar.addSeparator()
+        self.toolbar.addWidget(self.title)
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.progress_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the analysis; nothing half-done is kept")
+        self.cancel_button.clicked.connect(self.cancel_analysis)
+        self.progress_row = QWidget()
+        row = QHBoxLayout(self.progress_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.progress_label)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        self.progress_row.hide()
+
+        self.review_area = QSplitter(Qt.Orientation.Vertical)
+        self.review_area.addWidget(self.player)
+        self.review_area.addWidget(self.timeline)
+        self.review_area.addWidget(self.moments_list)
+        self.review_area.setStretchFactor(0, 4)
+        self.review_area.setStretchFactor(1, 2)
+        self.review_area.setStretchFactor(2, 3)
+        self.review_area.setSizes([420, 210, 300])
+        self.review_area.setChildrenCollapsible(False)
+        scroll = QScrollArea()
+        scroll.setWidget(self.tuning)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(340)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tuning_scroll = scroll
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.review_area)
+        split.addWidget(scroll)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.message)
+        layout.addWidget(self.progress_row)
+        layout.addWidget(split, 1)
+
+    def menu_actions(self) -> list[QAction]:
+        """For the app window's File menu."""
+        return [self.open_video_action, self.open_session_action, self.export_csv_action, self.export_json_action]
+
+    def _build_shortcuts(self) -> None:
+        """Keys of common video players. They act while the player, timeline or list has focus, so the
+        tuning panel's sliders keep their arrow keys and the note field its letters."""
+        p = self.player
+        keys: list[tuple[str, Callable[[], None]]] = [
+            ("Space", p.toggle_play), ("K", p.toggle_play),
+            ("Left", lambda: p.step(-1)), ("Right", lambda: p.step(1)),
+            (",", lambda: p.step(-1)), (".", lambda: p.step(1)),
+            ("Shift+Left", lambda: p.seek_relative(-1.0)), ("Shift+Right", lambda: p.seek_relative(1.0)),
+            ("J", lambda: p.seek_relative(-5.0)), ("L", lambda: p.seek_relative(5.0)),
+            ("Home", lambda: p.seek_frame(0)), ("End", lambda: p.seek_frame(len(p.times) - 1)),
+            ("[", lambda: p.change_speed(-1)), ("]", lambda: p.change_speed(1)),
+            ("N", self.next_moment), ("P", self.previous_moment),
+            ("H", lambda: self.moments_list.toggle_verdict(HELPFUL)),
+            ("X", lambda: self.moments_list.toggle_verdict(NOT_A_MOMENT)),
+        ]
+        self.shortcuts = []
+        for key, slot in keys:
+            sc = QShortcut(QKeySequence(key), self.review_area)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(slot)
+            self.shortcuts.append(sc)
+        self.player.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def _enable_actions(self) -> None:
+        has = self.analysis is not None
+        self.export_csv_action.setEnabled(has)
+        self.export_json_action.setEnabled(has)
+
+    # -- opening -------------------------------------------------------------------------------------------
+    def open_path(self, path: str | Path) -> None:
+        """Open a video file or a session folder; analysis runs in the background."""
+        path = Path(path).expanduser()
+        self.close_recording()
+        self.opened_at, self.first_frame_s = time.perf_counter(), None
+        self.title.setText(path.name)
+        if path.is_dir():
+            job = functools.partial(load_session, path, self.settings, self.model_path)
+        else:
+            try:
+                with FileSource(path) as source:
+                    info = source.info
+            except GlimpseError as exc:
+                self.title.setText("")
+                self.show_message(str(exc), error=True)
+                return
+            # the picture shows at once; exact frame times replace these estimates once analysed
+            self.player.open_video(path, np.arange(max(info.frame_count, 1)) / info.fps)
+            job = functools.partial(load_video, path, self.settings, self.model_path)
+        self.player.view.setFocus()
+        self.progress_label.setText(f"Analysing {path.name}")
+        self.progress.setRange(0, 0)
+        self.progress_row.show()
+        self.runner.submit(f"open {path.name}", job)
+
+    def cancel_analysis(self) -> None:
+        self.runner.cancel()
+
+    def close_recording(self) -> None:
+        self.runner.cancel()
+        self.moments_list.commit_note()
+        self.recording = self.analysis = self.review = None
+        self.selected = None
+        self.player.close_video()
+        self.player.set_landmarks(None)
+        self.player.set_highlight(None)
+        self.timeline.set_recording(1.0)
+        self.timeline.set_moments([])
+        self.timeline.set_curve(np.zeros(0), np.zeros(0), threshold_for(self.settings.sensitivity))
+        self.moments_list.set_rows([])
+        self.progress_row.hide()
+        self.message.hide()
+        self._enable_actions()
+
+    def _job_progress(self, job: Job, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"%p%  ({done} of {total} frames)")
+
+    def _job_finished(self, job: Job, rec: Recording) -> None:
+        self.progress_row.hide()
+        self.recording = rec
+        rec.timings["job_s"] = job.elapsed_s
+        table = rec.analysis.table
+        self.analysis = rec.analysis if rec.analysis.settings == self.settings else rec.analysis.respot(self.settings)
+        self.review, problem = Review.open(rec.review_path, source=rec.name)
+        self.timeline.set_recording(rec.analysis.duration_s, lost_spans(table.t_s, table.face), rec.asked_s)
+        ev = rec.analysis.evidence
+        # each strength value is decided `post` frames after the change ended: draw it where the change was
+        post_s = ev[0].timing.post / ev[0].timing.fps if ev else 0.0
+        self.curve_x = np.asarray(table.t_s) - post_s
+        estimated = self.player.times
+        if (len(rec.segments) != 1 or estimated.shape != rec.segments[0].times.shape
+                or not np.allclose(estimated, rec.segments[0].times, atol=1e-4)):
+            self.player.open(rec.segments, table.t_s, max(self.player.target_index, 0))
+        self.player.set_landmarks(table.landmarks)
+        self._show_spotting()
+        self._enable_actions()
+        notes = list(rec.notes) + ([problem] if problem else [])
+        if rec.analysis.face_frames == 0:
+            notes.insert(0, f"No face was seen in any of the {len(table)} frames of {rec.name}: "
+                            "there is nothing to review.")
+        if notes:
+            self.show_message(" ".join(notes), error=problem is not None)
+        self.recording_opened.emit(rec)
+
+    def _job_failed(self, job: Job, exc: BaseException) -> None:
+        self.progress_row.hide()
+        text = str(exc) if isinstance(exc, GlimpseError) else f"Unexpected error while {job.name}: {exc!r}"
+        self.show_message(text, error=True)
+
+    def _job_cancelled(self, job: Job) -> None:
+        self.progress_row.hide()
+        self.show_message("Analysis cancelled; nothing was cached. Open the file again to analyse it.")
+
+    # -- spotting --------------------------------------------------------------------------------------------
+    def apply_settings(self, settings: Settings) -> None:
+        """Re-spot from the cached evidence and redraw at once; the file is saved a moment later."""
+        self.settings = settings
+        self.tuning.set_settings(settings)
+        self._save_timer.start()
+        if self.analysis is not None:
+            self.moments_list.commit_note()
+            previous = self.moment(self.selected)
+            self.analysis = self.analysis.respot(settings)
+            self.selected = None
+            if previous is not None:  # keep the same moment selected when it is still found
+                hits = [i for i, k in enumerate(match([Mark.on(previous)], self.analysis.moments)) if k == 0]
+                self.selected = hits[0] if hits else None
+            self._show_spotting()
+            self.select_moment(self.selected, seek=False)
+
+    def _show_spotting(self) -> None:
+        t0 = time.perf_counter()
+        a = self.analysis
+        curve = strength_curve(a.evidence, a.settings, len(a.table))
+        self.timeline.set_moments(a.moments, self.selected)
+        self.timeline.set_curve(self.curve_x, curve, threshold_for(a.settings.sensitivity))
+        self._refresh_list()
+        self.last_respot_ms = 1000 * (time.perf_counter() - t0)
+        self.moments_changed.emit()
+
+    def _refresh_list(self) -> None:
+        marks = self.review.marks_for(self.analysis.moments)
+        self.moments_list.set_rows(review_rows(self.analysis.moments, marks), self.selected)
+        self.tuning.set_counts(self.review.kept_counts(self.analysis.moments))
+
+    @property
+    def moments(self) -> list[Moment]:
+        return list(self.analysis.moments) if self.analysis is not None else []
+
+    def moment(self, index: int | None) -> Moment | None:
+        return self.moments[index] if index is not None and 0 <= index < len(self.moments) else None
+
+    # -- moments --------------------------------------------------------------------------------------------
+    def select_moment(self, index: int | None, seek: bool = True) -> None:
+        m = self.moment(index)
+        self.selected = index if m is not None else None
+        self.timeline.set_selected(self.selected)
+        if self.moments_list.current() != self.selected:
+            self.moments_list.select(self.selected)
+        self.player.set_highlight(None if m is None else Highlight(m.regions, m.start_s - HIGHLIGHT_MARGIN_S,
+                                                                   m.end_s + HIGHLIGHT_MARGIN_S))
+        if m is not None and seek:
+            self.player.pause()
+            self.player.seek_time(m.peak_s)
+
+    def next_moment(self) -> None:
+        self._step_moment(+1)
+
+    def previous_moment(self) -> None:
+        self._step_moment(-1)
+
+    def _step_moment(self, step: int) -> None:
+        """The moment after (or before) the one on screen: by frame, so a moment whose peak falls
+        between two frames is not found again."""
+        if not self.moments:
+            return
+        here = self.player.target_index
+        frames = [self.player.frame_at(m.peak_s) for m in self.moments]
+        if self.selected is not None and frames[self.selected] == here:
+            target = self.selected + step
+        elif step > 0:
+            target = next((i for i, f in enumerate(frames) if f > here), len(frames))
+        else:
+            target = next((i for i in range(len(frames) - 1, -1, -1) if frames[i] < here), -1)
+        if 0 <= target < len(self.moments):
+            self.select_moment(target)
+
+    def set_verdict(self, index: int, verdict: str | None) -> None:
+        self._update_mark(index, lambda moments: self.review.set_verdict(moments, index, verdict))
+
+    def set_note(self, index: int, note: str) -> None:
+        self._update_mark(index, lambda moments: self.review.set_note(moments, index, note))
+
+    def _update_mark(self, index: int, change: Callable[[list[Moment]], Mark | None]) -> None:
+        if self.review is None or self.moment(index) is None:
+            return
+        try:
+            change(self.moments)
+        except OSError as exc:
+            self.show_message(f"Your mark could not be saved to {self.review.path}: {exc}", error=True)
+        marks = self.review.marks_for(self.moments)
+        self.moments_list.update_row(index, review_rows([self.moments[index]], [marks[index]])[0])
+        self.tuning.set_counts(self.review.kept_counts(self.moments))
+
+    # -- files ------------------------------------------------------------------------------------------------
+    def export_rows(self) -> list[dict]:
+        return review_rows(self.moments, self.review.marks_for(self.moments)) if self.review else []
+
+    def export_csv(self, path: str | Path) -> None:
+        self._export(path, lambda: to_csv(self.export_rows()))
+
+    def export_json(self, path: str | Path) -> None:
+        self._export(path, lambda: to_json(self.analysis.to_dict(), self.export_rows(), self.review))
+
+    def _export(self, path: str | Path, text: Callable[[], str]) -> None:
+        if self.analysis is None:
+            return
+        self.moments_list.commit_note()
+        try:
+            export_text(Path(path), text())
+        except OSError as exc:
+            self.show_message(f"Could not write {path}: {exc}", error=True)
+        else:
+            self.show_message(f"Saved {len(self.moments)} moments to {path}.")
+
+    def import_settings(self, path: str | Path) -> None:
+        try:
+            settings = settings_mod.load(path)
+        except GlimpseError as exc:
+            self.tuning.set_message(f"{exc}. Your settings were not changed.", error=True)
+            return
+        self.apply_settings(settings)
+        self.tuning.set_message(f"Now using the settings from {Path(path).name}.")
+
+    def export_settings(self, path: str | Path) -> None:
+        try:
+            settings_mod.save(self.settings, path)
+        except OSError as exc:
+            self.tuning.set_message(f"Could not write {path}: {exc}", error=True)
+        else:
+            self.tuning.set_message(f"Settings saved to {path}.")
+
+    def save_settings(self) -> None:
+        """Write the settings file live mode reads too."""
+        self._save_timer.stop()
+        try:
+            settings_mod.save(self.settings, self.settings_path)
+        except OSError as exc:
+            self.tuning.set_message(f"Could not save your settings to {self.settings_path}: {exc}", error=True)
+
+    def _choose_video(self) -> None:
+        exts = " ".join(f"*{e}" for e in VIDEO_EXTENSIONS)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video", "", f"Videos ({exts});;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def _choose_session(self) -> None:
+        from ..session import sessions_root
+
+        path = QFileDialog.getExistingDirectory(self, "Open a recorded session", str(sessions_root()))
+        if path:
+            self.open_path(path)
+
+    def _choose_export(self, kind: str) -> None:
+        if self.recording is None:
+            return
+        default = f"{Path(self.recording.name).stem}-moments.{kind}"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export moments as {kind.upper()}", default,
+                                              f"{kind.upper()} (*.{kind})")
+        if path:
+            (self.export_csv if kind == "csv" else self.export_json)(path)
+
+    # -- feedback -----------------------------------------------------------------------------------------------
+    def show_message(self, text: str, error: bool = False) -> None:
+        """The one place errors and notices reach the listener."""
+        self.last_message = text
+        self.message.setText(text)
+        self.message.setStyleSheet("background: #fdecea; color: #7a1f12; padding: 6px; border-radius: 3px;"
+                                   if error else "background: #eef3f8; color: #1d3550; padding: 6px; "
+                                   "border-radius: 3px;")
+        self.message.show()
+        self.message_shown.emit(text, error)
+        if error:
+            self.error.emit(text)
+
+    def _position_changed(self, index: int, t_s: float) -> None:
+        self.timeline.set_playhead(t_s)
+
+    def _frame_shown(self, index: int) -> None:
+        if self.first_frame_s is None:
+            self.first_frame_s = time.perf_counter() - self.opened_at
+        self.frame_shown.emit(index)
+
+    # -- drag and drop, shutdown ----------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile() and openable(Path(urls[0].toLocalFile())):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            self.open_path(urls[0].toLocalFile())
+
+    def shutdown(self) -> None:
+        """Stop the job and the decoder; save what is pending. Safe to call twice."""
+        self.moments_list.commit_note()
+        if self._save_timer.isActive():
+            self.save_settings()
+        self.runner.shutdown()
+        self.player.shutdown()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m app.ui.replay [PATH]`: the replay page on its own."""
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    page = ReplayPage()
+    page.setWindowTitle("Glimpse: replay")
+    page.resize(1400, 900)
+    page.show()
+    if argv:
+        page.open_path(argv[0])
+    code = app.exec()
+    page.shutdown()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

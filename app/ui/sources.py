@@ -1,0 +1,54 @@
+"""What live mode can watch: a camera, or a video file played as if live (the bundled demo).
+
+No Qt here: the live page lists these choices and the worker opens the one picked,
+in its own thread (opening a camera can take a second).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..capture import CameraInfo, CameraSource, FrameSource, PacedSource
+from ..prompts import ASSETS
+
+DEMO_VIDEO = ASSETS / "demo.mp4"
+DEMO_LABEL = "Demo recording"
+RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
+FRAME_RATES = (15, 30, 60)
+FRAME_RATE_HINT = ("Higher frame rates catch shorter moments: at 30 frames/s a 40 ms change is one or two "
+                   "frames, at 60 it is two or three.")
+
+
+@dataclass(frozen=True)
+class SourceChoice:
+    """One entry of the source list: a camera (by index) or a file played in real time."""
+
+    label: str
+    camera: int | None = None
+    path: Path | None = None
+    loop: bool = True
+    speed: float = 1.0
+
+    @property
+    def is_camera(self) -> bool:
+        return self.camera is not None
+
+    def opener(self, width: int, height: int, fps: float) -> Callable[[], FrameSource]:
+        """A function that opens this source (called in the worker thread)."""
+        if self.is_camera:
+            return lambda: CameraSource(self.camera, width, height, fps)
+        return lambda: PacedSource(self.path, speed=self.speed, loop=self.loop)
+
+
+def camera_choices(cameras: list[CameraInfo]) -> list[SourceChoice]:
+    return [SourceChoice(f"{c.name} (camera {c.index})", camera=c.index) for c in cameras]
+
+
+def demo_choice(path: Path = DEMO_VIDEO, loop: bool = True) -> SourceChoice:
+    return SourceChoice(DEMO_LABEL, path=Path(path), loop=loop)
+
+
+def file_choice(path: Path, loop: bool = False, speed: float = 1.0) -> SourceChoice:
+    return SourceChoice(f"{Path(path).name} (played as if live)", path=Path(path), loop=loop, speed=speed)

@@ -1,0 +1,287 @@
+"""The tuning panel, built from the settings schema: every field's title, help, bounds and step come
+from `app.settings.Settings`, so a new setting appears here without touching this file.
+
+A thin view: it turns the listener's edits into new `Settings` (throttled to
+one every ~100 ms, newest wins) and shows what the page tells it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import Field, fields
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
+                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
+
+from ..errors import SettingsInvalid
+from ..review import KeptCounts
+from ..settings import PRESETS, Settings, preset
+
+THROTTLE_MS = 100
+# Read only by live mode; shown apart so the listener knows they do not change the timeline.
+LIVE_ONLY = ("prompt_hold_s", "attentive_window_s")
+
+
+class Throttle(QObject):
+    """Calls `fn(value)` at once when idle, then at most once per interval with the newest value."""
+
+    def __init__(self, interval_ms: int, fn: Callable[[Any], None], parent: QObject | None = None):
+        super().__init__(parent)
+        self.fn = fn
+        self._pending: tuple[Any] | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._fire)
+
+    def __call__(self, value: Any) -> None:
+        self._pending = (value,)
+        if not self._timer.isActive():
+            self._fire()
+            self._timer.start()
+
+    def _fire(self) -> None:
+        if self._pending is None:
+            self._timer.stop()
+            return
+        (value,), self._pending = self._pending, None
+        self.fn(value)
+
+    def flush(self) -> None:
+        """Deliver a waiting value now (tests, and before the panel goes away)."""
+        self._fire()
+
+
+class NumberField(QWidget):
+    """A slider and a spin box over one bounded number."""
+
+    value_changed = Signal(float)
+
+    def __init__(self, lo: float, hi: float, step: float, suffix: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.lo, self.step = lo, step
+        decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+        self.spin = QDoubleSpinBox()
+        self.spin.setRange(lo, hi)
+        self.spin.setSingleStep(step)
+        self.spin.setDecimals(decimals)
+        self.spin.setSuffix(suffix)
+        self.spin.setKeyboardTracking(False)
+        self.spin.setMinimumWidth(84)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, round((hi - lo) / step))
+        self.slider.valueChanged.connect(lambda i: self._set(self.lo + i * self.step, from_slider=True))
+        self.spin.valueChanged.connect(lambda v: self._set(v, from_slider=False))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.spin)
+
+    def value(self) -> float:
+        return round(self.spin.value(), self.spin.decimals())
+
+    def set_value(self, value: float) -> None:
+        """Show `value` without announcing it."""
+        for w in (self.slider, self.spin):
+            w.blockSignals(True)
+        self.spin.setValue(value)
+        self.slider.setValue(round((value - self.lo) / self.step))
+        for w in (self.slider, self.spin):
+            w.blockSignals(False)
+
+    def _set(self, value: float, from_slider: bool) -> None:
+        value = round(value, self.spin.decimals())
+        self.set_value(value)
+        self.value_changed.emit(value)
+
+
+class ChoicesField(QWidget):
+    """A check box per choice (the face regions)."""
+
+    value_changed = Signal(tuple)
+
+    def __init__(self, choices: tuple[str, ...], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.checks = {c: QCheckBox(c) for c in choices}
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        for check in self.checks.values():
+            check.toggled.connect(lambda _on: self.value_changed.emit(self.value()))
+            row.addWidget(check)
+        row.addStretch(1)
+
+    def value(self) -> tuple[str, ...]:
+        return tuple(c for c, check in self.checks.items() if check.isChecked())
+
+    def set_value(self, value: tuple[str, ...]) -> None:
+        for c, check in self.checks.items():
+            check.blockSignals(True)
+            check.setChecked(c in value)
+            check.blockSignals(False)
+
+
+class TuningPanel(QWidget):
+    """Preset, every setting, import/export, and how many of the listener's marked moments are kept."""
+
+    settings_changed = Signal(object)  # Settings, throttled
+    import_requested = Signal(str)  # a file the listener chose
+    export_requested = Signal(str)
+
+    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None,
+                 throttle_ms: int = THROTTLE_MS):
+        super().__init__(parent)
+        self.settings = settings or Settings()
+        self.throttle = Throttle(throttle_ms, self.settings_changed.emit, self)
+        self.editors: dict[str, QWidget] = {}
+
+        self.preset_box = QComboBox()
+        for name in PRESETS + ("custom",):
+            self.preset_box.addItem(name.capitalize(), name)
+        self.preset_box.currentIndexChanged.connect(self._preset_chosen)
+        meta = {f.name: f for f in fields(Settings)}
+        self.preset_box.setToolTip(meta["preset"].metadata["help"])
+
+        main = QFormLayout()
+        live = QFormLayout()
+        for form in (main, live):
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        main.addRow(self._title(meta["preset"]), self.preset_box)
+        for f in fields(Settings):
+            if f.name == "preset":
+                continue
+            editor = self._editor(f)
+            self.editors[f.name] = editor
+            form = live if f.name in LIVE_ONLY else main
+            if isinstance(editor, QCheckBox):
+                form.addRow(editor)
+            else:
+                form.addRow(self._title(f), editor)
+            form.addRow(self._help(f))
+
+        spotting = QGroupBox("What counts as a moment")
+        spotting.setLayout(main)
+        live_box = QGroupBox("Live mode only")
+        live_box.setLayout(live)
+
+        self.counts_label = QLabel(KeptCounts(0, 0, 0, 0).summary())
+        self.counts_label.setWordWrap(True)
+        marks_box = QGroupBox("Your marks")
+        QVBoxLayout(marks_box).addWidget(self.counts_label)
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setFrameShape(QFrame.Shape.StyledPanel)
+        self.message.hide()
+        import_button = QPushButton("Import…")
+        import_button.setToolTip("Use the settings in a file (for example one a colleague exported)")
+        import_button.clicked.connect(self._import_clicked)
+        export_button = QPushButton("Export…")
+        export_button.setToolTip("Save these settings to a file")
+        export_button.clicked.connect(self._export_clicked)
+        files = QHBoxLayout()
+        files.addWidget(import_button)
+        files.addWidget(export_button)
+        files.addStretch(1)
+
+        intro = QLabel("Changes apply to the recording at once and are kept for live mode too.")
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.message)
+        layout.addWidget(spotting)
+        layout.addWidget(marks_box)
+        layout.addWidget(live_box)
+        layout.addLayout(files)
+        layout.addStretch(1)
+        self.set_settings(self.settings)
+
+    # -- built from the schema ----------------------------------------------------------------------------
+    @staticmethod
+    def _title(f: Field) -> QLabel:
+        label = QLabel(f.metadata["title"])
+        label.setToolTip(f.metadata["help"])
+        return label
+
+    @staticmethod
+    def _help(f: Field) -> QLabel:
+        label = QLabel(f.metadata["help"])
+        label.setWordWrap(True)
+        label.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        return label
+
+    def _editor(self, f: Field) -> QWidget:
+        meta = f.metadata
+        if isinstance(f.default, tuple):
+            box = ChoicesField(meta["choices"])
+            box.setToolTip(meta["help"])
+            box.value_changed.connect(lambda v, name=f.name: self._edited(name, tuple(v)))
+            return box
+        if isinstance(f.default, bool):
+            check = QCheckBox(meta["title"])
+            check.setToolTip(meta["help"])
+            check.toggled.connect(lambda on, name=f.name: self._edited(name, bool(on)))
+            return check
+        if isinstance(f.default, float):
+            field = NumberField(meta["min"], meta["max"], meta["step"], " s" if f.name.endswith("_s") else "")
+            field.setToolTip(meta["help"])
+            field.value_changed.connect(lambda v, name=f.name: self._edited(name, float(v)))
+            return field
+        raise TypeError(f"no editor for setting {f.name} ({type(f.default).__name__})")
+
+    # -- the model ------------------------------------------------------------------------------------------
+    def set_settings(self, settings: Settings) -> None:
+        """Show `settings` without announcing them (the page already applied them)."""
+        self.settings = settings
+        for name, editor in self.editors.items():
+            value = getattr(settings, name)
+            if isinstance(editor, QCheckBox):
+                editor.blockSignals(True)
+                editor.setChecked(value)
+                editor.blockSignals(False)
+            else:
+                editor.set_value(value)
+        self.preset_box.blockSignals(True)
+        self.preset_box.setCurrentIndex(self.preset_box.findData(settings.preset))
+        self.preset_box.blockSignals(False)
+
+    def set_counts(self, counts: KeptCounts) -> None:
+        self.counts_label.setText(counts.summary())
+
+    def set_message(self, text: str | None, error: bool = False) -> None:
+        self.message.setText(text or "")
+        self.message.setStyleSheet("background: #fdecea; color: #7a1f12; padding: 6px;" if error
+                                   else "background: #eef5ee; color: #1f4d2a; padding: 6px;")
+        self.message.setVisible(bool(text))
+
+    # -- the listener's intent ------------------------------------------------------------------------------
+    def _edited(self, name: str, value: Any) -> None:
+        try:
+            new = self.settings.replace(**{name: value})
+        except SettingsInvalid as exc:
+            self.set_message(f"{exc}; kept the previous value.", error=True)
+            self.set_settings(self.settings)
+            return
+        self.set_message(None)
+        self._apply(new)
+
+    def _preset_chosen(self, index: int) -> None:
+        name = self.preset_box.itemData(index)
+        if name in PRESETS:
+            self._apply(preset(name, self.settings))
+
+    def _apply(self, settings: Settings) -> None:
+        self.set_settings(settings)
+        self.throttle(settings)
+
+    def _import_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import settings", "", "Glimpse settings (*.json);;All files (*)")
+        if path:
+            self.import_requested.emit(path)
+
+    def _export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export settings", "glimpse-settings.json",
+                                              "Glimpse settings (*.json)")
+        if path:
+            self.export_requested.emit(path)

@@ -1,0 +1,31 @@
+"""Shared test set-up: Qt runs offscreen, and no test may leave a thread running."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+# recordings made by tests never land in the user's data folder
+os.environ.setdefault("GLIMPSE_SESSIONS_DIR", tempfile.mkdtemp(prefix="glimpse-test-sessions-"))
+
+import pytest  # noqa: E402
+
+THREAD_GRACE_S = 3.0  # a worker that was told to stop gets this long to finish its last frame
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running():
+    """Fail the test that leaves a non-daemon thread running (a worker without a clean stop)."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + THREAD_GRACE_S
+    while True:
+        left = [t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    if left:
+        pytest.fail(f"the test left {len(left)} thread(s) running: {', '.join(t.name for t in left)}")
