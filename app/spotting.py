@@ -171,13 +171,24 @@ def noise_at(levels: np.ndarray, i: int, timing: Timing) -> np.ndarray:
         return np.full(levels.shape[1], np.inf, np.float32)
     d = np.abs(np.diff(levels[lo:i + 1], axis=0))
     est = np.float32(1.4826 / math.sqrt(2)) * np.median(d, axis=0)
-    return np.maximum(est, NOISE_FLOOR).astype(np.float32)
+    return np.maximum(est, noise_floor()).astype(np.float32)
 
 
-NOISE_FLOOR = np.float32(0.002)  # IOD units: the tracker's resolution on a sharp 640x360 face
+NOISE_FLOOR = 0.002  # IOD units: the tracker's resolution on a sharp 640x360 face
+GAZE_NOISE_FLOOR = 0.03  # eye widths: eyes flick about constantly; only a real look away counts
+
+
+def noise_floor() -> np.ndarray:
+    floor = np.full(len(LEVEL), NOISE_FLOOR, np.float32)
+    floor[[LEVEL["gaze_x"], LEVEL["gaze_y"]]] = GAZE_NOISE_FLOOR
+    return floor
 TALKING_RANGE = 0.06  # IOD: mouth opening that varies this much within a second means speech
-HEAD_FAST_DEG_S = 40.0
-BLINK_RATIO = 0.7  # an eye closing to this share of its usual opening is a blink
+HEAD_FAST_DEG_S = 60.0
+BLINK_RATIO = 0.6  # eyes closing to this share of their usual opening is a blink
+# Penalties, in the units of the rise, for a change that does not come back to where it started
+# and for a restless level before it (speech, crying, fidgeting): tuned on the tune split only.
+K_RETURN = 1.0
+K_SPREAD = 1.0
 
 
 def frame_flags(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, rows: np.ndarray,
@@ -190,7 +201,7 @@ def frame_flags(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, rows: np.
     if ok.any():
         r = rows[ok]
         ref = _median_ending(lids, r - 1, k)
-        flags[ok, 0] = (lids[r] < BLINK_RATIO * ref).any(axis=1)
+        flags[ok, 0] = (lids[r] < BLINK_RATIO * ref).all(axis=1)  # blinks close both eyes
     mouth = levels[:, LEVEL["mouth_open"]]
     talk_k = max(2, round(timing.fps))
     ok = rows >= talk_k - 1
@@ -233,8 +244,13 @@ def rise_at(levels: np.ndarray, noise: np.ndarray, t_s: np.ndarray, rows: np.nda
         before = _median_ending(x, e - w, p)
         # a brief change starts from a level that was steady: a slope before it means a slow drift
         drift = np.abs(before - _median_ending(x, e - w - p, p))
+        # ...and returns to it; and the level before was calm, not mid-way through other movement
+        unreturned = np.abs(after[ok] - before)
+        pre_win = _gather(x, e - w, p)
+        spread = np.median(np.abs(pre_win - before[:, None, :]), axis=1)
         scale = nz[e - w] * np.float32(math.sqrt(1.0 / w + 1.57 / p))
-        rise[ok, :, j] = (np.minimum(centre - before, centre - after[ok]) - drift) / scale
+        penalty = drift + np.float32(K_RETURN) * unreturned + np.float32(K_SPREAD) * spread
+        rise[ok, :, j] = (np.minimum(centre - before, centre - after[ok]) - penalty) / scale
         start[ok, j] = t_s[e - w + 1] - half
         end[ok, j] = t_s[e] + half
     return rise, start, end
@@ -271,8 +287,11 @@ TALKING_FACTOR = 2.0
 
 
 def threshold_for(sensitivity: float) -> float:
-    """Rise, in noise units, that counts at a sensitivity of 0..100 (higher sensitivity, lower bar)."""
-    hi, lo = 16.0, 2.5
+    """Rise, in noise units, that counts at a sensitivity of 0..100 (higher sensitivity, lower bar).
+
+    Log-linear, set on the tune split so that gentle (30) gives about 1 false alarm a minute on a
+    lively talking face, balanced (50) about 3, attentive (75) about 7."""
+    hi, lo = 11.4, 4.3
     return hi * (lo / hi) ** (sensitivity / 100.0)
 
 
@@ -283,13 +302,16 @@ class _Candidate:
     start_s: float
     end_s: float
     regions: set = field(default_factory=set)
+    frames: int = 1  # decision frames over the threshold so far
+    emitted: bool = False
 
 
 class Decider:
     """Turns evidence into moments one decision frame at a time: the same code live and in replay.
 
-    A moment is a run of consecutive decision frames over the threshold; it completes at the first
-    frame below it.
+    A moment is a run of consecutive decision frames over the threshold. It is reported once the run
+    has lasted `SETTLE_S` (or ends sooner), so a prompt follows the change within about
+    `post_s + SETTLE_S`; the rest of the run belongs to the same moment.
     """
 
     def __init__(self, settings: Settings):
@@ -324,25 +346,43 @@ class Decider:
         width = ratio.argmax(axis=2)
         return np.take_along_axis(ratio, width[..., None], axis=2)[..., 0], width
 
+    @property
+    def smoothing_frames(self) -> int:
+        """Decision frames averaged by the smoothing setting (1: none; at most about 0.15 s)."""
+        return 1 + int(round(self.settings.smoothing * 4))
+
     def decide(self, ev: Evidence, score_row: np.ndarray, width_row: np.ndarray, d: int,
                run_start_s: float) -> Moment | None:
-        """Feed decision frame d of `ev` (frames in time order); a moment when one completes."""
+        """Feed decision frame d of `ev` (frames in time order); a moment when one is settled."""
         a = int(np.argmax(score_row))
+        c = self._cand
         if score_row[a] < 1.0:
-            return self._finish(run_start_s) if self._cand is not None else None
-        j = int(width_row[a])
-        if self._cand is None or score_row[a] > self._cand.best:
-            regions = self._cand.regions if self._cand else set()
-            self._cand = _Candidate(float(score_row[a]), a, float(ev.start_s[d, j]), float(ev.end_s[d, j]), regions)
-        self._cand.regions.update(ACTIONS[i].region for i in np.flatnonzero(score_row >= 1.0))
+            self._cand = None
+            return self._report(c, run_start_s) if c is not None and not c.emitted else None
+        if c is None:
+            c = self._cand = _Candidate(-np.inf, a, 0.0, 0.0, frames=0)
+        c.frames += 1
+        if c.emitted:
+            return None
+        if score_row[a] > c.best:
+            j = int(width_row[a])
+            c.best, c.action, c.start_s, c.end_s = float(score_row[a]), a, float(ev.start_s[d, j]), float(ev.end_s[d, j])
+        c.regions.update(ACTIONS[i].region for i in np.flatnonzero(score_row >= 1.0))
+        if c.frames > round(SETTLE_S * ev.timing.fps):
+            c.emitted = True
+            return self._report(c, run_start_s)
         return None
 
     def finish(self, run_start_s: float) -> Moment | None:
-        """End of a face run: complete the moment under way, if any."""
-        return self._finish(run_start_s) if self._cand is not None else None
-
-    def _finish(self, run_start_s: float) -> Moment | None:
+        """End of a face run: report the moment under way, if any."""
         c, self._cand = self._cand, None
+        return self._report(c, run_start_s) if c is not None and not c.emitted else None
+
+    def carry_over(self, other: "Decider") -> None:
+        """Continue `other`'s moment under way (settings changed between two frames)."""
+        self._cand, self._last_end_s = other._cand, other._last_end_s
+
+    def _report(self, c: _Candidate, run_start_s: float) -> Moment | None:
         if c.start_s - run_start_s < self.settings.warmup_s or c.start_s < self._last_end_s:
             return None
         self._last_end_s = c.end_s
@@ -351,6 +391,24 @@ class Decider:
         peak = (c.start_s + c.end_s) / 2
         return Moment(c.start_s, peak, c.end_s, tuple(sorted(regions)), round(c.best * self.theta, 3),
                       "glance" if gaze else "expression")
+
+
+SETTLE_S = 0.05  # how long the strongest reading of a change may still improve before it is reported
+
+
+def smooth_scores(scores: np.ndarray, k: int) -> np.ndarray:
+    """Causal mean of each row with the k-1 rows before it (fewer at the start), negatives as 0.
+
+    Summed newest first, one row at a time, so the online spotter, which sums its last k rows the
+    same way, gets the same values."""
+    if k <= 1:
+        return scores
+    x = np.maximum(scores, 0)
+    acc, count = x.copy(), np.ones(len(x), np.float32)
+    for j in range(1, k):
+        acc[j:] += x[:-j]
+        count[j:] += 1
+    return acc / count[:, None]
 
 
 GLANCE_MIN_S = 0.15
@@ -374,7 +432,7 @@ def strength_curve(runs: list[Evidence], settings: Settings, n_rows: int) -> np.
     curve = np.full(n_rows, np.nan, np.float32)
     decider = Decider(settings)
     for ev in runs:
-        scores, _ = decider.scores(ev)
+        scores = smooth_scores(decider.scores(ev)[0], decider.smoothing_frames)
         best = scores.max(axis=1) * np.float32(decider.theta)
         curve[ev.first_row:ev.first_row + len(best)] = np.maximum(best, 0)
     return curve
@@ -386,6 +444,7 @@ def spot(runs: list[Evidence], settings: Settings) -> list[Moment]:
     for ev in runs:
         decider = Decider(settings)
         scores, widths = decider.scores(ev)
+        scores = smooth_scores(scores, decider.smoothing_frames)
         run_start = float(ev.t_s[0])
         hot = np.flatnonzero(scores.max(axis=1) >= 1.0)
         # frames that are neither hot nor right after a hot one leave the decider as it was
@@ -421,6 +480,7 @@ class Spotter:
         self._t: list[float] = []
         self._noise: list[np.ndarray] = []
         self._flags: list[np.ndarray] = []
+        self._scores: list[np.ndarray] = []
         self._run_len = 0
         self._run_start_s = 0.0
         self._timing: Timing | None = None
@@ -431,7 +491,9 @@ class Spotter:
     def set_settings(self, settings: Settings) -> None:
         """Swap settings between frames; the person's baseline and noise estimates are kept."""
         self.settings = settings
-        self.decider = Decider(settings)
+        decider = Decider(settings)
+        decider.carry_over(self.decider)
+        self.decider = decider
 
     def update(self, f: FrameFeatures) -> list[Moment]:
         if not f.face:
@@ -465,6 +527,14 @@ class Spotter:
         rise, start, end = rise_at(levels, np.array(self._noise), t, row, timing)
         ev = Evidence(t[row], rise, start, end, window_flags(np.array(self._flags), row, timing), timing)
         scores, widths = self.decider.scores(ev)
+        self._scores.append(np.maximum(scores[0], 0))
+        k = self.decider.smoothing_frames
+        del self._scores[:-k]
+        if k > 1:
+            acc = self._scores[-1].copy()
+            for j in range(2, len(self._scores) + 1):
+                acc += self._scores[-j]
+            scores = (acc / np.float32(len(self._scores)))[None]
         return self.decider.decide(ev, scores[0], widths[0], 0, self._run_start_s)
 
     def _trim(self) -> None:

@@ -4,7 +4,8 @@ import subprocess
 import sys
 
 CORE = ["app.capture", "app.tracking", "app.features", "app.spotting", "app.prompts", "app.settings",
-        "app.storage", "app.pipeline", "app.cli", "app.errors"]
+        "app.storage", "app.pipeline", "app.cli", "app.errors", "app.session", "app.review", "app.inject",
+        "app.evaluate"]
 
 BLOCK_QT = """
 import importlib.abc, sys

@@ -255,3 +255,38 @@ def test_a_camera_that_cannot_open_is_reported(qtbot, page):
     wait_idle(qtbot, page)
     assert errors and "camera 57 could not be opened" in errors[0]
     assert page.status_label.text().startswith("Stopped after a problem")
+
+
+def test_review_tab_is_built_on_first_use(qtbot, tmp_path):
+    qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    qs.setValue("welcome_seen", True)
+    args = argparse.Namespace(command="live", camera=None, demo=False, model=None)
+    window = MainWindow(args, qs, tmp_path / "settings.json", lambda: tmp_path / "sessions",
+                        lambda: [type("Cam", (), {"index": 0, "name": "Test camera"})()])
+    qtbot.addWidget(window)
+    window.show()
+    window.begin()
+    assert not window.live.is_running()  # a camera is there: nothing starts until Start is pressed
+    assert window.live.choice().label == "Test camera (camera 0)" and not window.live.notice.isVisible()
+    assert window.review is None
+    window.tabs.setCurrentIndex(1)
+    assert window.review is not None and window.tabs.currentWidget() is window.review
+    assert hasattr(window.review, "open_path")
+    window.close()
+
+
+def test_space_marks_from_anywhere_in_the_live_window(qtbot, tmp_path):
+    qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    qs.setValue("welcome_seen", True)
+    args = argparse.Namespace(command="live", camera=3, demo=False, model=None)
+    window = MainWindow(args, qs, tmp_path / "settings.json", lambda: tmp_path / "sessions", lambda: [])
+    qtbot.addWidget(window)
+    window.show()
+    window.begin()
+    assert "camera 3 was not found" in window.messages.text.text()  # and the demo plays instead
+    live = window.live
+    qtbot.waitUntil(lambda: live.preview.frames_painted > 3, timeout=10_000)
+    window.tabs.tabBar().setFocus()
+    qtbot.keyClick(window.tabs.tabBar(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: live.attentive_label.text().startswith("Listening closely"), timeout=5_000)
+    window.close()

@@ -24,7 +24,7 @@ from app.ui.moments_list import MomentsModel
 from app.ui.replay import ReplayPage, load_video
 
 DATA = Path(__file__).parent / "data"
-CLIP = DATA / "WolfgangLanger_Pexels.mp4"
+CLIP = DATA / "injected_short.mp4"  # a real clip with two brief expressions added
 SHORT = DATA / "single_face.mp4"
 OPEN_TIMEOUT_MS = 90_000  # tracking shares two cores with other test runs
 

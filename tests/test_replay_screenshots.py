@@ -17,7 +17,7 @@ from app.review import HELPFUL, NOT_A_MOMENT
 from app.ui.replay import ReplayPage
 
 OUT = os.environ.get("GLIMPSE_SCREENSHOTS")
-CLIP = Path(__file__).parent / "data" / "WolfgangLanger_Pexels.mp4"
+CLIP = Path(__file__).parent / "data" / "injected_short.mp4"
 
 pytestmark = pytest.mark.skipif(not OUT, reason="set GLIMPSE_SCREENSHOTS=FOLDER to write the screenshots")
 

@@ -15,8 +15,9 @@ from typing import Callable
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                               QPushButton, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMenu,
+                               QMessageBox, QPushButton, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from .. import __version__, capture
 from .. import settings as settings_mod
@@ -203,13 +204,14 @@ class MainWindow(QMainWindow):
             return
         self.live.setFocus()
         camera = getattr(args, "camera", None)
-        if getattr(args, "demo", False) or not self.live.has_camera:
-            self.live.play(demo_choice(self.demo_path))
-        elif camera is not None:
+        if camera is not None and not getattr(args, "demo", False):
             if self.live.select_camera(camera):
                 self.live.start()
-            else:
-                self.show_error(f"camera {camera} was not found; choose one from the list")
+                return
+            self.show_error(f"camera {camera} was not found"
+                            + ("; choose one from the list" if self.live.has_camera else ""))
+        if getattr(args, "demo", False) or not self.live.has_camera:
+            self.live.play(demo_choice(self.demo_path))
 
     # -- pages ---------------------------------------------------------------------------------
 
@@ -218,7 +220,7 @@ class MainWindow(QMainWindow):
         if self.review is None:
             try:
                 from .replay import ReplayPage
-                page = ReplayPage()
+                page = ReplayPage(settings_path=self.settings_path, model_path=getattr(self.args, "model", None))
             except ModuleNotFoundError as exc:
                 if exc.name != "app.ui.replay":
                     raise
@@ -226,6 +228,9 @@ class MainWindow(QMainWindow):
             error = getattr(page, "error", None)
             if error is not None and hasattr(error, "connect"):
                 error.connect(self.show_error)
+            menu_actions = getattr(page, "menu_actions", None)
+            if callable(menu_actions):
+                self.menuBar().insertMenu(self.menuBar().actions()[-1], self._review_menu(menu_actions()))
             self.review = page
             self.tabs.blockSignals(True)
             old = self.tabs.widget(1)
@@ -234,6 +239,11 @@ class MainWindow(QMainWindow):
             self.tabs.insertTab(1, page, "Review")
             self.tabs.blockSignals(False)
         return self.review
+
+    def _review_menu(self, actions) -> QMenu:
+        menu = QMenu("&Review", self)
+        menu.addActions(actions)
+        return menu
 
     def _tab_changed(self, index: int) -> None:
         if index == 1:

@@ -116,7 +116,8 @@ class LivePage(QWidget):
 
         self.ask_action = QAction("I just asked", self)
         self.ask_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        self.ask_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # the whole window, but only while this page is visible (a hidden widget's shortcuts sleep)
+        self.ask_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.ask_action.setToolTip("Mark that you just asked a question (Space): for the next few seconds "
                                    "Glimpse pays closer attention")
         self.ask_action.triggered.connect(self.mark_asked)
