@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol, Sequence
 
 import cv2
 import numpy as np
 
-from .errors import CameraLost, CameraUnavailable, VideoUnreadable
+from .errors import CameraLost, CameraUnavailable, GlimpseError, VideoUnreadable
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
 
@@ -78,6 +79,8 @@ class FileSource:
         width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         count = max(int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+        if count > self.path.stat().st_size:
+            count = 0  # more frames than bytes: the container lies (a damaged or crafted file); unknown
         if width <= 0 or height <= 0:
             self.close()
             raise VideoUnreadable(f"{self.path}: no video stream (frame size {width}x{height})")
@@ -168,13 +171,21 @@ def list_cameras() -> list[CameraInfo]:
 
 
 class CameraSource:
-    """A webcam. Reports the resolution and frame rate it actually delivers."""
+    """A webcam. Reports the resolution and frame rate it actually delivers.
+
+    A camera that stops delivering frames, fails its reads or disappears raises `CameraLost`
+    once it has delivered nothing for `lost_after_s`. `open_capture` opens the device
+    (cv2.VideoCapture; tests pass a stand-in that fails on cue)."""
 
     def __init__(self, index: int = 0, width: int = 1280, height: int = 720, fps: float = 30.0,
-                 lost_after_s: float = 2.0):
+                 lost_after_s: float = 2.0, open_capture: Callable[[int], "cv2.VideoCapture"] | None = None):
         self.index, self.lost_after_s = index, lost_after_s
-        self._cap = cv2.VideoCapture(index)
-        if not self._cap.isOpened():
+        try:
+            self._cap = (open_capture or cv2.VideoCapture)(index)
+            opened = self._cap.isOpened()
+        except cv2.error as exc:
+            raise CameraUnavailable(f"camera {index} could not be opened ({exc})") from None
+        if not opened:
             self._cap.release()
             found = ", ".join(f"{c.index} ({c.name})" for c in list_cameras()) or "none"
             raise CameraUnavailable(f"camera {index} could not be opened; cameras found: {found}")
@@ -188,21 +199,96 @@ class CameraSource:
 
     def __iter__(self) -> Iterator[Frame]:
         start = last_ok = time.monotonic()
-        index = 0
+        index, problem = 0, "delivered no frame"
         while True:
-            ok, image = self._cap.read()
+            try:
+                ok, image = self._cap.read()
+            except cv2.error as exc:  # a failing device: counted as a missed frame
+                ok, image, problem = False, None, f"failed to read ({str(exc).strip()})"
             now = time.monotonic()
             if ok and image is not None:
-                last_ok = now
+                last_ok, problem = now, "delivered no frame"
                 yield Frame(index, now - start, image)
                 index += 1
             elif now - last_ok > self.lost_after_s:
-                raise CameraLost(f"camera {self.index} delivered no frame for {now - last_ok:.1f} s")
+                raise CameraLost(f"camera {self.index} {problem} for {now - last_ok:.1f} s")
             else:
                 time.sleep(0.01)
 
     def close(self) -> None:
         self._cap.release()
+
+
+RETRY_S = (0.5, 1.0, 2.0, 4.0)  # waits before each attempt to reopen a lost camera; the last one repeats
+
+
+class ReconnectingSource:
+    """A source that may be lost mid-session (a camera unplugged, stalled or failing): when it
+    raises `CameraLost` it is closed and opened again, waiting `retry_s[k]` before attempt k (the
+    last wait repeats), until it delivers frames again or `stop` is set (then the frames end).
+
+    Frames keep one clock and one count across reconnections: after a gap, times go on from the
+    last frame's by the wall-clock time that passed, so moments and recordings stay in session
+    time. `on_lost(message)` is called when the source is lost, `on_back()` before the first frame
+    after it. Opening the source the first time is the caller's problem (its error is raised)."""
+
+    def __init__(self, open_source: Callable[[], "FrameSource"], stop: threading.Event | None = None,
+                 retry_s: Sequence[float] = RETRY_S, on_lost: Callable[[str], None] | None = None,
+                 on_back: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic):
+        self._open, self._stop = open_source, stop or threading.Event()
+        self.retry_s = tuple(retry_s)
+        self._on_lost, self._on_back, self._clock = on_lost, on_back, clock
+        self._source: FrameSource | None = open_source()
+        self.info = self._source.info
+        self.losses = 0  # times the source was lost
+        self.attempts = 0  # failed attempts to reopen it
+
+    @property
+    def dropped(self) -> int:
+        return int(getattr(self._source, "dropped", 0))
+
+    def __iter__(self) -> Iterator[Frame]:
+        index, offset = 0, 0.0
+        last_t: float | None = None
+        last_at = 0.0
+        while self._source is not None:
+            resumed = last_t is not None
+            try:
+                for frame in self._source:
+                    now = self._clock()
+                    if resumed:
+                        offset = last_t + max(now - last_at, 1.0 / max(self.info.fps, 1.0)) - frame.t_s
+                        resumed = False
+                        if self._on_back is not None:
+                            self._on_back()
+                    t = frame.t_s + offset
+                    yield Frame(index, t, frame.image)
+                    index, last_t, last_at = index + 1, t, now
+                return
+            except CameraLost as exc:
+                if not self.retry_s:
+                    raise
+                self.losses += 1
+                if self._on_lost is not None:
+                    self._on_lost(str(exc))
+                self.close()
+                self._source = self._reopen()
+
+    def _reopen(self) -> "FrameSource | None":
+        """The source opened again, or None once `stop` is set."""
+        k = 0
+        while not self._stop.wait(self.retry_s[min(k, len(self.retry_s) - 1)]):
+            try:
+                return self._open()
+            except (GlimpseError, OSError, cv2.error):
+                self.attempts += 1
+                k += 1
+        return None
+
+    def close(self) -> None:
+        source, self._source = self._source, None
+        if source is not None:
+            source.close()
 
 
 def prefetched(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:

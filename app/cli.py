@@ -139,9 +139,13 @@ def cmd_gui(a: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    model_help = "Face Landmarker model file (default: the bundled, verified one)"
+    top = argparse.ArgumentParser(add_help=False)
+    top.add_argument("--model", help=model_help)
+    # accepted after the command too; without a default of its own, or `glimpse --model M replay` would lose M
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--model", help="Face Landmarker model file (default: the bundled, verified one)")
-    parser = argparse.ArgumentParser(prog="glimpse", parents=[common], description="Notice brief facial changes; "
+    common.add_argument("--model", default=argparse.SUPPRESS, help=model_help)
+    parser = argparse.ArgumentParser(prog="glimpse", parents=[top], description="Notice brief facial changes; "
                                      "answer each with a gentle, open question. Without a command, opens the "
                                      "live window.")
     sub = parser.add_subparsers(dest="command")

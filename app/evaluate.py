@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -388,5 +389,10 @@ def main_evaluate(argv: Sequence[str] | None = None) -> int:
     if not duration:
         raise AnnotationsInvalid(f"neither {args.moments} nor {args.truth} gives the video's duration_s")
     result = evaluate(truth, moments["moments"], float(duration), args.tolerance)
-    print(json.dumps(result, indent=2) if args.json else format_report(result))
+    try:
+        print(json.dumps(result, indent=2) if args.json else format_report(result), flush=True)
+    except BrokenPipeError:
+        # the reader has all it wanted (`glimpse evaluate ... | head`): stop quietly. What is still
+        # buffered goes nowhere, or flushing it at exit would raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -133,5 +133,12 @@ class LivePipeline:
         """Moments still under way when the stream ends."""
         return tuple(self.policy.update(m) for m in self.spotter.flush())
 
+    def break_run(self) -> tuple[Moment, ...]:
+        """The source was interrupted (a camera lost): the face run ends here, with the moment under
+        way if any, and measuring starts afresh (new reference, new warm-up) when frames come back."""
+        moments = self.finish()
+        self.extractor.reset()
+        return moments
+
     def close(self) -> None:
         self.tracker.close()

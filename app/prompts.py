@@ -46,6 +46,12 @@ class PromptPolicy:
         self._shown: list[str] = []
         self._last_prompt_s = float("-inf")
 
+    def lift_cooldown(self) -> None:
+        """Let the next moment be prompted even within the cooldown (the listener has just asked a
+        question and wants to hear of a reaction). The recent questions are still avoided, and the
+        cooldown starts again from the next prompt."""
+        self._last_prompt_s = float("-inf")
+
     def update(self, moment: Moment) -> Moment:
         """The moment, marked prompted with a question, or not prompted when within the cooldown."""
         if moment.end_s - self._last_prompt_s < self.cooldown_s:

@@ -6,8 +6,9 @@ made on and follows whichever current moment overlaps that span. That is also
 how tuning is checked against the listener's judgement: `kept_counts` says how
 many of the moments they marked the current settings still find.
 
-Marks of a plain video live in the cache folder, keyed like its feature cache;
-marks of a recorded session live in the session folder. No Qt here.
+Marks of a plain video live in the cache folder, under the video's content digest
+(so they outlive a new model or a new feature version, which change the feature
+cache's key); marks of a recorded session live in the session folder. No Qt here.
 """
 
 from __future__ import annotations
@@ -170,11 +171,14 @@ class Review:
         return cls(path, marks, str(data.get("source", "")))
 
     @classmethod
-    def open(cls, path: Path, source: str = "") -> tuple["Review", str | None]:
+    def open(cls, path: Path, source: str = "", fallback: Path | None = None) -> tuple["Review", str | None]:
         """The review at `path` (empty when there is none yet), and a message when the file was broken:
-        it is then moved aside, never deleted, and the review starts empty."""
+        it is then moved aside, never deleted, and the review starts empty. When there is no file at
+        `path` but one at `fallback` (where an older version kept it), its marks are copied to `path`."""
         path = Path(path)
         if not path.exists():
+            if fallback is not None and Path(fallback).exists():
+                return cls._moved(Path(fallback), path, source)
             return cls(path, source=source), None
         try:
             return cls.load(path), None
@@ -187,9 +191,31 @@ class Review:
                 kept = f"the file could not be moved aside ({move_error}) and will be replaced by your next mark"
             return cls(path, source=source), f"{exc}. Starting with no marks; {kept}."
 
+    @classmethod
+    def _moved(cls, old: Path, path: Path, source: str) -> tuple["Review", str | None]:
+        """The marks kept at `old`, now filed at `path`. The old file stays (another version of
+        Glimpse may still read it); a broken one is left alone and reported."""
+        try:
+            review = cls.load(old)
+        except SessionInvalid as exc:
+            return cls(path, source=source), f"{exc}. Starting with no marks; the file was left where it is."
+        review.path = path
+        try:
+            review.save()
+        except OSError as exc:
+            return review, f"Your marks were read from {old} but could not be copied to {path}: {exc}"
+        return review, None
 
-def review_path_for_video(cache_file: Path) -> Path:
-    """Marks of a plain video sit beside the caches, under the same key as its feature cache."""
+
+def review_path_for_video(digest: str) -> Path:
+    """Marks of a plain video sit beside the caches, under the video's content digest alone
+    (`storage.video_digest`): the listener's word on a video holds whatever model measured it."""
+    return cache_root() / "reviews" / f"{digest}.json"
+
+
+def legacy_review_path_for_video(cache_file: Path) -> Path:
+    """Where marks of a plain video were kept before: under its feature cache's key, which changes with
+    the model. Read (and copied to `review_path_for_video`) when the new file is not there yet."""
     return cache_root() / "reviews" / f"{Path(cache_file).stem}.json"
 
 

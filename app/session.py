@@ -2,7 +2,9 @@
 
     session-YYYYmmdd-HHMMSS/        owner-only
       session.json      format, version, created, source, fps, size, consent; at the end also
-                        ended, frames, duration_s (rewritten atomically)
+                        ended, frames, duration_s (rewritten atomically); when the camera was lost
+                        mid-session, gaps: [{"lost_s", "back_s", "reason"}] (the video goes on in a
+                        new segment after each gap)
       settings.json     the settings when recording started (the app.settings file format)
       moments.jsonl     one moment a line (Moment.to_dict), appended and flushed as each completes
       marks.jsonl       one "I just asked" mark a line: {"t_s": 12.3}
@@ -93,6 +95,7 @@ class SessionWriter:
         self._builder: FeatureTableBuilder | None = None
         self._segment_start_t = 0.0
         self._closed = False
+        self._gap: dict | None = None  # the camera gap under way
         self._info = {
             "format": FORMAT, "version": SESSION_VERSION, "created": _iso(now),
             "source": source_info.name, "fps": round(float(source_info.fps), 4),
@@ -113,6 +116,9 @@ class SessionWriter:
         if self.t0_s is None:
             self.t0_s = frame.t_s
         t = frame.t_s - self.t0_s
+        if self._gap is not None:
+            self._gap["back_s"], self._gap = round(t, 4), None
+            self._write_info()
         half_frame = 0.5 / max(self.source_info.fps, 1.0)
         if self._writer is not None and t - self._segment_start_t >= self.segment_s - half_frame:
             self._finish_segment()
@@ -135,6 +141,16 @@ class SessionWriter:
     def add_mark(self, t_s: float) -> None:
         """An "I just asked" mark at pipeline time `t_s`."""
         self._append(self._marks, {"t_s": round(t_s - self._shift(), 4)})
+
+    def source_lost(self, t_s: float, reason: str) -> None:
+        """The source stopped delivering after pipeline time `t_s`: the segment under way is finished
+        now (so it is safe on disk) and the gap is noted; the next frame starts a new segment."""
+        if self._closed or self._gap is not None or self.t0_s is None:
+            return
+        self._finish_segment()
+        self._gap = {"lost_s": round(t_s - self.t0_s, 4), "back_s": None, "reason": reason}
+        self._info.setdefault("gaps", []).append(self._gap)
+        self._write_info()
 
     def close(self) -> None:
         if self._closed:
@@ -176,6 +192,7 @@ class SessionWriter:
 
         h, w = image.shape[:2]
         path = self._segment_path(self._segment, PARTIAL)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # owner-only from the first byte
         fps = self.source_info.fps if 0 < self.source_info.fps < 1000 else 30.0
         writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
         if not writer.isOpened():
@@ -348,8 +365,8 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
             raise SessionInvalid(f"{npz}: its video {video.name} is missing")
         try:
             table = FeatureTable.load(npz)
-        except (OSError, ValueError, KeyError) as exc:
-            raise SessionInvalid(f"{npz}: unreadable features ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - a damaged npz fails in zipfile, zlib, numpy or ast: all mean "corrupt"
+            raise SessionInvalid(f"{npz}: unreadable features ({type(exc).__name__}: {exc})") from None
         n_video = _video_frames(video)
         if n_video != len(table):
             raise SessionInvalid(f"{video}: expected {len(table)} frames (as its features), found "
@@ -366,6 +383,12 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
         marks = [float(d["t_s"]) for d in _read_lines(folder / "marks.jsonl", notes)]
     except (KeyError, TypeError, ValueError) as exc:
         raise SessionInvalid(f"{folder}: a moment or mark is missing a field ({exc})") from None
+    gaps = info.get("gaps") or []
+    if isinstance(gaps, list) and gaps:
+        spans = ", ".join(f"at {g.get('lost_s', 0):.1f} s for "
+                          f"{(g['back_s'] - g['lost_s']) if g.get('back_s') is not None else 'the rest'}"
+                          + (" s" if g.get("back_s") is not None else "") for g in gaps if isinstance(g, dict))
+        notes.append(f"The camera was lost {len(gaps)} time(s) ({spans}); the recording goes on after each gap.")
     table = _concat(tables, {"source": info["source"], "fps": info["fps"], "width": info["width"],
                              "height": info["height"], "session": folder.name})
     return RecordedSession(folder, info, settings, tuple(segments), tuple(frames), table,

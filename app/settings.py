@@ -38,6 +38,8 @@ class Settings:
                                    0.02, 0.3, 0.01)
     max_duration_s: float = _field(0.5, "Longest moment", "Changes held longer than this are ordinary expressions, not moments.",
                                    0.1, 1.0, 0.05)
+    glance_max_s: float = _field(1.0, "Longest glance", "A look away that comes back within this time is a "
+                                 "glance; longer, the person is simply looking elsewhere.", 0.3, 1.0, 0.05)
     cooldown_s: float = _field(20.0, "Quiet time after a prompt", "No new prompt for this long after one was shown; "
                                "moments in between are still kept for review.", 0.0, 120.0, 1.0)
     regions: tuple[str, ...] = _field(REGIONS, "Face regions", "Which parts of the face may raise a moment.",

@@ -24,14 +24,43 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .features import LEVEL, FeatureTable, FrameFeatures
+from .features import LEVELS, FeatureTable, FrameFeatures
 from .settings import Settings
+from .tracking import BLENDSHAPE_NAMES
+
+# MediaPipe's blendshape scores, summed per action: a second opinion on the same landmarks, from a
+# model trained on faces, that reacts to changes the raw distances show only faintly.
+BLEND_SIGNALS = {
+    "shape_brows_up": ("browInnerUp", "browOuterUpLeft", "browOuterUpRight"),
+    "shape_brows_down": ("browDownLeft", "browDownRight"),
+    "shape_eyes_wide": ("eyeWideLeft", "eyeWideRight"),
+    "shape_smile": ("mouthSmileLeft", "mouthSmileRight"),
+    "shape_frown": ("mouthFrownLeft", "mouthFrownRight"),
+    "shape_press": ("mouthPressLeft", "mouthPressRight"),
+    "shape_sneer": ("noseSneerLeft", "noseSneerRight"),
+}
+SIGNALS = LEVELS + tuple(BLEND_SIGNALS)
+SIGNAL = {name: i for i, name in enumerate(SIGNALS)}
+_BLEND_COLUMNS = [[BLENDSHAPE_NAMES.index(n) for n in names] for names in BLEND_SIGNALS.values()]
+
+
+def signals(levels: np.ndarray, blendshapes: np.ndarray) -> np.ndarray:
+    """(n, len(SIGNALS)) float32: the levels, then the blendshape sums (element-wise, so one row
+    gives the same values alone as in a batch)."""
+    b = blendshapes.astype(np.float32)
+    sums = []
+    for cols in _BLEND_COLUMNS:
+        acc = b[:, cols[0]].copy()
+        for c in cols[1:]:
+            acc += b[:, c]
+        sums.append(acc)
+    return np.concatenate([levels.astype(np.float32), np.stack(sums, axis=1)], axis=1)
 
 
 @dataclass(frozen=True)
 class Action:
     name: str
-    level: str
+    signal: str
     sign: int
     region: str
 
@@ -55,9 +84,21 @@ ACTIONS = (
     Action("glance_side_b", "gaze_x", -1, "gaze"),
     Action("glance_up", "gaze_y", +1, "gaze"),
     Action("glance_down", "gaze_y", -1, "gaze"),
+    Action("brows_up_shape", "shape_brows_up", +1, "brows"),
+    Action("brows_down_shape", "shape_brows_down", +1, "brows"),
+    Action("eyes_wide_shape", "shape_eyes_wide", +1, "lids"),
+    Action("smile_shape", "shape_smile", +1, "mouth"),
+    Action("frown_shape", "shape_frown", +1, "mouth"),
+    Action("press_shape", "shape_press", +1, "mouth"),
+    Action("sneer_shape", "shape_sneer", +1, "nose"),
 )
 N_ACTIONS = len(ACTIONS)
-ACTION_LEVELS = np.array([LEVEL[a.level] for a in ACTIONS])
+# "Smile" counts only as far as the landmarks agree (geometric mean of the two): its score jumps on
+# its own on a crying or grimacing face. The other blendshape sums hold up alone.
+CONFIRMED_BY = {"smile_shape": ("corner_up_right", "corner_up_left", "mouth_stretch")}
+_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
+_CONFIRMED = [(_INDEX[b], [_INDEX[n] for n in names]) for b, names in CONFIRMED_BY.items()]
+ACTION_SIGNALS = np.array([SIGNAL[a.signal] for a in ACTIONS])
 ACTION_SIGNS = np.array([a.sign for a in ACTIONS], dtype=np.float32)
 IS_GAZE = np.array([a.region == "gaze" for a in ACTIONS])
 IS_MOUTH = np.array([a.region == "mouth" for a in ACTIONS])
@@ -65,7 +106,6 @@ IS_EYE_AREA = np.array([a.region in ("lids", "brows", "gaze") for a in ACTIONS])
 
 # Event lengths tried, in seconds: expressions up to 0.5 s, glances up to about a second.
 EXPRESSION_LENGTHS_S = (0.067, 0.1, 0.133, 0.2, 0.267, 0.333, 0.4, 0.5, 0.6, 0.8, 1.0)
-GLANCE_MAX_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -175,12 +215,14 @@ def noise_at(levels: np.ndarray, i: int, timing: Timing) -> np.ndarray:
 
 
 NOISE_FLOOR = 0.002  # IOD units: the tracker's resolution on a sharp 640x360 face
+BLEND_NOISE_FLOOR = 0.04  # blendshape score units
 GAZE_NOISE_FLOOR = 0.03  # eye widths: eyes flick about constantly; only a real look away counts
 
 
 def noise_floor() -> np.ndarray:
-    floor = np.full(len(LEVEL), NOISE_FLOOR, np.float32)
-    floor[[LEVEL["gaze_x"], LEVEL["gaze_y"]]] = GAZE_NOISE_FLOOR
+    floor = np.full(len(SIGNALS), NOISE_FLOOR, np.float32)
+    floor[[SIGNAL["gaze_x"], SIGNAL["gaze_y"]]] = GAZE_NOISE_FLOOR
+    floor[len(LEVELS):] = BLEND_NOISE_FLOOR
     return floor
 TALKING_RANGE = 0.06  # IOD: mouth opening that varies this much within a second means speech
 HEAD_FAST_DEG_S = 60.0
@@ -195,14 +237,14 @@ def frame_flags(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, rows: np.
                 timing: Timing) -> np.ndarray:
     """(len(rows), 3) bool: eye closing, talking, fast head motion, at each row (needs the rows before)."""
     flags = np.zeros((len(rows), 3), bool)
-    lids = levels[:, [LEVEL["lid_right"], LEVEL["lid_left"]]]
+    lids = levels[:, [SIGNAL["lid_right"], SIGNAL["lid_left"]]]
     k = timing.pre + timing.widths[-1]
     ok = rows >= k
     if ok.any():
         r = rows[ok]
         ref = _median_ending(lids, r - 1, k)
         flags[ok, 0] = (lids[r] < BLINK_RATIO * ref).all(axis=1)  # blinks close both eyes
-    mouth = levels[:, LEVEL["mouth_open"]]
+    mouth = levels[:, SIGNAL["mouth_open"]]
     talk_k = max(2, round(timing.fps))
     ok = rows >= talk_k - 1
     if ok.any():
@@ -222,8 +264,8 @@ def rise_at(levels: np.ndarray, noise: np.ndarray, t_s: np.ndarray, rows: np.nda
 
     noise: (n, N_LEVELS) per-row noise. Returns rise (len(rows), A, W), start_s and end_s (len(rows), W).
     """
-    x = levels[:, ACTION_LEVELS] * ACTION_SIGNS
-    nz = noise[:, ACTION_LEVELS]
+    x = levels[:, ACTION_SIGNALS] * ACTION_SIGNS
+    nz = noise[:, ACTION_SIGNALS]
     q, p = timing.post, timing.pre
     n_w = len(timing.widths)
     rise = np.full((len(rows), N_ACTIONS, n_w), np.nan, np.float32)
@@ -251,8 +293,10 @@ def rise_at(levels: np.ndarray, noise: np.ndarray, t_s: np.ndarray, rows: np.nda
         scale = nz[e - w] * np.float32(math.sqrt(1.0 / w + 1.57 / p))
         penalty = drift + np.float32(K_RETURN) * unreturned + np.float32(K_SPREAD) * spread
         rise[ok, :, j] = (np.minimum(centre - before, centre - after[ok]) - penalty) / scale
-        start[ok, j] = t_s[e - w + 1] - half
-        end[ok, j] = t_s[e] + half
+        # the window that fits best covers the top of a change; its onset and offset reach about half
+        # a window further each way (never past the decision frame)
+        start[ok, j] = t_s[np.maximum(e - w + 1 - w // 2, 0)] - half
+        end[ok, j] = t_s[np.minimum(e + w // 2, d)] + half
     return rise, start, end
 
 
@@ -330,7 +374,7 @@ class Decider:
         dur = np.array(ev.timing.widths) / ev.timing.fps
         s = self.settings
         expr = (dur >= s.min_duration_s - 1e-6) & (dur <= s.max_duration_s + 1e-6)
-        glance = (dur >= GLANCE_MIN_S - 1e-6) & (dur <= GLANCE_MAX_S + 1e-6)
+        glance = (dur >= GLANCE_MIN_S - 1e-6) & (dur <= s.glance_max_s + 1e-6)
         bar = np.where(np.where(IS_GAZE[:, None], glance[None, :], expr[None, :]), np.float32(self.theta), np.inf)
         bar = np.broadcast_to(bar, ev.rise.shape).astype(np.float32)  # (n, A, W)
         bar[:, self._off] = np.inf
@@ -343,6 +387,9 @@ class Decider:
             bar[np.broadcast_to(head_fast, bar.shape)] = np.inf
         usable = np.isfinite(bar) & ~np.isnan(ev.rise)
         ratio = np.where(usable, np.nan_to_num(ev.rise) / np.where(usable, bar, 1), -np.inf)
+        for b, confirming in _CONFIRMED:
+            agree = np.maximum(ratio[:, confirming].max(axis=1), 0)
+            ratio[:, b] = np.where(np.isfinite(ratio[:, b]), np.sqrt(np.maximum(ratio[:, b], 0) * agree), -np.inf)
         width = ratio.argmax(axis=2)
         return np.take_along_axis(ratio, width[..., None], axis=2)[..., 0], width
 
@@ -384,12 +431,14 @@ class Decider:
 
     def _report(self, c: _Candidate, run_start_s: float) -> Moment | None:
         if c.start_s - run_start_s < self.settings.warmup_s or c.start_s < self._last_end_s:
-            return None
-        self._last_end_s = c.end_s
+            return None  # still warming up, or the tail of the moment just reported
         gaze = bool(IS_GAZE[c.action])
-        regions = {"gaze"} if gaze else c.regions - {"gaze"}
         peak = (c.start_s + c.end_s) / 2
-        return Moment(c.start_s, peak, c.end_s, tuple(sorted(regions)), round(c.best * self.theta, 3),
+        half = min(c.end_s - c.start_s, self.settings.glance_max_s if gaze else self.settings.max_duration_s) / 2
+        start, end = peak - half, peak + half
+        self._last_end_s = end
+        regions = {"gaze"} if gaze else c.regions - {"gaze"}
+        return Moment(start, peak, end, tuple(sorted(regions)), round(c.best * self.theta, 3),
                       "glance" if gaze else "expression")
 
 
@@ -422,7 +471,8 @@ def face_runs(face: np.ndarray) -> list[tuple[int, int]]:
 
 def table_evidence(table: FeatureTable) -> list[Evidence]:
     """Evidence for every face run of a recording: the settings-free, cacheable part of spotting."""
-    return [run_evidence(table.levels[a:b], table.head[a:b], table.t_s[a:b], a) for a, b in face_runs(table.face)]
+    return [run_evidence(signals(table.levels[a:b], table.blendshapes[a:b]), table.head[a:b], table.t_s[a:b], a)
+            for a, b in face_runs(table.face)]
 
 
 def strength_curve(runs: list[Evidence], settings: Settings, n_rows: int) -> np.ndarray:
@@ -500,7 +550,7 @@ class Spotter:
             return self.flush()
         if not self._t:
             self._run_start_s = f.t_s
-        self._levels.append(np.asarray(f.levels, np.float32))
+        self._levels.append(signals(np.asarray(f.levels)[None], np.asarray(f.blendshapes)[None])[0])
         self._head.append(np.asarray(f.head, np.float32))
         self._t.append(float(f.t_s))
         self._run_len += 1

@@ -55,14 +55,16 @@ def video_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def cache_key(video: Path, max_faces: int = 2) -> str:
-    """Keyed by the video's content, the model and how features are measured."""
-    parts = [video_digest(video), MODEL_SHA256, f"v{FEATURES_VERSION}", f"faces{max_faces}", ",".join(LEVELS)]
+def cache_key(video: Path, max_faces: int = 2, digest: str | None = None) -> str:
+    """Keyed by the video's content, the model and how features are measured. Pass the video's
+    `digest` when it is known, so a large file is not read twice."""
+    parts = [digest or video_digest(video), MODEL_SHA256, f"v{FEATURES_VERSION}", f"faces{max_faces}",
+             ",".join(LEVELS)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
-def cache_path(video: Path, max_faces: int = 2) -> Path:
-    return cache_root() / "features" / f"{cache_key(video, max_faces)}.npz"
+def cache_path(video: Path, max_faces: int = 2, digest: str | None = None) -> Path:
+    return cache_root() / "features" / f"{cache_key(video, max_faces, digest)}.npz"
 
 
 def load_cached(path: Path) -> FeatureTable | None:

@@ -93,3 +93,13 @@ def test_two_runs_give_identical_moments(tmp_path, capsys):
 def test_module_entry_point_and_devices():
     proc = subprocess.run([sys.executable, "-m", "app", "devices"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip()
+
+
+@pytest.mark.parametrize("argv", [["--model", "m.task", "replay"], ["replay", "--model", "m.task", "v.mp4"],
+                                  ["--model", "m.task", "live"], ["--model", "m.task"],
+                                  ["--model", "m.task", "analyze", "v.mp4"]])
+def test_model_is_kept_before_or_after_the_command(argv):
+    from app.cli import build_parser
+
+    assert build_parser().parse_args(argv).model == "m.task"
+    assert build_parser().parse_args([a for a in argv if a not in ("--model", "m.task")]).model is None

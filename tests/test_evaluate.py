@@ -196,3 +196,19 @@ def test_scores_do_not_depend_on_the_clock_origin_or_moment_order(events, moment
     assert scores(0.0, reverse=True) == base
     hits, true_moments, false_alarms, tp = base
     assert tp <= min(hits, true_moments) and false_alarms == len(moments) - true_moments
+
+
+def test_command_stops_quietly_when_its_reader_does(tmp_path):
+    """`glimpse evaluate ... | head`: no traceback when the reader closes the pipe early."""
+    import subprocess
+    import sys
+
+    truth_path, moments_path = tmp_path / "truth.json", tmp_path / "moments.json"
+    truth_path.write_text(json.dumps({**TRUTH, "fps": 30.0, "duration_s": 120.0}))
+    moments_path.write_text(json.dumps({"fps": 30.0, "duration_s": 120.0, "moments": MOMENTS}))
+    proc = subprocess.Popen([sys.executable, "-m", "app", "evaluate", str(truth_path), str(moments_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # nobody reads: the report's first write finds the pipe broken
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
+    assert proc.returncode == 0

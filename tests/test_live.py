@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.prompts import load_bank
 from app.session import open_session
@@ -272,6 +272,36 @@ def test_review_tab_is_built_on_first_use(qtbot, tmp_path):
     window.tabs.setCurrentIndex(1)
     assert window.review is not None and window.tabs.currentWidget() is window.review
     assert hasattr(window.review, "open_path")
+    window.close()
+
+
+def test_review_gets_the_model_its_menu_and_its_keys(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtGui import QKeySequence
+
+    qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    qs.setValue("welcome_seen", True)
+    args = argparse.Namespace(command="replay", path=None, model=str(tmp_path / "other.task"))
+    window = MainWindow(args, qs, tmp_path / "settings.json", lambda: tmp_path / "sessions", lambda: [])
+    qtbot.addWidget(window)
+    window.show()
+    window.begin()
+    page = window.review
+    assert window.tabs.currentWidget() is page and page.model_path == args.model
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Review")
+    assert menu.actions() == page.menu_actions()
+    # one action per key, or Qt runs neither: File > Open keeps Ctrl+O, and here Space plays the video
+    dialogs, played, marked = [], [], []
+    monkeypatch.setattr("app.ui.app.QFileDialog.getOpenFileName", lambda *a, **k: dialogs.append(1) or ("", ""))
+    next(sc for sc in page.shortcuts if sc.key() == QKeySequence("Space")).activated.connect(lambda: played.append(1))
+    window.live.ask_action.triggered.connect(lambda: marked.append(1))
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+    page.player.view.setFocus()
+    qtbot.keyClick(page.player.view, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.player.view, Qt.Key.Key_Space)
+    assert dialogs == [1] and played == [1] and marked == []
+    window.tabs.setCurrentIndex(0)
+    assert window.live.ask_action.isEnabled()
     window.close()
 
 

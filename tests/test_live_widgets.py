@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QAbstractButton, QLabel
 
 from app.capture import Frame, SourceInfo
 from app.errors import CameraLost
-from app.prompts import load_bank
+from app.pipeline import LiveResult
+from app.prompts import PromptPolicy, load_bank
 from app.settings import Settings, preset
+from app.spotting import Moment
 from app.ui import prompt_card
 from app.ui.app import MainWindow
 from app.ui.asked import AskedWindow
@@ -81,6 +83,77 @@ def test_a_worker_error_reaches_the_gui_and_ends_the_session(qtbot):
     assert stopped.args == [FAILED]
     assert errors == ["camera 0 delivered no frame for 2.0 s"]
     assert worker.join(2.0)
+
+
+class PausingClip:
+    """A 4 s source at 30 fps that holds before its frame at 2 s until `resume` is set, and after it
+    until `go_on` is set: whatever the test does in between is applied at that frame."""
+
+    info = SourceInfo("clip", 30.0, 64, 48)
+
+    def __init__(self):
+        self.resume, self.go_on = threading.Event(), threading.Event()
+
+    def __iter__(self):
+        for i in range(120):
+            if i in (60, 61):
+                (self.resume if i == 60 else self.go_on).wait(10.0)
+            yield Frame(i, i / 30, np.zeros((48, 64, 3), np.uint8))
+
+    def close(self):
+        pass
+
+
+class ScriptedPipeline:
+    """Stands in for the live pipeline (no tracker): a moment ends at 1 s and another at 3 s, and the
+    real prompt policy decides which of them is prompted."""
+
+    def __init__(self, settings, model_path=None):
+        self.settings = settings
+        self.policy = PromptPolicy(settings.cooldown_s)
+        self.due = [1.0, 3.0]
+
+    def set_settings(self, settings):
+        self.settings = settings
+        self.policy.cooldown_s = settings.cooldown_s
+
+    def process(self, frame):
+        done = []
+        while self.due and frame.t_s >= self.due[0]:
+            end = self.due.pop(0)
+            done.append(self.policy.update(Moment(end - 0.2, end - 0.1, end, ("brows",), 9.0)))
+        return LiveResult(frame, None, None, tuple(done))
+
+    def finish(self):
+        return ()
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_i_just_asked_lifts_the_quiet_time_after_a_prompt(qtbot, monkeypatch, asked):
+    """A prompt at 1 s, then the listener asks a question at 2 s: the moment at 3 s, in the attentive
+    window, is prompted although the 20 s quiet time after the first prompt has not passed."""
+    monkeypatch.setattr("app.ui.worker.LivePipeline", ScriptedPipeline)
+    clip = PausingClip()
+    worker = LiveWorker(lambda: clip, Settings(cooldown_s=20.0))
+    moments, marks = [], []
+    worker.moment.connect(lambda m, t_s, at: moments.append(m))
+    worker.marked.connect(marks.append)
+    with qtbot.waitSignal(worker.moment, timeout=10_000):
+        worker.start()
+    if asked:
+        with qtbot.waitSignal(worker.marked, timeout=10_000):
+            worker.mark()
+            clip.resume.set()
+    with qtbot.waitSignal(worker.stopped, timeout=10_000):
+        clip.resume.set()
+        clip.go_on.set()
+    assert worker.join(2.0)
+    assert len(marks) == asked and all(1.0 <= t <= 2.0 for t in marks)
+    assert [m.end_s for m in moments] == [1.0, 3.0]
+    assert [m.prompted for m in moments] == [True, asked]
 
 
 def test_prompt_card_fades_in_holds_and_goes(qtbot, monkeypatch):

@@ -31,6 +31,16 @@ def test_cooldown_keeps_moments_but_not_prompts():
     assert all(m.prompt for m in out if m.prompted) and not any(m.prompt for m in out if not m.prompted)
 
 
+def test_lifting_the_cooldown_lets_the_next_moment_prompt():
+    policy = PromptPolicy(cooldown_s=20.0)
+    first = policy.update(moment(5))
+    assert first.prompted and not policy.update(moment(8)).prompted
+    policy.lift_cooldown()  # "I just asked", at 9 s
+    again = policy.update(moment(10))
+    assert again.prompted and again.prompt != first.prompt  # the recent questions are still avoided
+    assert not policy.update(moment(12)).prompted  # and the cooldown runs again from this prompt
+
+
 def test_no_repeat_among_recent_and_deterministic():
     policy1, policy2 = PromptPolicy(cooldown_s=0, recent=5), PromptPolicy(cooldown_s=0, recent=5)
     seq1 = [policy1.update(moment(t)).prompt for t in range(40)]

@@ -18,13 +18,18 @@ from PySide6.QtTest import QTest
 
 from app import cli
 from app.review import HELPFUL, NOT_A_MOMENT
-from app.settings import Settings, save
+from app.settings import Settings, preset, save
 from app.spotting import threshold_for
 from app.ui.moments_list import MomentsModel
 from app.ui.replay import ReplayPage, load_video
 
 DATA = Path(__file__).parent / "data"
-CLIP = DATA / "injected_short.mp4"  # a real clip with two brief expressions added
+CLIP = DATA / "injected_short.mp4"  # a real clip with two brief expressions added: brows ~4.9 s, mouth ~8.3 s
+CLIP_FRAMES = 244  # 10.2 s at 23.98 fps
+# The default settings find the two injected expressions, and only them. These settings also find some of
+# the clip's own mouth movements, for tests that need more moments. (Sensitivity alone finds no more on
+# this clip: its other changes come with head movement or last longer than half a second.)
+MORE = Settings().replace(sensitivity=80.0, head_motion_filter=False, max_duration_s=1.0)
 SHORT = DATA / "single_face.mp4"
 OPEN_TIMEOUT_MS = 90_000  # tracking shares two cores with other test runs
 
@@ -90,6 +95,11 @@ def make_page(qtbot, tmp_path):
     assert not alive, f"threads left running: {alive}"
 
 
+def use_settings(tmp_path: Path, settings: Settings) -> None:
+    """The settings file the pages `make_page` builds read when they start."""
+    save(settings, tmp_path / "settings.json")
+
+
 def open_and_wait(qtbot, page: ReplayPage, path: Path):
     with qtbot.waitSignal(page.recording_opened, timeout=OPEN_TIMEOUT_MS) as sig:
         page.open_path(path)
@@ -116,14 +126,16 @@ def test_markers_equal_what_analyze_reports(qtbot, make_page, cache, analyze_cli
     qtbot.waitUntil(lambda: page.player.index >= 0, timeout=10_000)  # the first frame is on screen
 
 
-def test_a_threshold_change_re_spots_like_analyze(qtbot, make_page, cache, analyze_cli):
+def test_a_threshold_change_re_spots_like_analyze(qtbot, make_page, cache, analyze_cli, tmp_path):
+    use_settings(tmp_path, preset("balanced", MORE))  # sensitivity 50, so the change to 80 finds more
     page = make_page()
     open_and_wait(qtbot, page, CLIP)
     before = shown(page)
+    assert before == analyze_cli(preset("balanced", MORE))["moments"]
     with qtbot.waitSignal(page.moments_changed, timeout=2000):
         page.tuning.editors["sensitivity"].spin.setValue(80)
-    assert page.settings.sensitivity == 80.0 and page.settings.preset == "custom"
-    expected = analyze_cli(Settings().replace(sensitivity=80.0))["moments"]
+    assert page.settings == MORE and page.settings.preset == "custom"
+    expected = analyze_cli(MORE)["moments"]
     assert shown(page) == expected and expected != before
     assert markers(page) == [(round(m["peak_s"], 4), round(m["strength"], 3)) for m in expected]
     assert page.timeline.threshold.value() == pytest.approx(threshold_for(80.0))
@@ -133,9 +145,14 @@ def test_a_threshold_change_re_spots_like_analyze(qtbot, make_page, cache, analy
                     timeout=3000)
 
 
-def test_marks_and_notes_survive_a_reload(qtbot, make_page, cache):
+def test_marks_and_notes_survive_a_reload(qtbot, make_page, cache, tmp_path):
+    from app.review import review_path_for_video
+    from app.storage import video_digest
+
+    use_settings(tmp_path, MORE)  # more than the two moments marked
     page = make_page()
     open_and_wait(qtbot, page, CLIP)
+    assert len(page.moments) > 2
     ml = page.moments_list
     page.select_moment(0)
     ml.helpful_button.click()
@@ -144,6 +161,7 @@ def test_marks_and_notes_survive_a_reload(qtbot, make_page, cache):
     ml.false_button.click()  # also hands over the note being typed
     assert [r["mark"] for r in ml.model.rows[:2]] == [HELPFUL, NOT_A_MOMENT]
     assert "helpful: 1 of 1" in page.tuning.counts_label.text()
+    assert page.review.path == review_path_for_video(video_digest(CLIP))  # not under the model's cache key
     moments = shown(page)
     page.shutdown()
     page.close()
@@ -160,6 +178,7 @@ def test_marks_and_notes_survive_a_reload(qtbot, make_page, cache):
 
 
 def test_exports_match_the_list(qtbot, make_page, cache, tmp_path):
+    use_settings(tmp_path, MORE)  # a third moment for the note
     page = make_page()
     open_and_wait(qtbot, page, CLIP)
     page.set_verdict(0, HELPFUL)
@@ -207,7 +226,7 @@ def test_cancel_mid_analysis_leaves_no_broken_cache(qtbot, make_page, tmp_path, 
     page.runner.progress.connect(lambda job, done, total: seen.append(done) or (done >= 20 and page.cancel_analysis()))
     with qtbot.waitSignal(page.runner.cancelled, timeout=OPEN_TIMEOUT_MS):
         page.open_path(CLIP)
-    assert seen and max(seen) < 472
+    assert seen and max(seen) < CLIP_FRAMES
     assert page.runner.wait(10)
     assert not page.progress_row.isVisibleTo(page) and "cancelled" in page.last_message
     leftovers = [p for p in root.rglob("*") if p.is_file()]
@@ -230,8 +249,8 @@ def test_player_keys_like_a_video_player(qtbot, make_page, cache):
     key(Qt.Key.Key_Right, 1)
     key(Qt.Key.Key_Period, 2)
     key(Qt.Key.Key_Left, 1)
-    key(Qt.Key.Key_End, 471)
-    key(Qt.Key.Key_J, p.frame_at(p.times[471] - 5.0))
+    key(Qt.Key.Key_End, CLIP_FRAMES - 1)
+    key(Qt.Key.Key_J, p.frame_at(p.times[-1] - 5.0))
     key(Qt.Key.Key_Home, 0)
     key(Qt.Key.Key_L, p.frame_at(5.0))
     QTest.keyClick(p.view, Qt.Key.Key_BracketLeft)
@@ -272,6 +291,7 @@ def test_moments_are_reached_from_the_timeline_and_the_list(qtbot, make_page, ca
     page = make_page()
     open_and_wait(qtbot, page, CLIP)
     p, moments = page.player, page.moments
+    assert len(moments) == 2  # the injected brows and mouth
     qtbot.waitUntil(lambda: p.index == 0, timeout=10_000)
     page.next_moment()
     assert page.selected == 0 and page.moments_list.current() == 0
@@ -282,20 +302,22 @@ def test_moments_are_reached_from_the_timeline_and_the_list(qtbot, make_page, ca
     qtbot.waitUntil(lambda: p.index == p.frame_at(moments[1].peak_s), timeout=10_000)
     page.previous_moment()
     assert page.selected == 0
-    page.moments_list.table.selectRow(2)
-    assert page.selected == 2 and page.timeline.selected == 2
+    page.moments_list.table.selectRow(1)
+    assert page.selected == 1 and page.timeline.selected == 1
+    qtbot.waitUntil(lambda: p.index == p.frame_at(moments[1].peak_s), timeout=10_000)
     # a click on the timeline's empty part seeks there
     vb = page.timeline.view_box
     page.timeline.plot.getPlotItem().setYRange(0, 40, padding=0)
-    target = QPointF(12.0, 35.0)
+    target = QPointF(7.0, 35.0)
     pos = page.timeline.plot.mapFromScene(vb.mapViewToScene(target))
     QTest.mouseClick(page.timeline.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
-    qtbot.waitUntil(lambda: abs(p.time_s - 12.0) < 0.1, timeout=10_000)
+    qtbot.waitUntil(lambda: abs(p.time_s - 7.0) < 0.1, timeout=10_000)
+    assert page.selected == 1
     # and a click on a marker selects its moment
-    m = moments[3]
+    m = moments[0]
     pos = page.timeline.plot.mapFromScene(vb.mapViewToScene(QPointF(m.peak_s, m.strength)))
     QTest.mouseClick(page.timeline.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
-    assert page.selected == 3
+    assert page.selected == 0 and page.moments_list.current() == 0
 
 
 def test_landmark_overlay(qtbot, make_page, cache):
@@ -318,7 +340,7 @@ def test_a_session_folder_shows_its_asked_marks_and_keeps_marks_inside(qtbot, ma
     table = load_cached(cache_path(CLIP))
     with FileSource(CLIP) as source:
         writer = SessionWriter(tmp_path / "sessions", source.info, Settings(), consent_confirmed=True,
-                               segment_s=5.0)
+                               segment_s=3.0)
         for frame in source:
             writer.add_frame(frame, table.row(frame.index))
             if frame.index == 200:
@@ -329,8 +351,8 @@ def test_a_session_folder_shows_its_asked_marks_and_keeps_marks_inside(qtbot, ma
     assert len(rec.segments) == 4
     assert shown(page) == analyze_cli(Settings())["moments"]  # same features, same moments
     assert [round(line.value(), 3) for line in page.timeline._asked_items] == [round(table.t_s[200], 3)]
-    page.player.seek_time(12.0)  # in the third segment
-    qtbot.waitUntil(lambda: page.player.index == page.player.frame_at(12.0), timeout=10_000)
+    page.player.seek_time(7.0)  # in the third segment
+    qtbot.waitUntil(lambda: page.player.index == page.player.frame_at(7.0), timeout=10_000)
     page.set_verdict(0, HELPFUL)
     assert (writer.folder / "review.json").exists()
 

@@ -34,13 +34,16 @@ def test_screenshots(qtbot, tmp_path, monkeypatch):
     qtbot.waitExposed(page)
     with qtbot.waitSignal(page.recording_opened, timeout=120_000):
         page.open_path(CLIP)
-    page.set_verdict(0, HELPFUL)
-    page.set_note(0, "she had more to say about her sister")
-    page.set_verdict(1, NOT_A_MOMENT)
-    page.select_moment(2)
-    qtbot.waitUntil(lambda: page.player.index == page.player.frame_at(page.moments[2].peak_s), timeout=10_000)
+    # the default settings find the clip's two added expressions: the brow raise, then the lip-corner pull
+    brows = next(i for i, m in enumerate(page.moments) if "brows" in m.regions)
+    mouth = next(i for i, m in enumerate(page.moments) if "mouth" in m.regions)
+    page.set_verdict(brows, HELPFUL)
+    page.set_note(brows, "she had more to say about her sister")
+    page.set_verdict(mouth, NOT_A_MOMENT)
+    page.select_moment(brows)  # its region is outlined on the frame at its peak
+    qtbot.waitUntil(lambda: page.player.index == page.player.frame_at(page.moments[brows].peak_s), timeout=10_000)
     qtbot.wait(300)
-    assert page.player.view.highlight_regions
+    assert page.player.view.highlight_regions == ("brows",) and page.moments_list.current() == brows
     assert page.grab().save(str(out / "replay.png"))
 
     with qtbot.waitSignal(page.moments_changed, timeout=2000):

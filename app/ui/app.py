@@ -230,7 +230,9 @@ class MainWindow(QMainWindow):
                 error.connect(self.show_error)
             menu_actions = getattr(page, "menu_actions", None)
             if callable(menu_actions):
-                self.menuBar().insertMenu(self.menuBar().actions()[-1], self._review_menu(menu_actions()))
+                actions = menu_actions()
+                self._give_up_taken_keys(actions)
+                self.menuBar().insertMenu(self.menuBar().actions()[-1], self._review_menu(actions))
             self.review = page
             self.tabs.blockSignals(True)
             old = self.tabs.widget(1)
@@ -245,9 +247,20 @@ class MainWindow(QMainWindow):
         menu.addActions(actions)
         return menu
 
+    def _give_up_taken_keys(self, actions) -> None:
+        """A page's action keeps no shortcut the window's menus already use (File > Open is Ctrl+O and
+        opens recordings too): Qt ignores a key that two actions of one window claim."""
+        taken = {a.shortcut().toString() for menu in self.menuBar().actions() if menu.menu() is not None
+                 for a in menu.menu().actions() if not a.shortcut().isEmpty()}
+        for action in actions:
+            if not action.shortcut().isEmpty() and action.shortcut().toString() in taken:
+                action.setShortcut(QKeySequence())
+
     def _tab_changed(self, index: int) -> None:
         if index == 1:
             self.tabs.setCurrentWidget(self.review_page())
+        # Space is "I just asked" on the Live tab only: on the Review tab it plays and pauses the video
+        self.live.ask_action.setEnabled(self.tabs.currentWidget() is self.live)
 
     def open_in_review(self, path) -> None:
         page = self.review_page()

@@ -60,6 +60,7 @@ class LivePage(QWidget):
         self.moments: list[Moment] = []  # this session's, prompted or not
         self.decided: list[tuple[float, float]] = []  # per moment: its deciding frame's time and capture clock
         self.cue = "off"
+        self.camera_lost = False  # the camera stopped mid-session and is being reopened
         self._consent_given = False
         self._restart_pending = False
         self._stopping = False
@@ -236,16 +237,21 @@ class LivePage(QWidget):
         choice = self.choice()
         self.settings = self._settings_provider()
         w, h = self.size_box.currentData()
-        worker = LiveWorker(choice.opener(w, h, self.fps_box.currentData()), self.settings, self._model_path)
+        # a camera lost mid-session is reopened (with backoff) until it comes back or Stop is pressed
+        worker = LiveWorker(choice.opener(w, h, self.fps_box.currentData()), self.settings, self._model_path,
+                            retry_s=capture.RETRY_S if choice.is_camera else None)
         worker.frame_ready.connect(self._pull)
         worker.source_opened.connect(self._source_opened)
         worker.moment.connect(self._on_moment)
         worker.marked.connect(self._on_marked)
         worker.recording.connect(self._on_recording)
         worker.error.connect(self.error)
+        worker.source_lost.connect(self._source_lost)
+        worker.source_back.connect(self._source_back)
         worker.stopped.connect(functools.partial(self._on_stopped, worker))
         worker.preview_size = self._preview_px
         self.worker, self.moments, self.decided = worker, [], []
+        self.camera_lost = False
         self._last_face_at, self._face_shown = None, None
         worker.start()
         if self.record_button.isChecked():
@@ -268,7 +274,7 @@ class LivePage(QWidget):
             return
         worker.join(0.5)  # it signalled from its last lines: this is a formality
         worker.deleteLater()
-        self.worker, self._stopping = None, False
+        self.worker, self._stopping, self.camera_lost = None, False, False
         self._poll.stop()
         self.card.clear()
         self._set_face(None)
@@ -333,6 +339,19 @@ class LivePage(QWidget):
                     if choice.label == DEMO_LABEL else "a video file played as if live")
             self.source_info.setText(f"{choice.label}: {what}, {info.width} × {info.height} at "
                                      f"{info.fps:.0f} frames/s.")
+
+    def _source_lost(self, message: str) -> None:
+        """The camera stopped: say so where the picture was; the worker keeps what was recorded and retries."""
+        self.camera_lost = True
+        self._set_face(None)
+        self.status_label.setText(f"Camera lost ({message}). Trying to reconnect…"
+                                  + ("  What was recorded is kept." if self.is_recording() else ""))
+        self.preview.clear("Camera lost. Trying to reconnect…")
+
+    def _source_back(self) -> None:
+        self.camera_lost = False
+        self._status_at = 0.0  # the next frame's status replaces the message at once
+        self.status_label.setText("Camera back.")
 
     def _show_status(self, packet: LivePacket) -> None:
         now = time.monotonic()

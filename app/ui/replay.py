@@ -26,13 +26,14 @@ from .. import settings as settings_mod
 from ..capture import VIDEO_EXTENSIONS, FileSource
 from ..errors import Cancelled, GlimpseError
 from ..pipeline import Analysis, analyze, track_video
-from ..review import HELPFUL, NOT_A_MOMENT, Mark, Review, match, review_path_for_session, review_path_for_video
+from ..review import (HELPFUL, NOT_A_MOMENT, Mark, Review, legacy_review_path_for_video, match,
+                      review_path_for_session, review_path_for_video)
 from ..review import export as export_text
 from ..review import rows as review_rows
 from ..review import to_csv, to_json
 from ..settings import Settings
 from ..spotting import Moment, strength_curve, threshold_for
-from ..storage import cache_path, load_cached, save_cached
+from ..storage import cache_path, load_cached, save_cached, video_digest
 from .jobs import Job, JobRunner
 from .moments_list import MomentsList
 from .player import Highlight, Segment, VideoPlayer
@@ -53,6 +54,7 @@ class Recording:
     analysis: Analysis
     review_path: Path
     asked_s: tuple[float, ...] = ()
+    review_fallback: Path | None = None  # where an older version kept the marks
     tracked: bool = False
     notes: tuple[str, ...] = ()
     timings: dict = field(default_factory=dict)
@@ -67,7 +69,8 @@ def load_video(path: Path, settings: Settings, model_path: str | None,
     """The job behind opening a video file: features from the cache, or tracked and then cached."""
     t0 = time.perf_counter()
     FileSource(path).close()  # a clear message for a file that is not a readable video
-    cache = cache_path(path)
+    digest = video_digest(path)
+    cache = cache_path(path, digest=digest)
     table = load_cached(cache)
     tracked = table is None
     t1 = time.perf_counter()
@@ -81,7 +84,8 @@ def load_video(path: Path, settings: Settings, model_path: str | None,
     analysis = analyze(str(path), settings, model_path, table=table)
     t3 = time.perf_counter()
     times = np.asarray(table.t_s, np.float64)
-    return Recording(path, [Segment(path, 0, times)], analysis, review_path_for_video(cache), tracked=tracked,
+    return Recording(path, [Segment(path, 0, times)], analysis, review_path_for_video(digest),
+                     review_fallback=legacy_review_path_for_video(cache), tracked=tracked,
                      timings={"cache_s": t1 - t0, "track_s": t2 - t1 if tracked else 0.0, "spot_s": t3 - t2,
                               "frames": len(table)})
 
@@ -321,7 +325,7 @@ class ReplayPage(QWidget):
         rec.timings["job_s"] = job.elapsed_s
         table = rec.analysis.table
         self.analysis = rec.analysis if rec.analysis.settings == self.settings else rec.analysis.respot(self.settings)
-        self.review, problem = Review.open(rec.review_path, source=rec.name)
+        self.review, problem = Review.open(rec.review_path, source=rec.name, fallback=rec.review_fallback)
         self.timeline.set_recording(rec.analysis.duration_s, lost_spans(table.t_s, table.face), rec.asked_s)
         ev = rec.analysis.evidence
         # each strength value is decided `post` frames after the change ended: draw it where the change was

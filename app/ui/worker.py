@@ -12,6 +12,12 @@ Everything the GUI asks for ("I just asked", recording on/off, new settings) is
 queued as a command and applied by the tracking thread between frames. Every
 error in either thread reaches `error`; fatal ones end the session with
 `stopped("failed")`.
+
+A camera lost mid-session (given `retry_s`) is not fatal: the tracking thread
+reports `source_lost`, ends the face run and finishes the recording's segment
+under way (nothing recorded is at risk while the camera is away), and the
+capture thread reopens the camera with backoff; when frames come again
+`source_back` follows and the session, and its recording, go on.
 """
 
 from __future__ import annotations
@@ -22,13 +28,13 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from ..capture import FrameSource, SourceInfo
+from ..capture import FrameSource, ReconnectingSource, SourceInfo
 from ..errors import GlimpseError
 from ..pipeline import LivePipeline, LiveResult
 from ..session import SessionWriter
@@ -38,6 +44,7 @@ from .asked import AskedWindow
 log = logging.getLogger(__name__)
 
 STOPPED, ENDED, FAILED = "stopped", "ended", "failed"
+STALL_S = 2.0  # with reconnection on: no frame for this long is shown as a lost camera, even while a read hangs
 
 
 class LatestSlot:
@@ -138,12 +145,20 @@ class LiveWorker(QObject):
     marked = Signal(float)  # an "I just asked" mark, at this pipeline time
     recording = Signal(object)  # the session folder when recording starts, None when it stops
     error = Signal(str)  # a message for a person
+    source_lost = Signal(str)  # the camera stopped delivering (why); the worker keeps trying to reopen it
+    source_back = Signal()  # frames come again after `source_lost`
     stopped = Signal(str)  # STOPPED, ENDED or FAILED; the worker's threads are done (or about to be)
 
     def __init__(self, open_source: Callable[[], FrameSource], settings: Settings,
-                 model_path: str | Path | None = None, parent: QObject | None = None):
+                 model_path: str | Path | None = None, parent: QObject | None = None,
+                 retry_s: Sequence[float] | None = None):
+        """`retry_s`: reopen a lost camera, waiting these times between attempts (see
+        `ReconnectingSource`); None ends the session on the first `CameraLost`."""
         super().__init__(parent)
         self._open_source = open_source
+        self._retry_s = tuple(retry_s) if retry_s else None
+        self._lost_epoch = 0  # counts losses reported by the capture thread
+        self._lost_reason = ""
         self._model_path = model_path
         self._asked = AskedWindow(settings)
         self._stop = threading.Event()
@@ -217,7 +232,11 @@ class LiveWorker(QObject):
 
     def _capture(self) -> None:
         try:
-            self._source = source = self._open_source()
+            if self._retry_s:
+                self._source = source = ReconnectingSource(self._open_source, self._stop, self._retry_s,
+                                                           on_lost=self._capture_lost)
+            else:
+                self._source = source = self._open_source()
             self.info = source.info
             self.source_opened.emit(source.info)
             # a paced file starts its clock on the first frame: wait until the tracker is loaded,
@@ -230,7 +249,7 @@ class LiveWorker(QObject):
                 for frame in frames:
                     if self._stop.is_set():
                         break
-                    self._frames.put((frame, time.monotonic()))
+                    self._frames.put((frame, time.monotonic(), self._lost_epoch))
             finally:
                 close = getattr(frames, "close", None)
                 if close is not None:
@@ -242,14 +261,30 @@ class LiveWorker(QObject):
                 self._source.close()
             self._capture_done.set()
 
+    def _capture_lost(self, message: str) -> None:
+        """Called in the capture thread by the reconnecting source; acted on by the tracking thread."""
+        self._lost_reason = message
+        self._lost_epoch += 1
+
     def _track(self) -> None:
         pipeline, reason = None, STOPPED
         try:
             pipeline = LivePipeline(self._asked.settings_at(0.0), self._model_path)
             self._tracker_ready.set()
             rate = _Rate()
+            epoch, lost, last_t, last_at = 0, False, None, time.monotonic()
             while not self._stop.is_set():
                 item = self._frames.take(timeout=0.05)
+                if self._lost_epoch != epoch:  # the capture thread lost the camera
+                    epoch = self._lost_epoch
+                    if not lost:
+                        lost = True
+                        self._source_lost(pipeline, last_t, self._lost_reason)
+                elif (item is None and self._retry_s and not lost and last_t is not None
+                      and not self._capture_done.is_set() and time.monotonic() - last_at > STALL_S):  # a hung read
+                    lost = True
+                    self._source_lost(pipeline, last_t, f"no frame from {self.info.name if self.info else 'the camera'} "
+                                                        f"for {time.monotonic() - last_at:.1f} s")
                 if item is None:
                     if self._capture_done.is_set():
                         item = self._frames.take()  # the last frame may have come with the end
@@ -258,7 +293,13 @@ class LiveWorker(QObject):
                             break
                     else:
                         continue
-                frame, captured_at = item
+                frame, captured_at, frame_epoch = item
+                if frame_epoch != epoch:
+                    continue  # taken before the loss was noticed: its run is already closed
+                last_t, last_at = frame.t_s, time.monotonic()
+                if lost:
+                    lost = False
+                    self.source_back.emit()
                 self._apply_commands(frame.t_s, pipeline)
                 result = pipeline.process(frame)
                 self._handle(result, captured_at)
@@ -281,6 +322,20 @@ class LiveWorker(QObject):
                 pipeline.close()
             self.stopped.emit(FAILED if self._failed else reason)
 
+    def _source_lost(self, pipeline: LivePipeline, last_t: float | None, message: str) -> None:
+        """End the face run (its moment under way is kept) and put the recording's segment under way
+        safely on disk; then tell the GUI."""
+        if last_t is not None:
+            for m in pipeline.break_run():
+                self._moment(m, last_t, time.monotonic())
+            if self._writer is not None:
+                try:
+                    self._writer.source_lost(last_t, message)
+                except Exception as exc:  # noqa: BLE001 - a full disk stops the recording, not live mode
+                    self._report(exc, fatal=False)
+                    self._close_recording()
+        self.source_lost.emit(message)
+
     def _dropped(self) -> int:
         return self._frames.replaced + int(getattr(self._source, "dropped", 0))
 
@@ -292,6 +347,8 @@ class LiveWorker(QObject):
                 break
             if command == "mark":
                 self._asked.mark(t_s)
+                # a prompt shown just before the question must not silence the attentive window it opens
+                pipeline.policy.lift_cooldown()
                 if self._writer is not None:
                     self._writer.add_mark(t_s)
                 self.marked.emit(t_s)
