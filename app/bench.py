@@ -28,17 +28,18 @@ and re-runs only `spot` for each new settings.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from .evaluate import AMPLITUDE_BUCKETS, DURATION_BUCKETS, evaluate
+from .evaluate import AMPLITUDE_BUCKETS, DURATION_BUCKETS, evaluate, overlaps
 from .features import FeatureTable
 from .inject import ACTION_TYPES, MACRO_S, REGION_OF, Event, make_event
 from .settings import PRESETS, Settings, preset
@@ -101,11 +102,20 @@ def split_label(split: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # Building the dataset.
 
-def use_bench_cache(root: Path = DEFAULT_ROOT) -> Path:
-    """Point Glimpse's feature cache into the benchmark folder (the user's cache stays untouched)."""
-    cache = Path(root) / "cache"
+@contextlib.contextmanager
+def bench_cache(root: Path = DEFAULT_ROOT) -> Iterator[Path]:
+    """Glimpse's feature cache pointed into the benchmark folder for the duration (the user's cache
+    stays untouched)."""
+    cache = Path(root).resolve() / "cache"
+    old = os.environ.get("GLIMPSE_CACHE_DIR")
     os.environ["GLIMPSE_CACHE_DIR"] = str(cache)
-    return cache
+    try:
+        yield cache
+    finally:
+        if old is None:
+            os.environ.pop("GLIMPSE_CACHE_DIR", None)
+        else:
+            os.environ["GLIMPSE_CACHE_DIR"] = old
 
 
 def cut_clip(src: Path, dst: Path, start: int, stop: int | None) -> None:
@@ -266,16 +276,19 @@ def plans(split: str) -> list[VideoPlan]:
     return out
 
 
-def _truth_current(path: Path) -> bool:
+def _truth_current(plan: "VideoPlan", root: Path) -> bool:
+    """The video's truth exists and was built by this dataset design from this base clip."""
     import json
 
     try:
-        return json.loads(path.read_text()).get("dataset_version") == DATASET_VERSION
+        t = json.loads(plan.truth(root).read_text())
     except (OSError, ValueError):
         return False
+    return (t.get("dataset_version") == DATASET_VERSION and t.get("base_source") == plan.base.source
+            and t.get("base_frames") == [plan.base.start, plan.base.stop])
 
 
-def build_dataset(root: Path = Path("out/bench"), splits: Sequence[str] = SPLITS, retrack: bool = False,
+def build_dataset(root: Path = DEFAULT_ROOT, splits: Sequence[str] = SPLITS, retrack: bool = False,
                   log: Callable[[str], None] = print) -> None:
     """Build what is missing under `root`: base clips, injected and natural videos with truth JSONs,
     and their cached features. Files that exist are kept (delete `root` to rebuild from scratch)."""
@@ -286,15 +299,15 @@ def build_dataset(root: Path = Path("out/bench"), splits: Sequence[str] = SPLITS
     from .storage import cache_path, load_cached, save_cached, write_atomic
 
     root = Path(root)
-    use_bench_cache(root)
     for split in splits:
         for plan in plans(split):
-            clip = root / "bases" / f"{plan.base.name}.avi"
+            b = plan.base
+            clip = root / "bases" / f"{b.name}_{b.start}-{'end' if b.stop is None else b.stop}.avi"
             if not clip.exists():
-                log(f"cutting {plan.base.source} [{plan.base.start}:{plan.base.stop}] -> {clip}")
-                cut_clip(DATA / plan.base.source, clip, plan.base.start, plan.base.stop)
+                log(f"cutting {b.source} [{b.start}:{b.stop}] -> {clip}")
+                cut_clip(DATA / b.source, clip, b.start, b.stop)
             video, truth_path = plan.video(root), plan.truth(root)
-            if not (video.exists() and _truth_current(truth_path)):
+            if not (video.exists() and _truth_current(plan, root)):
                 t0 = time.perf_counter()
                 if plan.natural:
                     events: list[Event] = []
@@ -303,20 +316,21 @@ def build_dataset(root: Path = Path("out/bench"), splits: Sequence[str] = SPLITS
                     fps, n_out, ok = _usable_frames(clip, LENGTH_S)
                     events = plan_timeline(draw_specs(rng), ok, fps, n_out, rng)
                 truth = inject(clip, video, events, plan.seed, LENGTH_S)
-                truth.update({"dataset_version": DATASET_VERSION, "split": split, "base": plan.base.name, "base_source": plan.base.source,
-                              "base_frames": [plan.base.start, plan.base.stop], "natural": plan.natural})
+                truth.update({"dataset_version": DATASET_VERSION, "split": split, "base": b.name, "base_source": b.source,
+                              "base_frames": [b.start, b.stop], "natural": plan.natural})
                 write_atomic(truth_path, (json.dumps(truth, indent=1) + "\n").encode())
                 log(f"[{split}] wrote {video.name}: {truth['duration_s']:.1f} s, {len(truth['events'])} events "
                     f"({time.perf_counter() - t0:.0f} s)")
-            cached = cache_path(video)
-            if retrack and cached.exists():
-                cached.unlink()
-            if load_cached(cached) is None:
-                t0 = time.perf_counter()
-                info, table = track_video(video)
-                save_cached(cached, table)
-                log(f"[{split}] tracked {video.name}: {len(table)} frames, "
-                    f"{len(table) / (time.perf_counter() - t0):.0f} frames/s")
+            with bench_cache(root):
+                cached = cache_path(video)
+                if retrack and cached.exists():
+                    cached.unlink()
+                if load_cached(cached) is None:
+                    t0 = time.perf_counter()
+                    info, table = track_video(video)
+                    save_cached(cached, table)
+                    log(f"[{split}] tracked {video.name}: {len(table)} frames, "
+                        f"{len(table) / (time.perf_counter() - t0):.0f} frames/s")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -349,14 +363,15 @@ def load_split(split: str, root: Path = DEFAULT_ROOT) -> list[Video]:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
     root = Path(root)
-    use_bench_cache(root)
     videos = []
     for plan in plans(split):
         path = plan.video(root)
-        table = load_cached(cache_path(path)) if path.exists() and _truth_current(plan.truth(root)) else None
+        with bench_cache(root):
+            table = load_cached(cache_path(path)) if path.exists() and _truth_current(plan, root) else None
         if table is None:
             build_dataset(root, [split])
-            table = load_cached(cache_path(path))
+            with bench_cache(root):
+                table = load_cached(cache_path(path))
         videos.append(Video(plan, path, json.loads(plan.truth(root).read_text()), table))
     return videos
 
@@ -476,6 +491,7 @@ def frames_visible(event: dict, fps: float) -> int:
 
 
 TURN_GUARD_S = 0.25
+GLANCE_MAX_DEFAULT_S = 1.0  # for settings without glance_max_s
 
 
 def turn_times(truth: dict) -> np.ndarray:
@@ -551,12 +567,13 @@ def _bucket(value: float, buckets) -> str:
 
 def pooled_metrics(per_video: list[tuple[Video, list[dict]]], settings: Settings) -> dict:
     """Metrics pooled over videos, from (video, moments) pairs; natural videos count only for false alarms."""
-    events, macro_hits, macro_n = [], 0, 0
+    events, macro_hits, macro_n, macro_own = [], 0, 0, 0
+    natural_moments = {v.plan.base.name: ms for v, ms in per_video if v.natural}
     moments_inj = true_inj = fa_inj = 0
     tp = fp = fn = 0
     min_inj = min_nat = 0.0
     fa_nat = 0
-    longest, over, over_glance = 0.0, 0, 0
+    longest, over, over_glance, over_own = 0.0, 0, 0, 0
     turns_nat = turns_inj = 0
     places: list[tuple[str, int]] = []
     for video, moments in per_video:
@@ -565,6 +582,9 @@ def pooled_metrics(per_video: list[tuple[Video, list[dict]]], settings: Settings
         over += sum(d > settings.max_duration_s + 1e-6 for d in durations)
         over_glance += sum(d > settings.max_duration_s + 1e-6 and m.get("kind") == "glance"
                            for d, m in zip(durations, moments))
+        glance_max = getattr(settings, "glance_max_s", GLANCE_MAX_DEFAULT_S)
+        over_own += sum(d > (glance_max if m.get("kind") == "glance" else settings.max_duration_s) + 1e-6
+                        for d, m in zip(durations, moments))
         turns = turn_times(video.truth)
         if video.natural:
             fa_nat += len(moments)
@@ -580,6 +600,11 @@ def pooled_metrics(per_video: list[tuple[Video, list[dict]]], settings: Settings
                            "frames": frames_visible(e, fps), "video": video.plan.name})
         macro_hits += r["macro_overlapped_count"]
         macro_n += r["macro_events"]
+        # moments the same footage gives at the same time without any injection are the footage's own
+        own = natural_moments.get(video.plan.base.name, [])
+        fresh = [m for m in moments if not any(abs(m["start_s"] - n["start_s"]) <= TURN_GUARD_S for n in own)]
+        macro_own += sum(any(overlaps(m["start_s"], m["end_s"], e["onset_s"] - TOLERANCE_S, e["offset_s"] + TOLERANCE_S)
+                             for m in fresh) for e in video.truth["events"] if e["kind"] == "macro")
         moments_inj += r["moments"]
         true_inj += r["true_moments"]
         fa_inj += sum(not m["on_macro"] for m in r["false_alarm_moments"])
@@ -615,10 +640,13 @@ def pooled_metrics(per_video: list[tuple[Video, list[dict]]], settings: Settings
         "fa_per_min_injected": fa_inj / min_inj if min_inj else None,
         "macro_reported": macro_hits / macro_n if macro_n else None,
         "macro_reported_count": macro_hits,
+        "macro_reported_not_footage": macro_own / macro_n if macro_n else None,
+        "macro_reported_not_footage_count": macro_own,
         "megc": {"tp": tp, "fp": fp, "fn": fn, "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None},
         "longest_moment_s": longest,
         "moments_over_max": over,
         "glances_over_max": over_glance,
+        "moments_over_own_limit": over_own,  # expressions over max_duration_s, glances over glance_max_s
         "max_duration_s": settings.max_duration_s,
         "events": events,
     }
@@ -687,6 +715,8 @@ def metric_rows(r: dict) -> list[tuple[str, str]]:
         ("False alarms / min, injected (off all events)", f"{_f(r['fa_per_min_injected'])} ({r['false_alarms_injected']})"),
         ("  of them at ping-pong turns", str(r["false_alarms_injected_at_turns"])),
         ("Macro events reported as moments", f"{_f(r['macro_reported'])} ({r['macro_reported_count']}/{r['macro_events']})"),
+        ("  not counting the footage's own moments", f"{_f(r['macro_reported_not_footage'])} "
+         f"({r['macro_reported_not_footage_count']}/{r['macro_events']})"),
         ("MEGC F1 (IoU >= 0.5)", f"{_f(r['megc']['f1'])} (TP {r['megc']['tp']} FP {r['megc']['fp']} FN {r['megc']['fn']})"),
         ("Longest moment / max_duration (s)", f"{r['longest_moment_s']:.2f} / {r['max_duration_s']:.2f}"
          + (f" ({r['moments_over_max']} over, {r['glances_over_max']} glances)" if r["moments_over_max"] else "")),
@@ -764,7 +794,8 @@ def quick(split: str, root: Path, cache: EvidenceCache | None = None, naive: boo
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=SPLITS, default="report", help="which split to report (default: report)")
+    ap.add_argument("--split", choices=SPLITS, default="report",
+                    help="with --quick: which split (default: report); the full run reports both")
     ap.add_argument("--quick", action="store_true", help="only the one-screen preset table for --split")
     ap.add_argument("--naive", action="store_true", help="with --quick: also the naive reference spotter")
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="dataset folder (default: out/bench)")

@@ -35,7 +35,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -167,15 +167,18 @@ class FaultRun:
 
 
 def camera_faults(plan: Sequence[tuple[str, float]], root: Path, script: CameraScript | None = None,
-                  retry_s: Sequence[float] = (0.25, 0.5, 1.0), lost_after_s: float = 0.5,
+                  retry_s: Sequence[float] | None = None, lost_after_s: float = 2.0,
                   warm_s: float = 1.5, settings=None) -> FaultRun:
     """Run a live session on the stand-in camera, recording into `root`, through `plan`: a list of
-    (state, seconds). Headless: the worker's signals are collected as they are emitted."""
+    (state, seconds). The defaults are the app's (`CameraSource`'s 2 s, `RETRY_S`). Headless: the
+    worker's signals are collected as they are emitted."""
     from PySide6.QtCore import Qt
 
-    from .capture import CameraSource
+    from .capture import RETRY_S, CameraSource
     from .settings import Settings
     from .ui.worker import LiveWorker
+
+    retry_s = RETRY_S if retry_s is None else retry_s
 
     script = script or CameraScript()
     run = FaultRun(list(plan))
@@ -467,6 +470,27 @@ def make_session_inputs(folder: Path, seed: int = 0, count: int = 60) -> list[Fu
         else:
             path.write_bytes(b"[" * 100_000 if path.suffix in (".json", ".jsonl") else b"\x00" * 7)
         out.append(FuzzInput(target, f"session: {how} {rel}"))
+    info = json.loads((base / "session.json").read_text())
+    edits = [("session.json", {**info, "fps": v}) for v in (0, -1, "30", float("nan"), 1e308, None)]
+    edits += [("session.json", {**info, "width": v}) for v in (0, -1, 10 ** 12, 2.5)]
+    edits += [("session.json", {**info, "gaps": v}) for v in ("x", [1], [{"lost_s": "a"}], [{"lost_s": 1.0}],
+                                                               [{"lost_s": 1.0, "back_s": 0.5, "reason": "x"}])]
+    edits += [("session.json", {**info, "format": "other"}), ("session.json", {**info, "version": 99}),
+              ("session.json", [info]), ("session.json", "text")]
+    edits += [("moments.jsonl", line) for line in ({"start_s": 1, "peak_s": 1, "end_s": 1, "regions": 5,
+                                                    "strength": 1}, {"start_s": "x"}, {}, [1, 2])]
+    edits += [("marks.jsonl", {"t_s": "x"}), ("marks.jsonl", {"t_s": None}), ("settings.json", {"sensitivity": 1e999}),
+              ("settings.json", {"version": 1, "settings": {"regions": "brows"}})]
+    for k, (name, value) in enumerate(edits):
+        target = folder / f"session-edit-{k:03d}"
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(base, target)
+        text = json.dumps(value)
+        if name.endswith(".jsonl"):
+            text = text + "\n" + (base / name).read_text()  # a bad line first (a last one is taken as cut off)
+        (target / name).write_text(text)
+        out.append(FuzzInput(target, f"session: edited {name}"))
     return out
 
 
@@ -840,6 +864,117 @@ def kill_atomic_writer(folder: Path, after_s: float) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------------
+# Privacy
+# ------------------------------------------------------------------------------------------------------
+
+def _snapshot(roots: Sequence[Path]) -> dict[str, str]:
+    """Every file and folder under `roots`, with its permission bits (octal)."""
+    found = {}
+    for root in roots:
+        for p in [root, *root.rglob("*")] if root.exists() else []:
+            found[str(p)] = oct(p.stat().st_mode & 0o777)
+    return found
+
+
+def _privacy_probe(out: str) -> int:
+    """Child: analyze, live without and with recording, replay with caching off and on, each
+    headless; prints, for each step, the files it created (HOME, XDG folders, TMPDIR and the
+    working folder are the caller's empty folders) and any Python-level network attempt."""
+    import socket
+
+    from PySide6.QtCore import Qt
+
+    from .capture import PacedSource
+    from .cli import main as cli_main
+    from .session import sessions_root
+    from .settings import Settings
+    from .ui.replay import load_session, load_video
+    from .ui.worker import LiveWorker
+
+    attempts = []
+
+    def refuse(name):
+        def call(*args, **kwargs):
+            attempts.append(name)
+            raise OSError(f"no network for Glimpse ({name})")
+        return call
+
+    for name in ("connect", "connect_ex", "sendto"):
+        setattr(socket.socket, name, refuse(f"socket.{name}"))
+    socket.create_connection = refuse("create_connection")
+    socket.getaddrinfo = refuse("getaddrinfo")
+    out = Path(out)
+    roots = [Path(os.environ["HOME"]), Path(os.environ["TMPDIR"]), Path.cwd(), out]
+    report, before = {}, _snapshot(roots)
+
+    def step(name: str) -> None:
+        nonlocal before
+        now = _snapshot(roots)
+        report[name] = {p: m for p, m in now.items() if p not in before}
+        before = now
+
+    def live(record: bool) -> str | None:
+        worker = LiveWorker(lambda: PacedSource(CLIP, speed=3.0), Settings())
+        folders, done = [], threading.Event()
+        direct = Qt.ConnectionType.DirectConnection
+        worker.recording.connect(lambda f: folders.append(f), direct)
+        worker.stopped.connect(lambda reason: done.set(), direct)
+        worker.frame_ready.connect(lambda: worker.take(), direct)
+        worker.start()
+        if record:
+            worker.start_recording(sessions_root())
+        done.wait(60)
+        worker.join(10)
+        return str(folders[0]) if folders and folders[0] else None
+
+    cli_main(["analyze", str(CLIP), "--out", str(out / "moments.json"), "--quiet"])
+    step("analyze --out")
+    live(record=False)
+    step("live, not recording")
+    os.environ["GLIMPSE_CACHE"] = "off"
+    load_video(CLIP, Settings(), None, lambda d, t: None, threading.Event())
+    step("replay a video, caching off")
+    os.environ["GLIMPSE_CACHE"] = "on"
+    load_video(CLIP, Settings(), None, lambda d, t: None, threading.Event())
+    step("replay a video, caching on")
+    folder = live(record=True)
+    step("live, recording")
+    load_session(Path(folder), Settings(), None, lambda d, t: None, threading.Event())
+    step("replay the recorded session")
+    print(json.dumps({"steps": report, "python_network_attempts": attempts, "session": folder}))
+    return 0
+
+
+def privacy_probe(work: Path, strace: bool = True) -> dict:
+    """Run `_privacy_probe` with HOME, XDG folders and TMPDIR in `work` (empty), under strace when it
+    is there: returns the probe's report and, from strace, every connect/sendto to an inet address."""
+    home, tmp, cwd, out = (work / n for n in ("home", "tmp", "cwd", "out"))
+    for d in (home, tmp, cwd, out):
+        d.mkdir(parents=True, exist_ok=True)
+    env = _child_env({"HOME": str(home), "TMPDIR": str(tmp), "XDG_CONFIG_HOME": str(home / ".config"),
+                      "XDG_CACHE_HOME": str(home / ".cache"), "XDG_DATA_HOME": str(home / ".local" / "share"),
+                      "XDG_STATE_HOME": str(home / ".local" / "state")})
+    for key in ("GLIMPSE_CACHE_DIR", "GLIMPSE_SESSIONS_DIR", "GLIMPSE_CACHE"):
+        env.pop(key, None)
+    command = [sys.executable, "-m", "app.bench_reliability", "_privacy-probe", str(out)]
+    log = work / "strace.log"
+    traced = strace and shutil.which("strace") is not None
+    if traced:
+        command = ["strace", "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(log)] + command
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"privacy probe failed ({done.returncode}): {done.stderr[-2000:]}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report["traced"] = traced
+    if traced:
+        calls = log.read_text().splitlines()
+        report["inet_calls"] = [c for c in calls if "AF_INET" in c]
+        report["unix_connects"] = sorted({c.split("sun_path=")[-1].split("}")[0] for c in calls
+                                          if "connect(" in c and "AF_UNIX" in c})
+    return report
+
+
+# ------------------------------------------------------------------------------------------------------
 # Long sessions
 # ------------------------------------------------------------------------------------------------------
 
@@ -984,8 +1119,9 @@ def long_mediapipe(minutes: float, clip: Path = PACED_CLIP) -> dict:
 # The figures
 # ------------------------------------------------------------------------------------------------------
 
-FAULT_PLAN = [("stall", 3.0), ("ok", 3.0), ("error", 3.0), ("ok", 3.0), ("gone", 5.0), ("ok", 3.0),
-              ("hang", 4.0), ("ok", 3.0)]
+# each fault outlasts the 2 s in which a camera counts as lost; "gone" is a camera unplugged for 8 s
+FAULT_PLAN = [("stall", 4.0), ("ok", 4.0), ("error", 4.0), ("ok", 4.0), ("gone", 8.0), ("ok", 4.0),
+              ("hang", 5.0), ("ok", 4.0)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -996,6 +1132,8 @@ def main(argv: list[str] | None = None) -> int:
         return _record_child(argv[1], argv[2], float(argv[3]), float(argv[4]))
     if argv and argv[0] == "_atomic":
         return _atomic_child(argv[1])
+    if argv and argv[0] == "_privacy-probe":
+        return _privacy_probe(argv[1])
     ap = argparse.ArgumentParser(prog="python -m app.bench_reliability", description=__doc__.splitlines()[0])
     ap.add_argument("parts", nargs="*", default=["faults", "fuzz", "kill", "atomic", "long", "mediapipe"],
                     help="which figures: faults fuzz kill atomic long mediapipe (default: all)")
@@ -1025,10 +1163,12 @@ def main(argv: list[str] | None = None) -> int:
         summary = fuzz_summary(results)
         summary["wall_s"] = round(time.perf_counter() - t0, 1)
         show("fuzz", summary)
-    if "kill" in a.parts:
+    if "kill" in a.parts:  # with the app's 10 s segments, killed 12-35 s into the recording
+        from .session import SEGMENT_S
+
         rng = random.Random(7)
-        show("kill", [kill_figures(kill_recording(work / f"kill-{k}", rng.uniform(4.0, 14.0)))
-                      for k in range(a.kills)])
+        show("kill", [kill_figures(kill_recording(work / f"kill-{k}", rng.uniform(12.0, 35.0), segment_s=SEGMENT_S),
+                                   segment_s=SEGMENT_S) for k in range(a.kills)])
     if "atomic" in a.parts:
         rng = random.Random(3)
         show("atomic", [kill_atomic_writer(work / f"atomic-{k}", rng.uniform(0.5, 2.5)) for k in range(20)])

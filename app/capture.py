@@ -219,7 +219,7 @@ class CameraSource:
         self._cap.release()
 
 
-RETRY_S = (0.5, 1.0, 2.0, 4.0)  # waits before each attempt to reopen a lost camera; the last one repeats
+RETRY_S = (0.5, 1.0, 2.0)  # waits before each attempt to reopen a lost camera; the last one repeats
 
 
 class ReconnectingSource:

@@ -135,6 +135,9 @@ def cmd_devices(a: argparse.Namespace) -> int:
 def cmd_gui(a: argparse.Namespace) -> int:
     from .ui.app import run_app
 
+    if getattr(a, "no_cache", False):
+        os.environ["GLIMPSE_CACHE"] = "off"  # read by storage.caching_on, in every thread
+
     return run_app(a)
 
 
@@ -165,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, helptext in (("live", "the live window (default)"), ("replay", "review a video or recorded session")):
         p = sub.add_parser(name, parents=[common], help=helptext)
+        p.add_argument("--no-cache", action="store_true", help="keep no measurements or marks of opened videos "
+                       "on disk (recordings are written only when you press Record)")
         if name == "replay":
             p.add_argument("path", nargs="?", help="video file or session folder")
         else:

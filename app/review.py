@@ -166,7 +166,7 @@ class Review:
             if data.get("version") != REVIEW_VERSION:
                 raise ValueError(f"version {data.get('version')!r}, expected {REVIEW_VERSION}")
             marks = [Mark.from_dict(d) for d in data["marks"]]
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise SessionInvalid(f"marks file {path} cannot be read: {exc}") from None
         return cls(path, marks, str(data.get("source", "")))
 

@@ -140,6 +140,8 @@ class SessionWriter:
 
     def add_mark(self, t_s: float) -> None:
         """An "I just asked" mark at pipeline time `t_s`."""
+        if self.t0_s is None:  # asked as the recording starts: the first frame is this one's
+            self.t0_s = t_s
         self._append(self._marks, {"t_s": round(t_s - self._shift(), 4)})
 
     def source_lost(self, t_s: float, reason: str) -> None:
@@ -265,7 +267,7 @@ def is_session(folder: str | os.PathLike) -> bool:
     """True when `folder` holds a session.json that names our format (cheap, no validation)."""
     try:
         data = json.loads((Path(folder) / "session.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         return False
     return isinstance(data, dict) and data.get("format") == FORMAT
 
@@ -290,6 +292,8 @@ def _read_info(folder: Path) -> dict:
         raise SessionInvalid(f"{path}: cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise SessionInvalid(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise SessionInvalid(f"{path}: not valid JSON (nested too deeply)") from None
     if not isinstance(info, dict) or info.get("format") != FORMAT:
         raise SessionInvalid(f"{path}: expected format {FORMAT!r}, found "
                              f"{info.get('format') if isinstance(info, dict) else type(info).__name__!r}")
@@ -299,6 +303,19 @@ def _read_info(folder: Path) -> dict:
     missing = [k for k in ("fps", "width", "height", "source") if k not in info]
     if missing:
         raise SessionInvalid(f"{path}: missing {', '.join(missing)}")
+
+    def number(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    if not (number(info["fps"]) and 0 < info["fps"] < 1000):
+        raise SessionInvalid(f"{path}: fps is {info['fps']!r}, expected a number between 0 and 1000")
+    for key in ("width", "height"):
+        if not (isinstance(info[key], int) and not isinstance(info[key], bool) and 0 < info[key] <= 1 << 16):
+            raise SessionInvalid(f"{path}: {key} is {info[key]!r}, expected a whole number of pixels")
+    gaps = info.get("gaps", [])
+    if not (isinstance(gaps, list) and all(isinstance(g, dict) and number(g.get("lost_s"))
+                                           and (g.get("back_s") is None or number(g.get("back_s"))) for g in gaps)):
+        raise SessionInvalid(f"{path}: gaps is {gaps!r:.80}, expected a list of {{lost_s, back_s, reason}}")
     return info
 
 
@@ -315,7 +332,7 @@ def _read_lines(path: Path, notes: list[str]) -> list[dict]:
             record = json.loads(line)
             if not isinstance(record, dict):
                 raise ValueError("not an object")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             if n == len(lines):
                 notes.append(f"{path.name}: the last line was cut off and is left out")
                 break
@@ -383,16 +400,43 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
         marks = [float(d["t_s"]) for d in _read_lines(folder / "marks.jsonl", notes)]
     except (KeyError, TypeError, ValueError) as exc:
         raise SessionInvalid(f"{folder}: a moment or mark is missing a field ({exc})") from None
-    gaps = info.get("gaps") or []
-    if isinstance(gaps, list) and gaps:
-        spans = ", ".join(f"at {g.get('lost_s', 0):.1f} s for "
-                          f"{(g['back_s'] - g['lost_s']) if g.get('back_s') is not None else 'the rest'}"
-                          + (" s" if g.get("back_s") is not None else "") for g in gaps if isinstance(g, dict))
+    gaps = info.get("gaps", [])
+    if gaps:
+        spans = ", ".join(f"at {g['lost_s']:.1f} s for " + (f"{g['back_s'] - g['lost_s']:.1f} s" if g.get("back_s") is not None
+                                                              else "the rest of the recording") for g in gaps)
         notes.append(f"The camera was lost {len(gaps)} time(s) ({spans}); the recording goes on after each gap.")
     table = _concat(tables, {"source": info["source"], "fps": info["fps"], "width": info["width"],
                              "height": info["height"], "session": folder.name})
     return RecordedSession(folder, info, settings, tuple(segments), tuple(frames), table,
                            tuple(sorted(moments, key=lambda m: m.end_s)), tuple(sorted(marks)), tuple(notes))
+
+
+def forget(path: str | os.PathLike) -> list[Path]:
+    """Delete, in one go, what Glimpse keeps about a recording; returns what was removed.
+
+    A session folder goes entirely: its video, features, moments and marks all live inside it.
+    For a plain video file, its feature cache and the listener's marks go (also any copies a
+    repair kept aside); the video itself is the person's own file and is left alone."""
+    path = Path(path)
+    if path.is_dir():
+        delete_session(path)
+        return [path]
+    from .review import legacy_review_path_for_video, review_path_for_video
+    from .storage import cache_path, video_digest
+
+    if not path.is_file():
+        raise SessionInvalid(f"{path}: no such file or session folder; nothing was deleted")
+    digest = video_digest(path)
+    cache = cache_path(path, digest=digest)
+    doomed = [cache, cache.with_suffix(".corrupt")]
+    for review in (review_path_for_video(digest), legacy_review_path_for_video(cache)):
+        doomed += [review, *review.parent.glob(review.name + ".broken-*")]
+    removed = []
+    for p in doomed:
+        if p.is_file():
+            p.unlink()
+            removed.append(p)
+    return removed
 
 
 def delete_session(folder: str | os.PathLike) -> None:

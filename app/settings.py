@@ -152,6 +152,8 @@ def load(path: str | Path) -> Settings:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SettingsInvalid(f"settings file {path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise SettingsInvalid(f"settings file {path} is not valid JSON (nested too deeply)") from None
     try:
         return from_dict(data)
     except SettingsInvalid as exc:

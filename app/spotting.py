@@ -276,6 +276,14 @@ def rise_at(levels: np.ndarray, noise: np.ndarray, t_s: np.ndarray, rows: np.nda
     has_after = rows >= q - 1
     if has_after.any():
         after[has_after] = _median_ending(x, rows[has_after], q)
+    # The level before an event window (median of the p rows ending at a row) and its spread, once per
+    # row that any width needs: the widths share most of them.
+    needed = [rows[rows >= 2 * p + w + q - 1] - q - w - k for w in timing.widths for k in (0, p)]
+    ends = np.unique(np.concatenate(needed)) if needed else np.zeros(0, int)
+    level_before = spread_before = ends
+    if len(ends):
+        level_before = _median_ending(x, ends, p)
+        spread_before = np.median(np.abs(_gather(x, ends, p) - level_before[:, None, :]), axis=1)
     for j, w in enumerate(timing.widths):
         ok = rows >= 2 * p + w + q - 1
         if not ok.any():
@@ -283,13 +291,12 @@ def rise_at(levels: np.ndarray, noise: np.ndarray, t_s: np.ndarray, rows: np.nda
         d = rows[ok]
         e = d - q
         centre = _mean_ending(x, e, w)
-        before = _median_ending(x, e - w, p)
+        i = np.searchsorted(ends, e - w)
+        before, spread = level_before[i], spread_before[i]
         # a brief change starts from a level that was steady: a slope before it means a slow drift
-        drift = np.abs(before - _median_ending(x, e - w - p, p))
+        drift = np.abs(before - level_before[np.searchsorted(ends, e - w - p)])
         # ...and returns to it; and the level before was calm, not mid-way through other movement
         unreturned = np.abs(after[ok] - before)
-        pre_win = _gather(x, e - w, p)
-        spread = np.median(np.abs(pre_win - before[:, None, :]), axis=1)
         scale = nz[e - w] * np.float32(math.sqrt(1.0 / w + 1.57 / p))
         penalty = drift + np.float32(K_RETURN) * unreturned + np.float32(K_SPREAD) * spread
         rise[ok, :, j] = (np.minimum(centre - before, centre - after[ok]) - penalty) / scale
@@ -315,12 +322,16 @@ def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_ro
     """Evidence for every frame of one whole face run."""
     n = len(t_s)
     timing = Timing.for_fps(nominal_fps(t_s[:FPS_PROBE_FRAMES]))
-    noise = np.empty(levels.shape, np.float32)
-    for i in range(n):
-        if i == 0 or i % timing.noise_stride == 0:
-            current = noise_at(levels, i, timing)
-        noise[i] = current
     rows = np.arange(n)
+    checkpoints = rows[::timing.noise_stride]
+    full = checkpoints[checkpoints >= timing.noise_window]  # whole windows: one median call for all
+    at_checkpoints = [noise_at(levels, i, timing) for i in checkpoints[checkpoints < timing.noise_window]]
+    if len(full):
+        diffs = np.abs(np.diff(levels, axis=0))  # diffs[k] = change from row k to k + 1
+        window = _gather(diffs, full - 1, timing.noise_window)
+        est = np.float32(1.4826 / math.sqrt(2)) * np.median(window, axis=1)
+        at_checkpoints += list(np.maximum(est, noise_floor()).astype(np.float32))
+    noise = np.stack(at_checkpoints)[rows // timing.noise_stride] if n else np.empty(levels.shape, np.float32)
     rise, start, end = rise_at(levels, noise, t_s, rows, timing)
     flags = window_flags(frame_flags(levels, head, t_s, rows, timing), rows, timing)
     return Evidence(t_s, rise, start, end, flags, timing, first_row)

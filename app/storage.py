@@ -6,9 +6,11 @@ crash leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from .features import LEVELS, FeatureTable
@@ -39,12 +41,33 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _remove_stale_temps(path)
+
+
+STALE_TEMP_S = 60.0  # no write takes this long: an older temporary file was left by a killed process
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temporary files a killed write left beside `path` (only old ones: never one still being written)."""
+    now = time.time()
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if now - stale.stat().st_mtime > STALE_TEMP_S:
+                stale.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove
 
 
 def cache_root() -> Path:
     import platformdirs
 
     return Path(os.environ.get("GLIMPSE_CACHE_DIR") or platformdirs.user_cache_dir("glimpse", appauthor=False))
+
+
+def caching_on() -> bool:
+    """Whether replay keeps a plain video's measurements and the listener's marks on disk
+    (`GLIMPSE_CACHE=off`, or `glimpse replay --no-cache`, turns it off: nothing is written then)."""
+    return os.environ.get("GLIMPSE_CACHE", "on").strip().lower() not in ("off", "0", "no", "false")
 
 
 def video_digest(path: Path) -> str:
@@ -79,5 +102,7 @@ def load_cached(path: Path) -> FeatureTable | None:
 
 
 def save_cached(path: Path, table: FeatureTable) -> None:
+    if path.parent.parent == cache_root():
+        private_dir(cache_root())  # the root too: its listing names the videos' digests
     private_dir(path.parent)
     write_atomic(path, table.to_bytes())

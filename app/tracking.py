@@ -123,14 +123,53 @@ def quiet_native_stderr():
         os.close(devnull)
 
 
+OFFLINE_PROXY = "http://127.0.0.1:9"  # a closed loopback port: requests through it fail on this machine
+
+
+def keep_mediapipe_offline() -> None:
+    """MediaPipe's Python wheels (0.10.3x and later) upload usage logs to play.googleapis.com from
+    their native code (google-ai-edge/mediapipe#6291), with no switch to turn it off. Glimpse never
+    uses the network, so for its own process every HTTP(S) proxy setting points at a closed loopback
+    port: the upload fails here, with no name lookup and nothing leaving the computer."""
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        os.environ[name] = OFFLINE_PROXY
+    for name in ("no_proxy", "NO_PROXY"):
+        os.environ.pop(name, None)
+
+
+@contextlib.contextmanager
+def _without_matplotlib():
+    """MediaPipe's vision package imports matplotlib.pyplot for drawing helpers Glimpse never calls,
+    and importing matplotlib writes a config folder and a font cache into the home folder. While
+    MediaPipe is first imported, placeholders stand in for it (a matplotlib already loaded is used)."""
+    if "matplotlib" in sys.modules or "mediapipe" in sys.modules:
+        yield
+        return
+    import types
+
+    package, pyplot = types.ModuleType("matplotlib"), types.ModuleType("matplotlib.pyplot")
+    package.__path__, package.pyplot = [], pyplot
+    sys.modules.update({"matplotlib": package, "matplotlib.pyplot": pyplot})
+    try:
+        yield
+    finally:
+        for name, placeholder in (("matplotlib", package), ("matplotlib.pyplot", pyplot)):
+            if sys.modules.get(name) is placeholder:
+                del sys.modules[name]
+
+
 class FaceTracker:
     """Per-frame tracking; a new tracker per video (VIDEO mode needs increasing timestamps)."""
 
     def __init__(self, model_path: str | Path | None = None, max_faces: int = 2):
-        from mediapipe.tasks.python import BaseOptions, vision
+        model = load_model(model_path)  # an altered model is refused before MediaPipe is even loaded
+        keep_mediapipe_offline()
+        with _without_matplotlib():
+            import mediapipe  # noqa: F401 - loaded here, without matplotlib
+            from mediapipe.tasks.python import BaseOptions, vision
 
         options = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=load_model(model_path)),
+            base_options=BaseOptions(model_asset_buffer=model),
             running_mode=vision.RunningMode.VIDEO,
             num_faces=max_faces,
             output_face_blendshapes=True,

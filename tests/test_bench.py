@@ -65,10 +65,20 @@ def test_pooled_metrics_count_what_they_say():
     assert r["fa_per_min_injected"] == pytest.approx(1.0)
     assert r["precision"] == pytest.approx(3 / 6)
     assert r["macro_reported"] == 1.0
+    assert r["macro_reported_not_footage"] == 1.0  # the natural video "nat" is another base
     assert r["longest_moment_s"] == pytest.approx(0.9)
     assert (r["moments_over_max"], r["glances_over_max"]) == (1, 1)
+    assert r["moments_over_own_limit"] == 0  # the 0.9 s glance is within glance_max_s
     assert r["megc"]["tp"] + r["megc"]["fn"] == 5
     assert 0.0 <= r["core"]["ci95"][0] <= 2 / 3 <= r["core"]["ci95"][1] <= 1.0
+
+
+def test_a_moment_the_natural_footage_has_too_does_not_report_a_macro_event():
+    plan = VideoPlan("tune", Base("same", "x.mp4", "tune"), "inj", 0, False)
+    inj = Video(plan, Path("/nowhere/inj.mp4"), truth([ev("brow_raise", 30.0, 3.0, 0.05, "macro")]), None)
+    nat = Video(VideoPlan("tune", plan.base, "nat", 0, True), Path("/nowhere/nat.mp4"), truth([]), None)
+    r = pooled_metrics([(inj, [m(31.0, 31.3)]), (nat, [m(31.1, 31.4)])], preset("balanced"))
+    assert r["macro_reported"] == 1.0 and r["macro_reported_not_footage"] == 0.0
 
 
 def test_core_and_two_frame_definitions():

@@ -31,9 +31,10 @@ from ..review import (HELPFUL, NOT_A_MOMENT, Mark, Review, legacy_review_path_fo
 from ..review import export as export_text
 from ..review import rows as review_rows
 from ..review import to_csv, to_json
+from ..session import forget
 from ..settings import Settings
 from ..spotting import Moment, strength_curve, threshold_for
-from ..storage import cache_path, load_cached, save_cached, video_digest
+from ..storage import cache_path, caching_on, load_cached, private_dir, save_cached, video_digest
 from .jobs import Job, JobRunner
 from .moments_list import MomentsList
 from .player import Highlight, Segment, VideoPlayer
@@ -52,7 +53,7 @@ class Recording:
     path: Path
     segments: list[Segment]
     analysis: Analysis
-    review_path: Path
+    review_path: Path | None  # None: marks are not kept (caching is off)
     asked_s: tuple[float, ...] = ()
     review_fallback: Path | None = None  # where an older version kept the marks
     tracked: bool = False
@@ -69,23 +70,27 @@ def load_video(path: Path, settings: Settings, model_path: str | None,
     """The job behind opening a video file: features from the cache, or tracked and then cached."""
     t0 = time.perf_counter()
     FileSource(path).close()  # a clear message for a file that is not a readable video
+    caching = caching_on()
     digest = video_digest(path)
     cache = cache_path(path, digest=digest)
-    table = load_cached(cache)
+    table = load_cached(cache) if caching else None
     tracked = table is None
     t1 = time.perf_counter()
     if tracked:
         # landmarks are kept for the overlay; an interrupted run raises Cancelled before anything is written
         _info, table = track_video(path, model_path, progress, cancel, keep_landmarks=True)
-        save_cached(cache, table)
+        if caching:
+            save_cached(cache, table)
+    if caching:
+        private_dir(review_path_for_video(digest).parent)  # where the marks go: owner-only like the cache
     if cancel.is_set():
         raise Cancelled(f"opening {path.name} was cancelled")
     t2 = time.perf_counter()
     analysis = analyze(str(path), settings, model_path, table=table)
     t3 = time.perf_counter()
     times = np.asarray(table.t_s, np.float64)
-    return Recording(path, [Segment(path, 0, times)], analysis, review_path_for_video(digest),
-                     review_fallback=legacy_review_path_for_video(cache), tracked=tracked,
+    return Recording(path, [Segment(path, 0, times)], analysis, review_path_for_video(digest) if caching else None,
+                     review_fallback=legacy_review_path_for_video(cache) if caching else None, tracked=tracked,
                      timings={"cache_s": t1 - t0, "track_s": t2 - t1 if tracked else 0.0, "spot_s": t3 - t2,
                               "frames": len(table)})
 
@@ -182,6 +187,8 @@ class ReplayPage(QWidget):
         self.export_csv_action.triggered.connect(lambda: self._choose_export("csv"))
         self.export_json_action = QAction("Export moments as JSON…", self)
         self.export_json_action.triggered.connect(lambda: self._choose_export("json"))
+        self.delete_action = QAction("Delete…", self)
+        self.delete_action.triggered.connect(self.delete_recording)
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in self.menu_actions():
@@ -238,7 +245,8 @@ class ReplayPage(QWidget):
 
     def menu_actions(self) -> list[QAction]:
         """For the app window's File menu."""
-        return [self.open_video_action, self.open_session_action, self.export_csv_action, self.export_json_action]
+        return [self.open_video_action, self.open_session_action, self.export_csv_action, self.export_json_action,
+                self.delete_action]
 
     def _build_shortcuts(self) -> None:
         """Keys of common video players. They act while the player, timeline or list has focus, so the
@@ -268,6 +276,40 @@ class ReplayPage(QWidget):
         has = self.analysis is not None
         self.export_csv_action.setEnabled(has)
         self.export_json_action.setEnabled(has)
+        self.delete_action.setEnabled(self.recording is not None)
+        session = self.recording is not None and self.recording.path.is_dir()
+        self.delete_action.setText("Delete this session…" if session else "Delete this video's cache and marks…")
+        self.delete_action.setToolTip("Remove the recording folder: its video, measurements, moments and marks"
+                                      if session else "Remove what Glimpse keeps about this video (its measurements "
+                                      "and your marks); the video file itself stays")
+
+    def delete_recording(self) -> None:
+        """One action: the open session folder with everything in it, or the open video's cache and marks."""
+        rec = self.recording
+        if rec is None:
+            return
+        if not self.confirm_delete(self, f"{self.delete_action.text().rstrip('…')}?\n\n{rec.path}\n\n"
+                                   f"{self.delete_action.toolTip()}. This cannot be undone."):
+            return
+        session = rec.path.is_dir()
+        self.close_recording()  # saves a note being typed; what it saves goes too
+        self.title.setText("")
+        try:
+            removed = forget(rec.path)
+        except (GlimpseError, OSError) as exc:
+            self.show_message(f"Could not delete {rec.path}: {exc}", error=True)
+            return
+        self.show_message(f"Deleted the session {rec.name}." if session else
+                          f"Deleted what Glimpse kept about {rec.name} ({len(removed)} file(s)); the video stays.")
+
+    @staticmethod
+    def confirm_delete(parent: QWidget, question: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
+        answer = QMessageBox.question(parent, "Delete", question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
 
     # -- opening -------------------------------------------------------------------------------------------
     def open_path(self, path: str | Path) -> None:
@@ -325,7 +367,8 @@ class ReplayPage(QWidget):
         rec.timings["job_s"] = job.elapsed_s
         table = rec.analysis.table
         self.analysis = rec.analysis if rec.analysis.settings == self.settings else rec.analysis.respot(self.settings)
-        self.review, problem = Review.open(rec.review_path, source=rec.name, fallback=rec.review_fallback)
+        self.review, problem = (Review.open(rec.review_path, source=rec.name, fallback=rec.review_fallback)
+                                if rec.review_path is not None else (Review(None, source=rec.name), None))
         self.timeline.set_recording(rec.analysis.duration_s, lost_spans(table.t_s, table.face), rec.asked_s)
         ev = rec.analysis.evidence
         # each strength value is decided `post` frames after the change ended: draw it where the change was

@@ -292,6 +292,8 @@ class LiveWorker(QObject):
                             reason = STOPPED if self._stop.is_set() else ENDED
                             break
                     else:
+                        if lost and last_t is not None:  # the camera is away: "stop recording" still works
+                            self._apply_commands(last_t, pipeline)
                         continue
                 frame, captured_at, frame_epoch = item
                 if frame_epoch != epoch:

@@ -1,0 +1,190 @@
+"""Privacy: no network connection, ever; nothing on disk unless recording or caching is on; owner-only
+folders and files; one action deletes a recording with its cache; an altered model is refused."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import stat
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app import bench_reliability as rel
+from app.capture import Frame, PacedSource, SourceInfo
+from app.cli import main as cli_main
+from app.errors import ModelAltered
+from app.features import N_LEVELS, FrameFeatures
+from app.review import review_path_for_video
+from app.session import SessionWriter
+from app.settings import Settings
+from app.storage import cache_path, video_digest
+from app.tracking import DEFAULT_MODEL
+from app.ui.live import LivePage
+from app.ui.replay import ReplayPage, load_video
+from app.ui.sources import file_choice
+from app.ui.worker import FAILED, LiveWorker
+
+DATA = Path(__file__).parent / "data"
+CLIP = DATA / "single_face.mp4"
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every Python-level way to reach the network fails the test (and is recorded)."""
+    attempts = []
+
+    def refuse(name):
+        def call(*args, **kwargs):
+            attempts.append((name, args[1:2]))
+            raise OSError(f"the test forbids the network ({name})")
+        return call
+
+    for name in ("connect", "connect_ex", "sendto"):
+        monkeypatch.setattr(socket.socket, name, refuse(f"socket.{name}"))
+    monkeypatch.setattr(socket, "create_connection", refuse("socket.create_connection"))
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("socket.getaddrinfo"))
+    return attempts
+
+
+def test_analyze_live_and_replay_try_no_connection(qtbot, tmp_path, monkeypatch, no_network):
+    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
+    assert cli_main(["analyze", str(CLIP), "--out", str(tmp_path / "m.json"), "--quiet"]) == 0
+
+    live = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
+    qtbot.addWidget(live)
+    live.show()
+    saved = []
+    live.recording_saved.connect(saved.append)
+    live.record_button.click()
+    live.play(file_choice(DATA / "injected_short.mp4", speed=2.0))
+    qtbot.waitUntil(lambda: live.preview.frames_painted > 30, timeout=15_000)
+    live.stop()
+    qtbot.waitUntil(lambda: bool(saved), timeout=10_000)
+    live.shutdown()
+
+    page = ReplayPage(settings_path=tmp_path / "settings.json", synchronous=True)
+    qtbot.addWidget(page)
+    for path in (CLIP, saved[0]):
+        page.open_path(path)
+        assert page.analysis is not None, page.last_message
+    page.shutdown()
+    assert no_network == []
+
+
+def _only_under(files: dict, root: Path) -> bool:
+    return all(Path(p) == root or Path(p).is_relative_to(root) or root.is_relative_to(Path(p)) for p in files)
+
+
+def test_nothing_leaves_the_computer_and_nothing_is_written_unless_asked(tmp_path):
+    """In a child process (under strace when it is there) with HOME, XDG folders, TMPDIR and the working
+    folder empty: analyze, live, replay with caching off and on, a recording, and its replay."""
+    report = rel.privacy_probe(tmp_path)
+    home = tmp_path / "home"
+    steps = report["steps"]
+    assert report["python_network_attempts"] == []
+    if report["traced"]:
+        # MediaPipe's own usage upload is sent to a closed loopback port (tracking.keep_mediapipe_offline):
+        # no name is looked up and no address outside this computer is ever contacted
+        outside = [c for c in report["inet_calls"] if 'inet_addr("127.0.0.1")' not in c or "htons(53)" in c]
+        assert outside == [], outside
+    assert list(steps["analyze --out"]) == [str(tmp_path / "out" / "moments.json")]
+    assert steps["live, not recording"] == {}
+    assert steps["replay a video, caching off"] == {}
+    cache_root = home / ".cache" / "glimpse"
+    assert steps["replay a video, caching on"] and _only_under(steps["replay a video, caching on"], cache_root)
+    sessions = home / ".local" / "share" / "glimpse" / "sessions"
+    assert steps["live, recording"] and _only_under(steps["live, recording"], sessions)
+    assert steps["replay the recorded session"] == {}
+    # owner-only: every folder and file of the cache and the recording
+    private = {p: m for step in ("replay a video, caching on", "live, recording") for p, m in steps[step].items()
+               if Path(p).is_relative_to(cache_root) or Path(p).is_relative_to(sessions)}
+    assert len(private) >= 10
+    for p, mode in private.items():
+        assert mode == ("0o700" if Path(p).suffix == "" else "0o600"), (p, mode)
+    assert steps["analyze --out"][str(tmp_path / "out" / "moments.json")] == "0o600"
+
+
+def test_a_segment_is_owner_only_while_it_is_being_written(tmp_path):
+    w = SessionWriter(tmp_path, SourceInfo("stand-in", 10.0, 64, 48), Settings(), consent_confirmed=True)
+    w.add_frame(Frame(0, 0.0, np.zeros((48, 64, 3), np.uint8)),
+                FrameFeatures(0.0, True, np.zeros(N_LEVELS, np.float32), np.zeros(3, np.float32),
+                              np.zeros(52, np.float32), 1))
+    partial = next((w.folder / "segments").glob("*.partial.mp4"))
+    assert stat.S_IMODE(partial.stat().st_mode) == 0o600
+    w.close()
+
+
+def _recorded_session(root: Path) -> Path:
+    w = SessionWriter(root, SourceInfo("stand-in", 10.0, 64, 48), Settings(), consent_confirmed=True, segment_s=1.0)
+    rng = np.random.default_rng(0)
+    for i in range(25):
+        w.add_frame(Frame(i, i / 10, np.full((48, 64, 3), i * 9, np.uint8)),
+                    FrameFeatures(i / 10, True, rng.normal(0, 0.01, N_LEVELS).astype(np.float32),
+                                  np.zeros(3, np.float32), np.zeros(52, np.float32), 1,
+                                  rng.random((478, 3)).astype(np.float32)))
+    w.close()
+    return w.folder
+
+
+def test_one_action_deletes_a_session_or_a_videos_cache_and_marks(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
+    folder = _recorded_session(tmp_path / "sessions")
+    page = ReplayPage(settings_path=tmp_path / "settings.json", synchronous=True)
+    qtbot.addWidget(page)
+    asked = []
+    page.confirm_delete = lambda parent, question: asked.append(question) or len(asked) > 1
+    page.open_path(folder)
+    assert page.delete_action.isEnabled() and page.delete_action.text() == "Delete this session…"
+    assert page.delete_action in page.menu_actions()
+    page.review.save()  # the listener's marks live in the folder too
+    page.delete_action.trigger()  # declined: nothing happens
+    assert folder.exists() and page.recording is not None
+    page.delete_action.trigger()
+    assert not folder.exists() and page.recording is None and not page.delete_action.isEnabled()
+    assert "Deleted" in page.last_message and str(folder) in asked[-1]
+
+    video = tmp_path / "clip.mp4"
+    shutil.copy(CLIP, video)
+    page.open_path(video)
+    assert page.delete_action.text() == "Delete this video's cache and marks…"
+    page.review.save()
+    digest = video_digest(video)
+    kept = [cache_path(video, digest=digest), review_path_for_video(digest)]
+    assert all(p.exists() for p in kept)
+    page.delete_action.trigger()
+    assert not any(p.exists() for p in kept) and video.exists(), "the video itself is the person's own file"
+    assert "the video stays" in page.last_message
+    page.shutdown()
+
+
+def test_replay_with_caching_off_keeps_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GLIMPSE_CACHE", "off")
+    rec = load_video(CLIP, Settings(), None, lambda d, t: None, threading.Event())
+    assert rec.review_path is None and rec.tracked
+    assert not (tmp_path / "cache").exists()
+
+
+def test_an_altered_model_is_refused_by_analyze_live_and_replay(qtbot, tmp_path, capsys, monkeypatch):
+    altered = tmp_path / "face_landmarker.task"
+    data = bytearray(DEFAULT_MODEL.read_bytes())
+    data[len(data) // 2] ^= 1
+    altered.write_bytes(bytes(data))
+    code = cli_main(["analyze", str(CLIP), "--model", str(altered), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "altered" in err and str(altered) in err
+
+    worker = LiveWorker(lambda: PacedSource(CLIP), Settings(), model_path=altered)
+    errors = []
+    worker.error.connect(errors.append)
+    with qtbot.waitSignal(worker.stopped, timeout=10_000) as stopped:
+        worker.start()
+    assert stopped.args == [FAILED] and "altered" in errors[0]
+    assert worker.join(5.0)
+
+    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(ModelAltered):
+        load_video(CLIP, Settings(), str(altered), lambda d, t: None, threading.Event())
