@@ -60,15 +60,9 @@ def resample(src: Path, dst: Path, size: tuple[int, int], fps: float) -> None:
     """Letterboxed to `size`, at `fps` (each output frame shows the source frame of its time)."""
     import cv2
 
-    cap = cv2.VideoCapture(str(src))
-    src_fps = cap.get(cv2.CAP_PROP_FPS)
-    frames = []
-    while True:
-        ok, image = cap.read()
-        if not ok:
-            break
-        frames.append(image)
-    cap.release()
+    from .bench_report import decode_all
+
+    frames, src_fps = decode_all(src)
     w, h = size
     sh, sw = frames[0].shape[:2]
     scale = min(w / sw, h / sh)

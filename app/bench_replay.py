@@ -51,15 +51,9 @@ def write_tiled_video(src: Path, dst: Path, reps: int) -> int:
     """The clip's frames `reps` times over, as one mp4 (mp4v): the 10-minute video to open."""
     import cv2
 
-    cap = cv2.VideoCapture(str(src), cv2.CAP_FFMPEG)
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    frames = []
-    while True:
-        ok, image = cap.read()
-        if not ok:
-            break
-        frames.append(image)
-    cap.release()
+    from .bench_report import decode_all
+
+    frames, fps = decode_all(src)
     h, w = frames[0].shape[:2]
     out = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
     for _ in range(reps):
@@ -84,18 +78,12 @@ def write_session(src: Path, root: Path, table) -> Path:
 
 
 def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     import PySide6
     import pyqtgraph
 
-    return (f"{cpu or 'unknown CPU'}, {os.cpu_count()} logical cores; {platform.system()} {platform.release()}; "
+    from .bench_report import cpu_name
+
+    return (f"{cpu_name()}, {os.cpu_count()} logical cores; {platform.system()} {platform.release()}; "
             f"Python {platform.python_version()}, PySide6 {PySide6.__version__}, pyqtgraph {pyqtgraph.__version__}; "
             f"Qt platform {os.environ.get('QT_QPA_PLATFORM', 'default')}")
 

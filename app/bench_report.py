@@ -42,19 +42,30 @@ TARGETS = {
 # ----------------------------------------------------------------------------------------------
 # Machine and speed.
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux), else what `platform` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def decode_all(path: Path) -> tuple[list[np.ndarray], float]:
+    """Every frame of a (small) clip, and its frame rate: for building benchmark videos."""
+    from .capture import FileSource
+
+    with FileSource(path) as src:
+        return [f.image for f in src], src.info.fps
+
+
 def machine() -> dict:
     import cv2
     import mediapipe
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "load": os.getloadavg()[0], "python": platform.python_version(),
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "load": os.getloadavg()[0], "python": platform.python_version(),
             "mediapipe": mediapipe.__version__, "numpy": np.__version__, "opencv": cv2.__version__,
             "os": f"{platform.system()} {platform.release()}"}
 

@@ -7,13 +7,17 @@ Two stages, so that tuning re-spots a whole recording in milliseconds:
   inside a window rose above *both* the level before it and the level after
   it, in units of that channel's own noise. Taking the smaller of the two
   rises is the rise-and-return test: a held expression has no "after" drop, a
-  slow drift no sharp "before" rise. Masks for blinks, talking and fast head
-  motion are computed here too.
+  slow drift no sharp "before" rise; penalties for a drifting or restless
+  level before, and for not coming back, keep speech and fidgeting out.
+  Channels are landmark distances (features.LEVELS) and sums of MediaPipe
+  blendshape scores. Masks for blinks, talking and fast head motion are
+  computed here too.
 * `Decider` (settings): threshold, lengths, regions and filters pick moments
   from the evidence, one frame at a time, identical for live and replay.
 
-A decision about an event is made `post_s` after it ends, using only frames
-up to then: the spotter is causal, with that much latency.
+A decision about an event is made 0.2 s (`Timing.post`) after it ends, using
+only frames up to then, and reported once it has settled (`SETTLE_S`): the
+spotter is causal, with that much latency.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .features import LEVELS, FeatureTable, FrameFeatures
 from .settings import Settings
@@ -104,8 +107,8 @@ IS_GAZE = np.array([a.region == "gaze" for a in ACTIONS])
 IS_MOUTH = np.array([a.region == "mouth" for a in ACTIONS])
 IS_EYE_AREA = np.array([a.region in ("lids", "brows", "gaze") for a in ACTIONS])
 
-# Event lengths tried, in seconds: expressions up to 0.5 s, glances up to about a second.
-EXPRESSION_LENGTHS_S = (0.067, 0.1, 0.133, 0.2, 0.267, 0.333, 0.4, 0.5, 0.6, 0.8, 1.0)
+# Event window lengths tried, in seconds: expressions up to max_duration_s, glances up to glance_max_s.
+EVENT_LENGTHS_S = (0.067, 0.1, 0.133, 0.2, 0.267, 0.333, 0.4, 0.5, 0.6, 0.8, 1.0)
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ class Timing:
     """Frame counts for one face run, from its frame rate."""
 
     fps: float
-    widths: tuple[int, ...]  # event window lengths in frames, one per EXPRESSION_LENGTHS_S (deduplicated)
+    widths: tuple[int, ...]  # event window lengths in frames, one per EVENT_LENGTHS_S (deduplicated)
     pre: int
     post: int
     noise_window: int
@@ -150,7 +153,7 @@ class Timing:
 
     @classmethod
     def for_fps(cls, fps: float, pre_s: float = 0.3, post_s: float = 0.2, noise_s: float = 10.0) -> "Timing":
-        widths = sorted({max(1, round(s * fps)) for s in EXPRESSION_LENGTHS_S})
+        widths = sorted({max(1, round(s * fps)) for s in EVENT_LENGTHS_S})
         return cls(fps, tuple(widths), max(2, round(pre_s * fps)), max(2, round(post_s * fps)),
                    max(10, round(noise_s * fps)), max(1, round(0.5 * fps)), max(1, round(0.1 * fps)))
 

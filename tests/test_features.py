@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from app.features import (LEVELS, FeatureExtractor, FeatureTable, measure, rotation_angles, similarity_align)
+from app.features import LEVELS, FeatureExtractor, FeatureTable, rotation_angles, similarity_align
 from app.tracking import FaceObservation
 
 
