@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizeP
                                QVBoxLayout, QWidget)
 
 from ..features import LEFT_BROW, RIGHT_BROW
+from .geometry import fit_rect
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0)
 SEEK_BACKOFF_S = 1.0  # seek this far before a frame's time, then read up to it: exact where the container is not
@@ -253,12 +254,7 @@ class FrameView(QWidget):
         return QSize(640, 360)
 
     def image_rect(self) -> QRectF:
-        if self.image is None:
-            return QRectF()
-        iw, ih = self.image.width(), self.image.height()
-        scale = min(self.width() / iw, self.height() / ih)
-        w, h = iw * scale, ih * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        return fit_rect(self.image, self.width(), self.height())
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)

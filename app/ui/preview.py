@@ -12,6 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .geometry import fit_rect
 from .worker import LivePacket
 
 BACKGROUND = QColor("#1f2326")
@@ -63,12 +64,7 @@ class LivePreview(QWidget):
 
     def image_rect(self) -> QRectF:
         """Where the frame goes: as large as fits, centred, aspect kept."""
-        if self._image is None:
-            return QRectF()
-        iw, ih = self._image.width(), self._image.height()
-        scale = min(self.width() / iw, self.height() / ih)
-        w, h = iw * scale, ih * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        return fit_rect(self._image, self.width(), self.height())
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
