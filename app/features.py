@@ -78,7 +78,8 @@ def rotation_angles(rot: np.ndarray) -> np.ndarray:
 
 
 def _eye_gaze(p: np.ndarray, eye: tuple[int, int, int, int], iris: int) -> tuple[float, float]:
-    outer, inner, upper, lower = (p[i, :2] for i in eye)
+    """Iris position against the eye corners, in eye widths (along and across the corner axis)."""
+    outer, inner = p[eye[0], :2], p[eye[1], :2]
     axis = inner - outer
     width = float(np.linalg.norm(axis)) or 1.0
     ux = axis / width
