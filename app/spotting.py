@@ -188,6 +188,9 @@ class Evidence:
     flags: np.ndarray
     timing: Timing
     first_row: int = 0  # row of the recording's FeatureTable where this face run starts
+    # the last settings scored and their scores: replay asks for moments and the strength curve
+    # under the same settings, one right after the other
+    scored: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def _gather(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
@@ -407,6 +410,12 @@ class Decider:
         width = ratio.argmax(axis=2)
         return np.take_along_axis(ratio, width[..., None], axis=2)[..., 0], width
 
+    def scores_of(self, ev: Evidence) -> tuple[np.ndarray, np.ndarray]:
+        """`scores(ev)`, kept on `ev` so a second request under the same settings costs nothing."""
+        if ev.scored is None or ev.scored[0] != self.settings:
+            ev.scored = (self.settings, *self.scores(ev))
+        return ev.scored[1], ev.scored[2]
+
     @property
     def smoothing_frames(self) -> int:
         """Decision frames averaged by the smoothing setting (1: none; at most about 0.15 s)."""
@@ -492,11 +501,11 @@ def table_evidence(table: FeatureTable) -> list[Evidence]:
 def strength_curve(runs: list[Evidence], settings: Settings, n_rows: int) -> np.ndarray:
     """(n_rows,) float32: per frame of the recording, the strongest change the settings would consider,
     in the threshold's units (compare with `threshold_for(settings.sensitivity)`); NaN without a face.
-    Each value belongs to the frame where it was decided (`post_s` after the change ended)."""
+    Each value belongs to the frame where it was decided (0.2 s after the change ended)."""
     curve = np.full(n_rows, np.nan, np.float32)
     decider = Decider(settings)
     for ev in runs:
-        scores = smooth_scores(decider.scores(ev)[0], decider.smoothing_frames)
+        scores = smooth_scores(decider.scores_of(ev)[0], decider.smoothing_frames)
         best = scores.max(axis=1) * np.float32(decider.theta)
         curve[ev.first_row:ev.first_row + len(best)] = np.maximum(best, 0)
     return curve
@@ -507,7 +516,7 @@ def spot(runs: list[Evidence], settings: Settings) -> list[Moment]:
     moments = []
     for ev in runs:
         decider = Decider(settings)
-        scores, widths = decider.scores(ev)
+        scores, widths = decider.scores_of(ev)
         scores = smooth_scores(scores, decider.smoothing_frames)
         run_start = float(ev.t_s[0])
         hot = np.flatnonzero(scores.max(axis=1) >= 1.0)
