@@ -11,11 +11,11 @@ import dataclasses
 import random
 from pathlib import Path
 
+from . import resources
 from .errors import GlimpseError
 from .spotting import Moment
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-DEFAULT_BANK = ASSETS / "prompts.txt"
+DEFAULT_BANK = resources.PROMPT_BANK
 
 
 def load_bank(path: str | Path = DEFAULT_BANK) -> tuple[str, ...]:

@@ -19,12 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
+from . import resources
 from .errors import ModelAltered, ModelMissing
 
 MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 MODEL_URL = ("https://storage.googleapis.com/mediapipe-models/face_landmarker/"
              "face_landmarker/float16/1/face_landmarker.task")
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "face_landmarker.task"
+DEFAULT_MODEL = resources.MODEL
 N_LANDMARKS = 478
 BLENDSHAPE_NAMES = (
     "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",

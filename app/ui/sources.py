@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..capture import CameraInfo, CameraSource, FrameSource, PacedSource
-from ..prompts import ASSETS
-
-DEMO_VIDEO = ASSETS / "demo.mp4"
+from ..resources import DEMO_VIDEO
 DEMO_LABEL = "Demo recording"
 RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
 FRAME_RATES = (15, 30, 60)
