@@ -22,7 +22,7 @@ from app.session import open_session
 from app.settings import Settings
 from app.ui.app import MainWindow
 from app.ui.live import NO_CAMERA_TEXT, LivePage
-from app.ui.sources import DEMO_LABEL, SourceChoice, file_choice
+from app.sources import DEMO_LABEL, SourceChoice, file_choice
 
 DATA = Path(__file__).parent / "data"
 LATENCY_LIMIT_S = 0.5  # from the end of the expression (its frame time) to the card starting to appear

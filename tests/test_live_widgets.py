@@ -17,10 +17,10 @@ from app.settings import Settings, preset
 from app.spotting import Moment
 from app.ui import prompt_card
 from app.ui.app import MainWindow
-from app.ui.asked import AskedWindow
+from app.asked import AskedWindow
 from app.ui.first_run import CONSENT_TEXT, WELCOME_HTML
 from app.ui.prompt_card import PromptCard
-from app.ui.sources import FRAME_RATE_HINT
+from app.sources import FRAME_RATE_HINT
 from app.ui.worker import FAILED, LatestSlot, LiveWorker, fit
 
 EMOTION_WORDS = ("anger", "angry", "sad", "sadness", "happy", "happiness", "joy", "fear", "afraid", "scared",

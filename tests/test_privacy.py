@@ -23,8 +23,9 @@ from app.settings import Settings
 from app.storage import cache_path, video_digest
 from app.tracking import DEFAULT_MODEL
 from app.ui.live import LivePage
-from app.ui.replay import ReplayPage, load_video
-from app.ui.sources import file_choice
+from app.recordings import load_video
+from app.ui.replay import ReplayPage
+from app.sources import file_choice
 from app.ui.worker import FAILED, LiveWorker
 
 DATA = Path(__file__).parent / "data"

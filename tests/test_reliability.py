@@ -25,8 +25,8 @@ from app.session import open_session
 from app.settings import Settings, load_or_default, preset, save, to_json
 from app.storage import load_cached, save_cached
 from app.ui.live import LivePage
-from app.ui.replay import load_session, load_video
-from app.ui.sources import SourceChoice
+from app.recordings import load_session, load_video
+from app.sources import SourceChoice
 
 DATA = Path(__file__).parent / "data"
 

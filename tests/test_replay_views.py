@@ -14,7 +14,8 @@ from app.capture import FileSource
 from app.review import HELPFUL, NOT_A_MOMENT, Mark, rows
 from app.spotting import Moment
 from app.ui.moments_list import QUIET_TEXT, MomentsList
-from app.ui.player import FrameReader, Highlight, VideoPlayer
+from app.ui.player import Highlight, VideoPlayer
+from app.video import FrameReader
 from app.ui.timeline import Timeline, lost_spans
 
 DATA = Path(__file__).parent / "data"

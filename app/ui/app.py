@@ -25,7 +25,7 @@ from ..session import sessions_root
 from ..settings import Settings
 from .first_run import WelcomePage, ask_consent
 from .live import LivePage
-from .sources import DEMO_VIDEO, demo_choice
+from ..sources import DEMO_VIDEO, demo_choice
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from .discreet import DiscreetStrip, FaceDot
 from .first_run import ask_consent
 from .preview import LivePreview
 from .prompt_card import PromptCard
-from .sources import (DEMO_LABEL, DEMO_VIDEO, FRAME_RATE_HINT, FRAME_RATES, RESOLUTIONS, SourceChoice,
+from ..sources import (DEMO_LABEL, DEMO_VIDEO, FRAME_RATE_HINT, FRAME_RATES, RESOLUTIONS, SourceChoice,
                       camera_choices, demo_choice)
 from .worker import ENDED, FAILED, LivePacket, LiveWorker
 

@@ -39,7 +39,7 @@ from ..errors import GlimpseError
 from ..pipeline import LivePipeline, LiveResult
 from ..session import SessionWriter
 from ..settings import Settings
-from .asked import AskedWindow
+from ..asked import AskedWindow
 
 log = logging.getLogger(__name__)
 

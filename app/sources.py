@@ -1,7 +1,7 @@
 """What live mode can watch: a camera, or a video file played as if live (the bundled demo).
 
-No Qt here: the live page lists these choices and the worker opens the one picked,
-in its own thread (opening a camera can take a second).
+No Qt here: the live page lists these choices, `glimpse live --source` names one, and the live
+session opens the one picked in its own thread (opening a camera can take a second).
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..capture import CameraInfo, CameraSource, FrameSource, PacedSource
-from ..resources import DEMO_VIDEO
+from .capture import CameraInfo, CameraSource, FrameSource, PacedSource
+from .resources import DEMO_VIDEO
+
 DEMO_LABEL = "Demo recording"
 RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
 FRAME_RATES = (15, 30, 60)
