@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QApplication, QLabel
 from app.prompts import load_bank
 from app.session import open_session
 from app.settings import Settings
+from app.sources import DEMO_LABEL, SourceChoice, file_choice
 from app.ui.app import MainWindow
 from app.ui.live import NO_CAMERA_TEXT, LivePage
-from app.sources import DEMO_LABEL, SourceChoice, file_choice
 
 DATA = Path(__file__).parent / "data"
 LATENCY_LIMIT_S = 0.5  # from the end of the expression (its frame time) to the card starting to appear

@@ -17,16 +17,17 @@ from app.capture import Frame, PacedSource, SourceInfo
 from app.cli import main as cli_main
 from app.errors import ModelAltered
 from app.features import N_LEVELS, FrameFeatures
+from app.live import FAILED
+from app.recordings import load_video
 from app.review import review_path_for_video
 from app.session import SessionWriter
 from app.settings import Settings
+from app.sources import file_choice
 from app.storage import cache_path, video_digest
 from app.tracking import DEFAULT_MODEL
 from app.ui.live import LivePage
-from app.recordings import load_video
 from app.ui.replay import ReplayPage
-from app.sources import file_choice
-from app.ui.worker import FAILED, LiveWorker
+from app.ui.worker import LiveWorker
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "single_face.mp4"

@@ -21,12 +21,12 @@ from app.capture import CameraSource, Frame, ReconnectingSource, SourceInfo
 from app.cli import main as cli_main
 from app.errors import CameraLost, CameraUnavailable
 from app.features import N_LEVELS, FeatureTable
+from app.recordings import load_session, load_video
 from app.session import open_session
 from app.settings import Settings, load_or_default, preset, save, to_json
+from app.sources import SourceChoice
 from app.storage import load_cached, save_cached
 from app.ui.live import LivePage
-from app.recordings import load_session, load_video
-from app.sources import SourceChoice
 
 DATA = Path(__file__).parent / "data"
 
@@ -109,7 +109,7 @@ class StandInCamera(SourceChoice):
 
 def test_a_lost_camera_is_shown_retried_and_resumed_with_the_recording_kept(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr("app.capture.RETRY_S", (0.2, 0.4))
-    monkeypatch.setattr("app.ui.worker.STALL_S", 1.0)
+    monkeypatch.setattr("app.live.STALL_S", 1.0)
     script = rel.CameraScript(DATA / "single_face.mp4")
     page = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
     qtbot.addWidget(page)

@@ -17,11 +17,11 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 
 from app import cli
+from app.recordings import load_video
 from app.review import HELPFUL, NOT_A_MOMENT
 from app.settings import Settings, preset, save
 from app.spotting import threshold_for
 from app.ui.moments_list import MomentsModel
-from app.recordings import load_video
 from app.ui.replay import ReplayPage
 
 DATA = Path(__file__).parent / "data"

@@ -23,9 +23,9 @@ from .. import __version__, capture
 from .. import settings as settings_mod
 from ..session import sessions_root
 from ..settings import Settings
+from ..sources import DEMO_VIDEO, demo_choice
 from .first_run import WelcomePage, ask_consent
 from .live import LivePage
-from ..sources import DEMO_VIDEO, demo_choice
 
 log = logging.getLogger(__name__)
 
