@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from . import settings as settings_mod
+from .cli_live import add_arguments, cmd_live_headless, window_args_problem
 from .errors import GlimpseError, NoFaceFound
 from .storage import write_atomic
 
@@ -141,6 +142,16 @@ def cmd_gui(a: argparse.Namespace) -> int:
     return run_app(a)
 
 
+def cmd_live(a: argparse.Namespace) -> int:
+    """`glimpse live`: the window, or with --no-window a headless session (app/cli_live.py)."""
+    if a.no_window:
+        return cmd_live_headless(a)
+    problem = window_args_problem(a)
+    if problem:
+        raise GlimpseError(problem)
+    return cmd_gui(a)
+
+
 def build_parser() -> argparse.ArgumentParser:
     model_help = "Face Landmarker model file (default: the bundled, verified one)"
     top = argparse.ArgumentParser(add_help=False)
@@ -172,10 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "on disk (recordings are written only when you press Record)")
         if name == "replay":
             p.add_argument("path", nargs="?", help="video file or session folder")
+            p.set_defaults(func=cmd_gui)
         else:
-            p.add_argument("--camera", type=int, help="camera index")
-            p.add_argument("--demo", action="store_true", help="play the bundled demo recording as if live")
-        p.set_defaults(func=cmd_gui)
+            add_arguments(p)
+            p.set_defaults(func=cmd_live)
 
     p = sub.add_parser("inject", help="add known brief expressions to a real face video (ground truth)")
     p.add_argument("args", nargs=argparse.REMAINDER)

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import GlimpseError
+from .errors import AnnotationsInvalid
 
 DURATION_BUCKETS = (("<100 ms", 0.0, 0.1), ("100-250 ms", 0.1, 0.25), ("250-500 ms", 0.25, 0.5 + 1e-9),
                     (">500 ms", 0.5 + 1e-9, math.inf))
@@ -32,10 +32,6 @@ MEGC_IOU = 0.5
 AU_REGIONS = {1: "brows", 2: "brows", 4: "brows", 5: "lids", 6: "lids", 7: "lids", 43: "lids", 45: "lids",
               46: "lids", 9: "nose", 38: "nose", 39: "nose",
               **{au: "mouth" for au in (10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 23, 24, 25, 26, 27, 28)}}
-
-
-class AnnotationsInvalid(GlimpseError):
-    """A truth or moments file that is missing, unreadable or lacks what evaluation needs."""
 
 
 def overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:

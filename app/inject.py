@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from .capture import FileSource
-from .errors import GlimpseError, NoFaceFound, VideoUnreadable
+from .errors import InjectError, NoFaceFound, VideoUnreadable
 from .storage import write_atomic
 
 ACTION_TYPES = ("brow_raise", "brow_lower", "lip_corner_pull", "lip_corner_depress",
@@ -49,10 +49,6 @@ SMOOTH_FRAMES = 5
 
 RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS = (33, 133), (263, 362)
 UPPER_LIP, LOWER_LIP = (0, 13), (14, 17)  # outer edge, lip line
-
-
-class InjectError(GlimpseError):
-    """Events that cannot be placed in a video, or an output that cannot be written."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .capture import CameraInfo, CameraSource, FrameSource, PacedSource
+from .capture import CameraInfo, CameraSource, FileSource, FrameSource, PacedSource
+from .errors import SourceInvalid
 from .resources import DEMO_VIDEO
 
 DEMO_LABEL = "Demo recording"
@@ -51,3 +52,22 @@ def demo_choice(path: Path = DEMO_VIDEO, loop: bool = True) -> SourceChoice:
 
 def file_choice(path: Path, loop: bool = False, speed: float = 1.0) -> SourceChoice:
     return SourceChoice(f"{Path(path).name} (played as if live)", path=Path(path), loop=loop, speed=speed)
+
+
+SOURCE_SPECS = "camera:N, demo or file:PATH"
+
+
+def parse_source(spec: str) -> SourceChoice:
+    """The source a command line names: `camera:N`, `demo` (the bundled demo, looped) or `file:PATH`
+    (played once in real time). A file is checked here, so a missing one is reported at once."""
+    kind, _, value = spec.strip().partition(":")
+    kind = kind.lower()
+    if kind == "camera" and value.strip().isdigit():
+        index = int(value)
+        return SourceChoice(f"camera {index}", camera=index)
+    if kind == "demo" and not value:
+        return demo_choice()
+    if kind == "file" and value:
+        FileSource(Path(value).expanduser()).close()  # VideoUnreadable names what is wrong with it
+        return file_choice(Path(value).expanduser())
+    raise SourceInvalid(f"--source {spec!r}: expected {SOURCE_SPECS}")
