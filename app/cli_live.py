@@ -88,9 +88,9 @@ def cmd_live_headless(a: argparse.Namespace) -> int:
     from .live_run import run
 
     result = run(choice, settings, a.model, a.duration, asked_at, Path(a.record) if a.record else None)
-    if result.failed or result.info is None:
-        raise GlimpseError(result.fatal or "the live session ended before its source opened")
-    data = result.to_dict(str(choice.path) if choice.path else result.info.name, settings)
+    if result.failed:
+        raise GlimpseError(result.fatal or "the live session failed")
+    data = result.to_dict(str(choice.path) if choice.path else None, settings)
     if a.out:
         write_atomic(Path(a.out), (json.dumps(data, indent=2) + "\n").encode())
     print(f"glimpse: {data['frames']} frames tracked ({result.dropped} dropped), {data['duration_s']:.1f} s, "

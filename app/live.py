@@ -219,6 +219,7 @@ class LiveSession:
 
     def _capture(self) -> None:
         try:
+            source: FrameSource
             if self._retry_s:
                 self._source = source = ReconnectingSource(self._open_source, self._stop, self._retry_s,
                                                            on_lost=self._capture_lost)
@@ -270,8 +271,8 @@ class LiveSession:
                 elif (item is None and self._retry_s and not lost and last_t is not None
                       and not self._capture_done.is_set() and time.monotonic() - last_at > STALL_S):  # a hung read
                     lost = True
-                    self._source_lost(pipeline, last_t, f"no frame from {self.info.name if self.info else 'the camera'} "
-                                                        f"for {time.monotonic() - last_at:.1f} s")
+                    name = self.info.name if self.info else "the camera"
+                    self._source_lost(pipeline, last_t, f"no frame from {name} for {time.monotonic() - last_at:.1f} s")
                 if item is None:
                     if self._capture_done.is_set():
                         item = self._frames.take()  # the last frame may have come with the end
@@ -360,7 +361,7 @@ class LiveSession:
         self._on_event(Marked(t_s))
 
     def _open_recording(self, root: Path) -> None:
-        if self._writer is not None:
+        if self._writer is not None or self.info is None:  # commands are applied to frames: the source is open
             return
         try:
             self._writer = SessionWriter(root, self.info, self._asked.base, consent_confirmed=True)

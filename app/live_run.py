@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .capture import RETRY_S, SourceInfo
+from .errors import GlimpseError
 from .features import FeatureTableBuilder
 from .live import ENDED, FAILED, LiveSession
 from .live_events import (ErrorReported, FrameTracked, LiveEvent, Marked, MomentFound, RecordingChanged, SourceBack,
@@ -50,11 +51,14 @@ class HeadlessRun:
     def failed(self) -> bool:
         return self.reason == FAILED
 
-    def to_dict(self, source: str, settings: Settings) -> dict:
-        """The `glimpse analyze` JSON of what the session tracked (same code), plus a `live` entry."""
+    def to_dict(self, source: str | None, settings: Settings) -> dict:
+        """The `glimpse analyze` JSON of what the session tracked (same code), plus a `live` entry.
+        `source`: what to call it (default: the source's own name, e.g. "camera 0")."""
         info = self.info
+        if info is None:
+            raise GlimpseError(self.fatal or "the live session ended before its source opened")
         table = self.table.build({"source": info.name, "fps": info.fps, "width": info.width, "height": info.height})
-        data = Analysis(source, info, table, settings, self.moments).to_dict()
+        data = Analysis(source or info.name, info, table, settings, self.moments).to_dict()
         ended = "interrupted" if self.interrupted else ("end of source" if self.reason == ENDED else "duration")
         data["live"] = {"asked_s": [round(t, 4) for t in self.marks], "dropped_frames": self.dropped,
                         "ended": ended, "recordings": [str(f) for f in self.recordings]}

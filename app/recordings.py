@@ -54,7 +54,7 @@ def load_video(path: Path, settings: Settings, model_path: str | None,
     table = load_cached(cache) if caching else None
     tracked = table is None
     t1 = time.perf_counter()
-    if tracked:
+    if table is None:
         # landmarks are kept for the overlay; an interrupted run raises Cancelled before anything is written
         _info, table = track_video(path, model_path, progress, cancel, keep_landmarks=True)
         if caching:

@@ -37,9 +37,12 @@ class SourceChoice:
 
     def opener(self, width: int, height: int, fps: float) -> Callable[[], FrameSource]:
         """A function that opens this source (called in the worker thread)."""
-        if self.is_camera:
-            return lambda: CameraSource(self.camera, width, height, fps)
-        return lambda: PacedSource(self.path, speed=self.speed, loop=self.loop)
+        camera, path = self.camera, self.path
+        if camera is not None:
+            return lambda: CameraSource(camera, width, height, fps)
+        if path is None:
+            raise ValueError(f"source choice {self.label!r} names neither a camera nor a file")
+        return lambda: PacedSource(path, speed=self.speed, loop=self.loop)
 
 
 def camera_choices(cameras: list[CameraInfo]) -> list[SourceChoice]:

@@ -84,3 +84,12 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, words):
 def test_headless_options_need_no_window(capsys):
     assert main(["live", "--duration", "3"]) == EXIT_ERROR
     assert "--duration needs --no-window" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, camera, demo", [(["live"], None, False), (["live", "--camera", "2"], 2, False),
+                                                (["live", "--demo"], None, True), ([], None, False)])
+def test_without_no_window_the_window_opens_as_before(monkeypatch, argv, camera, demo):
+    opened = []
+    monkeypatch.setattr("app.cli.cmd_gui", lambda a: opened.append((a.command, a.camera, a.demo)) or 0)
+    assert main(argv) == 0
+    assert opened == [("live", camera, demo)]
