@@ -22,9 +22,6 @@ from .storage import write_atomic
 if TYPE_CHECKING:
     from .sources import SourceChoice
 
-WINDOW_ONLY_HELP = "without --no-window, opens the live window"
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The live subcommand's options (the window's and the headless run's)."""
     p.add_argument("--camera", type=int, help="camera index")
@@ -50,7 +47,7 @@ def window_args_problem(a: argparse.Namespace) -> str | None:
     given = [name for name in ("source", "duration", "out", "record", "asked_at", "settings")
              if getattr(a, name, None) is not None]
     if given:
-        return f"--{given[0].replace('_', '-')} needs --no-window ({WINDOW_ONLY_HELP})"
+        return f"--{given[0].replace('_', '-')} needs --no-window (without it, glimpse live opens the window)"
     return None
 
 

@@ -93,3 +93,16 @@ def test_without_no_window_the_window_opens_as_before(monkeypatch, argv, camera,
     monkeypatch.setattr("app.cli.cmd_gui", lambda a: opened.append((a.command, a.camera, a.demo)) or 0)
     assert main(argv) == 0
     assert opened == [("live", camera, demo)]
+
+
+def test_record_writes_a_session_replay_can_open(tmp_path, capsys):
+    from app.session import open_session
+
+    out = tmp_path / "m.json"
+    assert main(["live", "--no-window", "--source", f"file:{DATA / 'single_face.mp4'}", "--record",
+                 str(tmp_path / "sessions"), "--asked-at", "0.5", "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["live"]["ended"] == "end of source" and len(data["live"]["recordings"]) == 1
+    session = open_session(data["live"]["recordings"][0])
+    assert len(session.table) == data["frames"] and session.info["consent_confirmed"] is True
+    assert len(session.marks) == 1 and [m.to_dict() for m in session.moments] == data["moments"]
