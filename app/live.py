@@ -37,21 +37,8 @@ import numpy as np
 from .asked import AskedWindow
 from .capture import FrameSource, ReconnectingSource, SourceInfo
 from .errors import GlimpseError
-from .live_events import (
-    ErrorReported,
-    FrameReady,
-    FrameTracked,
-    LiveEvent,
-    LivePacket,
-    LiveStats,
-    Marked,
-    MomentFound,
-    RecordingChanged,
-    SourceBack,
-    SourceLost,
-    SourceOpened,
-    Stopped,
-)
+from .live_events import (ErrorReported, FrameReady, FrameTracked, LiveEvent, LivePacket, LiveStats, Marked,
+                          MomentFound, RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
 from .pipeline import LivePipeline, LiveResult
 from .session import SessionWriter
 from .settings import Settings
@@ -361,9 +348,11 @@ class LiveSession:
         self._on_event(Marked(t_s))
 
     def _open_recording(self, root: Path) -> None:
-        if self._writer is not None or self.info is None:  # commands are applied to frames: the source is open
+        if self._writer is not None:
             return
         try:
+            if self.info is None:  # cannot happen: commands are applied to frames, after the source opened
+                raise RuntimeError("recording asked for before the source opened")
             self._writer = SessionWriter(root, self.info, self._asked.base, consent_confirmed=True)
         except Exception as exc:  # noqa: BLE001 - no recording, but live mode goes on
             self._report(exc, fatal=False)

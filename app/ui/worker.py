@@ -15,19 +15,8 @@ from PySide6.QtCore import QObject, Signal
 
 from ..capture import FrameSource, SourceInfo
 from ..live import LiveSession
-from ..live_events import (
-    ErrorReported,
-    FrameReady,
-    LiveEvent,
-    LivePacket,
-    Marked,
-    MomentFound,
-    RecordingChanged,
-    SourceBack,
-    SourceLost,
-    SourceOpened,
-    Stopped,
-)
+from ..live_events import (ErrorReported, FrameReady, LiveEvent, LivePacket, Marked, MomentFound, RecordingChanged,
+                           SourceBack, SourceLost, SourceOpened, Stopped)
 from ..settings import Settings
 
 
