@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 CORE = ["app.capture", "app.tracking", "app.features", "app.spotting", "app.prompts", "app.settings",
-        "app.storage", "app.pipeline", "app.cli", "app.errors", "app.session", "app.review", "app.inject",
-        "app.evaluate"]
+        "app.storage", "app.pipeline", "app.cli", "app.errors", "app.session", "app.review", "app.research.inject",
+        "app.research.evaluate", "app.research.events", "app.research.warp"]
 
 BLOCK_QT = """
 import importlib.abc, sys
