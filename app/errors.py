@@ -42,3 +42,7 @@ class SessionInvalid(GlimpseError):
 
 class Cancelled(GlimpseError):
     """A job the person stopped."""
+
+
+class SystemLibrariesMissing(GlimpseError):
+    """System libraries that Qt's platform plugin (or OpenCV) needs are not installed (see app/sysdeps.py)."""
