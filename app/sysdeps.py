@@ -120,10 +120,11 @@ def run_ldd(path: Path) -> str:
     return subprocess.run(["ldd", str(path)], capture_output=True, text=True, timeout=LDD_TIMEOUT_S).stdout
 
 
-def missing(platform: str | None = None, core: bool = True, ldd: Callable[[Path], str] = run_ldd) -> Missing:
+def missing(platform: str | None = None, core: bool = True, ldd: Callable[[Path], str] | None = None) -> Missing:
     """What the platform plugin (and the rest) cannot load on this machine; empty where ldd is not there."""
-    if not sys.platform.startswith("linux") or (ldd is run_ldd and shutil.which("ldd") is None):
+    if not sys.platform.startswith("linux") or (ldd is None and shutil.which("ldd") is None):
         return packages_for([])
+    ldd = ldd or run_ldd
     libraries: list[str] = []
     for path in native_files(platform or default_platform(), core):
         libraries += [so for so in not_found(ldd(path)) if so not in libraries]
