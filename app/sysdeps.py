@@ -29,6 +29,7 @@ from .errors import SystemLibrariesMissing
 QT_MODULES = ("QtCore", "QtGui", "QtWidgets", "QtOpenGL", "QtOpenGLWidgets", "QtSvg", "QtTest")
 CORE_LIBRARIES = (("cv2", "cv2*.so"), ("mediapipe", "tasks/c/libmediapipe*.so"))
 LDD_TIMEOUT_S = 20.0
+APT_LOCK_WAIT_S = 300  # another apt-get (an update, another install) may hold dpkg's lock: wait for it
 
 # soname -> Debian 12 package (the same names on Ubuntu 22.04; 24.04 renamed a few with a "t64" suffix,
 # resolved at install time). From `ldd` on PySide6 6.11's plugins and modules, cv2 and mediapipe, and
@@ -161,7 +162,7 @@ def message(found: Missing, debian: bool | None = None) -> str:
     text = (f"system libraries are missing: {', '.join(found.libraries)} (Qt's window, OpenCV or MediaPipe "
             "cannot load without them).")
     if debian and found.packages:
-        text += f" Install them with: {apt_line(found.packages)} (or run `make run`, or `python -m app.sysdeps --install`)."
+        text += f" Install them with: {apt_line(found.packages)}"
     elif found.packages:
         text += f" On Debian/Ubuntu they are in: {' '.join(found.packages)}; install your system's packages for them."
     if found.unknown:
@@ -187,7 +188,8 @@ def install(packages: Sequence[str]) -> int:
     """apt-get update, then install `packages`; the exit code of the first step that fails."""
     names = [_apt_name(p) for p in packages]
     print(f"glimpse: installing the system packages Qt needs: {' '.join(names)}", flush=True)
-    for step in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", *names]):
+    apt = ["apt-get", "-o", f"DPkg::Lock::Timeout={APT_LOCK_WAIT_S}"]
+    for step in ([*apt, "update"], [*apt, "install", "-y", "--no-install-recommends", *names]):
         code = subprocess.run([*_sudo(), *step], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}).returncode
         if code:
             return code

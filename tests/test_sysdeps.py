@@ -128,8 +128,10 @@ def test_install_updates_then_installs_with_sudo_when_not_root(monkeypatch, caps
     assert sysdeps.main(["--platform", "xcb", "--install"]) == 0
     apt = [c for c in calls if c[0] == "sudo"]
     # libglib2.0-0 is libglib2.0-0t64 on Ubuntu 24.04: the name the archive has is used
-    assert apt == [["sudo", "apt-get", "update"],
-                   ["sudo", "apt-get", "install", "-y", "--no-install-recommends", "libxcb-icccm4", "libglib2.0-0t64"]]
+    lock = ["-o", f"DPkg::Lock::Timeout={sysdeps.APT_LOCK_WAIT_S}"]
+    assert apt == [["sudo", "apt-get", *lock, "update"],
+                   ["sudo", "apt-get", *lock, "install", "-y", "--no-install-recommends", "libxcb-icccm4",
+                    "libglib2.0-0t64"]]
     assert "installing the system packages Qt needs: libxcb-icccm4 libglib2.0-0t64" in capsys.readouterr().out
 
 
