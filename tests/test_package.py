@@ -30,12 +30,15 @@ COMMANDS = {
 }
 
 
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GLIMPSE_", "VIRTUAL_ENV"))}
-    env.update(HOME=str(home), GLIMPSE_CACHE_DIR=str(home / "cache"), GLIMPSE_SESSIONS_DIR=str(home / "sessions"),
-               QT_QPA_PLATFORM="offscreen")
-    env.setdefault("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))  # the cache `make install` filled
-    return env
+def _pip_env() -> dict[str, str]:
+    """This user's pip configuration and cache (the indexes and wheels `make install` used), nothing of the checkout."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GLIMPSE_", "VIRTUAL_ENV"))}
+
+
+def _app_env(home: Path) -> dict[str, str]:
+    """The installed app with a home of its own: no settings, cache or sessions of this user."""
+    return {**_pip_env(), "HOME": str(home), "GLIMPSE_CACHE_DIR": str(home / "cache"),
+            "GLIMPSE_SESSIONS_DIR": str(home / "sessions"), "QT_QPA_PLATFORM": "offscreen"}
 
 
 def _run(argv: list, cwd: Path, env: dict, timeout: float) -> subprocess.CompletedProcess:
@@ -56,16 +59,17 @@ def installed(tmp_path_factory) -> dict:
         else:
             shutil.copy2(ROOT / name, src / name)
     home.mkdir()
-    env = _env(home)
+    pip_env, env = _pip_env(), _app_env(home)
     t0 = time.perf_counter()
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", dist, src], tmp, env, INSTALL_TIMEOUT_S)
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", dist, src], tmp, pip_env,
+         INSTALL_TIMEOUT_S)
     (wheel,) = dist.glob("glimpse-*.whl")
     # A venv of its own (no system or checkout packages); this pip installs into it, which skips
     # ensurepip, and --no-compile skips byte-compiling PySide6 and mediapipe (about half the time).
-    _run([sys.executable, "-m", "venv", "--without-pip", venv], tmp, env, INSTALL_TIMEOUT_S)
+    _run([sys.executable, "-m", "venv", "--without-pip", venv], tmp, pip_env, INSTALL_TIMEOUT_S)
     py = venv / "bin" / "python"
     _run([sys.executable, "-m", "pip", "--python", py, "install", "--quiet", "--no-compile",
-          "--disable-pip-version-check", wheel], tmp, env, INSTALL_TIMEOUT_S)
+          "--disable-pip-version-check", wheel], tmp, pip_env, INSTALL_TIMEOUT_S)
     print(f"wheel built and installed into a fresh venv in {time.perf_counter() - t0:.1f} s")
     where = _run([py, "-c", "import json, sysconfig; from app import resources as r; print(json.dumps({"
                   "'site': sysconfig.get_paths()['purelib'], 'model': str(r.MODEL), 'bank': str(r.PROMPT_BANK), "
