@@ -5,7 +5,7 @@ import sys
 
 CORE = ["app.capture", "app.tracking", "app.features", "app.spotting", "app.prompts", "app.settings",
         "app.storage", "app.pipeline", "app.cli", "app.errors", "app.session", "app.review", "app.research.inject",
-        "app.research.evaluate", "app.research.events", "app.research.warp"]
+        "app.research.evaluate", "app.research.events", "app.research.warp", "app.sysdeps", "app.resources"]
 
 BLOCK_QT = """
 import importlib.abc, sys
