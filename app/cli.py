@@ -190,11 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("inject", help="add known brief expressions to a real face video (ground truth)")
     p.add_argument("args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=lambda a: _delegate("app.inject", "main_inject", a.args))
+    p.set_defaults(func=lambda a: _delegate("app.research.inject", "main_inject", a.args))
 
     p = sub.add_parser("evaluate", help="score a moments JSON against ground truth")
     p.add_argument("args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=lambda a: _delegate("app.evaluate", "main_evaluate", a.args))
+    p.set_defaults(func=lambda a: _delegate("app.research.evaluate", "main_evaluate", a.args))
     return parser
 
 

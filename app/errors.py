@@ -58,3 +58,7 @@ class SourceInvalid(GlimpseError):
 
 class OptionInvalid(GlimpseError):
     """A command-line value that cannot be used as given (e.g. a time that is not a number)."""
+
+
+class SystemLibrariesMissing(GlimpseError):
+    """System libraries that Qt's platform plugin (or OpenCV) needs are not installed (see app/sysdeps.py)."""

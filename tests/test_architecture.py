@@ -8,8 +8,9 @@ from pathlib import Path
 import app
 
 CORE = ["app.capture", "app.tracking", "app.features", "app.spotting", "app.prompts", "app.settings",
-        "app.storage", "app.pipeline", "app.cli", "app.errors", "app.session", "app.review", "app.inject",
-        "app.evaluate", "app.live", "app.live_events", "app.live_run", "app.cli_live", "app.asked", "app.sources",
+        "app.storage", "app.pipeline", "app.cli", "app.errors", "app.session", "app.review", "app.research.inject",
+        "app.research.evaluate", "app.research.events", "app.research.warp", "app.sysdeps", "app.resources",
+        "app.live", "app.live_events", "app.live_run", "app.cli_live", "app.asked", "app.sources",
         "app.recordings", "app.video"]
 
 BLOCK_QT = """

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.errors import GlimpseError
-from app.evaluate import (AnnotationsInvalid, au_regions, evaluate, format_report, iou, load_truth, main_evaluate,
+from app.research.evaluate import (AnnotationsInvalid, au_regions, evaluate, format_report, iou, load_truth, main_evaluate,
                           megc_matches, read_annotations_csv)
 
 

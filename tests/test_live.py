@@ -32,7 +32,8 @@ LATENCY_LIMIT_S = 0.5  # from the end of the expression (its frame time) to the 
 def injected_clip(tmp_path_factory) -> tuple[Path, dict]:
     """7 s of a real face (a calm stretch of the Pexels clip) with one brief brow raise injected at
     4.87-5.17 s: 0.07 IOD, 300 ms. Its truth says when."""
-    from app.inject import inject, make_event
+    from app.research.events import make_event
+    from app.research.inject import inject
 
     folder = tmp_path_factory.mktemp("clip")
     cut = folder / "cut.mp4"

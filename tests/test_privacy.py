@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app import bench_reliability as rel
+from bench.privacy import privacy_probe
 from app.capture import Frame, PacedSource, SourceInfo
 from app.cli import main as cli_main
 from app.errors import ModelAltered
@@ -83,7 +83,7 @@ def _only_under(files: dict, root: Path) -> bool:
 def test_nothing_leaves_the_computer_and_nothing_is_written_unless_asked(tmp_path):
     """In a child process (under strace when it is there) with HOME, XDG folders, TMPDIR and the working
     folder empty: analyze, live, replay with caching off and on, a recording, and its replay."""
-    report = rel.privacy_probe(tmp_path)
+    report = privacy_probe(tmp_path)
     home = tmp_path / "home"
     steps = report["steps"]
     assert report["python_network_attempts"] == []

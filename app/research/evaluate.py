@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import AnnotationsInvalid
+from ..errors import AnnotationsInvalid
 
 DURATION_BUCKETS = (("<100 ms", 0.0, 0.1), ("100-250 ms", 0.1, 0.25), ("250-500 ms", 0.25, 0.5 + 1e-9),
                     (">500 ms", 0.5 + 1e-9, math.inf))
