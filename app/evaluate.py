@@ -362,18 +362,51 @@ def format_report(r: dict) -> str:
     return "\n".join(lines)
 
 
-def main_evaluate(argv: Sequence[str] | None = None) -> int:
-    """`glimpse evaluate TRUTH MOMENTS [--fps F] [--json]`. Raises GlimpseError for the caller to show."""
-    ap = argparse.ArgumentParser(prog="glimpse evaluate", description="Score spotted moments against ground truth.")
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of `glimpse evaluate`."""
     ap.add_argument("truth", metavar="TRUTH", help="truth JSON from 'glimpse inject', or an annotation CSV")
     ap.add_argument("moments", metavar="MOMENTS", help="moments JSON from 'glimpse analyze'")
-    ap.add_argument("--fps", type=float, default=None, help="frame rate of a CSV truth's clip "
+    ap.add_argument("--fps", type=_positive, default=None, help="frame rate of a CSV truth's clip "
                     "(default: the frame rate in MOMENTS)")
     ap.add_argument("--clip", default=None, help="CSV truth: only rows of this clip (e.g. 006_1)")
     ap.add_argument("--first-frame", type=int, default=1, help="CSV truth: number of the clip's first frame")
-    ap.add_argument("--tolerance", type=float, default=0.1, metavar="S", help="seconds around each event")
+    ap.add_argument("--tolerance", type=_non_negative, default=0.1, metavar="S", help="seconds around each event")
     ap.add_argument("--json", action="store_true", help="print the full result as JSON")
-    args = ap.parse_args(argv)
+
+
+def _positive(text: str) -> float:
+    value = _number_arg(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, found {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _number_arg(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, found {text!r}")
+    return value
+
+
+def _number_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}")
+    return value
+
+
+def main_evaluate(argv: Sequence[str] | None = None) -> int:
+    """`glimpse evaluate TRUTH MOMENTS [--fps F] [--json]`. Raises GlimpseError for the caller to show."""
+    ap = argparse.ArgumentParser(prog="glimpse evaluate", description="Score spotted moments against ground truth.")
+    add_arguments(ap)
+    return run(ap.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """`glimpse evaluate` with parsed arguments."""
     moments = load_moments(args.moments)
     fps = args.fps
     is_csv = Path(args.truth).suffix.lower() in (".csv", ".tsv", ".txt")
