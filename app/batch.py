@@ -24,7 +24,9 @@ from .storage import cache_path, load_cached, save_cached, video_digest, write_a
 from .tracking import BLENDSHAPE_NAMES
 
 Progress = Callable[[int, int], None]
-SHORT_READ_FRAMES = 2  # a container's declared count may be an estimate off by a frame or so
+# A container's declared frame count can be an estimate (one test clip declares 98 and holds 95):
+# fewer frames than declared is reported only beyond this share of them.
+SHORT_READ_SHARE = 0.05
 
 FEATURES_HELP = """\
 --features OUT.npz holds the per-frame features (NumPy .npz, one row per decoded frame):
@@ -101,7 +103,7 @@ def features_npz(table: FeatureTable) -> bytes:
 def short_read(data: dict) -> str | None:
     """A warning when fewer frames were decoded than the container declares (truncated or damaged)."""
     declared, read = data.get("frames_declared"), data["frames_read"]
-    if declared and declared - read >= SHORT_READ_FRAMES:
+    if declared and declared - read > SHORT_READ_SHARE * declared:
         return (f"{data['source']}: only {read} of its {declared} declared frames could be read "
                 f"(the file is truncated or damaged); the results cover those {read}")
     return None

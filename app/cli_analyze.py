@@ -131,7 +131,7 @@ def _many(jobs: list[Job], a: argparse.Namespace) -> int:
         write_result(result, out)
         rows.append(summary_row(result, out, attempts or ""))
         if result.status == "failed":
-            text = f"{result.video}: failed: {result.error}"
+            text = f"failed: {result.error}"
         else:
             text = f"{result.video}: {result.moments} moments" + (" (no face seen)" if result.status == "no face"
                                                                    else "")

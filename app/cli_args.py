@@ -84,8 +84,8 @@ def scheduler_address(text: str) -> str:
 class BatchProgress:
     """Overall progress of several videos: one line per finished video on stderr, with time left."""
 
-    def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.done, self.stream = total, 0, stream
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
         self._start = time.perf_counter()
 
     def finished(self, text: str) -> None:
