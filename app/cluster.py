@@ -33,7 +33,7 @@ def run_on_cluster(jobs: Sequence[Job], scheduler: str, retries: int,
     except ImportError:
         raise GlimpseError("--scheduler needs Dask distributed: pip install 'glimpse[cluster]'") from None
     try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
         raise GlimpseError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     run = uuid.uuid4().hex[:8]
