@@ -8,12 +8,11 @@ import sys
 
 from . import cli_analyze
 from .batch import moments_csv
-from .cli_analyze import ProgressBar
 from .cli_args import Parser
 from .errors import GlimpseError
 
 EXIT_ERROR = 2
-__all__ = ["main", "build_parser", "moments_csv", "ProgressBar"]
+__all__ = ["main", "build_parser", "moments_csv"]
 
 
 def cmd_devices(a: argparse.Namespace) -> int:

@@ -82,6 +82,8 @@ def cmd_analyze(a: argparse.Namespace) -> int:
         raise GlimpseError("several videos need --out-dir DIR (one JSON per video)")
     if a.out or a.csv or a.features:
         raise GlimpseError("--out, --csv and --features are for one video; with several, use --out-dir")
+    if a.scheduler and a.workers:
+        raise GlimpseError("--workers is for this computer; on a cluster each video is one task")
     jobs = [Job(v, settings, a.model, a.workers or 1, caching) for v in a.videos]
     return _many(jobs, a)
 

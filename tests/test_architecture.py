@@ -5,6 +5,7 @@ import sys
 
 CORE = ["app.capture", "app.tracking", "app.features", "app.spotting", "app.prompts", "app.settings",
         "app.storage", "app.pipeline", "app.cli", "app.errors", "app.session", "app.review", "app.inject",
+        "app.chunked", "app.batch", "app.cluster", "app.cli_analyze", "app.cli_args",
         "app.evaluate"]
 
 BLOCK_QT = """
