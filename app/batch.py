@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,17 +29,17 @@ Progress = Callable[[int, int], None]
 # fewer frames than declared is reported only beyond this share of them.
 SHORT_READ_SHARE = 0.05
 
-FEATURES_HELP = """\
+_LEVEL_NAMES = textwrap.fill(", ".join(LEVELS), 100, initial_indent=" " * 28, subsequent_indent=" " * 28).lstrip()
+FEATURES_HELP = f"""\
 --features OUT.npz holds the per-frame features (NumPy .npz, one row per decoded frame):
   t_s (N,) float64          the frame's time in seconds, from the container
   face (N,) bool            a face was tracked in the frame
-  levels (N, 13) float32    facial measurements with head motion removed, in inter-ocular distances
+  levels (N, {len(LEVELS)}) float32    facial measurements with head motion removed, in inter-ocular distances
                             (NaN without a face); their names are in level_names
-  level_names (13,) str     brow_right, brow_left, brow_gap, lid_right, lid_left, nose_wings,
-                            corner_right, corner_left, mouth_width, lip_thickness, mouth_open, gaze_x, gaze_y
+  level_names ({len(LEVELS)},) str     {_LEVEL_NAMES}
   head (N, 3) float32       yaw, pitch, roll in degrees against the face run's first frame
-  blendshapes (N, 52) float32  MediaPipe's blendshape scores 0..1; names in blendshape_names
-  blendshape_names (52,) str
+  blendshapes (N, {len(BLENDSHAPE_NAMES)}) float32  MediaPipe's blendshape scores 0..1; names in blendshape_names
+  blendshape_names ({len(BLENDSHAPE_NAMES)},) str
   faces_seen (N,) int8      faces in the frame (the largest, most central one is measured)"""
 
 
@@ -78,8 +79,11 @@ def tracked_table(video: str, model: str | None, workers: int, caching: bool,
     from .capture import FileSource
     from .chunked import track_video_parallel
 
+    from .tracking import load_model
+
     path = Path(video)
     FileSource(path).close()  # a clear message for a file that is not a readable video
+    load_model(model)  # an altered model is refused even when the cache would make it unused
     cached_at = cache_path(path, digest=video_digest(path)) if caching else None
     table = load_cached(cached_at) if cached_at is not None else None
     if table is not None:

@@ -194,3 +194,15 @@ def test_batch_shows_progress_and_writes_a_summary(tmp_path, capsys):
     assert "not a readable video" in rows[1]["error"] and rows[1]["output"] == ""
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["face_noface.json", "single_face.json"]
     assert int(rows[2]["frames_read"]) == 169
+
+
+def test_an_altered_model_is_refused_even_with_the_features_cached(tmp_path, capsys):
+    from app.tracking import DEFAULT_MODEL
+
+    assert run(["analyze", CLIP, "--out", tmp_path / "a.json"], capsys)[0] == 0
+    altered = tmp_path / "face_landmarker.task"
+    data = bytearray(DEFAULT_MODEL.read_bytes())
+    data[len(data) // 2] ^= 1
+    altered.write_bytes(bytes(data))
+    code, _, err = run(["analyze", CLIP, "--out", tmp_path / "b.json", "--model", altered], capsys)
+    assert code == 2 and "altered" in err and not (tmp_path / "b.json").exists()
