@@ -42,6 +42,11 @@ def test_cluster_run_matches_local_run_and_reports_the_broken_video(tmp_path, ca
     assert [rows[v]["status"] for v in videos] == ["done", "failed", "done"]
     assert rows[str(broken)]["attempts"] == "2" and "not a readable video" in rows[str(broken)]["error"]
     assert rows[videos[2]]["moments"] == "2" and rows[videos[2]]["frames_read"] == "244"
+    with distributed.Client(cluster) as client:  # the scheduler's own log: how often each video's task ran
+        log = client.run_on_scheduler(lambda dask_scheduler: [(str(t[0]), t[2]) for t in dask_scheduler.transition_log])
+    runs = {i: sum(1 for key, to in log if key.startswith("glimpse-analyze-") and key.endswith(f"-{i}")
+                   and to == "processing") for i in range(3)}
+    assert runs == {0: 1, 1: 2, 2: 1}  # the broken video was tried again once (--retries 1), the others ran once
 
     assert main(["analyze", *videos, "--out-dir", str(tmp_path / "local"), "--jobs", "1", "--no-cache"]) == 2
     capsys.readouterr()
