@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .capture import FileSource, SourceInfo, prefetched
-from .errors import Cancelled
+from .errors import Cancelled, VideoUnreadable
 from .features import FeatureTable
 from .tracking import N_BLENDSHAPES, N_LANDMARKS, FaceObservation, FaceTracker
 
@@ -110,17 +110,20 @@ def track_chunk(path: str, chunk: Chunk, model_path: str | None = None, max_face
     t, found, faces = [], [], []
     with FileSource(path) as source, FaceTracker(model_path, max_faces) as tracker:
         source.seek(start)
-        for k, frame in enumerate(prefetched(iter(source))):
-            if want is not None and k >= want:
-                break
-            if _stop is not None and _stop.is_set():
-                break
-            face = tracker.update(frame.image, frame.t_s)
-            t.append(frame.t_s)
-            found.append(face is not None)
-            faces.append(face)
-            if _reports is not None and (k + 1) % PROGRESS_EVERY == 0:
-                _reports.put((chunk.index, k + 1 - chunk.lead))
+        try:
+            for k, frame in enumerate(prefetched(iter(source))):
+                if (want is not None and k >= want) or (_stop is not None and _stop.is_set()):
+                    break
+                face = tracker.update(frame.image, frame.t_s)
+                t.append(frame.t_s)
+                found.append(face is not None)
+                faces.append(face)
+                if _reports is not None and (k + 1) % PROGRESS_EVERY == 0:
+                    _reports.put((chunk.index, k + 1 - chunk.lead))
+        except VideoUnreadable:
+            if start == 0:
+                raise
+            # past the last frame that can be read (the container declares more): this chunk is empty
     n = len(t)
     lm = np.zeros((n, N_LANDMARKS, 3), np.float32)
     bs = np.zeros((n, N_BLENDSHAPES), np.float32)

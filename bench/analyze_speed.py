@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import resource
@@ -106,13 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     clip = make_clip()
     py = sys.executable
-    out = ROOT / "out" / "analyze_speed.json"
+    one, many = ROOT / "out" / "analyze_speed_1.json", ROOT / "out" / f"analyze_speed_{a.workers}.json"
     runs = {
         "raw MediaPipe, 1 process": [py, "-c", RAW, str(clip)],
         "glimpse analyze --workers 1": [py, "-m", "app", "analyze", str(clip), "--workers", "1", "--no-cache",
-                                        "--quiet", "--out", str(out)],
+                                        "--quiet", "--out", str(one)],
         f"glimpse analyze --workers {a.workers}": [py, "-m", "app", "analyze", str(clip), "--workers",
-                                                   str(a.workers), "--no-cache", "--quiet", "--out", str(out)],
+                                                   str(a.workers), "--no-cache", "--quiet", "--out", str(many)],
     }
     load_before = os.getloadavg()
     times: dict[str, list[float]] = {name: [] for name in runs}
@@ -146,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
         med, used = statistics.median(ts), statistics.median(cpu[name])
         lines.append(f"| {name} | {med:.1f} | {', '.join(f'{t:.1f}' for t in ts)} | {med / raw:.2f} | "
                      f"{used:.1f} | {used / med:.2f} |")
+    m1, mn = (json.loads(f.read_text())["moments"] for f in (one, many))
+    differ = len({json.dumps(m, sort_keys=True) for m in m1} ^ {json.dumps(m, sort_keys=True) for m in mn})
+    lines += ["", f"Moments: {len(m1)} with 1 worker, {len(mn)} with {a.workers}; {differ} differ "
+                  "(in either list and not the other)."]
     best = statistics.median(times[f"glimpse analyze --workers {a.workers}"]) / raw
     lines += ["", f"Target: {a.workers} workers <= {TARGET:.2f}x raw: {'met' if best <= TARGET else 'missed'} "
                   f"({best:.2f}x)."]

@@ -75,3 +75,26 @@ def test_two_workers_give_the_single_process_moments(clip):
 def outside_key(k, lead_in) -> bool:
     start_s, _, end_s = k[0], k[1], k[2]
     return all(end_s < lo or start_s > hi for lo, hi in lead_in)
+
+
+def test_a_truncated_video_in_two_workers_gives_what_one_reads(tmp_path):
+    """Its container declares more frames than can be read: chunks past the end are empty."""
+    import av
+
+    from app.capture import FileSource
+
+    whole, cut = tmp_path / "whole.mp4", tmp_path / "cut.mp4"
+    with FileSource(DATA / "injected_short.mp4") as src, av.open(str(whole), "w",
+                                                                  options={"movflags": "faststart"}) as out:
+        stream = out.add_stream("mpeg4", rate=24)
+        stream.width, stream.height, stream.pix_fmt = src.info.width, src.info.height, "yuv420p"
+        for f in src:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(f.image, format="bgr24")))
+        out.mux(stream.encode())
+    data = whole.read_bytes()
+    cut.write_bytes(data[:len(data) // 3])
+    info, single = track_video(cut)
+    assert info.frame_count == 244 and 0 < len(single) < 244 / 2  # the second chunk starts past the end
+    _, parallel = track_video_parallel(cut, 2)
+    assert np.array_equal(single.t_s, parallel.t_s)
+    np.testing.assert_array_equal(single.levels, parallel.levels)
