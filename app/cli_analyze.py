@@ -9,7 +9,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from . import settings as settings_mod
-from .batch import FEATURES_HELP, Job, JobResult, run_job, short_read, summary_csv, summary_row, write_result
+from .batch import (FEATURES_HELP, Job, JobResult, moments_json, run_job, short_read, summary_csv, summary_row,
+                    write_result)
 from .cli_args import (BatchProgress, bounded_float, file_to_write, folder_to_write, non_negative_int,
                        positive_int, scheduler_address)
 from .errors import GlimpseError
@@ -105,7 +106,7 @@ def _one(job: Job, a: argparse.Namespace) -> int:
         raise GlimpseError(result.error)
     write_result(result, a.out, a.csv, a.features)
     if a.out is None:
-        sys.stdout.write(_json_text(result))
+        sys.stdout.write(moments_json(result.data).decode())
     warning = short_read(result.data)
     if warning:
         print(f"glimpse: warning: {warning}", file=sys.stderr)
@@ -113,12 +114,6 @@ def _one(job: Job, a: argparse.Namespace) -> int:
         print(f"glimpse: {result.error}", file=sys.stderr)
         return EXIT_NO_FACE
     return 0
-
-
-def _json_text(result: JobResult) -> str:
-    from .batch import moments_json
-
-    return moments_json(result.data).decode()
 
 
 def _many(jobs: list[Job], a: argparse.Namespace) -> int:
