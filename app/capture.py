@@ -104,6 +104,11 @@ class FileSource:
         if index == 0:
             raise VideoUnreadable(f"{self.path}: no frame could be decoded (corrupt or unsupported video)")
 
+    def seek(self, index: int) -> None:
+        """Start the next iteration at frame `index` (its time is still the container's own)."""
+        if index > 0:
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+
     def close(self) -> None:
         self._cap.release()
 

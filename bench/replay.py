@@ -151,7 +151,7 @@ class Bench:
         from app import cli
 
         t0 = time.perf_counter()
-        if cli.main(["analyze", str(path), "--out", str(out), "--quiet"]) != 0:
+        if cli.main(["analyze", str(path), "--out", str(out), "--quiet", "--no-cache", "--workers", "1"]) != 0:
             raise RuntimeError("glimpse analyze failed")
         elapsed = time.perf_counter() - t0
         import json

@@ -11,7 +11,8 @@ CORE = ["app.capture", "app.tracking", "app.features", "app.spotting", "app.prom
         "app.storage", "app.pipeline", "app.cli", "app.errors", "app.session", "app.review", "app.research.inject",
         "app.research.evaluate", "app.research.events", "app.research.warp", "app.sysdeps", "app.resources",
         "app.live", "app.live_events", "app.live_run", "app.cli_live", "app.asked", "app.sources",
-        "app.recordings", "app.video"]
+        "app.recordings", "app.video",
+        "app.chunked", "app.batch", "app.cluster", "app.cli_analyze", "app.cli_args"]
 
 BLOCK_QT = """
 import importlib.abc, sys

@@ -29,6 +29,7 @@ RUN_TIMEOUT_S = 300.0
 # `glimpse analyze`'s output. "{demo}" is the demo's path inside the installed package.
 COMMANDS = {
     "analyze": ["analyze", "{demo}", "--out", "m.json"],
+    "live": ["live", "--demo", "--no-window", "--duration", "15", "--out", "m.json"],
 }
 
 

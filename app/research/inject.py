@@ -368,10 +368,16 @@ def main_inject(argv: Sequence[str] | None = None) -> int:
     Raises GlimpseError for the caller to show."""
     ap = argparse.ArgumentParser(prog="glimpse inject", description="Warp known facial actions into a face "
                                  "video and write the ground truth.")
-    ap.add_argument("video_in", metavar="IN")
+    add_arguments(ap)
+    return run(ap.parse_args(argv))
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of `glimpse inject`."""
+    ap.add_argument("video_in", metavar="IN", help="a video of one face")
     ap.add_argument("video_out", metavar="OUT", help="output video (mp4v)")
     ap.add_argument("--truth", required=True, help="where to write the truth JSON")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same events")
     ap.add_argument("--events", type=int, default=None, help="micro events (default: one per 8 s of output)")
     ap.add_argument("--macro", type=int, default=None, help="held macro events (default: one per 40 s)")
     ap.add_argument("--length", type=float, default=None, metavar="S",
@@ -379,13 +385,21 @@ def main_inject(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--types", default=",".join(ACTION_TYPES), help="comma-separated action types to draw from")
     ap.add_argument("--unilateral", type=float, default=0.0, metavar="P", help="share of one-sided events")
     ap.add_argument("--model", default=None, help="Face Landmarker model file")
-    args = ap.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`glimpse inject` with parsed arguments."""
     types = [t.strip() for t in args.types.split(",") if t.strip()]
     unknown = [t for t in types if t not in ACTION_TYPES]
     if unknown or not types:
-        ap.error(f"--types: unknown {unknown}; expected some of {', '.join(ACTION_TYPES)}")
-    if args.length is not None and args.length <= 0:
-        ap.error("--length must be positive")
+        raise InjectError(f"--types: unknown {unknown}; expected some of {', '.join(ACTION_TYPES)}")
+    if args.length is not None and not (args.length > 0 and math.isfinite(args.length)):
+        raise InjectError(f"--length must be a positive number of seconds, found {args.length:g}")
+    for name in ("events", "macro"):
+        if getattr(args, name) is not None and getattr(args, name) < 0:
+            raise InjectError(f"--{name} must be 0 or more, found {getattr(args, name)}")
+    if not 0.0 <= args.unilateral <= 1.0:
+        raise InjectError(f"--unilateral is a share from 0 to 1, found {args.unilateral:g}")
     duration = args.length
     if duration is None:
         with FileSource(args.video_in) as src:
