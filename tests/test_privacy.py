@@ -137,7 +137,7 @@ def test_a_segment_is_owner_only_while_it_is_being_written(tmp_path):
     w.add_frame(Frame(0, 0.0, np.zeros((48, 64, 3), np.uint8)),
                 FrameFeatures(0.0, True, np.zeros(N_LEVELS, np.float32), np.zeros(3, np.float32),
                               np.zeros(52, np.float32), 1))
-    partial = next((w.folder / "segments").glob("*.partial.mp4"))
+    partial = next((w.folder / "segments").glob("*.partial.mkv"))
     assert stat.S_IMODE(partial.stat().st_mode) == 0o600
     w.close()
 

@@ -55,7 +55,7 @@ def test_round_trip(tmp_path):
     s = open_session(w.folder)
     assert s.folder.name.startswith("session-")
     assert s.segment_frames == (10, 10, 5)
-    assert [p.name for p in s.segments] == ["000000.mp4", "000001.mp4", "000002.mp4"]
+    assert [p.name for p in s.segments] == ["000000.mkv", "000001.mkv", "000002.mkv"]
     assert len(s.table) == 25 and s.table.landmarks.shape == (25, 478, 3)
     np.testing.assert_allclose(s.table.t_s, np.arange(25) / FPS)
     assert s.table.face.tolist() == [i % 7 != 3 for i in range(25)]
@@ -129,12 +129,12 @@ def _break(folder, how):
     elif how == "corrupt features":
         (seg / "000001.npz").write_bytes(b"not an npz")
     elif how == "missing video":
-        (seg / "000001.mp4").unlink()
+        (seg / "000001.mkv").unlink()
     elif how == "missing segment":
         (seg / "000001.npz").unlink()
-        (seg / "000001.mp4").unlink()
+        (seg / "000001.mkv").unlink()
     elif how == "short video":
-        (seg / "000001.mp4").write_bytes((seg / "000002.mp4").read_bytes())
+        (seg / "000001.mkv").write_bytes((seg / "000002.mkv").read_bytes())
     elif how == "bad moment line":
         (folder / "moments.jsonl").write_text("nonsense\n" + (folder / "moments.jsonl").read_text())
     elif how == "no segments":
@@ -148,7 +148,7 @@ def _break(folder, how):
     ("version 99", "version 99"),
     ("bad settings", "sensitivity"),
     ("corrupt features", "000001.npz: unreadable"),
-    ("missing video", "000001.mp4 is missing"),
+    ("missing video", "000001.mkv is missing"),
     ("missing segment", "segment 000001 is missing"),
     ("short video", "expected 10 frames"),
     ("bad moment line", "line 1"),
