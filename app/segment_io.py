@@ -1,11 +1,12 @@
-"""One recorded segment's files while they are written, and what survives a kill.
+"""A recorded segment's files: written so that a kill loses under a second, read back whole or cut.
 
-The video is Matroska (MPEG-4 Part 2, as OpenCV's "mp4v" writer made it before, with the same
-settings): the muxer writes a cluster, a self-contained run of frames, at most every
-`CLUSTER_MS`, and a Matroska file cut after any cluster is still a valid file. The frames'
-features are appended to a row log as each frame comes. A process killed mid-segment (SIGKILL,
-power cut after the kernel wrote the pages) leaves a video readable up to its last whole cluster
-and a log readable up to its last whole row: `count_frames` and `read_rows` read exactly those.
+The video is Matroska (MPEG-4 Part 2 with the settings OpenCV's "mp4v" writer used before): the
+muxer hands a cluster, a self-contained run of frames, to the kernel at least every `CLUSTER_MS`,
+and a Matroska file that ends after any cluster is still a valid file. Each frame's features are
+appended to a row log as the frame comes. So a process killed mid-segment (SIGKILL included) leaves
+a video readable up to its last whole cluster and a log readable up to its last whole row;
+`read_segments` keeps the frames that are in both, and once the writer is gone finishes the cut
+segment on disk (the frames copied into a whole, seekable file; its npz written).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from .errors import SessionInvalid
 from .features import N_LEVELS, FeatureTable, FrameFeatures
+from .storage import write_atomic
 from .tracking import N_BLENDSHAPES, N_LANDMARKS
 
 VIDEO_SUFFIX = ".mkv"
@@ -99,7 +101,7 @@ def count_frames(path: Path) -> int:
                     break  # a frame cut off by the end of the file
                 n += 1
             return n
-    except (av.FFmpegError, IndexError, OSError, UnicodeDecodeError, ValueError):
+    except (av.error.FFmpegError, IndexError, OSError, UnicodeDecodeError, ValueError):
         return -1
 
 
@@ -230,6 +232,24 @@ def _remux(source: Path, target: Path, frames: int) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _finish_cut(video: Path, rows: Path, partial: Path | None, index: int, table: FeatureTable) -> Path:
+    """Finish a cut segment on disk as its writer would have: its readable frames copied into a
+    whole video (so that players can seek in it), then its npz; returns the video to read (the cut
+    one as it is, should that fail)."""
+    import av
+
+    final = rows.with_name(f"{index:0{SEGMENT_DIGITS}d}{VIDEO_SUFFIX}")
+    try:
+        _remux(video, final, len(table))
+        write_atomic(final.with_suffix(".npz"), table.to_bytes())  # the seal: a finished segment from now on
+    except (av.error.FFmpegError, OSError):
+        return video
+    for leftover in (partial, rows):
+        if leftover is not None and leftover != final:
+            leftover.unlink(missing_ok=True)
+    return final
+
+
 def _cut_segment(files: dict[str, Path], fps: float, notes: list[str], finish: bool) -> tuple[Path, FeatureTable] | None:
     """The readable part of a segment the recording was cut in: its frames up to the last one that
     is whole in the video and has its features (None, with a note, when nothing of it is readable).
@@ -251,15 +271,7 @@ def _cut_segment(files: dict[str, Path], fps: float, notes: list[str], finish: b
         return None
     table = _first_rows(table, n)
     if finish:
-        from .storage import write_atomic
-
-        final = rows.with_name(f"{index:0{SEGMENT_DIGITS}d}{VIDEO_SUFFIX}")
-        _remux(video, final, n)
-        write_atomic(final.with_suffix(".npz"), table.to_bytes())  # the seal: from now on a finished segment
-        for leftover in (files.get(PARTIAL), rows):
-            if leftover is not None and leftover != final:
-                leftover.unlink(missing_ok=True)
-        video = final
+        video = _finish_cut(video, rows, files.get(PARTIAL), index, table)
     return video, table
 
 
