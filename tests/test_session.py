@@ -124,20 +124,19 @@ for i in range(100000):
 
 
 def _record_and_kill(root: Path, after_s: float) -> tuple[Path, float]:
-    """A child records 30 fps noise (1 s segments) and is SIGKILLed `after_s` into the recording;
+    """A child records 30 fps noise (1 s segments) and is SIGKILLed once it has recorded `after_s`;
     returns the folder and the duration it said it had recorded (last frame's time plus a frame)."""
     import signal
     import subprocess
     import sys
-    import time
 
     child = subprocess.Popen([sys.executable, "-c", KILL_CHILD, str(root)], stdout=subprocess.PIPE, text=True,
                              cwd=Path(__file__).parent.parent)
-    first = json.loads(child.stdout.readline())
-    time.sleep(after_s)
+    first = last = json.loads(child.stdout.readline())
+    while last["t"] < after_s:  # by the child's own clock: the recorded time
+        last = json.loads(child.stdout.readline())
     child.send_signal(signal.SIGKILL)
     child.wait(10)
-    last = first
     for line in child.stdout:  # frames it reported before the kill
         last = json.loads(line)
     return Path(first["folder"]), last["t"] + 1 / 30.0
