@@ -6,6 +6,7 @@ The figures in RELIABILITY.md come from the same functions (app/bench_reliabilit
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 import time
@@ -265,10 +266,44 @@ def test_sigkill_during_writes_leaves_whole_settings_exports_and_caches(tmp_path
         assert found["cache"] in (1000, 20_000), found
     # a temporary file a kill left behind is removed by a later write of the same file, once it is old
     monkeypatch.setattr("app.storage.STALE_TEMP_S", -1.0)
-    left = tmp_path / "run0" / ".settings.json.k1ll3d.tmp"
+    left = tmp_path / "run0" / ".settings.json.k1ll3d00.tmp"
     left.write_text("half a file")
     save(Settings(), tmp_path / "run0" / "settings.json")
     assert not left.exists()
+
+
+def _aged(path: Path, seconds: float, text: str = "half a file") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.utime(path, (time.time() - seconds, time.time() - seconds))
+    return path
+
+
+def test_temporary_files_of_cut_writes_are_removed_at_the_next_start(tmp_path, monkeypatch):
+    """Only Glimpse's own temporary-file pattern, only older than a minute, only in its own folders
+    (settings, cache, sessions) and their folders two levels down."""
+    import app.__main__ as entry
+
+    config, cache, sessions = tmp_path / "config", tmp_path / "cache", tmp_path / "sessions"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("GLIMPSE_SESSIONS_DIR", str(sessions))
+    stale = [_aged(config / "glimpse" / ".settings.json.a1b2c3d4.tmp", 120),
+             _aged(cache / "features" / ".0f3e.npz.zz_9ab01.tmp", 120),
+             _aged(sessions / "session-x" / ".session.json.qwertyui.tmp", 3600),
+             _aged(sessions / "session-x" / "segments" / ".000003.npz.abcdefgh.tmp", 61)]
+    kept = [_aged(config / "glimpse" / ".settings.json.a1b2c3d5.tmp", 10),  # may still be being written
+            _aged(cache / "features" / "notes.tmp", 120),  # not our pattern
+            _aged(cache / "features" / ".x.ABCDEFGH.tmp", 120),
+            _aged(sessions / "session-x" / "segments" / "000003.partial.rows", 120),  # a cut recording's: kept
+            _aged(sessions / "a" / "b" / "c" / ".deep.abcdefgh.tmp", 120),  # deeper than Glimpse writes
+            _aged(tmp_path / "elsewhere" / ".settings.json.a1b2c3d4.tmp", 120)]  # not Glimpse's folder
+    (sessions / "session-x" / ".dir.abcdefgh.tmp").mkdir()  # a folder, not a file
+    calls = []
+    monkeypatch.setattr(entry, "cli_main", lambda argv: calls.append(argv) or 0)
+    assert entry.main(["--version"]) == 0 and calls == [["--version"]]
+    assert not any(p.exists() for p in stale)
+    assert all(p.exists() for p in kept) and (sessions / "session-x" / ".dir.abcdefgh.tmp").is_dir()
 
 
 # -- a long session ----------------------------------------------------------------------------------------------
