@@ -30,7 +30,7 @@ VIDEO_SUFFIXES = (VIDEO_SUFFIX, ".mp4")  # .mp4: segments of sessions recorded b
 PARTIAL = ".partial" + VIDEO_SUFFIX  # the video while it is written
 ROWS = ".partial.rows"  # the features while the video is written
 SEGMENT_DIGITS = 6  # segments/000000.mkv
-CLUSTER_MS = 500  # a kill loses at most this much video (plus the frame being written)
+CLUSTER_MS = 100  # a cluster holds at most this much video (nominal time): what a kill can lose, and the frame being written
 # OpenCV's mp4v settings, kept so quality, size and CPU cost stay as they were: a key frame every
 # 12 frames, quantiser floor 3, a bit-rate target (2 bits per pixel per second) the floor caps first
 GOP = 12

@@ -119,6 +119,7 @@ def _lines(stream) -> "queue.Queue[str | None]":
 
 def kill_once(root: Path, after_s: float, which: str, clip: Path = CLIP) -> dict:
     """Start a recording child, SIGKILL it `after_s` after its first recorded frame, open the session."""
+    from app.errors import SessionInvalid
     from app.session import open_session
 
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -153,10 +154,14 @@ def kill_once(root: Path, after_s: float, which: str, clip: Path = CLIP) -> dict
             child.wait()
     fps = float(head["fps"])
     declared = last["t"] + 1.0 / fps
-    session = open_session(head["folder"])
+    try:
+        session = open_session(head["folder"])
+        readable, segments, notes = session.duration_s, len(session.segments), list(session.notes)
+    except SessionInvalid as exc:  # nothing readable (the old writer, killed in its first segment)
+        readable, segments, notes = 0.0, 0, [str(exc)]
     return {"writer": which, "killed_after_s": round(killed_at - first_at, 2), "declared_s": round(declared, 3),
-            "readable_s": round(session.duration_s, 3), "lost_s": round(declared - session.duration_s, 3),
-            "segments": len(session.segments), "notes": list(session.notes)}
+            "readable_s": round(readable, 3), "lost_s": round(declared - readable, 3), "segments": segments,
+            "notes": notes}
 
 
 # -- CPU --------------------------------------------------------------------------------------------
