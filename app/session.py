@@ -19,9 +19,9 @@
 Times are seconds from the session start (its first recorded frame). The feature rows'
 `t_s` are the true frame times; the video's own frame rate is nominal (a live source may
 skip frames), so readers map video frame k of segment s to row `first_row[s] + k`.
-A crash (SIGKILL included) loses at most the last half second of video (the Matroska cluster
-being filled) and a half-written last line: the unfinished segment is read up to its last whole
-frame that has its features.
+A crash (SIGKILL included) loses only the Matroska cluster being filled (at most 100 ms of the
+video's time) and a half-written last line: the unfinished segment is read up to its last whole
+frame that has its features, and finished on disk once its writer is gone.
 """
 
 from __future__ import annotations
