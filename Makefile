@@ -4,7 +4,14 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean strace
+
+# tests/test_privacy.py traces native code with strace (MediaPipe's uploader is C++): installed here
+# when missing (needs root or sudo); without it that one check is skipped and says so.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
+strace:
+	@command -v strace >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq strace; } \
+		|| echo "strace could not be installed: the strace privacy check will be skipped"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { echo "make: no venv module: on Debian/Ubuntu, sudo apt-get install python3-venv"; exit 1; }
@@ -19,7 +26,7 @@ run: $(STAMP)
 	$(PY) -m app.sysdeps --install
 	$(PY) -m app $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) strace
 	$(PY) -m app.sysdeps --install --platform offscreen
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -176,11 +176,20 @@ def list_cameras() -> list[CameraInfo]:
     return cameras
 
 
+CLOSE_WAIT_S = 0.5  # close() waits this long for the grab thread; a hung read is left to finish alone
+IDLE_S = 0.01  # pause after a failed read, so a failing device is not read in a busy loop
+
+
 class CameraSource:
     """A webcam. Reports the resolution and frame rate it actually delivers.
 
-    A camera that stops delivering frames, fails its reads or disappears raises `CameraLost`
-    once it has delivered nothing for `lost_after_s`. `open_capture` opens the device
+    Frames are at most one frame old: the driver is asked to buffer one frame
+    (CAP_PROP_BUFFERSIZE, which many V4L2 drivers ignore), and a grab thread reads the camera
+    all the time and keeps only the newest frame, stamped with the time its read returned. A
+    consumer slower than the camera gets the newest frame each time (`dropped` counts the others).
+
+    A camera that stops delivering frames, fails its reads, disappears or hangs in a read raises
+    `CameraLost` once it has delivered nothing for `lost_after_s`. `open_capture` opens the device
     (cv2.VideoCapture; tests pass a stand-in that fails on cue)."""
 
     def __init__(self, index: int = 0, width: int = 1280, height: int = 720, fps: float = 30.0,
@@ -195,6 +204,7 @@ class CameraSource:
             self._cap.release()
             found = ", ".join(f"{c.index} ({c.name})" for c in list_cameras()) or "none"
             raise CameraUnavailable(f"camera {index} could not be opened; cameras found: {found}")
+        self._cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self._cap.set(cv2.CAP_PROP_FPS, fps)
@@ -202,27 +212,67 @@ class CameraSource:
         self.info = SourceInfo(f"camera {index}", float(got_fps),
                                int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
                                int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        self.dropped = 0  # frames the camera delivered that a newer one replaced before they were taken
+        self._newest = threading.Condition()
+        self._frame: tuple[int, float, np.ndarray] | None = None  # (grab count, monotonic time, image)
+        self._grabbed = 0
+        self._last_ok = time.monotonic()
+        self._problem = "delivered no frame"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _grab(self) -> None:
+        """The grab thread: reads as fast as the camera delivers; the newest frame wins. It owns the
+        device once started, and releases it when it ends (after a hung read returns, too)."""
+        try:
+            while not self._stop.is_set():
+                try:
+                    ok, image = self._cap.read()
+                    problem = "delivered no frame"
+                except cv2.error as exc:  # a failing device: counted as a missed frame
+                    ok, image, problem = False, None, f"failed to read ({str(exc).strip()})"
+                now = time.monotonic()
+                with self._newest:
+                    if ok and image is not None:
+                        if self._frame is not None and self._frame[0] == self._grabbed:
+                            self.dropped += 1  # the previous one was never taken
+                        self._grabbed += 1
+                        self._frame, self._last_ok, self._problem = (self._grabbed, now, image), now, problem
+                        self._newest.notify_all()
+                    else:
+                        self._problem = problem
+                if not ok:
+                    self._stop.wait(IDLE_S)
+        finally:
+            self._cap.release()
 
     def __iter__(self) -> Iterator[Frame]:
-        start = last_ok = time.monotonic()
-        index, problem = 0, "delivered no frame"
-        while True:
-            try:
-                ok, image = self._cap.read()
-            except cv2.error as exc:  # a failing device: counted as a missed frame
-                ok, image, problem = False, None, f"failed to read ({str(exc).strip()})"
-            now = time.monotonic()
-            if ok and image is not None:
-                last_ok, problem = now, "delivered no frame"
-                yield Frame(index, now - start, image)
+        start = time.monotonic()
+        if self._thread is None:
+            self._last_ok = start
+            self._thread = threading.Thread(target=self._grab, name=f"camera {self.index} grab", daemon=True)
+            self._thread.start()
+        index, taken = 0, 0
+        while not self._stop.is_set():
+            with self._newest:
+                fresh = self._newest.wait_for(lambda: self._frame is not None and self._frame[0] > taken,
+                                              timeout=self.lost_after_s / 4)
+                if fresh:
+                    taken, at, image = self._frame
+                else:
+                    silent_s, problem = time.monotonic() - self._last_ok, self._problem
+            if fresh:
+                yield Frame(index, max(at - start, 0.0), image)
                 index += 1
-            elif now - last_ok > self.lost_after_s:
-                raise CameraLost(f"camera {self.index} {problem} for {now - last_ok:.1f} s")
-            else:
-                time.sleep(0.01)
+            elif silent_s > self.lost_after_s:
+                raise CameraLost(f"camera {self.index} {problem} for {silent_s:.1f} s")
 
     def close(self) -> None:
-        self._cap.release()
+        self._stop.set()
+        if self._thread is None:
+            self._cap.release()
+        else:
+            self._thread.join(CLOSE_WAIT_S)  # a hung read: the thread releases the device when it returns
 
 
 RETRY_S = (0.5, 1.0, 2.0)  # waits before each attempt to reopen a lost camera; the last one repeats

@@ -8,14 +8,20 @@
       settings.json     the settings when recording started (the app.settings file format)
       moments.jsonl     one moment a line (Moment.to_dict), appended and flushed as each completes
       marks.jsonl       one "I just asked" mark a line: {"t_s": 12.3}
-      segments/000000.mp4   ~10 s of video; written as 000000.partial.mp4, renamed when finished
+      segments/000000.mkv   ~10 s of video (Matroska, see app.segment_io; sessions recorded before
+                            have .mp4 segments, read the same way); written as 000000.partial.mkv,
+                            renamed when finished
+      segments/000000.partial.rows  the segment's features, appended frame by frame while it is
+                            written; removed once the npz is there
       segments/000000.npz   that segment's per-frame features (a FeatureTable), one row per video
                             frame, written atomically once the segment is finished
 
 Times are seconds from the session start (its first recorded frame). The feature rows'
-`t_s` are the true frame times; the mp4's own frame rate is nominal (a live source may
+`t_s` are the true frame times; the video's own frame rate is nominal (a live source may
 skip frames), so readers map video frame k of segment s to row `first_row[s] + k`.
-A crash loses at most the unfinished segment and a half-written last line.
+A crash (SIGKILL included) loses only the Matroska cluster being filled (at most 100 ms of the
+video's time) and a half-written last line: the unfinished segment is read up to its last whole
+frame that has its features, and finished on disk once its writer is gone.
 """
 
 from __future__ import annotations
@@ -30,10 +36,17 @@ from pathlib import Path
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None
+
 from . import settings as settings_mod
 from .capture import Frame, SourceInfo
 from .errors import SessionInvalid, SettingsInvalid
-from .features import FeatureTable, FeatureTableBuilder, FrameFeatures
+from .features import FeatureTable, FrameFeatures
+from .segment_io import (PARTIAL, ROWS, SEGMENT_DIGITS, VIDEO_SUFFIX, VIDEO_SUFFIXES, RowLog, SegmentVideoWriter,
+                         read_segments)
 from .settings import Settings
 from .spotting import Moment
 from .storage import private_dir, write_atomic
@@ -41,7 +54,6 @@ from .storage import private_dir, write_atomic
 FORMAT = "glimpse-session"
 SESSION_VERSION = 1
 SEGMENT_S = 10.0
-PARTIAL = ".partial.mp4"
 
 
 def sessions_root() -> Path:
@@ -62,6 +74,29 @@ def _new_folder(root: Path, now: float) -> Path:
 
 def _iso(now: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now))
+
+
+def _hold_lock(fh) -> None:
+    if fcntl is not None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def recording_in_progress(folder: str | os.PathLike) -> bool:
+    """Whether a SessionWriter (in any process) is still writing `folder`: it holds a lock on
+    moments.jsonl until it closes or its process ends, SIGKILL included."""
+    if fcntl is None:
+        return False  # no flock here: a cut segment is read as it is, never finished on disk
+    try:
+        fd = os.open(Path(folder) / "moments.jsonl", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # releases the probe's lock
 
 
 def _append_only(path: Path):
@@ -91,8 +126,8 @@ class SessionWriter:
         self.t0_s: float | None = None  # pipeline time of the first recorded frame
         self._last_t = 0.0
         self._segment = 0
-        self._writer = None
-        self._builder: FeatureTableBuilder | None = None
+        self._writer: SegmentVideoWriter | None = None
+        self._rows: RowLog | None = None
         self._segment_start_t = 0.0
         self._closed = False
         self._gap: dict | None = None  # the camera gap under way
@@ -106,6 +141,7 @@ class SessionWriter:
         self._write_info()
         settings_mod.save(settings, self.folder / "settings.json")
         self._moments = _append_only(self.folder / "moments.jsonl")
+        _hold_lock(self._moments)  # released by the kernel however this process ends
         self._marks = _append_only(self.folder / "marks.jsonl")
 
     # -- writing -------------------------------------------------------------------------------
@@ -127,7 +163,7 @@ class SessionWriter:
         self._writer.write(frame.image)
         if not self.keep_landmarks and features.landmarks is not None:
             features = dataclasses.replace(features, landmarks=None)
-        self._builder.append(dataclasses.replace(features, t_s=t))
+        self._rows.append(dataclasses.replace(features, t_s=t))
         self.frames += 1
         self._last_t = t
 
@@ -187,34 +223,35 @@ class SessionWriter:
         write_atomic(self.folder / "session.json", (json.dumps(self._info, indent=2) + "\n").encode())
 
     def _segment_path(self, index: int, suffix: str) -> Path:
-        return self._segments_dir / f"{index:06d}{suffix}"
+        return self._segments_dir / f"{index:0{SEGMENT_DIGITS}d}{suffix}"
 
     def _open_segment(self, image: np.ndarray, t: float) -> None:
-        import cv2
-
         h, w = image.shape[:2]
         path = self._segment_path(self._segment, PARTIAL)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # owner-only from the first byte
-        fps = self.source_info.fps if 0 < self.source_info.fps < 1000 else 30.0
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-        if not writer.isOpened():
-            raise SessionInvalid(f"{path}: cannot write an mp4v video there (OpenCV/FFmpeg refused to open it)")
+        try:
+            writer = SegmentVideoWriter(path, w, h, self.source_info.fps)
+        except Exception as exc:  # noqa: BLE001 - PyAV/FFmpeg raise many kinds; all mean "cannot record here"
+            raise SessionInvalid(f"{path}: cannot write a video there ({type(exc).__name__}: {exc})") from None
         self._writer, self._segment_start_t = writer, t
-        self._builder = FeatureTableBuilder(self.keep_landmarks)
+        self._rows = RowLog(self._segment_path(self._segment, ROWS), self.keep_landmarks)
 
     def _finish_segment(self) -> None:
         if self._writer is None:
             return
-        writer, builder, self._writer, self._builder = self._writer, self._builder, None, None
-        writer.release()
+        writer, rows, self._writer, self._rows = self._writer, self._rows, None, None
+        try:
+            writer.close()
+        finally:
+            rows.close()
         partial = self._segment_path(self._segment, PARTIAL)
-        final = self._segment_path(self._segment, ".mp4")
+        final = self._segment_path(self._segment, VIDEO_SUFFIX)
         os.chmod(partial, 0o600)
         os.replace(partial, final)
         # the features are the segment's seal: a segment without its npz is unfinished
-        table = builder.build({"source": self.source_info.name, "segment": self._segment,
-                               "fps": self.source_info.fps})
+        table = rows.table({"source": self.source_info.name, "segment": self._segment, "fps": self.source_info.fps})
         write_atomic(self._segment_path(self._segment, ".npz"), table.to_bytes())
+        rows.path.unlink(missing_ok=True)
         self._segment += 1
 
     def __enter__(self) -> "SessionWriter":
@@ -341,16 +378,6 @@ def _read_lines(path: Path, notes: list[str]) -> list[dict]:
     return records
 
 
-def _video_frames(path: Path) -> int:
-    import cv2
-
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    try:
-        return int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else -1
-    finally:
-        cap.release()
-
-
 def _concat(tables: list[FeatureTable], meta: dict) -> FeatureTable:
     landmarks = None
     if all(t.landmarks is not None for t in tables):
@@ -370,30 +397,15 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
     except SettingsInvalid as exc:
         raise SessionInvalid(str(exc)) from None
     seg_dir = folder / "segments"
-    npzs = sorted(seg_dir.glob("[0-9]*.npz")) if seg_dir.is_dir() else []
-    if seg_dir.is_dir() and any(not p.with_name(p.name.split(".")[0] + ".npz").exists() for p in seg_dir.glob("*.mp4")):
-        notes.append("the last video segment was not finished (the recording was cut) and is left out")
-    segments, frames, tables = [], [], []
-    for i, npz in enumerate(npzs):
-        if npz.stem != f"{i:06d}":
-            raise SessionInvalid(f"{seg_dir}: segment {i:06d} is missing (found {npz.name} in its place)")
-        video = npz.with_suffix(".mp4")
-        if not video.is_file():
-            raise SessionInvalid(f"{npz}: its video {video.name} is missing")
-        try:
-            table = FeatureTable.load(npz)
-        except Exception as exc:  # noqa: BLE001 - a damaged npz fails in zipfile, zlib, numpy or ast: all mean "corrupt"
-            raise SessionInvalid(f"{npz}: unreadable features ({type(exc).__name__}: {exc})") from None
-        n_video = _video_frames(video)
-        if n_video != len(table):
-            raise SessionInvalid(f"{video}: expected {len(table)} frames (as its features), found "
-                                 f"{'an unreadable video' if n_video < 0 else n_video}")
-        segments.append(video)
-        frames.append(len(table))
-        tables.append(table)
+    in_progress = recording_in_progress(folder)
+    if info.get("ended") is None and not in_progress:
+        notes.append("The recording was cut off (Glimpse was stopped unexpectedly); what was recorded up to "
+                     "its last whole frame is kept.")
+    segments, tables = read_segments(seg_dir, float(info["fps"]), notes, finish_cut=not in_progress)
+    frames = [len(t) for t in tables]
     if not segments:
-        mp4s = [p.name for p in seg_dir.glob("*.mp4")] if seg_dir.is_dir() else []
-        raise SessionInvalid(f"{folder}: no finished video segment (found {mp4s or 'none'}); the recording "
+        videos = sorted(p.name for p in seg_dir.iterdir() if p.suffix in VIDEO_SUFFIXES) if seg_dir.is_dir() else []
+        raise SessionInvalid(f"{folder}: no finished video segment (found {videos or 'none'}); the recording "
                              f"ended before its first {info.get('segment_s', SEGMENT_S):g} s were saved")
     try:
         moments = [Moment.from_dict(d) for d in _read_lines(folder / "moments.jsonl", notes)]

@@ -9,8 +9,11 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import re
+import stat
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from .features import LEVELS, FeatureTable
@@ -45,17 +48,53 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 STALE_TEMP_S = 60.0  # no write takes this long: an older temporary file was left by a killed process
+# write_atomic's temporary names: tempfile.mkstemp(prefix=".NAME.", suffix=".tmp") adds 8 of [a-z0-9_]
+TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+STALE_DEPTH = 2  # sessions/session-…/segments/ is the deepest folder Glimpse writes to
+
+
+def _remove_if_stale(path: Path, now: float) -> bool:
+    """Remove `path` if it is one of our temporary files and old (never one still being written)."""
+    try:
+        st = path.lstat()
+        if (TEMP_NAME.fullmatch(path.name) and stat.S_ISREG(st.st_mode) and now - st.st_mtime > STALE_TEMP_S
+                and st.st_uid == os.getuid()):
+            path.unlink()
+            return True
+    except OSError:
+        pass  # gone already, or not ours to remove
+    return False
 
 
 def _remove_stale_temps(path: Path) -> None:
-    """Temporary files a killed write left beside `path` (only old ones: never one still being written)."""
+    """Temporary files a killed write left beside `path`."""
     now = time.time()
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        _remove_if_stale(stale, now)
+
+
+def remove_stale_temps(roots: Iterable[Path], depth: int = STALE_DEPTH) -> list[Path]:
+    """At start: the temporary files of atomic writes cut by a kill, in Glimpse's own folders `roots`
+    and their subfolders `depth` levels down; only our own name pattern, only older than a minute.
+    Returns what was removed."""
+    now, removed = time.time(), []
+
+    def visit(folder: Path, level: int) -> None:
         try:
-            if now - stale.stat().st_mtime > STALE_TEMP_S:
-                stale.unlink()
+            entries = list(os.scandir(folder))
         except OSError:
-            pass  # gone already, or not ours to remove
+            return  # missing, or not readable: nothing of ours to clean there
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                if level < depth:
+                    visit(path, level + 1)
+            elif _remove_if_stale(path, now):
+                removed.append(path)
+
+    for root in roots:
+        visit(Path(root), 0)
+    return removed
 
 
 def cache_root() -> Path:

@@ -124,17 +124,28 @@ def quiet_native_stderr():
         os.close(devnull)
 
 
-OFFLINE_PROXY = "http://127.0.0.1:9"  # a closed loopback port: requests through it fail on this machine
+# MediaPipe's uploader sends through the libcurl linked into its native library, and libcurl takes
+# its proxy from these variables. A proxy address whose scheme libcurl does not know makes it give
+# up while parsing the address ("Unsupported proxy scheme"), before it opens any socket: no name
+# lookup, no connect(), nothing sent, not even to this computer.
+OFFLINE_PROXY = "glimpse-offline://no-network"
+PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
+NO_PROXY_VARIABLES = ("no_proxy", "NO_PROXY")  # would let a host bypass the proxy
 
 
 def keep_mediapipe_offline() -> None:
-    """MediaPipe's Python wheels (0.10.3x and later) upload usage logs to play.googleapis.com from
-    their native code (google-ai-edge/mediapipe#6291), with no switch to turn it off. Glimpse never
-    uses the network, so for its own process every HTTP(S) proxy setting points at a closed loopback
-    port: the upload fails here, with no name lookup and nothing leaving the computer."""
-    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+    """Stop MediaPipe's usage upload before it makes any connection attempt.
+
+    MediaPipe's Python wheels since 0.10.3x (1.2.3 here) upload usage logs to play.googleapis.com
+    from their native code (google-ai-edge/mediapipe#6291): every task creates a libcurl HTTP client
+    unconditionally (`logging::CreateTasksLogger` builds it whatever the options; there is no option,
+    flag or environment switch to turn it off). Glimpse never uses the network, so for its own
+    process every proxy setting names a proxy libcurl refuses to use: each upload fails inside
+    libcurl before a socket exists (strace: no connect() or sendto() on any AF_INET/AF_INET6 socket;
+    tests/test_privacy.py checks it)."""
+    for name in PROXY_VARIABLES:
         os.environ[name] = OFFLINE_PROXY
-    for name in ("no_proxy", "NO_PROXY"):
+    for name in NO_PROXY_VARIABLES:
         os.environ.pop(name, None)
 
 

@@ -13,5 +13,6 @@
 * replay.py -- docs/BENCH_REPLAY.md: re-spot + redraw, time to first frame, analysis speed;
 * live.py -- docs/BENCH_LIVE.md: prompt latency, preview frame rate, CPU share;
 * reliability.py -- the reliability figures for RELIABILITY.md, and its child processes' entry points;
-* faults.py, fuzz.py, crash.py, privacy.py, long_run.py, child.py -- its parts, and their children.
+* faults.py, fuzz.py, crash.py, privacy.py, long_run.py, child.py -- its parts, and their children;
+* recording_kill.py -- video lost per SIGKILL while recording, and the recorder's CPU cost (RELIABILITY.md).
 """

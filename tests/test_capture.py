@@ -101,3 +101,114 @@ def test_paced_source_follows_the_clock_and_drops_when_late(tmp_path):
 
 def test_no_camera_here_is_an_empty_list():
     assert isinstance(list_cameras(), list)
+
+
+# -- the camera: one frame of buffer, newest frame wins ----------------------------------------------------
+
+class FakeCamera:
+    """A cv2.VideoCapture stand-in: delivers numbered frames at `fps` (the number is in the first
+    pixels), remembers when each read returned and what was set; `hang` blocks reads, `failing`
+    makes them raise."""
+
+    def __init__(self, fps: float = 100.0):
+        import threading
+
+        self.fps, self.props, self.reads = fps, {}, []  # reads: (frame number, time.monotonic())
+        self.hang, self.failing, self.released = threading.Event(), False, threading.Event()
+        self._next = None
+
+    def isOpened(self) -> bool:  # noqa: N802 - the cv2 API
+        return True
+
+    def set(self, prop: int, value: float) -> bool:
+        self.props[prop] = value
+        return True
+
+    def get(self, prop: int) -> float:
+        return {cv2.CAP_PROP_FPS: self.fps, cv2.CAP_PROP_FRAME_WIDTH: 8, cv2.CAP_PROP_FRAME_HEIGHT: 6}.get(prop, 0.0)
+
+    def read(self):
+        import time
+
+        while self.hang.is_set():
+            time.sleep(0.005)
+        if self.failing:
+            time.sleep(0.002)
+            raise cv2.error("can't read frame (stand-in device error)")
+        now = time.monotonic()
+        self._next = now if self._next is None or self._next < now - 0.1 else self._next
+        time.sleep(max(0.0, self._next - now))
+        self._next += 1.0 / self.fps
+        n = len(self.reads)
+        image = np.zeros((6, 8, 3), np.uint8)
+        image[0, 0, :2] = n % 256, n // 256
+        self.reads.append((n, time.monotonic()))
+        return True, image
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def _number(frame) -> int:
+    return int(frame.image[0, 0, 0]) + 256 * int(frame.image[0, 0, 1])
+
+
+def test_the_camera_buffers_one_frame_and_a_slow_consumer_gets_the_newest_with_its_real_time():
+    import time
+
+    from app.capture import CameraSource
+
+    fake = FakeCamera(fps=100.0)
+    cam = CameraSource(0, open_capture=lambda index: fake)
+    assert fake.props[cv2.CAP_PROP_BUFFERSIZE] == 1
+    taken = []
+    for frame in cam:
+        newest = fake.reads[-1][0]  # what the camera had delivered when this frame was taken
+        taken.append((frame, newest))
+        if len(taken) == 8:
+            break
+        time.sleep(0.05)  # a consumer at 20 frames/s behind a 100 frames/s camera
+    cam.close()
+    numbers = [_number(f) for f, _ in taken]
+    assert all(n >= newest - 1 for n, (_, newest) in zip(numbers, taken)), "at most one frame old"
+    assert np.median(np.diff(numbers)) >= 3, numbers  # the frames in between were dropped, not queued
+    assert cam.dropped >= sum(np.diff(numbers) - 1) - 1
+    read_at = dict(fake.reads)
+    start = read_at[numbers[0]] - taken[0][0].t_s
+    for (frame, _), n in zip(taken, numbers):  # each frame carries the time its read returned
+        assert frame.t_s == pytest.approx(read_at[n] - start, abs=2e-3)
+    assert fake.released.wait(1.0) and not cam._thread.is_alive()
+
+
+def test_a_failing_or_hung_camera_is_lost_and_closing_does_not_wait_for_a_hung_read():
+    import time
+
+    from app.capture import CameraSource
+    from app.errors import CameraLost
+
+    fake = FakeCamera()
+    cam = CameraSource(0, lost_after_s=0.3, open_capture=lambda index: fake)
+    frames = iter(cam)
+    next(frames)
+    fake.failing = True
+    with pytest.raises(CameraLost, match="failed to read"):
+        for _ in frames:
+            pass
+    cam.close()
+    assert fake.released.wait(1.0)
+
+    fake = FakeCamera()
+    cam = CameraSource(0, lost_after_s=0.3, open_capture=lambda index: fake)
+    frames = iter(cam)
+    next(frames)
+    fake.hang.set()
+    began = time.monotonic()
+    with pytest.raises(CameraLost, match="delivered no frame"):
+        for _ in frames:
+            pass
+    assert time.monotonic() - began < 1.0
+    began = time.monotonic()
+    cam.close()
+    assert time.monotonic() - began < 0.8 and not fake.released.is_set(), "never released under a hung read"
+    fake.hang.clear()
+    assert fake.released.wait(1.0), "released by the grab thread once the read returned"

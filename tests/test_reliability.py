@@ -6,6 +6,7 @@ The figures in RELIABILITY.md come from the same functions (bench/, `python -m b
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 import time
@@ -243,7 +244,7 @@ def test_corrupt_caches_are_moved_aside_and_rebuilt(tmp_path, monkeypatch):
 
 # -- crash safety ----------------------------------------------------------------------------------------------
 
-def test_sigkill_while_recording_keeps_moments_marks_and_finished_segments(tmp_path):
+def test_sigkill_while_recording_keeps_moments_marks_and_all_but_the_last_half_second(tmp_path):
     run = crash.kill_recording(tmp_path / "sessions", after_s=7.5, segment_s=2.0)
     assert run.folder is not None and run.errors == []
     fig = crash.kill_figures(run, segment_s=2.0)
@@ -251,8 +252,8 @@ def test_sigkill_while_recording_keeps_moments_marks_and_finished_segments(tmp_p
     assert fig["moments_kept"] == fig["moments_due"], "every moment reported a second before the kill is on disk"
     assert fig["marks_on_disk"] >= fig["marks_due"] >= 5
     assert fig["segments"] >= fig["segments_expected_min"] >= 2
-    assert fig["lost_s"] <= 2.0 + 1.0, "at most the unfinished segment is lost"
-    assert any("not finished" in n for n in fig["notes"])
+    assert fig["lost_s"] <= 1.0, "at most a second of video is lost (a Matroska cluster is 0.5 s)"
+    assert any("cut off" in n for n in fig["notes"])
     rec = load_session(run.folder, Settings(), None, lambda d, t: None, threading.Event())  # replay opens it
     assert len(rec.analysis.table) == sum(open_session(run.folder).segment_frames)
 
@@ -266,10 +267,44 @@ def test_sigkill_during_writes_leaves_whole_settings_exports_and_caches(tmp_path
         assert found["cache"] in (1000, 20_000), found
     # a temporary file a kill left behind is removed by a later write of the same file, once it is old
     monkeypatch.setattr("app.storage.STALE_TEMP_S", -1.0)
-    left = tmp_path / "run0" / ".settings.json.k1ll3d.tmp"
+    left = tmp_path / "run0" / ".settings.json.k1ll3d00.tmp"
     left.write_text("half a file")
     save(Settings(), tmp_path / "run0" / "settings.json")
     assert not left.exists()
+
+
+def _aged(path: Path, seconds: float, text: str = "half a file") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.utime(path, (time.time() - seconds, time.time() - seconds))
+    return path
+
+
+def test_temporary_files_of_cut_writes_are_removed_at_the_next_start(tmp_path, monkeypatch):
+    """Only Glimpse's own temporary-file pattern, only older than a minute, only in its own folders
+    (settings, cache, sessions) and their folders two levels down."""
+    import app.__main__ as entry
+
+    config, cache, sessions = tmp_path / "config", tmp_path / "cache", tmp_path / "sessions"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(cache))
+    monkeypatch.setenv("GLIMPSE_SESSIONS_DIR", str(sessions))
+    stale = [_aged(config / "glimpse" / ".settings.json.a1b2c3d4.tmp", 120),
+             _aged(cache / "features" / ".0f3e.npz.zz_9ab01.tmp", 120),
+             _aged(sessions / "session-x" / ".session.json.qwertyui.tmp", 3600),
+             _aged(sessions / "session-x" / "segments" / ".000003.npz.abcdefgh.tmp", 61)]
+    kept = [_aged(config / "glimpse" / ".settings.json.a1b2c3d5.tmp", 10),  # may still be being written
+            _aged(cache / "features" / "notes.tmp", 120),  # not our pattern
+            _aged(cache / "features" / ".x.ABCDEFGH.tmp", 120),
+            _aged(sessions / "session-x" / "segments" / "000003.partial.rows", 120),  # a cut recording's: kept
+            _aged(sessions / "a" / "b" / "c" / ".deep.abcdefgh.tmp", 120),  # deeper than Glimpse writes
+            _aged(tmp_path / "elsewhere" / ".settings.json.a1b2c3d4.tmp", 120)]  # not Glimpse's folder
+    (sessions / "session-x" / ".dir.abcdefgh.tmp").mkdir()  # a folder, not a file
+    calls = []
+    monkeypatch.setattr(entry, "cli_main", lambda argv: calls.append(argv) or 0)
+    assert entry.main(["--version"]) == 0 and calls == [["--version"]]
+    assert not any(p.exists() for p in stale)
+    assert all(p.exists() for p in kept) and (sessions / "session-x" / ".dir.abcdefgh.tmp").is_dir()
 
 
 # -- a long session ----------------------------------------------------------------------------------------------
@@ -279,13 +314,12 @@ def tracked_clip():
     return long_run.track_clip(DATA / "injected_short.mp4")
 
 
-def test_five_minutes_of_frames_grow_no_memory_keep_their_speed_and_exact_times(tracked_clip, tmp_path):
+def test_five_minutes_of_frames_grow_no_memory_and_keep_exact_times(tracked_clip, tmp_path):
     faces, size = tracked_clip
     run = long_run.long_session(faces, size, 5.0, tmp_path)
     fig = long_run.long_figures(run)
     assert fig["frames"] == 9000 and fig["segments"] == 30
     assert fig["growth_mb"] < 50, fig
-    assert fig["speed_ratio"] >= 0.6, f"slower at the end: {fig}"  # shared machine: generous
     assert fig["moments_early"] >= 3 and fig["moments_late"] == fig["moments_early"], fig
     assert fig["worst_time_error_s"] < 1e-6, "the same frames late in a session give the same moment times"
     session = open_session(run.folder)

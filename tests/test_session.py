@@ -55,7 +55,7 @@ def test_round_trip(tmp_path):
     s = open_session(w.folder)
     assert s.folder.name.startswith("session-")
     assert s.segment_frames == (10, 10, 5)
-    assert [p.name for p in s.segments] == ["000000.mp4", "000001.mp4", "000002.mp4"]
+    assert [p.name for p in s.segments] == ["000000.mkv", "000001.mkv", "000002.mkv"]
     assert len(s.table) == 25 and s.table.landmarks.shape == (25, 478, 3)
     np.testing.assert_allclose(s.table.t_s, np.arange(25) / FPS)
     assert s.table.face.tolist() == [i % 7 != 3 for i in range(25)]
@@ -91,15 +91,135 @@ def test_moments_are_on_disk_as_they_happen(tmp_path):
     w.close()  # twice is fine
 
 
-def test_a_crash_loses_only_the_unfinished_segment(tmp_path):
+def test_a_cut_off_last_line_is_left_out_with_a_note(tmp_path):
     w = record(tmp_path, close=False)  # 25 frames: two segments finished, five frames in the third
     with open(w.folder / "moments.jsonl", "a") as fh:
         fh.write('{"start_s": 2.0, "pe')  # cut off mid-write
     s = open_session(w.folder)
-    assert s.segment_frames == (10, 10)
+    assert s.segment_frames[:2] == (10, 10)
     assert len(s.moments) == 1
-    assert any("not finished" in n for n in s.notes) and any("cut off" in n for n in s.notes)
+    assert any("moments.jsonl: the last line was cut off" in n for n in s.notes)
     w.close()
+
+
+KILL_CHILD = """
+import json, sys, time
+import numpy as np
+from app.capture import Frame, SourceInfo
+from app.features import N_LEVELS, FrameFeatures
+from app.session import SessionWriter
+from app.settings import Settings
+fps = 30.0
+w = SessionWriter(sys.argv[1], SourceInfo("stand-in", fps, 160, 120), Settings(), consent_confirmed=True,
+                  segment_s=1.0)
+rng = np.random.default_rng(0)
+start = time.monotonic()
+for i in range(100000):
+    time.sleep(max(0.0, start + i / fps - time.monotonic()))
+    image = rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    w.add_frame(Frame(i, i / fps, image), FrameFeatures(i / fps, True, np.full(N_LEVELS, i, np.float32),
+                np.zeros(3, np.float32), np.zeros(52, np.float32), 1, rng.random((478, 3)).astype(np.float32)))
+    print(json.dumps({"folder": str(w.folder), "t": w.duration_s}), flush=True)
+"""
+
+
+def _record_and_kill(root: Path, after_s: float) -> tuple[Path, float]:
+    """A child records 30 fps noise (1 s segments) and is SIGKILLed once it has recorded `after_s`;
+    returns the folder and the duration it said it had recorded (last frame's time plus a frame)."""
+    import signal
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", KILL_CHILD, str(root)], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).parent.parent)
+    first = last = json.loads(child.stdout.readline())
+    while last["t"] < after_s:  # by the child's own clock: the recorded time
+        last = json.loads(child.stdout.readline())
+    child.send_signal(signal.SIGKILL)
+    child.wait(10)
+    for line in child.stdout:  # frames it reported before the kill
+        last = json.loads(line)
+    return Path(first["folder"]), last["t"] + 1 / 30.0
+
+
+@pytest.mark.parametrize("after_s", [2.8, 4.85])  # 0.8 s into a segment: one cluster written
+def test_a_kill_loses_under_a_second_of_video_and_the_cut_segment_is_finished_on_opening(tmp_path, after_s):
+    import cv2
+
+    from app.segment_io import CLUSTER_MS, count_frames
+
+    folder, declared = _record_and_kill(tmp_path, after_s)
+    s = open_session(folder)
+    lost = declared - s.duration_s
+    assert 0 <= lost <= CLUSTER_MS / 1000 + 2 / 30.0 < 1.0, (declared, s.duration_s)
+    assert len(s.segments) >= 3 and set(s.segment_frames[:-1]) == {30} and 0 < s.segment_frames[-1] < 30
+    assert any("cut off" in n for n in s.notes)
+    np.testing.assert_array_equal(s.table.levels[:, 0], np.arange(len(s.table)))  # each frame with its features
+    # finished on disk as its writer would have: a whole file with its npz, the partial files gone
+    names = sorted(p.name for p in (folder / "segments").iterdir())
+    assert names == sorted(f"{i:06d}{ext}" for i in range(len(s.segments)) for ext in (".mkv", ".npz"))
+    last = s.segments[-1]
+    assert count_frames(last) == s.segment_frames[-1]
+    cap = cv2.VideoCapture(str(last), cv2.CAP_FFMPEG)  # players seek in it
+    cap.set(cv2.CAP_PROP_POS_MSEC, 1000.0 * (s.segment_frames[-1] - 1) / 30.0)
+    assert cap.read()[0]
+    cap.set(cv2.CAP_PROP_POS_MSEC, 0.0)
+    assert cap.read()[0]
+    again = open_session(folder)
+    assert again.segment_frames == s.segment_frames and any("cut off" in n for n in again.notes)
+
+
+def test_a_recording_still_being_written_is_read_as_it_is_and_left_alone(tmp_path):
+    w = record(tmp_path, n=29, close=False)  # 0.9 s into the third segment: its first cluster is written
+    before = sorted(p.name for p in (w.folder / "segments").iterdir())
+    s = open_session(w.folder)
+    assert s.segment_frames[:2] == (10, 10) and 0 < s.segment_frames[2] < 9
+    assert sorted(p.name for p in (w.folder / "segments").iterdir()) == before  # the writer's files untouched
+    assert not any("cut off" in n for n in s.notes)
+    w.close()
+    assert open_session(w.folder).segment_frames == (10, 10, 9)
+
+
+def test_the_row_log_reads_back_whole_rows_only(tmp_path):
+    from app.features import FeatureTable
+    from app.segment_io import RowLog, read_rows
+
+    rows = [features(i / FPS, face=i != 2) for i in range(5)]
+    log = RowLog(tmp_path / "x.rows", keep_landmarks=True)
+    for f in rows:
+        log.append(f)
+    log.close()
+    expected = FeatureTable.from_frames(rows)
+    for table in (log.table({}), read_rows(tmp_path / "x.rows", {})):
+        for k in ("t_s", "face", "levels", "head", "blendshapes", "faces_seen"):
+            np.testing.assert_array_equal(getattr(table, k), getattr(expected, k))
+        np.testing.assert_array_equal(table.landmarks[[0, 1, 3, 4]], expected.landmarks[[0, 1, 3, 4]])
+    data = (tmp_path / "x.rows").read_bytes()
+    (tmp_path / "x.rows").write_bytes(data[:-100])  # the last row cut by a kill
+    assert len(read_rows(tmp_path / "x.rows", {})) == 4
+    (tmp_path / "x.rows").write_bytes(b"not a row log")
+    with pytest.raises(ValueError, match="not a Glimpse row log"):
+        read_rows(tmp_path / "x.rows", {})
+
+
+def test_sessions_recorded_before_matroska_still_open(tmp_path):
+    """Older sessions have .mp4 segments (OpenCV's mp4v)."""
+    import cv2
+
+    folder = record(tmp_path).folder
+    for mkv in sorted((folder / "segments").glob("*.mkv")):
+        cap, out = cv2.VideoCapture(str(mkv)), None
+        while True:
+            ok, image = cap.read()
+            if not ok:
+                break
+            if out is None:
+                out = cv2.VideoWriter(str(mkv.with_suffix(".mp4")), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (64, 48))
+            out.write(image)
+        out.release()
+        mkv.unlink()
+    s = open_session(folder)
+    assert [p.suffix for p in s.segments] == [".mp4"] * 3 and s.segment_frames == (10, 10, 5)
 
 
 def test_consent_is_required(tmp_path):
@@ -129,12 +249,12 @@ def _break(folder, how):
     elif how == "corrupt features":
         (seg / "000001.npz").write_bytes(b"not an npz")
     elif how == "missing video":
-        (seg / "000001.mp4").unlink()
+        (seg / "000001.mkv").unlink()
     elif how == "missing segment":
         (seg / "000001.npz").unlink()
-        (seg / "000001.mp4").unlink()
+        (seg / "000001.mkv").unlink()
     elif how == "short video":
-        (seg / "000001.mp4").write_bytes((seg / "000002.mp4").read_bytes())
+        (seg / "000001.mkv").write_bytes((seg / "000002.mkv").read_bytes())
     elif how == "bad moment line":
         (folder / "moments.jsonl").write_text("nonsense\n" + (folder / "moments.jsonl").read_text())
     elif how == "no segments":
@@ -148,7 +268,7 @@ def _break(folder, how):
     ("version 99", "version 99"),
     ("bad settings", "sensitivity"),
     ("corrupt features", "000001.npz: unreadable"),
-    ("missing video", "000001.mp4 is missing"),
+    ("missing video", "000001.mkv is missing"),
     ("missing segment", "segment 000001 is missing"),
     ("short video", "expected 10 frames"),
     ("bad moment line", "line 1"),
