@@ -3,7 +3,8 @@
 Window geometry and whether the first-run page was seen are UI state in QSettings;
 the spotting settings live in the core's settings file (shared with the CLI and
 the review's tuning panel). Every error any page reports reaches the one message
-bar at the top of the window.
+area at the top of the window (`messages.MessageArea`): a new message replaces the old one,
+and an error clears when the next action succeeds. Help opens beside the window, never in it.
 """
 
 from __future__ import annotations
@@ -15,70 +16,24 @@ from typing import Callable
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMenu,
-                               QMessageBox, QPushButton, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox,
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from .. import __version__, capture
 from .. import settings as settings_mod
+from ..errors import GlimpseError
+from ..prompts import load_bank
 from ..session import sessions_root
 from ..settings import Settings
+from . import theme
 from .first_run import WelcomePage, ask_consent
+from .guide import GuideWindow
 from .live import LivePage
+from .messages import ERROR, INFO, MessageArea
+from .questions_dialog import QuestionsDialog
 from .sources import DEMO_VIDEO, demo_choice
 
 log = logging.getLogger(__name__)
-
-STYLE = """
-#PromptCard { background: #f6f2ea; border: 1px solid #e3dccf; border-radius: 14px; }
-#PromptCard QLabel, #PromptCardCompact QLabel { color: #2e3336; }
-#DiscreetStrip { background: #f6f2ea; border: 1px solid #d8d0c1; }
-#Notice { background: #edf2f5; border: 1px solid #d2dde4; border-radius: 8px; }
-#MessageBar[kind="error"] { background: #fbefed; border: 1px solid #ebcdc8; border-radius: 8px; }
-#MessageBar[kind="info"] { background: #eef5ef; border: 1px solid #cfe0d2; border-radius: 8px; }
-#Quiet { color: #6b7378; }
-#Status { color: #4b5357; }
-#RecordingLabel { color: #b03a2e; font-weight: 600; }
-QPushButton#RecordButton:checked { background: #b03a2e; color: white; border: 1px solid #8e2f25;
-                                   border-radius: 4px; padding: 4px 10px; }
-#WelcomeText { font-size: 11pt; }
-"""
-
-
-class MessageBar(QFrame):
-    """One line at the top of the window for errors and notices, with an optional action."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, objectName="MessageBar")
-        self.text = QLabel("", wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.action_button = QPushButton("")
-        self.action_button.hide()
-        close = QToolButton(text="✕", toolTip="Dismiss", autoRaise=True)
-        close.clicked.connect(self.hide)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 6, 6, 6)
-        row.addWidget(self.text, 1)
-        row.addWidget(self.action_button)
-        row.addWidget(close)
-        self._action: Callable[[], None] | None = None
-        self.action_button.clicked.connect(self._act)
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "error", action: tuple[str, Callable[[], None]] | None = None):
-        self.setProperty("kind", kind)
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.text.setText(text)
-        self._action = action[1] if action else None
-        self.action_button.setText(action[0] if action else "")
-        self.action_button.setVisible(action is not None)
-        self.show()
-
-    def _act(self) -> None:
-        if self._action is not None:
-            self._action()
-        self.hide()
-
 
 class ReviewPlaceholder(QLabel):
     """Stands in for the review page when it is not part of this build."""
@@ -103,7 +58,8 @@ class MainWindow(QMainWindow):
         self.settings_path = Path(settings_path) if settings_path else settings_mod.user_settings_path()
         self.demo_path = Path(demo_path)
         self.setWindowTitle("Glimpse")
-        self.messages = MessageBar()
+        self.messages = MessageArea()
+        self.guide: GuideWindow | None = None
         self.welcome = WelcomePage()
         self.welcome.done.connect(self._welcome_done)
         self.live = LivePage(self.load_settings, recordings_root, list_cameras, self.demo_path,
@@ -111,6 +67,7 @@ class MainWindow(QMainWindow):
         self.live.error.connect(self.show_error)
         self.live.recording_saved.connect(self._recording_saved)
         self.live.discreet_changed.connect(self._discreet_changed)
+        self.live.running_changed.connect(lambda on: on and self.messages.succeeded())
         self.review: QWidget | None = None
         self.tabs = QTabWidget(documentMode=True)
         self.tabs.addTab(self.live, "Live")
@@ -147,6 +104,8 @@ class MainWindow(QMainWindow):
         live.addSeparator()
         self._add(live, "Play the demo recording", lambda: self.live.play(demo_choice(self.demo_path)))
         self._add(live, "Look for cameras again", self.live.refresh_sources)
+        live.addSeparator()
+        self._add(live, "Your questions…", self.edit_questions)
 
         view = bar.addMenu("&View")
         for label, check in (("Landmarks", self.live.landmarks_check), ("Mirror", self.live.mirror_check)):
@@ -163,7 +122,7 @@ class MainWindow(QMainWindow):
             group.addAction(action)
 
         help_menu = bar.addMenu("&Help")
-        self._add(help_menu, "How to use Glimpse", self.show_welcome)
+        self.guide_action = self._add(help_menu, "How to use Glimpse", self.show_guide, QKeySequence.StandardKey.HelpContents)
         self._add(help_menu, "About Glimpse", self._about)
 
     def _add(self, menu, label: str, slot, shortcut=None) -> QAction:
@@ -184,7 +143,15 @@ class MainWindow(QMainWindow):
             self._start_page()
 
     def show_welcome(self) -> None:
+        """The first-run page, in the window (only before the listener begins)."""
         self.stack.setCurrentWidget(self.welcome)
+
+    def show_guide(self) -> GuideWindow:
+        """Help: the guide in its own window, so the live view stays where it is."""
+        if self.guide is None:
+            self.guide = GuideWindow(self)
+        self.guide.present()
+        return self.guide
 
     def _welcome_done(self) -> None:
         first = not self.qsettings.value("welcome_seen", False, type=bool)
@@ -228,6 +195,9 @@ class MainWindow(QMainWindow):
             error = getattr(page, "error", None)
             if error is not None and hasattr(error, "connect"):
                 error.connect(self.show_error)
+            opened = getattr(page, "recording_opened", None)
+            if opened is not None and hasattr(opened, "connect"):
+                opened.connect(lambda _rec: self.messages.succeeded())
             menu_actions = getattr(page, "menu_actions", None)
             if callable(menu_actions):
                 actions = menu_actions()
@@ -279,10 +249,10 @@ class MainWindow(QMainWindow):
 
     def show_error(self, message: str) -> None:
         log.warning("%s", message)
-        self.messages.show_message(message, "error")
+        self.messages.show_message(message, ERROR)
 
     def _recording_saved(self, folder: Path) -> None:
-        self.messages.show_message(f"Recording saved in {folder}", "info",
+        self.messages.show_message(f"Recording saved in {folder}", INFO,
                                    ("Open in Review", lambda: self.open_in_review(folder)))
 
     def load_settings(self) -> Settings:
@@ -292,6 +262,30 @@ class MainWindow(QMainWindow):
             self._settings_message = message
             self.show_error(message)
         return settings
+
+    def edit_questions(self) -> None:
+        """Live > Your questions: edit the questions Glimpse offers; saved with the settings."""
+        base = getattr(self.review, "settings", None)
+        base = base if isinstance(base, Settings) else self.load_settings()
+        try:
+            built_in = load_bank()
+        except GlimpseError as exc:
+            self.show_error(str(exc))
+            return
+        dialog = QuestionsDialog(base.questions, built_in, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        new = base.replace(questions=dialog.questions())
+        apply = getattr(self.review, "apply_settings", None)
+        try:
+            if callable(apply):
+                apply(new)  # the review page re-spots with them and saves its settings itself
+            else:
+                settings_mod.save(new, self.settings_path)
+        except (OSError, GlimpseError) as exc:
+            self.show_error(f"Your questions could not be saved in {self.settings_path}: {exc}")
+            return
+        self.messages.show_message("Your questions are saved. Live mode offers them from its next start.", INFO)
 
     def _discreet_changed(self, on: bool) -> None:
         if on:
@@ -308,6 +302,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.qsettings.setValue("geometry", self.saveGeometry())
+        if self.guide is not None:
+            self.guide.close()
         self.live.shutdown()
         shutdown = getattr(self.review, "shutdown", None)
         if callable(shutdown):
@@ -320,7 +316,8 @@ def make_application() -> QApplication:
     app.setApplicationName("Glimpse")
     app.setOrganizationName("glimpse")
     app.setStyle("Fusion")
-    app.setStyleSheet(STYLE)
+    theme.apply(app)
+    theme.follow_system(app)
     return app
 
 
