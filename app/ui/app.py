@@ -67,7 +67,6 @@ class MainWindow(QMainWindow):
         self.live.error.connect(self.show_error)
         self.live.recording_saved.connect(self._recording_saved)
         self.live.discreet_changed.connect(self._discreet_changed)
-        self.live.running_changed.connect(lambda on: on and self.messages.succeeded())
         self.review: QWidget | None = None
         self.tabs = QTabWidget(documentMode=True)
         self.tabs.addTab(self.live, "Live")
@@ -97,13 +96,13 @@ class MainWindow(QMainWindow):
         self._add(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
 
         live = bar.addMenu("&Live")
-        self._add(live, "Start / stop", self.live.toggle_running, "Ctrl+Return")
+        self._add(live, "Start / stop", self._attempt(self.live.toggle_running), "Ctrl+Return")
         live.addAction(self.live.ask_action)
         self.record_action = self._add(live, "Record this session", self.live.record_button.toggle, "Ctrl+R")
         self.discreet_action = self._add(live, "Discreet mode", self.live.discreet_button.toggle, "Ctrl+D")
         live.addSeparator()
-        self._add(live, "Play the demo recording", lambda: self.live.play(demo_choice(self.demo_path)))
-        self._add(live, "Look for cameras again", self.live.refresh_sources)
+        self._add(live, "Play the demo recording", self._attempt(lambda: self.live.play(demo_choice(self.demo_path))))
+        self._add(live, "Look for cameras again", self._attempt(self.live.refresh_sources))
         live.addSeparator()
         self._add(live, "Your questions…", self.edit_questions)
 
@@ -124,6 +123,15 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         self.guide_action = self._add(help_menu, "How to use Glimpse", self.show_guide, QKeySequence.StandardKey.HelpContents)
         self._add(help_menu, "About Glimpse", self._about)
+
+    def _attempt(self, action: Callable[[], object]) -> Callable[[], None]:
+        """`action`, run for the listener: when it reports no new message, an earlier error is cleared."""
+        def run(*_args) -> None:
+            before = self.messages.shown_count
+            action()
+            if self.messages.shown_count == before:
+                self.messages.succeeded()
+        return run
 
     def _add(self, menu, label: str, slot, shortcut=None) -> QAction:
         action = QAction(label, self)
