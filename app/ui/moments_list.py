@@ -32,6 +32,7 @@ CELL_PADDING_PX = 18
 QUIET_TEXT = "(quiet time: no question shown)"
 NO_MOMENTS_TEXT = "No moments with these settings."
 ANALYSING_TEXT = "Analysing… the moments appear here when it is done."
+DEFAULT_THRESHOLD = threshold_for(Settings().sensitivity)  # until the page says which settings found the moments
 NOTE_LINES = 2  # the note field shows this many lines and wraps
 
 
@@ -41,7 +42,7 @@ class MomentsModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[dict] = []
-        self.threshold = threshold_for(Settings().sensitivity)
+        self.threshold = DEFAULT_THRESHOLD
         self.colors = {"quiet": QColor(120, 124, 132), HELPFUL: QColor(20, 130, 90), NOT_A_MOMENT: QColor(170, 70, 50)}
 
     def set_threshold(self, threshold: float) -> None:
@@ -76,7 +77,7 @@ class MomentsModel(QAbstractTableModel):
             return None
         r, col = self.rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(r, col)
+            return self.text(r, col, self.threshold)
         if role == Qt.ItemDataRole.ToolTipRole and col in (2, 4, 6):
             return self.text(r, col)
         if role == Qt.ItemDataRole.ToolTipRole and col == 3:
@@ -90,7 +91,8 @@ class MomentsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def text(self, r: dict, col: int) -> str:
+    @staticmethod
+    def text(r: dict, col: int, threshold: float = DEFAULT_THRESHOLD) -> str:
         if col == 0:
             return format_time(r["start_s"])
         if col == 1:
@@ -98,7 +100,7 @@ class MomentsModel(QAbstractTableModel):
         if col == 2:
             return ", ".join(r["regions"])
         if col == 3:
-            return relative(r["strength"], self.threshold).word
+            return relative(r["strength"], threshold).word
         if col == 4:
             return r["prompt"] if r["prompted"] else QUIET_TEXT
         if col == 5:
