@@ -106,6 +106,7 @@ def test_the_empty_timeline_is_clean(qtbot):
     pi = tl.plot.getPlotItem()
     for name in ("left", "bottom"):
         axis = pi.getAxis(name)
+        axis.setRange(0.0, 0.002)  # a range that pyqtgraph would label "(x0.001)"
         assert "(x" not in axis.labelString() and axis.autoSIPrefixScale == 1.0
     assert tl.empty_label.isVisibleTo(tl) and tl.empty_label.text() == EMPTY_TEXT
     (x0, x1), (y0, y1) = tl.view_box.viewRange()
