@@ -109,6 +109,7 @@ def test_the_empty_timeline_is_clean(qtbot):
         axis.setRange(0.0, 0.002)  # a range that pyqtgraph would label "(x0.001)"
         assert "(x" not in axis.labelString() and axis.autoSIPrefixScale == 1.0
     assert tl.empty_label.isVisibleTo(tl) and tl.empty_label.text() == EMPTY_TEXT
+    assert not tl.threshold.isVisible() and not tl.playhead.isVisible()  # no lines over nothing
     (x0, x1), (y0, y1) = tl.view_box.viewRange()
     assert (x0, x1) == (0.0, 60.0) and y0 == 0 and y1 > THETA  # fixed ranges, whole seconds, the threshold in view
     ticks = pi.getAxis("bottom").tickStrings([0.0, 10.0, 20.0], 1.0, 10.0)
@@ -125,7 +126,10 @@ def test_the_timeline_explains_its_marks(qtbot):
     x = np.linspace(0, 10, 101)
     tl.set_curve(x, np.full_like(x, 2.0), THETA)
     assert not tl.empty_label.isVisibleTo(tl)
-    assert CURVE_NAME in tl.legend.text() and "question shown" in tl.legend.text() and "no face" in tl.legend.text()
+    legend = tl.legend.text().replace("&nbsp;", " ")
+    assert "movement, against its usual level" in legend and "question shown" in legend and "no face" in legend
+    assert CURVE_NAME in tl.legend.toolTip()
+    assert tl.threshold.isVisible() and tl.playhead.isVisible()
     tip = tl.marker_tip(0)
     assert "0:01.000" in tip and "brows" in tip and "What happened next?" in tip and "slight" in tip
     assert "quiet time" in tl.marker_tip(1) and "clear" in tl.marker_tip(1) and "strong" in tl.marker_tip(2)
@@ -174,9 +178,9 @@ def test_an_empty_list_says_analysing_while_the_analysis_runs(qtbot):
     qtbot.addWidget(ml)
     ml.set_analysing(True)
     ml.set_rows([])
-    assert ml.count_label.text() == ANALYSING_TEXT
+    assert ml.count_label.full_text() == ANALYSING_TEXT
     ml.set_analysing(False)
-    assert ml.count_label.text() == NO_MOMENTS_TEXT
+    assert ml.count_label.full_text() == NO_MOMENTS_TEXT
 
 
 def test_analysis_progress_shows_time_left(qtbot):

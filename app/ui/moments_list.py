@@ -11,13 +11,14 @@ from typing import Any, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QPushButton,
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPlainTextEdit, QPushButton,
                                QSizePolicy, QTableView, QVBoxLayout, QWidget)
 
 from ..review import HELPFUL, NOT_A_MOMENT, VERDICT_TITLES
 from ..settings import Settings
 from ..spotting import threshold_for
 from ..strength import relative
+from .elide import ElidedLabel
 from .player import format_time
 from .theme import tones_for
 
@@ -26,8 +27,11 @@ COLUMN_TIPS = ("When the moment started", "How long the change lasted", "Where o
                "How far past the threshold the change went: slight, clear or strong",
                "The question offered at this moment (none in the quiet time after one)",
                "Your word on this moment", "Your note on this moment")
-# widths as the text they must hold in the current font (empty: shares the rest)
-COLUMN_SAMPLES = ("00:00.000", "0000 ms", "brows, mouth", "strong", "", "Not a moment", "")
+# widths as the text they must hold in the current font; the question column takes the rest
+COLUMN_SAMPLES = ("00:00.000", "0000 ms", "brows, mouth", "strong", "", "Not a moment", "a short note")
+QUESTION_COLUMN = 4
+QUESTION_MIN_CHARS = 24  # below this the note and regions columns give up their room first
+SHRINK_FIRST = (6, 2, 1)  # note, regions, length: narrowed to their titles when room is short
 CELL_PADDING_PX = 18
 QUIET_TEXT = "(quiet time: no question shown)"
 NO_MOMENTS_TEXT = "No moments with these settings."
@@ -87,7 +91,7 @@ class MomentsModel(QAbstractTableModel):
                 return self.colors["quiet"]
             if col == 5 and r["mark"] in (HELPFUL, NOT_A_MOMENT):
                 return self.colors[r["mark"]]
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 1, 3):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 1):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -172,7 +176,7 @@ class MomentsList(QWidget):
         self._fit_columns()
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
 
-        self.count_label = QLabel("No moments yet.")
+        self.count_label = ElidedLabel("No moments yet.")
         self.helpful_button = QPushButton("Helpful")
         self.helpful_button.setToolTip("This was worth a question (H)")
         self.false_button = QPushButton("Not a moment")
@@ -187,8 +191,7 @@ class MomentsList(QWidget):
         self._note_row: int | None = None
         marks = QHBoxLayout()
         marks.setContentsMargins(0, 0, 0, 0)
-        marks.addWidget(self.count_label)
-        marks.addStretch(1)
+        marks.addWidget(self.count_label, 1)
         marks.addWidget(self.helpful_button)
         marks.addWidget(self.false_button)
         layout = QVBoxLayout(self)
@@ -196,8 +199,6 @@ class MomentsList(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(marks)
         layout.addWidget(self.note_edit)  # a row of its own, full width: it never gets squeezed
-        self.count_label.setWordWrap(True)
-        self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._analysing = False
         self._recolor()
         self._sync_controls()
@@ -224,19 +225,29 @@ class MomentsList(QWidget):
 
     # -- readable at any font size ----------------------------------------------------------------------------
     def _fit_columns(self) -> None:
-        """Widths and row height from the font (fixed, not sized to contents: that reads every row on each
-        re-spot, slow at 500 rows)."""
-        fm = self.table.fontMetrics()
+        """Widths and row height from the font, and the question column first in line for the room (fixed
+        widths, not sized to contents: that reads every row on each re-spot, slow at 500 rows)."""
+        fm, header = self.table.fontMetrics(), self.table.horizontalHeader()
         self.table.verticalHeader().setDefaultSectionSize(fm.height() + CELL_PADDING_PX // 2)
-        header = self.table.horizontalHeader()
-        header.setMinimumSectionSize(fm.horizontalAdvance("…") * 3)
-        for col, sample in enumerate(COLUMN_SAMPLES):
-            if sample:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-                title = header.fontMetrics().horizontalAdvance(COLUMNS[col])
-                header.resizeSection(col, max(fm.horizontalAdvance(sample), title) + CELL_PADDING_PX)
-            else:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        title = [header.fontMetrics().horizontalAdvance(t) + CELL_PADDING_PX for t in COLUMNS]
+        header.setMinimumSectionSize(min(title))
+        widths = [max(fm.horizontalAdvance(sample) + CELL_PADDING_PX, title[col]) if sample else 0
+                  for col, sample in enumerate(COLUMN_SAMPLES)]
+        room = self.table.viewport().width() if self.table.isVisible() else self.table.width()
+        question_min = fm.averageCharWidth() * QUESTION_MIN_CHARS
+        for col in SHRINK_FIRST:
+            if room - sum(widths) >= question_min:
+                break
+            widths[col] = title[col]
+        widths[QUESTION_COLUMN] = max(question_min, room - sum(widths))
+        for col, width in enumerate(widths):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, width)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit_columns()
 
     def _recolor(self) -> None:
         t = tones_for(self)

@@ -27,6 +27,9 @@ SELECTED = QColor(255, 170, 0)
 PLAYHEAD = QColor(200, 40, 60)
 Y_LABEL = "movement"
 CURVE_NAME = "how much the face moved, against its usual level"
+LEGEND_CURVE = "movement, against its usual level"
+LEGEND_TIP = (f"The line: {CURVE_NAME}. A moment is a brief rise above the threshold that comes back down. "
+              "Hover over a dot for its time, where on the face, how strong, and the question offered.")
 X_LABEL = "time"
 EMPTY_TEXT = "Nothing to show yet: open a video or a recording (File > Open)."
 EMPTY_SPAN_S = 60.0  # the x range of an empty timeline
@@ -64,16 +67,24 @@ def lost_spans(t_s: np.ndarray, face: np.ndarray) -> list[tuple[float, float]]:
 
 
 
+def blend(color: str, under: str) -> str:
+    """#rrggbb of a translucent `color` (#aarrggbb) painted over `under`: the no-face span as drawn."""
+    c, u = QColor(color), QColor(under)
+    a = c.alphaF()
+    return QColor(*(round(a * x + (1 - a) * y) for x, y in zip(c.getRgb()[:3], u.getRgb()[:3]))).name()
+
+
 def legend_html(t: Tones) -> str:
     """The legend: one entry per kind of mark, in the colours drawn."""
-    entries = ((t.curve, "\u2014", CURVE_NAME), (t.threshold, "- -", "threshold: above it, a moment"),
-               (t.prompted, "\u25cf", "question shown"), (t.quiet, "\u25cb", "moment in quiet time"),
+    entries = ((t.curve, "\u2014", LEGEND_CURVE), (t.threshold, "- -", "threshold"),
+               (t.prompted, "\u25cf", "question shown"), (t.quiet, "\u25cb", "quiet time"),
                (t.asked, "\u2506", "you asked"), (None, "", "no face"))
     parts = []
     for color, mark, text in entries:
-        swatch = (f"<span style='color:{color}'>{mark}</span>" if color else
-                  f"<span style='background:{QColor(t.no_face).name()}'>&nbsp;&nbsp;&nbsp;</span>")
-        parts.append(f"<span style='white-space:nowrap'>{swatch}&nbsp;{html.escape(text)}</span>")
+        swatch = (f"<span style='color:{color}'>{mark.replace(' ', '&nbsp;')}</span>" if color else
+                  f"<span style='background:{blend(t.no_face, t.plot)}'>&nbsp;&nbsp;&nbsp;</span>")
+        # non-breaking spaces: an entry never breaks across lines, only between entries
+        parts.append(f"{swatch}&nbsp;{html.escape(text).replace(' ', '&nbsp;')}")
     return " &nbsp; ".join(parts)
 
 
@@ -156,6 +167,8 @@ class Timeline(QWidget):
         self.legend = QLabel(legend_html(t), wordWrap=True, objectName="Legend")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend.setToolTip(LEGEND_TIP)
+        left.setToolTip(CURVE_NAME)
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.prev_button)
@@ -210,7 +223,10 @@ class Timeline(QWidget):
         self.curve.setData(x, strength, connect="finite")
         self.threshold.setValue(threshold)
         self.threshold_value = float(threshold)
-        self.empty_label.setVisible(self.is_empty())
+        empty = self.is_empty()
+        self.empty_label.setVisible(empty)
+        self.threshold.setVisible(not empty)
+        self.playhead.setVisible(not empty)
         self._fit_y(strength, threshold)
         if was_empty != self.is_empty():
             self.reset_zoom()
