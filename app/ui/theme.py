@@ -65,7 +65,7 @@ LIGHT_TONES = Tones(
     prompted="#20968c", quiet="#787e88", quiet_fill="#ffffff", asked="#965aaa", no_face="#3c787878",
     helpful="#14825a", not_a_moment="#aa4632")
 DARK_TONES = Tones(
-    window="#25282b", base="#1d2023", alt_base="#23272a", text="#e2e0db", muted="#9aa1a6", button="#32363a",
+    window="#25282b", base="#2f3337", alt_base="#34383d", text="#e2e0db", muted="#9aa1a6", button="#32363a",
     highlight="#5b7fa6", highlight_text="#ffffff", link="#8fb4d8",
     card="#36332d", card_border="#4a453c", card_text="#ece6da", notice="#2b3338", notice_border="#3c4a53",
     error="#45302d", error_border="#6b4640", info="#2c3a30", info_border="#45604b", record="#e0766a",

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from ..spotting import Moment
 from ..strength import relative
@@ -34,6 +34,7 @@ X_LABEL = "time"
 EMPTY_TEXT = "Nothing to show yet: open a video or a recording (File > Open)."
 EMPTY_SPAN_S = 60.0  # the x range of an empty timeline
 HEADROOM = 1.6  # the y range reaches this far over the threshold at least
+REFERENCE_LINE_PX = 17  # a line of text at 100%: larger fonts get fewer time ticks, so their labels do not collide
 
 
 class TimeAxis(pg.AxisItem):
@@ -169,17 +170,27 @@ class Timeline(QWidget):
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.legend.setToolTip(LEGEND_TIP)
         left.setToolTip(CURVE_NAME)
+        self.key_button = QToolButton()
+        self.key_button.setText("Key")
+        self.key_button.setToolTip(f"<p>{legend_html(t)}</p><p>{html.escape(LEGEND_TIP)}</p>")
+        self.key_button.clicked.connect(lambda: QToolTip.showText(
+            self.key_button.mapToGlobal(self.key_button.rect().bottomLeft()), self.key_button.toolTip(), self.key_button))
+        self.key_button.hide()  # shown when the timeline is too short to hold the legend under the plot
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.prev_button)
         head.addWidget(self.next_button)
         head.addStretch(1)
+        head.addWidget(self.key_button)
         head.addWidget(self.reset_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)  # its own row: it wraps at large fonts instead of being cut
+        # the legend does not count toward the minimum: when the page squeezes the timeline it goes behind Key
+        layout.setSizeConstraint(QVBoxLayout.SizeConstraint.SetNoConstraint)
+        self._fit_font()
         self.set_recording(0.0)
 
     # -- the model --------------------------------------------------------------------------------------
@@ -288,6 +299,32 @@ class Timeline(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self.empty_label.setGeometry(self.plot.rect().adjusted(40, 10, -10, -30))
+        self._fit_legend()
+
+    def minimumSizeHint(self):  # noqa: N802 - Qt API
+        hint = super().minimumSizeHint()
+        hint.setHeight(self.prev_button.sizeHint().height() + self.plot.minimumHeight() + self.layout().spacing())
+        return hint
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._fit_font()
+
+    def _fit_font(self) -> None:
+        self.plot.getPlotItem().getAxis("bottom").setTickDensity(
+            min(1.0, REFERENCE_LINE_PX / max(self.fontMetrics().height(), 1)))
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """The legend under the plot when there is room for it; else behind the Key button (a squeezed plot
+        would draw its time labels under the legend)."""
+        spacing = self.layout().spacing() if self.layout() else 0
+        need = (self.prev_button.sizeHint().height() + self.plot.minimumHeight()
+                + self.legend.heightForWidth(max(self.width(), 1)) + 2 * spacing)
+        fits = self.height() >= need
+        self.legend.setVisible(fits)
+        self.key_button.setVisible(not fits)
 
     def _marker_clicked(self, _item, points, _event) -> None:
         if len(points):

@@ -12,7 +12,7 @@ from dataclasses import Field, fields
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
 
 from ..errors import GlimpseError, SettingsInvalid
@@ -25,6 +25,7 @@ THROTTLE_MS = 100
 # Read only by live mode; shown apart so the listener knows they do not change the timeline.
 LIVE_ONLY = ("prompt_hold_s", "attentive_window_s")
 QUESTIONS = ("questions",)  # what is offered, not what is spotted: a group of its own
+CHOICES_PER_ROW = 3
 HELP_SCALE = 0.9  # help lines under each setting, against the panel's font (so they grow with it)
 
 
@@ -108,12 +109,12 @@ class ChoicesField(QWidget):
     def __init__(self, choices: tuple[str, ...], parent: QWidget | None = None):
         super().__init__(parent)
         self.checks = {c: QCheckBox(c) for c in choices}
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        for check in self.checks.values():
+        grid = QGridLayout(self)  # rows of a few: one long row would set the panel's width at large fonts
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, check in enumerate(self.checks.values()):
             check.toggled.connect(lambda _on: self.value_changed.emit(self.value()))
-            row.addWidget(check)
-        row.addStretch(1)
+            grid.addWidget(check, i // CHOICES_PER_ROW, i % CHOICES_PER_ROW)
+        grid.setColumnStretch(CHOICES_PER_ROW, 1)
 
     def value(self) -> tuple[str, ...]:
         return tuple(c for c, check in self.checks.items() if check.isChecked())
