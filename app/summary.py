@@ -220,7 +220,10 @@ def write_summary(folder: str | Path, out: str | Path) -> Path:
     folder, the page goes inside it as SESSION-NAME.html."""
     summary = collect(open_session(folder))
     out = Path(out)
-    if out.is_dir():
-        out = out / f"{summary.name}.html"
-    write_atomic(out, to_html(summary).encode("utf-8"))
+    return write_page(to_html(summary), out / f"{summary.name}.html" if out.is_dir() else out)
+
+
+def write_page(page: str, out: str | Path) -> Path:
+    out = Path(out)
+    write_atomic(out, page.encode("utf-8"))
     return out

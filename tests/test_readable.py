@@ -77,7 +77,7 @@ def test_help_opens_beside_the_window_not_in_it(qtbot, tmp_path):
     guide = w.guide
     assert guide is not None and guide.isWindow() and guide.isVisible()
     assert w.centralWidget() is central and w.stack.currentWidget() is page is w.tabs
-    assert "Notice, don't call out" in guide.browser.toPlainText()
+    assert "Notice, don't call out" in guide.browser.toPlainText() and "How to use Glimpse" in guide.browser.toPlainText()
     assert w.show_guide() is guide  # a second time: the same window, raised
     w.close()
     assert not guide.isVisible()
@@ -244,3 +244,16 @@ def test_dark_theme_is_chosen_from_the_environment_and_reaches_the_timeline(qtbo
     finally:
         app.setPalette(before)
         app.setStyleSheet("")
+
+
+def test_a_session_summary_is_saved_as_a_page_or_a_pdf(qtbot, tmp_path):
+    from test_summary import QUESTION, record
+
+    folder = record(tmp_path / "sessions")
+    w = window(qtbot, tmp_path)
+    page = w.save_summary(folder, tmp_path / "summary.html")
+    assert QUESTION in page.read_text(encoding="utf-8") and "Summary saved" in w.messages.text.text()
+    pdf = w.save_summary(folder, tmp_path / "summary.pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000  # the picture is in it
+    assert w.save_summary(tmp_path / "not-a-session", tmp_path / "x.html") is None
+    assert "could not be saved" in w.messages.text.text()

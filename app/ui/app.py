@@ -23,7 +23,7 @@ from .. import __version__, capture
 from .. import settings as settings_mod
 from ..errors import GlimpseError
 from ..prompts import load_bank
-from ..session import sessions_root
+from ..session import open_session, sessions_root
 from ..settings import Settings
 from . import theme
 from .first_run import WelcomePage, ask_consent
@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.qsettings = qsettings if qsettings is not None else QSettings("glimpse", "glimpse")
         self.settings_path = Path(settings_path) if settings_path else settings_mod.user_settings_path()
         self.demo_path = Path(demo_path)
+        self.recordings_root = recordings_root
         self.setWindowTitle("Glimpse")
         self.messages = MessageArea()
         self.guide: GuideWindow | None = None
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file = bar.addMenu("&File")
         self._add(file, "Open video or recording…", self.choose_and_open, QKeySequence.StandardKey.Open)
+        self._add(file, "Save a session summary…", self.save_summary)
         file.addSeparator()
         self._add(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -270,6 +272,31 @@ class MainWindow(QMainWindow):
             self._settings_message = message
             self.show_error(message)
         return settings
+
+    def save_summary(self, folder: Path | None = None, out: Path | None = None) -> Path | None:
+        """File > Save a session summary: a recorded session's page (HTML, or PDF when the name ends .pdf)."""
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(self, "Choose a recorded session", str(self.recordings_root()))
+            if not chosen:
+                return None
+            folder = Path(chosen)
+        if out is None:
+            name, _ = QFileDialog.getSaveFileName(self, "Save the session summary", f"{Path(folder).name}.html",
+                                                  "Web page (*.html);;PDF (*.pdf)")
+            if not name:
+                return None
+            out = Path(name)
+        from .. import summary
+        from .summary_pdf import write_pdf
+
+        try:
+            page = summary.to_html(summary.collect(open_session(folder)))
+            written = write_pdf(page, out) if out.suffix.lower() == ".pdf" else summary.write_page(page, out)
+        except (OSError, GlimpseError) as exc:
+            self.show_error(f"The summary of {Path(folder).name} could not be saved: {exc}")
+            return None
+        self.messages.show_message(f"Summary saved in {written}", INFO)
+        return written
 
     def edit_questions(self) -> None:
         """Live > Your questions: edit the questions Glimpse offers; saved with the settings."""

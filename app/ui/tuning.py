@@ -26,6 +26,7 @@ THROTTLE_MS = 100
 LIVE_ONLY = ("prompt_hold_s", "attentive_window_s")
 QUESTIONS = ("questions",)  # what is offered, not what is spotted: a group of its own
 CHOICES_PER_ROW = 3
+SLIDER_MIN_CHARS = 8
 HELP_SCALE = 0.9  # help lines under each setting, against the panel's font (so they grow with it)
 
 
@@ -75,6 +76,7 @@ class NumberField(QWidget):
         self.spin.setKeyboardTracking(False)
         self.spin.setMinimumWidth(84)
         self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setMinimumWidth(self.fontMetrics().averageCharWidth() * SLIDER_MIN_CHARS)  # never a dot
         self.slider.setRange(0, round((hi - lo) / step))
         self.slider.valueChanged.connect(lambda i: self._set(self.lo + i * self.step, from_slider=True))
         self.spin.valueChanged.connect(lambda v: self._set(v, from_slider=False))
