@@ -5,7 +5,7 @@ import sys
 
 CORE = ["app.capture", "app.tracking", "app.features", "app.spotting", "app.prompts", "app.settings",
         "app.storage", "app.pipeline", "app.cli", "app.errors", "app.session", "app.review", "app.inject",
-        "app.evaluate"]
+        "app.evaluate", "app.questions", "app.strength", "app.progress", "app.summary"]
 
 BLOCK_QT = """
 import importlib.abc, sys

@@ -257,3 +257,36 @@ def test_a_session_summary_is_saved_as_a_page_or_a_pdf(qtbot, tmp_path):
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000  # the picture is in it
     assert w.save_summary(tmp_path / "not-a-session", tmp_path / "x.html") is None
     assert "could not be saved" in w.messages.text.text()
+
+
+def test_your_questions_are_saved_with_the_settings(qtbot, tmp_path, monkeypatch):
+    from app import settings as settings_mod
+    from app.ui import app as app_mod
+
+    mine = ("What happened then?", "Who else was there?")
+
+    class Accepting:
+        def __init__(self, current, built_in, parent):
+            assert current == () and built_in == load_bank()
+
+        def exec(self):
+            return app_mod.QDialog.DialogCode.Accepted
+
+        def questions(self):
+            return mine
+
+    monkeypatch.setattr(app_mod, "QuestionsDialog", Accepting)
+    w = window(qtbot, tmp_path)
+    w.edit_questions()
+    saved = settings_mod.load(tmp_path / "settings.json")
+    assert saved.questions == mine and saved.preset == "balanced"
+    assert "Your questions are saved" in w.messages.text.text()
+
+
+def test_the_moments_list_words_strength_against_the_threshold_the_timeline_draws(qtbot, tmp_path):
+    w = window(qtbot, tmp_path)
+    page = w.review_page()
+    x = np.linspace(0, 10, 11)
+    page.timeline.set_curve(x, np.ones_like(x), 3.5)
+    assert page.moments_list.model.threshold == 3.5
+    page.shutdown()

@@ -205,6 +205,10 @@ class MainWindow(QMainWindow):
             error = getattr(page, "error", None)
             if error is not None and hasattr(error, "connect"):
                 error.connect(self.show_error)
+            timeline, moments = getattr(page, "timeline", None), getattr(page, "moments_list", None)
+            if hasattr(timeline, "threshold_changed") and hasattr(moments, "set_threshold"):
+                # until the page tells the list itself: strength words against the threshold the timeline draws
+                timeline.threshold_changed.connect(moments.set_threshold)
             opened = getattr(page, "recording_opened", None)
             if opened is not None and hasattr(opened, "connect"):
                 opened.connect(lambda _rec: self.messages.succeeded())

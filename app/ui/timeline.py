@@ -97,6 +97,7 @@ class Timeline(QWidget):
     moment_clicked = Signal(int)
     previous_requested = Signal()
     next_requested = Signal()
+    threshold_changed = Signal(float)  # the moments list words its strengths against the same bar
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -233,7 +234,9 @@ class Timeline(QWidget):
         was_empty = self.is_empty()
         self.curve.setData(x, strength, connect="finite")
         self.threshold.setValue(threshold)
-        self.threshold_value = float(threshold)
+        if float(threshold) != self.threshold_value:
+            self.threshold_value = float(threshold)
+            self.threshold_changed.emit(self.threshold_value)
         empty = self.is_empty()
         self.empty_label.setVisible(empty)
         self.threshold.setVisible(not empty)
