@@ -28,10 +28,10 @@ COLUMN_TIPS = ("When the moment started", "How long the change lasted", "Where o
                "The question offered at this moment (none in the quiet time after one)",
                "Your word on this moment", "Your note on this moment")
 # widths as the text they must hold in the current font; the question column takes the rest
-COLUMN_SAMPLES = ("00:00.000", "0000 ms", "brows, mouth", "strong", "", "Not a moment", "a short note")
+COLUMN_SAMPLES = ("0:00.000", "0000 ms", "brows, mouth", "strong", "", "Not a moment", "Note")  # the note itself is in the field below
 QUESTION_COLUMN = 4
 QUESTION_MIN_CHARS = 24  # below this the note and regions columns give up their room first
-SHRINK_FIRST = (6, 2, 1)  # note, regions, length: narrowed to their titles when room is short
+SHRINK_FIRST = (2, 1)  # regions, length: narrowed to their titles when room is short
 CELL_PADDING_PX = 18
 QUIET_TEXT = "(quiet time: no question shown)"
 NO_MOMENTS_TEXT = "No moments with these settings."
