@@ -290,3 +290,16 @@ def test_the_moments_list_words_strength_against_the_threshold_the_timeline_draw
     page.timeline.set_curve(x, np.ones_like(x), 3.5)
     assert page.moments_list.model.threshold == 3.5
     page.shutdown()
+
+
+def test_the_prompt_card_grows_with_the_font(qtbot):
+    from app.ui.prompt_card import PromptCard
+
+    card = PromptCard()
+    qtbot.addWidget(card)
+    size, height = card.label.font().pointSizeF(), card.minimumHeight()
+    font = QFont(card.font())
+    font.setPointSizeF(font.pointSizeF() * 1.75)
+    card.setFont(font)
+    assert card.label.font().pointSizeF() == pytest.approx(1.75 * size)
+    assert card.minimumHeight() > 1.5 * height - 40  # two lines of the larger question (margins fixed)

@@ -96,7 +96,7 @@ class DiscreetStrip(QWidget):
         layout.addWidget(self.ask_button)
         layout.addWidget(self.full_button)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.asked.emit)
-        self.resize(560, 64)
+        self.resize(max(560, self.sizeHint().width()), self.sizeHint().height())  # as tall as its font needs
         self._drag_from: QPoint | None = None
 
     def set_face(self, state: bool | None) -> None:
