@@ -16,7 +16,7 @@ FADE_OUT_MS = 1500
 # the question against the application font (22 pt and 13 pt at the usual 9 pt), so a larger system font
 # makes the card larger too
 CARD_SCALE, COMPACT_SCALE = 22.0 / 9.0, 13.0 / 9.0
-CARD_LINES, COMPACT_LINES = 2, 1  # the card's minimum height holds this many lines of the question
+CARD_LINES, COMPACT_LINES = 2, 2  # the card holds this many lines of the question (longer ones wrap)
 
 
 class PromptCard(QFrame):

@@ -3,7 +3,7 @@
     Xvfb :57 -screen 0 1600x1000x24 &
     DISPLAY=:57 GLIMPSE_THEME=dark python -m app.ui.ui_check docs/ui_check --font-scale 1.75 --video CLIP
 
-Writes {theme}-{scale}-{page}.png for first_run, live, review, guide and questions, grabbed from
+Writes {theme}-{scale}-{size}-{page}.png for first_run, live, guide, questions, discreet and review, grabbed from
 real windows (the xcb platform under Xvfb, not the offscreen one). The review page analyses CLIP.
 """
 
@@ -65,6 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     wait(400)
     save(dialog, out / f"{prefix}-questions.png")
     dialog.close()
+    live.set_discreet(True)
+    strip = live.strip
+    longest = max(load_bank(), key=len)  # the layout check: the longest question, shown at once
+    strip.show_prompt(longest, 6.0)
+    wait_for(lambda: strip.card.opacity() >= 0.99, 5)
+    save(strip, out / f"{prefix}-discreet.png")
+    live.set_discreet(False)
     if a.video:
         live.stop()
         window.open_in_review(a.video)
