@@ -109,7 +109,7 @@ def timeline_png(summary: Summary, size: tuple[int, int] = PICTURE_SIZE) -> byte
     y_of = lambda r: int(round(h - bottom - (h - top - bottom) * min(r, Y_TOP_RATIO) / Y_TOP_RATIO))  # noqa: E731
     for a, b in summary.no_face:
         cv2.rectangle(img, (x_of(a), top), (max(x_of(b), x_of(a) + 1), h - bottom), BGR["no_face"], -1)
-    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.4
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.45
     step = _tick_step(span)
     for t in range(0, int(span) + 1, step):
         x = x_of(t)
@@ -190,7 +190,8 @@ def to_html(summary: Summary, picture: bytes | None = None) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Glimpse session {_e(s.name)}</title>
 <style>{STYLE}</style></head><body>
-<h1>Session {_e(s.name)}</h1>
+<h1>Session summary</h1>
+<p class="quiet">{_e(s.name)}</p>
 <p>Recorded {_e(s.created or 'at an unknown time')} from {_e(s.source)}; {format_clock(s.duration_s)} long,
 {s.frames} frames. {len(s.prompts)} question{'s' if len(s.prompts) != 1 else ''} shown;
 {quiet} other moment{'s' if quiet != 1 else ''} in the quiet time after a question.</p>

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtGui import QPageSize, QPdfWriter, QTextDocument
 
 from ..storage import write_atomic
+from ..summary import PICTURE_SIZE
 
 PICTURE_WIDTH_PX = 640  # Qt's rich text ignores max-width: the picture is given a width that fits A4
 
@@ -18,7 +19,8 @@ def write_pdf(page_html: str, out: str | Path) -> Path:
     """Print `page_html` (a summary page) to the PDF file `out`, atomically."""
     out = Path(out)
     doc = QTextDocument()
-    doc.setHtml(page_html.replace('<img src="data:', f'<img width="{PICTURE_WIDTH_PX}" src="data:', 1))
+    height = round(PICTURE_WIDTH_PX * PICTURE_SIZE[1] / PICTURE_SIZE[0])
+    doc.setHtml(page_html.replace('<img src="data:', f'<img width="{PICTURE_WIDTH_PX}" height="{height}" src="data:', 1))
     tmp = out.with_name(f".{out.name}.printing")
     writer = QPdfWriter(str(tmp))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
