@@ -7,21 +7,26 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test bench install clean
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { echo "make: no venv module: on Debian/Ubuntu, sudo apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test,bench]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# Qt's platform plugin needs system libraries the wheels do not carry: installed (apt-get) when missing.
 run: $(STAMP)
+	$(PY) -m app.sysdeps --install
 	$(PY) -m app $(ARGS)
 
 test: $(STAMP)
+	$(PY) -m app.sysdeps --install --platform offscreen
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
+# Every report (BENCHMARKS.md, docs/BENCH_REPLAY.md, docs/BENCH_LIVE.md, the RELIABILITY.md figures);
+# one of them: make bench ARGS=accuracy (or replay, live, reliability; then that part's own options).
 bench: $(STAMP)
-	$(PY) -m app.bench
+	$(PY) -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -102,6 +103,11 @@ class FileSource:
             index, last_t = index + 1, t
         if index == 0:
             raise VideoUnreadable(f"{self.path}: no frame could be decoded (corrupt or unsupported video)")
+
+    def seek(self, index: int) -> None:
+        """Start the next iteration at frame `index` (its time is still the container's own)."""
+        if index > 0:
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
 
     def close(self) -> None:
         self._cap.release()
@@ -291,32 +297,39 @@ class ReconnectingSource:
             source.close()
 
 
+PREFETCH_POLL_S = 0.1  # the decode-ahead thread looks at its stop flag this often while the queue is full
+PREFETCH_JOIN_S = 5.0  # a decoder stuck inside one read (a hung device) is left behind after this long
+
+
 def prefetched(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
     """The same frames, decoded ahead in a thread (decoding releases the GIL, so it overlaps tracking).
 
-    At most `depth` frames wait; an error in the decoder is raised here, in the consumer.
+    At most `depth` frames wait; an error in the decoder is raised here, in the consumer. Closing
+    early (break, `close()`, an error downstream) ends the thread within one frame's decoding:
+    every hand-over, the end and an error included, gives up once the consumer has gone.
     """
-    import queue
-    import threading
-
     q: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
 
+    def hand_over(item: object) -> bool:
+        """Queue `item` for the consumer; False once it has stopped listening."""
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=PREFETCH_POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for frame in frames:
-                while not stop.is_set():
-                    try:
-                        q.put(frame, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not hand_over(frame):
                     return
-            q.put(done)
+            hand_over(done)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises it
-            q.put(exc)
+            hand_over(exc)
 
     thread = threading.Thread(target=produce, name="glimpse-decode", daemon=True)
     thread.start()
@@ -330,4 +343,4 @@ def prefetched(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
             yield item
     finally:
         stop.set()
-        thread.join(timeout=2.0)
+        thread.join(PREFETCH_JOIN_S)

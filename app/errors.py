@@ -42,3 +42,28 @@ class SessionInvalid(GlimpseError):
 
 class Cancelled(GlimpseError):
     """A job the person stopped."""
+
+
+class AnnotationsInvalid(GlimpseError):
+    """A truth or moments file that is missing, unreadable or lacks what evaluation needs."""
+
+
+class InjectError(GlimpseError):
+    """Events that cannot be placed in a video, or an output that cannot be written."""
+
+
+class SourceInvalid(GlimpseError):
+    """A live source named in a way Glimpse does not understand (`--source camera:N | demo | file:PATH`)."""
+
+
+class OptionInvalid(GlimpseError):
+    """A command-line value that cannot be used as given (e.g. a time that is not a number)."""
+
+
+class SystemLibrariesMissing(GlimpseError):
+    """System libraries that Qt's platform plugin (or OpenCV) needs are not installed (see app/sysdeps.py)."""
+
+
+class StitchMismatch(GlimpseError):
+    """A chunk's frames do not line up with the previous chunk's (an inexact seek); `app.chunked`
+    catches it and tracks the video in one process instead."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from .capture import FileSource, Frame, SourceInfo, prefetched
 from .errors import Cancelled
@@ -50,6 +50,8 @@ class Analysis:
             "source": self.source,
             "fps": round(self.info.fps, 3),
             "frames": len(self.table),
+            "frames_read": len(self.table),
+            "frames_declared": self.info.frame_count or None,  # the container's count; None when it gives none
             "duration_s": round(self.duration_s, 3),
             "face_frames": self.face_frames,
             "faces_seen_max": int(self.table.faces_seen.max()) if len(self.table) else 0,
@@ -64,19 +66,31 @@ def track_video(path: str | Path, model_path: str | Path | None = None, progress
                 max_faces: int = 2) -> tuple[SourceInfo, FeatureTable]:
     """Per-frame features of a video file: the expensive part (tracking), done once per video."""
     with FileSource(path) as source, FaceTracker(model_path, max_faces) as tracker:
-        extractor = FeatureExtractor(keep_landmarks)
-        builder = FeatureTableBuilder(keep_landmarks)
-        size = (source.info.width, source.info.height)
-        total = source.info.frame_count
-        for frame in prefetched(iter(source)):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled(f"analysis of {Path(path).name} was cancelled")
-            builder.append(extractor.update(frame.t_s, tracker.update(frame.image, frame.t_s), size))
-            if progress is not None:
-                progress(frame.index + 1, max(total, frame.index + 1))
         info = source.info
-    return info, builder.build({"source": Path(path).name, "fps": info.fps, "width": info.width,
-                                "height": info.height})
+
+        def faces() -> Iterator[tuple[float, FaceObservation | None]]:
+            total = info.frame_count
+            for frame in prefetched(iter(source)):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(f"analysis of {Path(path).name} was cancelled")
+                yield frame.t_s, tracker.update(frame.image, frame.t_s)
+                if progress is not None:
+                    progress(frame.index + 1, max(total, frame.index + 1))
+
+        table = table_from_faces(faces(), info, Path(path).name, keep_landmarks)
+    return info, table
+
+
+def table_from_faces(faces: Iterable[tuple[float, FaceObservation | None]], info: SourceInfo, name: str,
+                     keep_landmarks: bool = False) -> FeatureTable:
+    """The feature table of tracked faces (time, face or None), in frame order."""
+    extractor = FeatureExtractor(keep_landmarks)
+    builder = FeatureTableBuilder(keep_landmarks)
+    size = (info.width, info.height)
+    for t_s, face in faces:
+        builder.append(extractor.update(t_s, face, size))
+    return builder.build({"source": name, "fps": info.fps, "width": info.width, "height": info.height,
+                          "frames_declared": info.frame_count})
 
 
 def analyze(path: str | Path, settings: Settings | None = None, model_path: str | Path | None = None,
@@ -90,7 +104,7 @@ def analyze(path: str | Path, settings: Settings | None = None, model_path: str 
     else:
         m = table.meta
         info = SourceInfo(m.get("source", Path(path).name), float(m.get("fps", 30.0)), int(m.get("width", 0)),
-                          int(m.get("height", 0)), len(table))
+                          int(m.get("height", 0)), int(m.get("frames_declared", len(table))))
     evidence = table_evidence(table)
     moments = assign_prompts(spot(evidence, settings), settings.cooldown_s, bank=bank_for(settings))
     return Analysis(str(path), info, table, settings, moments, evidence, from_cache)

@@ -10,6 +10,8 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 # recordings made by tests never land in the user's data folder
 os.environ.setdefault("GLIMPSE_SESSIONS_DIR", tempfile.mkdtemp(prefix="glimpse-test-sessions-"))
+# nor the features that `glimpse analyze` caches by default in the user's cache folder
+os.environ.setdefault("GLIMPSE_CACHE_DIR", tempfile.mkdtemp(prefix="glimpse-test-cache-"))
 
 import pytest  # noqa: E402
 

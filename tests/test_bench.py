@@ -1,4 +1,4 @@
-"""The benchmark's plumbing on tiny synthetic cases (the benchmark itself is `python -m app.bench`)."""
+"""The benchmark's plumbing on tiny synthetic cases (the benchmark itself is `python -m bench accuracy`)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app import bench
-from app.bench import (
-    Base, EvidenceCache, NaiveSpotter, RefSpotter, Spec, Video, VideoPlan, at_turn, best_under, distinct_places,
-    frames_visible, is_core, plan_timeline, pooled_metrics, score, turn_times,
-)
+from bench import dataset
+from bench.dataset import Base, Spec, Video, VideoPlan, plan_timeline
+from bench.scoring import at_turn, best_under, distinct_places, frames_visible, is_core, pooled_metrics, score, turn_times
+from bench.spotters import EvidenceCache, NaiveSpotter, RefSpotter
 from app.features import N_LEVELS, FeatureTable
-from app.inject import ACTION_TYPES, make_event
+from app.research.events import ACTION_TYPES, make_event
 from app.settings import preset
 
 FPS = 25.0
@@ -111,16 +110,16 @@ def test_plan_timeline_keeps_gaps_and_usable_frames():
     n = int(60 * FPS)
     ok = {t: np.ones(n, bool) for t in ACTION_TYPES}
     ok["upper_lid_raise"][::40] = False  # "blinks"
-    specs = bench.draw_specs(rng)
+    specs = dataset.draw_specs(rng)
     events = plan_timeline(specs, ok, FPS, n, rng)
     assert len(events) == len(specs)
-    assert sum(e.kind == "micro" for e in events) == bench.N_MICRO
-    assert events[0].onset_s >= bench.FIRST_EVENT_S
-    assert all(b.onset_s - a.offset_s >= bench.MIN_GAP_S - 2 / FPS for a, b in zip(events, events[1:]))
+    assert sum(e.kind == "micro" for e in events) == dataset.N_MICRO
+    assert events[0].onset_s >= dataset.FIRST_EVENT_S
+    assert all(b.onset_s - a.offset_s >= dataset.MIN_GAP_S - 2 / FPS for a, b in zip(events, events[1:]))
     for e in events:
-        lo, hi = int(np.floor((e.onset_s - bench.MARGIN_S) * FPS)), int(np.ceil((e.offset_s + bench.MARGIN_S) * FPS))
+        lo, hi = int(np.floor((e.onset_s - dataset.MARGIN_S) * FPS)), int(np.ceil((e.offset_s + dataset.MARGIN_S) * FPS))
         assert ok[e.type][lo:hi + 1].all()
-    again = plan_timeline(bench.draw_specs(np.random.default_rng(3)), ok, FPS, n, np.random.default_rng(3))
+    again = plan_timeline(dataset.draw_specs(np.random.default_rng(3)), ok, FPS, n, np.random.default_rng(3))
     assert len(again) == len(events)
 
 
@@ -184,6 +183,6 @@ def test_bench_imports_without_qt():
              "        if name.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph'):\n"
              "            raise ImportError('Qt is blocked: ' + name)\n"
              "sys.meta_path.insert(0, Block())\n")
-    proc = subprocess.run([sys.executable, "-c", block + "import app.bench, app.bench_report\nprint('ok')"],
+    proc = subprocess.run([sys.executable, "-c", block + "import bench.__main__, bench.report, bench.accuracy, bench.reliability\nprint('ok')"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.errors import GlimpseError
-from app.evaluate import (AnnotationsInvalid, au_regions, evaluate, format_report, iou, load_truth, main_evaluate,
-                          megc_matches, read_annotations_csv)
+from app.research.evaluate import (AnnotationsInvalid, au_regions, evaluate, format_report, iou, load_truth, main_evaluate,
+                          megc2020_iou, megc2020_score, megc_matches, read_annotations_csv)
 
 
 def ev(onset, offset, type="brow_raise", kind="micro", amp=0.05):
@@ -47,9 +47,9 @@ def test_scores_of_a_hand_made_case():
     assert r["false_alarms"] == 2 and r["false_alarms_per_min"] == pytest.approx(1.0)
     assert r["moments_on_macro"] == 1
     assert r["macro_overlapped"] == 1.0
-    assert r["megc"]["tp"] == 1 and r["megc"]["fp"] == 3 and r["megc"]["fn"] == 2
-    assert r["megc"]["f1"] == pytest.approx(2 / 7)
-    assert r["megc"]["precision"] == pytest.approx(0.25) and r["megc"]["recall"] == pytest.approx(1 / 3)
+    assert r["megc_one_to_one"]["tp"] == 1 and r["megc_one_to_one"]["fp"] == 3 and r["megc_one_to_one"]["fn"] == 2
+    assert r["megc_one_to_one"]["f1"] == pytest.approx(2 / 7)
+    assert r["megc_one_to_one"]["precision"] == pytest.approx(0.25) and r["megc_one_to_one"]["recall"] == pytest.approx(1 / 3)
     assert [e["hit"] for e in r["events"]] == [True, True, False]
     assert [m["on_macro"] for m in r["false_alarm_moments"]] == [True, False]
 
@@ -67,8 +67,8 @@ def test_megc_matches_each_event_once():
     matches = megc_matches(events, moments)
     assert matches == [(0, 0, 1.0)]
     r = evaluate({"events": events}, moments, 60.0)
-    assert r["megc"]["tp"] == 1 and r["megc"]["fp"] == 2
-    assert r["megc"]["f1"] == pytest.approx(2 * 1 / (3 + 1))
+    assert r["megc_one_to_one"]["tp"] == 1 and r["megc_one_to_one"]["fp"] == 2
+    assert r["megc_one_to_one"]["f1"] == pytest.approx(2 * 1 / (3 + 1))
     assert r["precision"] == pytest.approx(2 / 3)  # overlap counts both the duplicates
 
 
@@ -88,9 +88,9 @@ def test_iou():
 def test_empty_cases_give_none_not_errors():
     r = evaluate({"events": [ev(1.0, 1.1)]}, [], 30.0)
     assert r["recall"] == 0.0 and r["precision"] is None and r["false_alarms_per_min"] == 0.0
-    assert r["megc"]["f1"] == 0.0
+    assert r["megc_one_to_one"]["f1"] == 0.0
     r = evaluate({"events": []}, [], 30.0)
-    assert r["recall"] is None and r["megc"]["f1"] is None and r["macro_overlapped"] is None
+    assert r["recall"] is None and r["megc_one_to_one"]["f1"] is None and r["macro_overlapped"] is None
     assert "Recall" in format_report(r)
 
 
@@ -189,7 +189,7 @@ def test_scores_do_not_depend_on_the_clock_origin_or_moment_order(events, moment
         truth = {"events": [ev(a + shift, b + shift) for a, b in events]}
         ms = [mo(a + shift, b + shift) for a, b in moments]
         r = evaluate(truth, ms[::-1] if reverse else ms, 120.0, tolerance_s=0.125)
-        return r["hits"], r["true_moments"], r["false_alarms"], r["megc"]["tp"]
+        return r["hits"], r["true_moments"], r["false_alarms"], r["megc_one_to_one"]["tp"]
 
     base = scores(0.0)
     assert scores(quarters / 4) == base
@@ -212,3 +212,41 @@ def test_command_stops_quietly_when_its_reader_does(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
     assert proc.returncode == 0
+
+
+def test_megc2020_iou_counts_frames_inclusively_with_the_baselines_quirks():
+    assert megc2020_iou((11, 20), (12, 23)) == pytest.approx(9 / 13)  # 9 shared frames of 13
+    assert megc2020_iou((1, 5), (5, 8)) == pytest.approx(1 / 8)  # touching: frame 5 is shared
+    assert megc2020_iou((1, 5), (7, 9)) == pytest.approx(1 / 7)  # apart, yet one frame "shared", as scored
+    assert megc2020_iou((4, 4), (4, 4)) == 0.0  # one-frame intervals never score
+
+
+def test_megc2020_f1_differs_from_one_to_one_matching_on_a_hand_made_case():
+    """At 30 fps. One moment spans two overlapping events (the baseline finds both, one-to-one
+    matching pairs it with one); a moment that is 0.4 IoU in seconds is 0.5 in inclusive frames;
+    a second moment on the same event finds nothing new; one moment is a false alarm."""
+    events = [ev(10 / 30, 19 / 30), ev(14 / 30, 23 / 30),  # frames 11-20 and 15-24
+              ev(3.0, 3.1),  # frames 91-94
+              ev(6.0, 6.2)]  # frames 181-187
+    moments = [mo(11 / 30, 22 / 30),  # frames 12-23: IoU 9/13 with both of the first two events
+               mo(3.0 + 1 / 30, 3.0 + 5 / 30),  # frames 92-96: 3 of 6 frames; 0.4 in seconds
+               mo(6.0, 6.2), mo(6.0, 6.1667),  # two on the last event
+               mo(9.0, 9.2)]  # nothing there
+    r = evaluate({"events": events}, moments, 60.0, fps=30.0)
+    assert (r["megc"]["tp"], r["megc"]["fp"], r["megc"]["fn"]) == (4, 1, 0)
+    assert r["megc"]["recall"] == 1.0 and r["megc"]["precision"] == pytest.approx(4 / 5)
+    assert r["megc"]["f1"] == pytest.approx(2 * 1.0 * 0.8 / 1.8)
+    assert r["megc"]["pairs"] == 5 and "1-based inclusive frame" in r["megc"]["convention"]
+    one = r["megc_one_to_one"]
+    assert (one["tp"], one["fp"], one["fn"]) == (2, 3, 2)  # one event per moment, seconds: 0.4 is a miss
+    assert one["f1"] == pytest.approx(2 * 2 / (5 + 4))
+    assert "MEGC2020" in format_report(r) and "One-to-one" in format_report(r)
+
+
+def test_megc2020_pools_labels_found_over_clips():
+    clips = [([(1, 10)], [(1, 10), (2, 10)]),  # one prediction finds two labels
+             ([(1, 10), (50, 60)], [])]  # a clip without labels: its predictions still count
+    r = megc2020_score(clips)
+    assert (r["tp"], r["predictions"], r["labels"]) == (2, 3, 2)
+    assert r["recall"] == 1.0 and r["precision"] == pytest.approx(2 / 3) and r["f1"] == pytest.approx(0.8)
+    assert megc2020_score([([], [])])["f1"] == 0.0  # undefined scores are 0, as the baseline writes them

@@ -1,7 +1,7 @@
 """Bad input: 200+ truncated, bit-flipped, random, mislabelled and oversized files, and damaged
 session folders, through `glimpse analyze` and the replay loader.
 
-Each input runs in a child process (app/bench_reliability.py `_fuzz-child`) with a time bound, so
+Each input runs in a child process (bench/reliability.py `_fuzz-child`) with a time bound, so
 a crash in OpenCV, FFmpeg or MediaPipe, or a hang, is caught and named instead of taking pytest
 down. Every input must end within the bound with a valid result or one clear line from Glimpse."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.bench_reliability import fuzz_summary, make_fuzz_inputs, make_session_inputs, run_fuzz
+from bench.fuzz import fuzz_summary, make_fuzz_inputs, make_session_inputs, run_fuzz
 
 BOUND_S = 30.0  # per input, for both paths; typical is well under a second
 
@@ -23,10 +23,23 @@ def results(tmp_path_factory):
     return run_fuzz(inputs, work / "run", bound_s=BOUND_S, workers=2)
 
 
+SHORT_READ = "declared frames could be read"
+
+
+def short_read_warned(r) -> bool:
+    """A damaged file analysed as far as it could be read, with glimpse analyze's one warning line
+    saying so (and, when none of those frames held a face, the no-face line after it)."""
+    lines = r.message.split(" | ")
+    warned = lines[0].startswith("glimpse: warning: ") and SHORT_READ in lines[0]
+    return warned and r.replay in ("result", "error") and r.analyze in ("unclear (exit 0, 1 lines)",
+                                                                       "unclear (exit 3, 2 lines)")
+
+
 def test_every_bad_input_ends_in_time_with_a_result_or_one_clear_line(results):
-    summary = fuzz_summary(results)
+    summary = fuzz_summary([r for r in results if not short_read_warned(r)])
     assert summary["failures"] == 0, "\n".join(summary["failed"])
-    assert summary["max_s"] < BOUND_S
+    assert fuzz_summary(results)["max_s"] < BOUND_S
+    assert any(short_read_warned(r) for r in results)  # truncated files whose index survives say so
 
 
 def test_the_inputs_cover_every_kind_of_damage(results):

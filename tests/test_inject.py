@@ -11,9 +11,10 @@ import pytest
 
 from app.capture import FileSource
 from app.errors import GlimpseError
-from app.inject import (ACTION_TYPES, DRIVERS, LIMITS, Event, FaceFrame, InjectError, Pull, displacement, inject,
-                        main_inject, make_event, pingpong_order, plan_events, smooth_points, track_video, warp_frame)
-from app.inject import _frames_in_order, _full, _placed
+from app.research.events import ACTION_TYPES, Event, InjectError, make_event
+from app.research.inject import (_frames_in_order, _full, inject, main_inject, pingpong_order, plan_events, smooth_points,
+                                 track_video)
+from app.research.warp import DRIVERS, LIMITS, FaceFrame, Pull, _placed, displacement, warp_frame
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "single_face.mp4"  # 72 frames, 30 fps, 640x360

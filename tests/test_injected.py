@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.inject import inject, make_event
+from app.research.events import make_event
+from app.research.inject import inject
 from app.pipeline import analyze
 from app.settings import Settings
 

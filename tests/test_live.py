@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QApplication, QLabel
 from app.prompts import load_bank
 from app.session import open_session
 from app.settings import Settings
+from app.sources import DEMO_LABEL, SourceChoice, file_choice
 from app.ui.app import MainWindow
 from app.ui.live import NO_CAMERA_TEXT, LivePage
-from app.ui.sources import DEMO_LABEL, SourceChoice, file_choice
 
 DATA = Path(__file__).parent / "data"
 LATENCY_LIMIT_S = 0.5  # from the end of the expression (its frame time) to the card starting to appear
@@ -32,7 +32,8 @@ LATENCY_LIMIT_S = 0.5  # from the end of the expression (its frame time) to the 
 def injected_clip(tmp_path_factory) -> tuple[Path, dict]:
     """7 s of a real face (a calm stretch of the Pexels clip) with one brief brow raise injected at
     4.87-5.17 s: 0.07 IOD, 300 ms. Its truth says when."""
-    from app.inject import inject, make_event
+    from app.research.events import make_event
+    from app.research.inject import inject
 
     folder = tmp_path_factory.mktemp("clip")
     cut = folder / "cut.mp4"

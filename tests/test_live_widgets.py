@@ -9,19 +9,20 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
+from app.asked import AskedWindow
 from app.capture import Frame, SourceInfo
 from app.errors import CameraLost
+from app.live import FAILED, LatestSlot, fit
 from app.pipeline import LiveResult
 from app.prompts import PromptPolicy, load_bank
 from app.settings import Settings, preset
+from app.sources import FRAME_RATE_HINT
 from app.spotting import Moment
 from app.ui import prompt_card
 from app.ui.app import MainWindow
-from app.ui.asked import AskedWindow
 from app.ui.first_run import CONSENT_TEXT, WELCOME_HTML
 from app.ui.prompt_card import PromptCard
-from app.ui.sources import FRAME_RATE_HINT
-from app.ui.worker import FAILED, LatestSlot, LiveWorker, fit
+from app.ui.worker import LiveWorker
 
 EMOTION_WORDS = ("anger", "angry", "sad", "sadness", "happy", "happiness", "joy", "fear", "afraid", "scared",
                  "disgust", "disgusted", "contempt", "surprise", "surprised", "emotion", "emotions",
@@ -135,7 +136,7 @@ class ScriptedPipeline:
 def test_i_just_asked_lifts_the_quiet_time_after_a_prompt(qtbot, monkeypatch, asked):
     """A prompt at 1 s, then the listener asks a question at 2 s: the moment at 3 s, in the attentive
     window, is prompted although the 20 s quiet time after the first prompt has not passed."""
-    monkeypatch.setattr("app.ui.worker.LivePipeline", ScriptedPipeline)
+    monkeypatch.setattr("app.live.LivePipeline", ScriptedPipeline)
     clip = PausingClip()
     worker = LiveWorker(lambda: clip, Settings(cooldown_s=20.0))
     moments, marks = [], []

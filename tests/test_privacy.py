@@ -12,20 +12,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app import bench_reliability as rel
+from bench.privacy import privacy_probe
 from app.capture import Frame, PacedSource, SourceInfo
 from app.cli import main as cli_main
 from app.errors import ModelAltered
 from app.features import N_LEVELS, FrameFeatures
+from app.live import FAILED
+from app.recordings import load_video
 from app.review import review_path_for_video
 from app.session import SessionWriter
 from app.settings import Settings
+from app.sources import file_choice
 from app.storage import cache_path, video_digest
 from app.tracking import DEFAULT_MODEL
 from app.ui.live import LivePage
-from app.ui.replay import ReplayPage, load_video
-from app.ui.sources import file_choice
-from app.ui.worker import FAILED, LiveWorker
+from app.ui.replay import ReplayPage
+from app.ui.worker import LiveWorker
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "single_face.mp4"
@@ -81,7 +83,7 @@ def _only_under(files: dict, root: Path) -> bool:
 def test_nothing_leaves_the_computer_and_nothing_is_written_unless_asked(tmp_path):
     """In a child process (under strace when it is there) with HOME, XDG folders, TMPDIR and the working
     folder empty: analyze, live, replay with caching off and on, a recording, and its replay."""
-    report = rel.privacy_probe(tmp_path)
+    report = privacy_probe(tmp_path)
     home = tmp_path / "home"
     steps = report["steps"]
     assert report["python_network_attempts"] == []
@@ -90,16 +92,20 @@ def test_nothing_leaves_the_computer_and_nothing_is_written_unless_asked(tmp_pat
         # no name is looked up and no address outside this computer is ever contacted
         outside = [c for c in report["inet_calls"] if 'inet_addr("127.0.0.1")' not in c or "htons(53)" in c]
         assert outside == [], outside
-    assert list(steps["analyze --out"]) == [str(tmp_path / "out" / "moments.json")]
+    cache_root = home / ".cache" / "glimpse"
+    # analyze writes its --out file and keeps the features in the cache replay uses (--no-cache: nothing)
+    analyzed = dict(steps["analyze --out"])
+    assert analyzed.pop(str(tmp_path / "out" / "moments.json")) == "0o600"
+    assert analyzed and _only_under(analyzed, cache_root)
     assert steps["live, not recording"] == {}
     assert steps["replay a video, caching off"] == {}
-    cache_root = home / ".cache" / "glimpse"
     assert steps["replay a video, caching on"] and _only_under(steps["replay a video, caching on"], cache_root)
     sessions = home / ".local" / "share" / "glimpse" / "sessions"
     assert steps["live, recording"] and _only_under(steps["live, recording"], sessions)
     assert steps["replay the recorded session"] == {}
     # owner-only: every folder and file of the cache and the recording
-    private = {p: m for step in ("replay a video, caching on", "live, recording") for p, m in steps[step].items()
+    private = {p: m for step in ("analyze --out", "replay a video, caching on", "live, recording")
+               for p, m in steps[step].items()
                if Path(p).is_relative_to(cache_root) or Path(p).is_relative_to(sessions)}
     assert len(private) >= 10
     for p, mode in private.items():

@@ -1,7 +1,7 @@
 """Reliability: a camera lost mid-session, corrupt settings and caches, SIGKILL while recording or
 writing, and a long session. (Bad input files: test_fuzz.py; privacy: test_privacy.py.)
 
-The figures in RELIABILITY.md come from the same functions (app/bench_reliability.py), run longer."""
+The figures in RELIABILITY.md come from the same functions (bench/, `python -m bench reliability`), run longer."""
 
 from __future__ import annotations
 
@@ -16,17 +16,18 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
-from app import bench_reliability as rel
+from bench import crash, long_run
+from bench.faults import CameraScript
 from app.capture import CameraSource, Frame, ReconnectingSource, SourceInfo
 from app.cli import main as cli_main
 from app.errors import CameraLost, CameraUnavailable
 from app.features import N_LEVELS, FeatureTable
+from app.recordings import load_session, load_video
 from app.session import open_session
 from app.settings import Settings, load_or_default, preset, save, to_json
+from app.sources import SourceChoice
 from app.storage import load_cached, save_cached
 from app.ui.live import LivePage
-from app.ui.replay import load_session, load_video
-from app.ui.sources import SourceChoice
 
 DATA = Path(__file__).parent / "data"
 
@@ -100,7 +101,7 @@ def test_stop_ends_a_reconnection_that_never_succeeds():
 class StandInCamera(SourceChoice):
     """A camera choice whose device is the fault-injecting stand-in."""
 
-    script: rel.CameraScript | None = None
+    script: CameraScript | None = None
 
     def opener(self, width, height, fps):
         return lambda: CameraSource(self.camera, width, height, fps, lost_after_s=0.5,
@@ -109,8 +110,8 @@ class StandInCamera(SourceChoice):
 
 def test_a_lost_camera_is_shown_retried_and_resumed_with_the_recording_kept(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr("app.capture.RETRY_S", (0.2, 0.4))
-    monkeypatch.setattr("app.ui.worker.STALL_S", 1.0)
-    script = rel.CameraScript(DATA / "single_face.mp4")
+    monkeypatch.setattr("app.live.STALL_S", 1.0)
+    script = CameraScript(DATA / "single_face.mp4")
     page = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
     qtbot.addWidget(page)
     page.resize(800, 600)
@@ -243,9 +244,9 @@ def test_corrupt_caches_are_moved_aside_and_rebuilt(tmp_path, monkeypatch):
 # -- crash safety ----------------------------------------------------------------------------------------------
 
 def test_sigkill_while_recording_keeps_moments_marks_and_finished_segments(tmp_path):
-    run = rel.kill_recording(tmp_path / "sessions", after_s=7.5, segment_s=2.0)
+    run = crash.kill_recording(tmp_path / "sessions", after_s=7.5, segment_s=2.0)
     assert run.folder is not None and run.errors == []
-    fig = rel.kill_figures(run, segment_s=2.0)
+    fig = crash.kill_figures(run, segment_s=2.0)
     assert fig["moments_due"] >= 1, fig
     assert fig["moments_kept"] == fig["moments_due"], "every moment reported a second before the kill is on disk"
     assert fig["marks_on_disk"] >= fig["marks_due"] >= 5
@@ -259,7 +260,7 @@ def test_sigkill_while_recording_keeps_moments_marks_and_finished_segments(tmp_p
 def test_sigkill_during_writes_leaves_whole_settings_exports_and_caches(tmp_path, monkeypatch):
     rng = random.Random(11)
     for k in range(3):
-        found = rel.kill_atomic_writer(tmp_path / f"run{k}", rng.uniform(0.4, 1.2))
+        found = crash.kill_atomic_writer(tmp_path / f"run{k}", rng.uniform(0.4, 1.2))
         assert found["settings"] in ("balanced", "attentive"), found
         assert found["export"] in (10, 50_000), found
         assert found["cache"] in (1000, 20_000), found
@@ -275,13 +276,13 @@ def test_sigkill_during_writes_leaves_whole_settings_exports_and_caches(tmp_path
 
 @pytest.fixture(scope="module")
 def tracked_clip():
-    return rel.track_clip(DATA / "injected_short.mp4")
+    return long_run.track_clip(DATA / "injected_short.mp4")
 
 
 def test_five_minutes_of_frames_grow_no_memory_keep_their_speed_and_exact_times(tracked_clip, tmp_path):
     faces, size = tracked_clip
-    run = rel.long_session(faces, size, 5.0, tmp_path)
-    fig = rel.long_figures(run)
+    run = long_run.long_session(faces, size, 5.0, tmp_path)
+    fig = long_run.long_figures(run)
     assert fig["frames"] == 9000 and fig["segments"] == 30
     assert fig["growth_mb"] < 50, fig
     assert fig["speed_ratio"] >= 0.6, f"slower at the end: {fig}"  # shared machine: generous

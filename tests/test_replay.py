@@ -17,11 +17,12 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 
 from app import cli
+from app.recordings import load_video
 from app.review import HELPFUL, NOT_A_MOMENT
 from app.settings import Settings, preset, save
 from app.spotting import threshold_for
 from app.ui.moments_list import MomentsModel
-from app.ui.replay import ReplayPage, load_video
+from app.ui.replay import ReplayPage
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "injected_short.mp4"  # a real clip with two brief expressions added: brows ~4.9 s, mouth ~8.3 s
@@ -212,7 +213,7 @@ def test_the_cache_is_used_the_second_time(qtbot, make_page, tmp_path, monkeypat
     def no_tracking(*args, **kwargs):
         raise AssertionError("tracking ran although the features were cached")
 
-    monkeypatch.setattr("app.ui.replay.track_video", no_tracking)
+    monkeypatch.setattr("app.recordings.track_video", no_tracking)
     second = open_and_wait(qtbot, page, SHORT)
     assert not second.tracked and shown(page) == [m.to_dict() for m in first.analysis.moments]
     np.testing.assert_array_equal(second.analysis.table.levels, first.analysis.table.levels)

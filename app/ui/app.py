@@ -25,13 +25,13 @@ from ..errors import GlimpseError
 from ..prompts import load_bank
 from ..session import open_session, sessions_root
 from ..settings import Settings
+from ..sources import DEMO_VIDEO, demo_choice
 from . import theme
 from .first_run import WelcomePage, ask_consent
 from .guide import GuideWindow
 from .live import LivePage
 from .messages import ERROR, INFO, MessageArea
 from .questions_dialog import QuestionsDialog
-from .sources import DEMO_VIDEO, demo_choice
 
 log = logging.getLogger(__name__)
 

@@ -18,16 +18,18 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFrame, QHBox
                                QVBoxLayout, QWidget)
 
 from .. import capture
+from ..live import ENDED, FAILED
+from ..live_events import LivePacket
 from ..session import sessions_root as default_sessions_root
 from ..settings import Settings
+from ..sources import (DEMO_LABEL, DEMO_VIDEO, FRAME_RATE_HINT, FRAME_RATES, RESOLUTIONS, SourceChoice,
+                      camera_choices, demo_choice)
 from ..spotting import Moment
 from .discreet import DiscreetStrip, FaceDot
 from .first_run import ask_consent
 from .preview import LivePreview
 from .prompt_card import PromptCard
-from .sources import (DEMO_LABEL, DEMO_VIDEO, FRAME_RATE_HINT, FRAME_RATES, RESOLUTIONS, SourceChoice,
-                      camera_choices, demo_choice)
-from .worker import ENDED, FAILED, LivePacket, LiveWorker
+from .worker import LiveWorker
 
 NO_FACE_AFTER_S = 0.3  # a face missing for less than this is tracking flicker, not "no face"
 STATUS_EVERY_S = 0.5  # numbers in the status line change at most this often (calm, readable)

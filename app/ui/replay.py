@@ -10,34 +10,29 @@ uses, so the markers are exactly what the command line reports.
 from __future__ import annotations
 
 import functools
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
+                               QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from .. import settings as settings_mod
-from ..capture import VIDEO_EXTENSIONS, FileSource
-from ..errors import Cancelled, GlimpseError
-from ..pipeline import Analysis, analyze, track_video
-from ..review import (HELPFUL, NOT_A_MOMENT, Mark, Review, legacy_review_path_for_video, match,
-                      review_path_for_session, review_path_for_video)
-from ..review import export as export_text
+from ..capture import FileSource
+from ..errors import GlimpseError
+from ..pipeline import Analysis
+from ..recordings import Recording, load_session, load_video, openable
+from ..review import HELPFUL, NOT_A_MOMENT, Mark, Review, match
 from ..review import rows as review_rows
-from ..review import to_csv, to_json
-from ..session import forget
 from ..settings import Settings
 from ..spotting import Moment, strength_curve, threshold_for
-from ..storage import cache_path, caching_on, load_cached, private_dir, save_cached, video_digest
 from .jobs import Job, JobRunner
 from .moments_list import MomentsList
-from .player import Highlight, Segment, VideoPlayer
+from .player import Highlight, VideoPlayer
+from .replay_files import ReplayFiles
 from .timeline import Timeline, lost_spans
 from .tuning import TuningPanel
 
@@ -45,76 +40,7 @@ HIGHLIGHT_MARGIN_S = 0.3  # the region stays outlined this long around a selecte
 SETTINGS_SAVE_DELAY_MS = 500  # the settings file is written once the listener pauses
 
 
-@dataclass
-class Recording:
-    """An opened video or session, analysed: what the page shows. `tracked` is False when the
-    features came from the cache (or the session folder)."""
-
-    path: Path
-    segments: list[Segment]
-    analysis: Analysis
-    review_path: Path | None  # None: marks are not kept (caching is off)
-    asked_s: tuple[float, ...] = ()
-    review_fallback: Path | None = None  # where an older version kept the marks
-    tracked: bool = False
-    notes: tuple[str, ...] = ()
-    timings: dict = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        return self.path.name
-
-
-def load_video(path: Path, settings: Settings, model_path: str | None,
-               progress: Callable[[int, int], None], cancel: threading.Event) -> Recording:
-    """The job behind opening a video file: features from the cache, or tracked and then cached."""
-    t0 = time.perf_counter()
-    FileSource(path).close()  # a clear message for a file that is not a readable video
-    caching = caching_on()
-    digest = video_digest(path)
-    cache = cache_path(path, digest=digest)
-    table = load_cached(cache) if caching else None
-    tracked = table is None
-    t1 = time.perf_counter()
-    if tracked:
-        # landmarks are kept for the overlay; an interrupted run raises Cancelled before anything is written
-        _info, table = track_video(path, model_path, progress, cancel, keep_landmarks=True)
-        if caching:
-            save_cached(cache, table)
-    if caching:
-        private_dir(review_path_for_video(digest).parent)  # where the marks go: owner-only like the cache
-    if cancel.is_set():
-        raise Cancelled(f"opening {path.name} was cancelled")
-    t2 = time.perf_counter()
-    analysis = analyze(str(path), settings, model_path, table=table)
-    t3 = time.perf_counter()
-    times = np.asarray(table.t_s, np.float64)
-    return Recording(path, [Segment(path, 0, times)], analysis, review_path_for_video(digest) if caching else None,
-                     review_fallback=legacy_review_path_for_video(cache) if caching else None, tracked=tracked,
-                     timings={"cache_s": t1 - t0, "track_s": t2 - t1 if tracked else 0.0, "spot_s": t3 - t2,
-                              "frames": len(table)})
-
-
-def load_session(folder: Path, settings: Settings, model_path: str | None,
-                 progress: Callable[[int, int], None], cancel: threading.Event) -> Recording:
-    """The job behind opening a recorded session folder (its features were saved while recording)."""
-    from ..session import open_session
-
-    session = open_session(folder)
-    if cancel.is_set():
-        raise Cancelled(f"opening {folder.name} was cancelled")
-    analysis = analyze(str(folder), settings, model_path, table=session.table)
-    segments = [Segment(path, first, np.arange(n) / session.fps)  # the segment files' own (nominal) times
-                for path, first, n in zip(session.segments, session.first_row, session.segment_frames)]
-    return Recording(folder, segments, analysis, review_path_for_session(folder), session.marks,
-                     notes=session.notes)
-
-
-def openable(path: Path) -> bool:
-    return path.is_dir() or path.suffix.lower() in VIDEO_EXTENSIONS
-
-
-class ReplayPage(QWidget):
+class ReplayPage(ReplayFiles, QWidget):
     """Replay and tuning for one recording at a time. Works embedded in the app window or alone."""
 
     recording_opened = Signal(object)  # Recording, once analysed
@@ -282,34 +208,6 @@ class ReplayPage(QWidget):
         self.delete_action.setToolTip("Remove the recording folder: its video, measurements, moments and marks"
                                       if session else "Remove what Glimpse keeps about this video (its measurements "
                                       "and your marks); the video file itself stays")
-
-    def delete_recording(self) -> None:
-        """One action: the open session folder with everything in it, or the open video's cache and marks."""
-        rec = self.recording
-        if rec is None:
-            return
-        if not self.confirm_delete(self, f"{self.delete_action.text().rstrip('…')}?\n\n{rec.path}\n\n"
-                                   f"{self.delete_action.toolTip()}. This cannot be undone."):
-            return
-        session = rec.path.is_dir()
-        self.close_recording()  # saves a note being typed; what it saves goes too
-        self.title.setText("")
-        try:
-            removed = forget(rec.path)
-        except (GlimpseError, OSError) as exc:
-            self.show_message(f"Could not delete {rec.path}: {exc}", error=True)
-            return
-        self.show_message(f"Deleted the session {rec.name}." if session else
-                          f"Deleted what Glimpse kept about {rec.name} ({len(removed)} file(s)); the video stays.")
-
-    @staticmethod
-    def confirm_delete(parent: QWidget, question: str) -> bool:
-        from PySide6.QtWidgets import QMessageBox
-
-        answer = QMessageBox.question(parent, "Delete", question,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                                      QMessageBox.StandardButton.Cancel)
-        return answer == QMessageBox.StandardButton.Yes
 
     # -- opening -------------------------------------------------------------------------------------------
     def open_path(self, path: str | Path) -> None:
@@ -488,74 +386,6 @@ class ReplayPage(QWidget):
         marks = self.review.marks_for(self.moments)
         self.moments_list.update_row(index, review_rows([self.moments[index]], [marks[index]])[0])
         self.tuning.set_counts(self.review.kept_counts(self.moments))
-
-    # -- files ------------------------------------------------------------------------------------------------
-    def export_rows(self) -> list[dict]:
-        return review_rows(self.moments, self.review.marks_for(self.moments)) if self.review else []
-
-    def export_csv(self, path: str | Path) -> None:
-        self._export(path, lambda: to_csv(self.export_rows()))
-
-    def export_json(self, path: str | Path) -> None:
-        self._export(path, lambda: to_json(self.analysis.to_dict(), self.export_rows(), self.review))
-
-    def _export(self, path: str | Path, text: Callable[[], str]) -> None:
-        if self.analysis is None:
-            return
-        self.moments_list.commit_note()
-        try:
-            export_text(Path(path), text())
-        except OSError as exc:
-            self.show_message(f"Could not write {path}: {exc}", error=True)
-        else:
-            self.show_message(f"Saved {len(self.moments)} moments to {path}.")
-
-    def import_settings(self, path: str | Path) -> None:
-        try:
-            settings = settings_mod.load(path)
-        except GlimpseError as exc:
-            self.tuning.set_message(f"{exc}. Your settings were not changed.", error=True)
-            return
-        self.apply_settings(settings)
-        self.tuning.set_message(f"Now using the settings from {Path(path).name}.")
-
-    def export_settings(self, path: str | Path) -> None:
-        try:
-            settings_mod.save(self.settings, path)
-        except OSError as exc:
-            self.tuning.set_message(f"Could not write {path}: {exc}", error=True)
-        else:
-            self.tuning.set_message(f"Settings saved to {path}.")
-
-    def save_settings(self) -> None:
-        """Write the settings file live mode reads too."""
-        self._save_timer.stop()
-        try:
-            settings_mod.save(self.settings, self.settings_path)
-        except OSError as exc:
-            self.tuning.set_message(f"Could not save your settings to {self.settings_path}: {exc}", error=True)
-
-    def _choose_video(self) -> None:
-        exts = " ".join(f"*{e}" for e in VIDEO_EXTENSIONS)
-        path, _ = QFileDialog.getOpenFileName(self, "Open a video", "", f"Videos ({exts});;All files (*)")
-        if path:
-            self.open_path(path)
-
-    def _choose_session(self) -> None:
-        from ..session import sessions_root
-
-        path = QFileDialog.getExistingDirectory(self, "Open a recorded session", str(sessions_root()))
-        if path:
-            self.open_path(path)
-
-    def _choose_export(self, kind: str) -> None:
-        if self.recording is None:
-            return
-        default = f"{Path(self.recording.name).stem}-moments.{kind}"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export moments as {kind.upper()}", default,
-                                              f"{kind.upper()} (*.{kind})")
-        if path:
-            (self.export_csv if kind == "csv" else self.export_json)(path)
 
     # -- feedback -----------------------------------------------------------------------------------------------
     def show_message(self, text: str, error: bool = False) -> None:

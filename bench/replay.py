@@ -1,4 +1,4 @@
-"""Replay benchmark: `python -m app.bench_replay [--quick]`.
+"""Replay benchmark: `python -m bench replay [--quick]`.
 
 Prints and writes `docs/BENCH_REPLAY.md`:
 
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.paths import ROOT
+
 CLIP = ROOT / "tests" / "data" / "WolfgangLanger_Pexels.mp4"
 REPORT = ROOT / "docs" / "BENCH_REPLAY.md"
 TEN_MINUTES_S = 600.0
@@ -35,7 +36,7 @@ TEN_MINUTES_S = 600.0
 
 def tile_table(table, seconds: float):
     """`table` repeated end to end until it lasts `seconds`, timestamps running on."""
-    from .features import FeatureTable
+    from app.features import FeatureTable
 
     step = float(np.median(np.diff(table.t_s)))
     period = float(table.t_s[-1]) + step
@@ -51,7 +52,7 @@ def write_tiled_video(src: Path, dst: Path, reps: int) -> int:
     """The clip's frames `reps` times over, as one mp4 (mp4v): the 10-minute video to open."""
     import cv2
 
-    from .bench_report import decode_all
+    from bench.speed import decode_all
 
     frames, fps = decode_all(src)
     h, w = frames[0].shape[:2]
@@ -65,9 +66,9 @@ def write_tiled_video(src: Path, dst: Path, reps: int) -> int:
 
 def write_session(src: Path, root: Path, table) -> Path:
     """A recorded session folder (as live mode writes it) holding the clip and its features."""
-    from .capture import FileSource
-    from .session import SessionWriter
-    from .settings import Settings
+    from app.capture import FileSource
+    from app.session import SessionWriter
+    from app.settings import Settings
 
     with FileSource(src) as source:
         writer = SessionWriter(root, source.info, Settings(), consent_confirmed=True)
@@ -78,10 +79,10 @@ def write_session(src: Path, root: Path, table) -> Path:
 
 
 def machine() -> str:
-    import PySide6
     import pyqtgraph
+    import PySide6
 
-    from .bench_report import cpu_name
+    from bench.machine import cpu_name
 
     return (f"{cpu_name()}, {os.cpu_count()} logical cores; {platform.system()} {platform.release()}; "
             f"Python {platform.python_version()}, PySide6 {PySide6.__version__}, pyqtgraph {pyqtgraph.__version__}; "
@@ -99,7 +100,7 @@ class Bench:
         self.app = QApplication.instance() or QApplication([sys.argv[0]])
 
     def page(self):
-        from .ui.replay import ReplayPage
+        from app.ui.replay import ReplayPage
 
         page = ReplayPage(settings_path=self.work / "settings.json")
         page.resize(1400, 900)
@@ -147,10 +148,10 @@ class Bench:
     @staticmethod
     def cli_analysis_fps(path: Path, out: Path) -> float:
         """`glimpse analyze` in this process (no interpreter start-up counted)."""
-        from . import cli
+        from app import cli
 
         t0 = time.perf_counter()
-        if cli.main(["analyze", str(path), "--out", str(out), "--quiet"]) != 0:
+        if cli.main(["analyze", str(path), "--out", str(out), "--quiet", "--no-cache", "--workers", "1"]) != 0:
             raise RuntimeError("glimpse analyze failed")
         elapsed = time.perf_counter() - t0
         import json
@@ -170,8 +171,8 @@ class Bench:
 
     def respot_redraw(self, path: Path, changes: int) -> tuple[list[float], list[float], int, int]:
         """Per settings change: ms for re-spot + redraw (painted), and ms for the core part alone."""
-        from .settings import Settings
-        from .spotting import strength_curve
+        from app.settings import Settings
+        from app.spotting import strength_curve
 
         page = self.page()
         try:
@@ -198,14 +199,14 @@ class Bench:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m app.bench_replay", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m bench replay", description=__doc__.split("\n\n")[0])
     p.add_argument("--changes", type=int, default=30, help="settings changes timed on the 10-minute recording")
     p.add_argument("--runs", type=int, default=2, help="analysis runs each for the GUI and the CLI")
     p.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCH_REPLAY.md as it is")
     a = p.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from .storage import cache_path, load_cached, save_cached
+    from app.storage import cache_path, load_cached, save_cached
 
     work = Path(tempfile.mkdtemp(prefix="glimpse-bench-replay-"))
     try:
@@ -247,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Replay benchmark",
         "",
-        f"Command: `python -m app.bench_replay{' --changes ' + str(a.changes) if a.changes != 30 else ''}` "
+        f"Command: `python -m bench replay{' --changes ' + str(a.changes) if a.changes != 30 else ''}` "
         f"({time.strftime('%Y-%m-%d')})",
         f"Machine: {machine()}",
         "",

@@ -1,7 +1,7 @@
 """What live mode can watch: a camera, or a video file played as if live (the bundled demo).
 
-No Qt here: the live page lists these choices and the worker opens the one picked,
-in its own thread (opening a camera can take a second).
+No Qt here: the live page lists these choices, `glimpse live --source` names one, and the live
+session opens the one picked in its own thread (opening a camera can take a second).
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..capture import CameraInfo, CameraSource, FrameSource, PacedSource
-from ..resources import DEMO_VIDEO
+from .capture import CameraInfo, CameraSource, FileSource, FrameSource, PacedSource
+from .errors import SourceInvalid
+from .resources import DEMO_VIDEO
+
 DEMO_LABEL = "Demo recording"
 RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
 FRAME_RATES = (15, 30, 60)
@@ -35,9 +37,12 @@ class SourceChoice:
 
     def opener(self, width: int, height: int, fps: float) -> Callable[[], FrameSource]:
         """A function that opens this source (called in the worker thread)."""
-        if self.is_camera:
-            return lambda: CameraSource(self.camera, width, height, fps)
-        return lambda: PacedSource(self.path, speed=self.speed, loop=self.loop)
+        camera, path = self.camera, self.path
+        if camera is not None:
+            return lambda: CameraSource(camera, width, height, fps)
+        if path is None:
+            raise ValueError(f"source choice {self.label!r} names neither a camera nor a file")
+        return lambda: PacedSource(path, speed=self.speed, loop=self.loop)
 
 
 def camera_choices(cameras: list[CameraInfo]) -> list[SourceChoice]:
@@ -50,3 +55,22 @@ def demo_choice(path: Path = DEMO_VIDEO, loop: bool = True) -> SourceChoice:
 
 def file_choice(path: Path, loop: bool = False, speed: float = 1.0) -> SourceChoice:
     return SourceChoice(f"{Path(path).name} (played as if live)", path=Path(path), loop=loop, speed=speed)
+
+
+SOURCE_SPECS = "camera:N, demo or file:PATH"
+
+
+def parse_source(spec: str) -> SourceChoice:
+    """The source a command line names: `camera:N`, `demo` (the bundled demo, looped) or `file:PATH`
+    (played once in real time). A file is checked here, so a missing one is reported at once."""
+    kind, _, value = spec.strip().partition(":")
+    kind = kind.lower()
+    if kind == "camera" and value.strip().isdigit():
+        index = int(value)
+        return SourceChoice(f"camera {index}", camera=index)
+    if kind == "demo" and not value:
+        return demo_choice()
+    if kind == "file" and value:
+        FileSource(Path(value).expanduser()).close()  # VideoUnreadable names what is wrong with it
+        return file_choice(Path(value).expanduser())
+    raise SourceInvalid(f"--source {spec!r}: expected {SOURCE_SPECS}")

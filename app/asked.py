@@ -3,14 +3,14 @@
 Listeners notice these moments most right after they ask a question or reach an
 important juncture; marking that moment makes the spotter attentive for
 `attentive_window_s`, so prompts come when they matter. A mark also lifts the
-quiet time after an earlier prompt (the live worker tells the prompt policy), so
+quiet time after an earlier prompt (the live session tells the prompt policy), so
 that a prompt shown just before the question cannot silence the whole window.
 No Qt here.
 """
 
 from __future__ import annotations
 
-from ..settings import Settings, preset
+from .settings import Settings, preset
 
 
 class AskedWindow:

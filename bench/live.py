@@ -1,4 +1,4 @@
-"""Live-mode figures: prompt latency, preview frame rate and CPU share (`python -m app.bench_live`).
+"""Live-mode figures: prompt latency, preview frame rate and CPU share (`python -m bench live`).
 
 A real face clip with known brief expressions (our injector, every 5 s) is
 resampled to 30 frames/s at 640x480 and at 1280x720 and played through the
@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.paths import ROOT
+
 SOURCE = ROOT / "tests" / "data" / "WolfgangLanger_Pexels.mp4"
 SIZES = ((640, 480), (1280, 720))
 FPS = 30.0
@@ -36,7 +37,7 @@ def make_clips(work: Path, events: int) -> tuple[dict, dict[tuple[int, int], Pat
 
     import cv2
 
-    from .inject import inject, make_event
+    from app.research.inject import inject, make_event
 
     work.mkdir(parents=True, exist_ok=True)
     injected, truth_path = work / f"injected-{events}.mp4", work / f"injected-{events}.json"
@@ -60,7 +61,7 @@ def resample(src: Path, dst: Path, size: tuple[int, int], fps: float) -> None:
     """Letterboxed to `size`, at `fps` (each output frame shows the source frame of its time)."""
     import cv2
 
-    from .bench_report import decode_all
+    from bench.speed import decode_all
 
     frames, src_fps = decode_all(src)
     w, h = size
@@ -98,9 +99,9 @@ def play(clip: Path, truth: dict, size: tuple[int, int]) -> Run:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from .settings import Settings
-    from .ui.live import LivePage
-    from .ui.sources import file_choice
+    from app.settings import Settings
+    from app.ui.live import LivePage
+    from app.sources import file_choice
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     page = LivePage(lambda: Settings(cooldown_s=0.0), lambda: Path(os.devnull), lambda: [])
@@ -213,7 +214,7 @@ def report(runs: list[Run], command: str, host: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m app.bench_live", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m bench live", description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=24, help="injected expressions per clip (one per 5 s)")
     ap.add_argument("--work", default=str(ROOT / "out" / "bench_live"), help="where the clips are cached")
     ap.add_argument("--out", default=str(ROOT / "docs" / "BENCH_LIVE.md"))
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in SIZES:
         print(f"playing {clips[size].name} ({truth['duration_s']:.0f} s)...", file=sys.stderr)
         runs.append(play(clips[size], truth, size))
-    text = report(runs, "python -m app.bench_live" + (" " + " ".join(argv or sys.argv[1:])).rstrip(), host)
+    text = report(runs, "python -m bench live" + (" " + " ".join(argv or sys.argv[1:])).rstrip(), host)
     Path(a.out).write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import GlimpseError
+from ..errors import AnnotationsInvalid
 
 DURATION_BUCKETS = (("<100 ms", 0.0, 0.1), ("100-250 ms", 0.1, 0.25), ("250-500 ms", 0.25, 0.5 + 1e-9),
                     (">500 ms", 0.5 + 1e-9, math.inf))
@@ -34,10 +34,6 @@ AU_REGIONS = {1: "brows", 2: "brows", 4: "brows", 5: "lids", 6: "lids", 7: "lids
               **{au: "mouth" for au in (10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 22, 23, 24, 25, 26, 27, 28)}}
 
 
-class AnnotationsInvalid(GlimpseError):
-    """A truth or moments file that is missing, unreadable or lacks what evaluation needs."""
-
-
 def overlaps(a0: float, a1: float, b0: float, b1: float) -> bool:
     """Closed intervals [a0, a1] and [b0, b1] share at least a point."""
     return a0 <= b1 and b0 <= a1
@@ -48,6 +44,51 @@ def iou(a0: float, a1: float, b0: float, b1: float) -> float:
     inter = max(0.0, min(a1, b1) - max(a0, b0))
     union = max(a1, b1) - min(a0, b0)
     return inter / union if union > 0 else 0.0
+
+
+def megc2020_iou(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """IoU of two 1-based inclusive frame intervals exactly as the MEGC2020 baseline scores them.
+
+    Its quirks are kept: an interval whose last frame is not after its first scores 0, and the
+    intersection counts one frame even for intervals that are apart (never enough for IoU >= 0.5)."""
+    shared = max(0, min(a[1], b[1]) - max(a[0], b[0])) + 1
+    union = (a[1] - a[0] + 1) + (b[1] - b[0] + 1) - shared
+    if a[1] <= a[0] or b[1] <= b[0] or union <= 0:
+        return 0.0
+    return shared / union
+
+
+def megc2020_score(clips: Sequence[tuple[Sequence[tuple[int, int]], Sequence[tuple[int, int]]]],
+                   threshold: float = MEGC_IOU) -> dict:
+    """The MEGC2020 baseline's spotting scores over clips of (predicted intervals, labelled intervals).
+
+    A label is found when any prediction has IoU >= threshold with it; counts are summed over clips:
+    recall = labels found / labels, precision = labels found / predictions, F1 their harmonic mean
+    (0 when undefined, as the baseline reports it). tp = labels found, fp = predictions - tp,
+    fn = labels - tp, so pooling tp, fp and fn over clips gives the same F1. `pairs` counts every
+    (prediction, label) pair over the threshold (the baseline's "large" precision)."""
+    predictions = labels = found = pairs = 0
+    for preds, truth in clips:
+        predictions, labels = predictions + len(preds), labels + len(truth)
+        hit = set()
+        for p in preds:
+            for k, lab in enumerate(truth):
+                if megc2020_iou(p, lab) >= threshold:
+                    pairs += 1
+                    hit.add(k)
+        found += len(hit)
+    recall = found / labels if labels else 0.0
+    precision = found / predictions if predictions else 0.0
+    f1 = 2 * recall * precision / (recall + precision) if recall + precision else 0.0
+    return {"convention": "MEGC2020 baseline scorer: 1-based inclusive frame intervals, IoU >= 0.5, "
+                          "labels found over clips", "iou_threshold": threshold, "tp": found,
+            "fp": predictions - found, "fn": labels - found, "predictions": predictions, "labels": labels,
+            "pairs": pairs, "precision": precision, "recall": recall, "f1": f1}
+
+
+def frame_interval(start_s: float, end_s: float, fps: float) -> tuple[int, int]:
+    """1-based inclusive frames of [start_s, end_s]: frame k is at (k - 1) / fps s, times rounded to a frame."""
+    return int(round(start_s * fps)) + 1, int(round(end_s * fps)) + 1
 
 
 def megc_matches(events: Sequence[dict], moments: Sequence[dict], threshold: float = MEGC_IOU) -> list[tuple[int, int, float]]:
@@ -99,9 +140,11 @@ def _ordered(d: dict, names: Sequence[str]) -> dict:
     return {k: d[k] for k in list(names) + sorted(set(d) - set(names)) if k in d}
 
 
-def evaluate(truth: dict, moments: list[dict], duration_s: float, tolerance_s: float = 0.1) -> dict:
+def evaluate(truth: dict, moments: list[dict], duration_s: float, tolerance_s: float = 0.1,
+             fps: float | None = None) -> dict:
     """Scores of `moments` (dicts with start_s, end_s) against `truth` (dict with "events": onset_s,
-    offset_s, kind, and optionally type, amplitude_iod) over a video of `duration_s` seconds.
+    offset_s, kind, and optionally type, amplitude_iod) over a video of `duration_s` seconds at `fps`
+    (default: the truth's "fps"; without one the MEGC2020 figures are None).
     Ratios are None when their denominator is zero."""
     events = [_check_event(e, i) for i, e in enumerate(truth.get("events", []))]
     moments = [_check_moment(m, j) for j, m in enumerate(moments)]
@@ -120,6 +163,11 @@ def evaluate(truth: dict, moments: list[dict], duration_s: float, tolerance_s: f
     false_alarms = len(moments) - true_moments
     matches = megc_matches(micro, moments)
     tp = len(matches)
+    fps = fps or truth.get("fps")
+    megc2020 = (megc2020_score([([frame_interval(m["start_s"], m["end_s"], fps) for m in moments],
+                                 [frame_interval(e["onset_s"], e["offset_s"], fps) for e in micro])])
+                if fps else {"convention": "MEGC2020 baseline scorer: needs the frame rate", "tp": None, "fp": None,
+                             "fn": None, "precision": None, "recall": None, "f1": None})
     best_iou = [max((iou(e["onset_s"], e["offset_s"], m["start_s"], m["end_s"]) for m in moments), default=0.0)
                 for e in micro]
     return {
@@ -144,7 +192,10 @@ def evaluate(truth: dict, moments: list[dict], duration_s: float, tolerance_s: f
         "moments_on_macro": sum(on_macro),
         "macro_overlapped": _ratio(sum(macro_hit), len(macro)),
         "macro_overlapped_count": sum(macro_hit),
-        "megc": {
+        "fps": fps,
+        "megc": megc2020,
+        "megc_one_to_one": {
+            "convention": "one-to-one matching on seconds (Glimpse's older figure), IoU >= 0.5",
             "iou_threshold": MEGC_IOU, "tp": tp, "fp": len(moments) - tp, "fn": len(micro) - tp,
             "precision": _ratio(tp, len(moments)), "recall": _ratio(tp, len(micro)),
             "f1": _ratio(2 * tp, len(moments) + len(micro)),
@@ -351,9 +402,14 @@ def format_report(r: dict) -> str:
         f"{'Macro events overlapped':36s} {_pct(r['macro_overlapped'])}  "
         f"{r['macro_overlapped_count']}/{r['macro_events']}",
     ]
-    m = r["megc"]
-    lines.append(f"{'MEGC spotting (IoU >= 0.5)':36s} F1 {_pct(m['f1'])}  precision {_pct(m['precision'])}  "
-                 f"recall {_pct(m['recall'])}  (TP {m['tp']}, FP {m['fp']}, FN {m['fn']})")
+    for title, key in (("MEGC2020 spotting F1", "megc"), ("One-to-one IoU F1 (seconds)", "megc_one_to_one")):
+        m = r[key]
+        lines.append(f"{title:36s} {_pct(m['f1'])}  precision {_pct(m['precision'])}  recall {_pct(m['recall'])}  "
+                     f"(TP {m['tp']}, FP {m['fp']}, FN {m['fn']})")
+    lines += ["", "MEGC2020: as the MEGC2020 baseline's scorer: 1-based inclusive frame intervals, IoU >= 0.5,",
+              "  an event is found by any moment, precision = events found / moments, pooled over clips.",
+              "One-to-one: events and moments paired at most once, IoU >= 0.5 on [start_s, end_s] in seconds.",
+              "Recall, precision and false alarms above: overlap within the tolerance, in seconds."]
     missed = [e for e in r["events"] if not e["hit"]]
     if missed:
         lines += ["", "Missed micro events:"]
@@ -362,18 +418,51 @@ def format_report(r: dict) -> str:
     return "\n".join(lines)
 
 
-def main_evaluate(argv: Sequence[str] | None = None) -> int:
-    """`glimpse evaluate TRUTH MOMENTS [--fps F] [--json]`. Raises GlimpseError for the caller to show."""
-    ap = argparse.ArgumentParser(prog="glimpse evaluate", description="Score spotted moments against ground truth.")
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of `glimpse evaluate`."""
     ap.add_argument("truth", metavar="TRUTH", help="truth JSON from 'glimpse inject', or an annotation CSV")
     ap.add_argument("moments", metavar="MOMENTS", help="moments JSON from 'glimpse analyze'")
-    ap.add_argument("--fps", type=float, default=None, help="frame rate of a CSV truth's clip "
+    ap.add_argument("--fps", type=_positive, default=None, help="frame rate of a CSV truth's clip "
                     "(default: the frame rate in MOMENTS)")
     ap.add_argument("--clip", default=None, help="CSV truth: only rows of this clip (e.g. 006_1)")
     ap.add_argument("--first-frame", type=int, default=1, help="CSV truth: number of the clip's first frame")
-    ap.add_argument("--tolerance", type=float, default=0.1, metavar="S", help="seconds around each event")
+    ap.add_argument("--tolerance", type=_non_negative, default=0.1, metavar="S", help="seconds around each event")
     ap.add_argument("--json", action="store_true", help="print the full result as JSON")
-    args = ap.parse_args(argv)
+
+
+def _positive(text: str) -> float:
+    value = _number_arg(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, found {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _number_arg(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, found {text!r}")
+    return value
+
+
+def _number_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}")
+    return value
+
+
+def main_evaluate(argv: Sequence[str] | None = None) -> int:
+    """`glimpse evaluate TRUTH MOMENTS [--fps F] [--json]`. Raises GlimpseError for the caller to show."""
+    ap = argparse.ArgumentParser(prog="glimpse evaluate", description="Score spotted moments against ground truth.")
+    add_arguments(ap)
+    return run(ap.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """`glimpse evaluate` with parsed arguments."""
     moments = load_moments(args.moments)
     fps = args.fps
     is_csv = Path(args.truth).suffix.lower() in (".csv", ".tsv", ".txt")
@@ -388,7 +477,8 @@ def main_evaluate(argv: Sequence[str] | None = None) -> int:
     duration = moments.get("duration_s") or truth.get("duration_s")
     if not duration:
         raise AnnotationsInvalid(f"neither {args.moments} nor {args.truth} gives the video's duration_s")
-    result = evaluate(truth, moments["moments"], float(duration), args.tolerance)
+    result = evaluate(truth, moments["moments"], float(duration), args.tolerance,
+                      fps or moments.get("fps") or truth.get("fps"))
     try:
         print(json.dumps(result, indent=2) if args.json else format_report(result), flush=True)
     except BrokenPipeError:

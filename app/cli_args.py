@@ -1,0 +1,102 @@
+"""Argument parsing shared by the `glimpse` subcommands: one-line errors, checked values."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+EXIT_USAGE = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (exit 2), naming the command and --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, found {text!r}")
+    return value
+
+
+def bounded_float(lo: float, hi: float):
+    """A type for numbers in lo..hi."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number from {lo:g} to {hi:g}, found {text!r}") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected a number from {lo:g} to {hi:g}, found {value:g}")
+        return value
+
+    return parse
+
+
+def file_to_write(text: str) -> Path:
+    """A path to write a file to: not an existing folder, nor inside a file."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; expected a file name")
+    parent = next((p for p in path.absolute().parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: {parent} is a file, not a folder")
+    return path
+
+
+def folder_to_write(text: str) -> Path:
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file; expected a folder")
+    return path
+
+
+SCHEDULER = re.compile(r"^(tcp|tls|inproc|ucx)://[^\s/:]+(:\d{1,5})?$")
+
+
+def scheduler_address(text: str) -> str:
+    if not SCHEDULER.match(text):
+        raise argparse.ArgumentTypeError(f"expected a Dask scheduler address such as tcp://HOST:8786, found {text!r}")
+    return text
+
+
+class BatchProgress:
+    """Overall progress of several videos: one line per finished video on stderr, with time left."""
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
+        self._start = time.perf_counter()
+
+    def finished(self, text: str) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self._start
+        left = elapsed / self.done * (self.total - self.done)
+        tail = f", about {_duration(left)} left" if self.done < self.total else f", {_duration(elapsed)} in all"
+        self.stream.write(f"[{self.done}/{self.total}] {text}{tail}\n")
+        self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"

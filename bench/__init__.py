@@ -1,0 +1,17 @@
+"""Glimpse's benchmarks: run from the checkout (`python -m bench`, or `make bench`), never installed.
+
+* __main__.py -- `python -m bench [accuracy|replay|live|reliability] [ARGS]`: one part, or all in turn;
+* paths.py -- the checkout's folders and the clips the benchmarks read;
+* dataset.py -- the injected dataset: splits, event timelines, building and loading the videos;
+* spotters.py -- Glimpse's spotter and a naive reference, over cached evidence;
+* scoring.py -- pooled recall and false alarms against the truth, sweeps, operating points;
+* tables.py -- text and Markdown tables, the one-screen `--quick` summary;
+* accuracy.py -- the accuracy command (`--quick`, or the full report);
+* machine.py -- CPU, cores, load and library versions;
+* speed.py -- throughput, re-spot speed and peak memory;
+* report.py -- BENCHMARKS.md and docs/operating_curve.png;
+* replay.py -- docs/BENCH_REPLAY.md: re-spot + redraw, time to first frame, analysis speed;
+* live.py -- docs/BENCH_LIVE.md: prompt latency, preview frame rate, CPU share;
+* reliability.py -- the reliability figures for RELIABILITY.md, and its child processes' entry points;
+* faults.py, fuzz.py, crash.py, privacy.py, long_run.py, child.py -- its parts, and their children.
+"""

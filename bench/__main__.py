@@ -1,0 +1,35 @@
+"""`python -m bench [PART [ARGS...]]` from the checkout: one benchmark, or (no PART) every report in turn.
+
+PART is accuracy (BENCHMARKS.md), replay (docs/BENCH_REPLAY.md), live (docs/BENCH_LIVE.md) or
+reliability (the figures behind RELIABILITY.md); ARGS go to that part (`python -m bench live --help`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Sequence
+
+PARTS = ("accuracy", "replay", "live", "reliability")  # the order of a full run: the slowest last
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    if argv and argv[0] not in PARTS:
+        print(f"python -m bench: unknown part {argv[0]!r}; choose one of {', '.join(PARTS)}", file=sys.stderr)
+        return 2
+    if argv:
+        return importlib.import_module(f"bench.{argv[0]}").main(argv[1:])
+    for part in PARTS:  # each part's own defaults: the full figures
+        print(f"== python -m bench {part}", flush=True)
+        code = importlib.import_module(f"bench.{part}").main([])
+        if code:
+            return code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

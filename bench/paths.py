@@ -1,0 +1,11 @@
+"""Where the benchmarks read and write: the checkout they run from (they are not installed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+DEFAULT_ROOT = ROOT / "out" / "bench"  # the accuracy benchmark's dataset (gitignored)
+CLIP = DATA / "single_face.mp4"  # 72 frames, 640x360, H.264, moov at the end
+PACED_CLIP = DATA / "injected_short.mp4"  # 10.2 s with two injected brief expressions

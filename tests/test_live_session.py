@@ -1,0 +1,137 @@
+"""The live session in the core, without Qt: driven headless, on a real clip and on scripted stand-ins."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from app.capture import Frame, SourceInfo
+from app.live import ENDED, LiveSession
+from app.live_events import FrameTracked, Marked, MomentFound, SourceOpened, Stopped
+from app.pipeline import LiveResult
+from app.prompts import PromptPolicy
+from app.settings import Settings, preset
+from app.sources import file_choice
+from app.spotting import Moment
+
+DATA = Path(__file__).parent / "data"
+SESSION_TIMEOUT_S = 40.0  # a 10 s clip in real time, on a busy machine
+
+
+def run_session(make, hook=None) -> list:
+    """Drive a headless session to its end; its events, in order. `hook(session, event)` runs in the
+    session's threads for every event."""
+    events, done = [], threading.Event()
+
+    def on_event(event):
+        events.append(event)
+        if hook is not None:
+            hook(session, event)
+        if isinstance(event, Stopped):
+            done.set()
+
+    session = make(on_event)
+    session.start()
+    assert done.wait(SESSION_TIMEOUT_S), "the session did not end"
+    assert session.join(5.0)
+    return events
+
+
+def test_a_paced_clip_gives_its_moments_through_the_callback():
+    truth = json.loads((DATA / "injected_short.json").read_text())["events"]
+    choice = file_choice(DATA / "injected_short.mp4")
+    events = run_session(lambda on_event: LiveSession(choice.opener(0, 0, 0), Settings(cooldown_s=0.0),
+                                                      on_event=on_event, preview=False))
+    assert isinstance(events[0], SourceOpened) and events[0].info.name == "injected_short.mp4"
+    assert events[-1] == Stopped(ENDED)
+    tracked = [e for e in events if isinstance(e, FrameTracked)]
+    assert len(tracked) > 150 and [e.index for e in tracked] == sorted(e.index for e in tracked)
+    moments = [e.moment for e in events if isinstance(e, MomentFound)]
+    found = [ev for ev in truth if any(m.start_s < ev["offset_s"] and m.end_s > ev["onset_s"] for m in moments)]
+    assert found, f"none of the injected expressions was reported: {[m.to_dict() for m in moments]}"
+    # each moment is reported once its last frame has been tracked, never before
+    for e in events:
+        if isinstance(e, MomentFound):
+            assert e.t_s >= e.moment.end_s - 1e-6
+
+
+class Clip:
+    """`seconds` of blank 30 fps frames, delivered ten times faster than real time."""
+
+    def __init__(self, seconds: float):
+        self.info = SourceInfo("clip", 30.0, 64, 48, int(seconds * 30))
+
+    def __iter__(self):
+        for i in range(self.info.frame_count):
+            time.sleep(1 / 300)
+            yield Frame(i, i / 30, np.zeros((48, 64, 3), np.uint8))
+
+    def close(self):
+        pass
+
+
+class SettingsLog:
+    """Stands in for the live pipeline (no tracker): notes the settings each frame is spotted with."""
+
+    seen: list[tuple[float, Settings]] = []
+
+    def __init__(self, settings, model_path=None):
+        self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
+        SettingsLog.seen = []
+
+    def set_settings(self, settings):
+        self.settings = settings
+
+    def process(self, frame):
+        SettingsLog.seen.append((frame.t_s, self.settings))
+        return LiveResult(frame, None, None, ())
+
+    def finish(self):
+        return (Moment(0.1, 0.2, 0.3, ("brows",), 9.0),)
+
+    def close(self):
+        pass
+
+
+def test_scripted_marks_raise_sensitivity_for_the_asked_window(monkeypatch):
+    monkeypatch.setattr("app.live.LivePipeline", SettingsLog)
+    base = Settings(attentive_window_s=2.0)
+
+    def make(on_event):
+        session = LiveSession(lambda: Clip(8.0), base, on_event=on_event, preview=False)
+        session.mark(at_s=3.0)
+        session.mark(at_s=1.0)  # given out of order: applied in time order
+        return session
+
+    events = run_session(make)
+    assert [e.t_s for e in events if isinstance(e, Marked)] == [1.0, 3.0]
+    gentle, attentive = preset("gentle", base), preset("attentive", base)
+    assert attentive.sensitivity > gentle.sensitivity
+    inside = [t for t, _ in SettingsLog.seen if 1.0 <= t < 3.0 + 2.0 - 1e-9]
+    assert inside and len(inside) < len(SettingsLog.seen)
+    for t, settings in SettingsLog.seen:
+        wanted = attentive if 1.0 <= t < 3.0 + 2.0 - 1e-9 else gentle
+        assert settings == wanted, f"frame at {t:.3f} s spotted with {settings.preset}"
+    for e in events:
+        if isinstance(e, FrameTracked) and e.t_s >= 1.0:  # the status line's seconds left, from the last mark
+            last_mark = 3.0 if e.t_s >= 3.0 else 1.0
+            assert abs(e.attentive_s - max(0.0, last_mark + 2.0 - e.t_s)) < 1e-6
+
+
+def test_stopping_with_finish_reports_the_moment_under_way(monkeypatch):
+    """A headless run that stops (duration, Ctrl-C) still reports what was under way; the window's
+    Stop does not (unchanged)."""
+    monkeypatch.setattr("app.live.LivePipeline", SettingsLog)
+    for finish in (False, True):
+        def stop_at_one_second(session, event, finish=finish):
+            if isinstance(event, FrameTracked) and event.t_s >= 1.0:
+                session.request_stop(finish=finish)
+
+        events = run_session(lambda on_event: LiveSession(lambda: Clip(60.0), Settings(), on_event=on_event,
+                                                          preview=False), stop_at_one_second)
+        assert len([e for e in events if isinstance(e, MomentFound)]) == int(finish)
+        assert len([e for e in events if isinstance(e, FrameTracked) and e.t_s >= 1.0]) == 1, "tracked past the stop"
