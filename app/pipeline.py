@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Iterator
 from .capture import FileSource, Frame, SourceInfo, prefetched
 from .errors import Cancelled
 from .features import FeatureExtractor, FeatureTable, FeatureTableBuilder, FrameFeatures
-from .prompts import PromptPolicy, assign_prompts
+from .prompts import PromptPolicy, assign_prompts, bank_for
 from .settings import Settings
 from .spotting import Evidence, Moment, Spotter, spot, table_evidence
 from .tracking import FaceObservation, FaceTracker
@@ -42,7 +42,7 @@ class Analysis:
 
     def respot(self, settings: Settings) -> "Analysis":
         """The same video under other settings, from the cached evidence (no tracking)."""
-        moments = assign_prompts(spot(self.evidence, settings), settings.cooldown_s)
+        moments = assign_prompts(spot(self.evidence, settings), settings.cooldown_s, bank=bank_for(settings))
         return Analysis(self.source, self.info, self.table, settings, moments, self.evidence, self.from_cache)
 
     def to_dict(self) -> dict:
@@ -106,7 +106,7 @@ def analyze(path: str | Path, settings: Settings | None = None, model_path: str 
         info = SourceInfo(m.get("source", Path(path).name), float(m.get("fps", 30.0)), int(m.get("width", 0)),
                           int(m.get("height", 0)), int(m.get("frames_declared", len(table))))
     evidence = table_evidence(table)
-    moments = assign_prompts(spot(evidence, settings), settings.cooldown_s)
+    moments = assign_prompts(spot(evidence, settings), settings.cooldown_s, bank=bank_for(settings))
     return Analysis(str(path), info, table, settings, moments, evidence, from_cache)
 
 
@@ -128,7 +128,7 @@ class LivePipeline:
         self.tracker = FaceTracker(model_path)
         self.extractor = FeatureExtractor(keep_landmarks=True)
         self.spotter = Spotter(self.settings)
-        self.policy = PromptPolicy(self.settings.cooldown_s)
+        self.policy = PromptPolicy.for_settings(self.settings)
 
     def set_settings(self, settings: Settings) -> None:
         """Takes effect from the next frame; the person's baseline is kept."""

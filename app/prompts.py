@@ -1,6 +1,7 @@
 """Open follow-up questions, and when to show one.
 
-The bank lives in assets/prompts.txt. `PromptPolicy` decides, moment by
+The built-in bank lives in assets/prompts.txt; the listener's own questions (the settings'
+`questions`, when set) take its place. `PromptPolicy` decides, moment by
 moment, whether to prompt (not within the cooldown after the last prompt, so
 nobody fixates) and which question to show (not one of the last few shown).
 """
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from . import resources
 from .errors import GlimpseError
+from .settings import Settings
 from .spotting import Moment
 
 DEFAULT_BANK = resources.PROMPT_BANK
@@ -30,6 +32,11 @@ def load_bank(path: str | Path = DEFAULT_BANK) -> tuple[str, ...]:
     return bank
 
 
+def bank_for(settings: Settings) -> tuple[str, ...]:
+    """The questions to offer under `settings`: the listener's own when set, else the built-in bank."""
+    return settings.questions if settings.questions else load_bank()
+
+
 class PromptPolicy:
     """Assigns prompts to moments: at most one per cooldown, never one of the `recent` last shown."""
 
@@ -40,6 +47,10 @@ class PromptPolicy:
         self.seed = seed
         self.recent = min(recent, len(self.bank) - 1)
         self.reset()
+
+    @classmethod
+    def for_settings(cls, settings: Settings, seed: int = 0) -> "PromptPolicy":
+        return cls(settings.cooldown_s, bank_for(settings), seed)
 
     def reset(self) -> None:
         self._rng = random.Random(self.seed)
@@ -63,6 +74,7 @@ class PromptPolicy:
         return dataclasses.replace(moment, prompted=True, prompt=question)
 
 
-def assign_prompts(moments: list[Moment], cooldown_s: float, seed: int = 0) -> list[Moment]:
-    policy = PromptPolicy(cooldown_s, seed=seed)
+def assign_prompts(moments: list[Moment], cooldown_s: float, seed: int = 0,
+                   bank: tuple[str, ...] | None = None) -> list[Moment]:
+    policy = PromptPolicy(cooldown_s, bank, seed)
     return [policy.update(m) for m in moments]

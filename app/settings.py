@@ -19,6 +19,7 @@ from .errors import SettingsInvalid
 SETTINGS_VERSION = 1
 REGIONS = ("brows", "lids", "nose", "mouth", "gaze")
 PRESETS = ("gentle", "balanced", "attentive")
+NOT_TUNING = frozenset({"questions"})  # changing these keeps the preset: they do not change what is spotted
 
 
 def _field(default, title: str, help: str, lo=None, hi=None, step=None, choices=None):
@@ -53,6 +54,8 @@ class Settings:
     prompt_hold_s: float = _field(6.0, "Prompt shown for", "How long a prompt stays on screen.", 2.0, 20.0, 0.5)
     attentive_window_s: float = _field(10.0, "After 'I just asked'", "For this long after you mark a question, "
                                        "the attentive preset is used.", 2.0, 60.0, 1.0)
+    questions: tuple[str, ...] = _field((), "Your questions", "The questions Glimpse may offer; "
+                                        "empty: the built-in ones.")
 
     def __post_init__(self) -> None:
         problems = validate(self)
@@ -61,13 +64,14 @@ class Settings:
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with `changes`; tuning anything but the preset makes it 'custom'."""
-        if changes and "preset" not in changes:
+        if changes and "preset" not in changes and set(changes) - NOT_TUNING:
             changes["preset"] = "custom"
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["regions"] = list(self.regions)
+        d["questions"] = list(self.questions)
         return d
 
 
@@ -95,6 +99,9 @@ def validate(s: Settings) -> list[str]:
             if bad:
                 problems.append(f"regions: unknown {bad}; expected some of {list(REGIONS)}")
             continue
+        if f.name == "questions":
+            problems += _question_problems(value)
+            continue
         if meta.get("choices") and value not in meta["choices"]:
             problems.append(f"{f.name}: {value!r} is not one of {list(meta['choices'])}")
         if isinstance(f.default, bool):
@@ -108,6 +115,19 @@ def validate(s: Settings) -> list[str]:
     if not problems and s.min_duration_s >= s.max_duration_s:
         problems.append(f"min_duration_s ({s.min_duration_s}) must be below max_duration_s ({s.max_duration_s})")
     return problems
+
+
+def _question_problems(value: Any) -> list[str]:
+    """The listener's own questions: strings, at least two when set, never a forbidden word (the
+    question editor checks the wording more closely)."""
+    from .questions import MIN_QUESTIONS, named_words
+
+    if not (isinstance(value, tuple) and all(isinstance(q, str) and q.strip() for q in value)):
+        return [f"questions: expected a list of non-empty texts, found {value!r:.80}"]
+    if value and len(value) < MIN_QUESTIONS:
+        return [f"questions: at least {MIN_QUESTIONS} are needed, found {len(value)}"]
+    named = named_words(value)
+    return [f"questions: {sorted(named)} may not be used in a question"] if named else []
 
 
 def from_dict(data: Any) -> Settings:
@@ -126,6 +146,10 @@ def from_dict(data: Any) -> Settings:
         if not isinstance(values["regions"], list):
             raise SettingsInvalid(f"regions: expected a list, found {values['regions']!r}")
         values["regions"] = tuple(values["regions"])
+    if "questions" in values:
+        if not isinstance(values["questions"], list):
+            raise SettingsInvalid(f"questions: expected a list, found {values['questions']!r:.80}")
+        values["questions"] = tuple(values["questions"])
     for name, value in values.items():
         if isinstance(known[name].default, float) and isinstance(value, int) and not isinstance(value, bool):
             values[name] = float(value)

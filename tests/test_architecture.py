@@ -12,7 +12,8 @@ CORE = ["app.capture", "app.tracking", "app.features", "app.spotting", "app.prom
         "app.research.evaluate", "app.research.events", "app.research.warp", "app.sysdeps", "app.resources",
         "app.live", "app.live_events", "app.live_run", "app.cli_live", "app.asked", "app.sources",
         "app.recordings", "app.video",
-        "app.chunked", "app.batch", "app.cluster", "app.cli_analyze", "app.cli_args"]
+        "app.chunked", "app.batch", "app.cluster", "app.cli_analyze", "app.cli_args",
+        "app.questions", "app.strength", "app.progress", "app.summary"]
 
 BLOCK_QT = """
 import importlib.abc, sys

@@ -197,7 +197,7 @@ def test_exports_match_the_list(qtbot, make_page, cache, tmp_path):
         assert float(row["start_s"]) == item["start_s"] == r["start_s"]
         assert shown_text[0] == MomentsModel.text({"start_s": float(row["start_s"])}, 0)
         assert shown_text[2] == ", ".join(row["regions"].split()) == ", ".join(item["regions"])
-        assert shown_text[3] == f"{float(row['strength']):.1f}"
+        assert shown_text[3] == MomentsModel.text({"strength": float(row["strength"])}, 3, model.threshold)
         assert (row["mark"] or None) == item["mark"] == r["mark"]
         assert row["note"] == item["note"] == shown_text[6]
     assert table[0]["mark"] == HELPFUL and table[2]["note"] == "she smiled, then went on"

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox
 
 from app.review import KeptCounts
 from app.settings import PRESETS, REGIONS, Settings, preset
-from app.ui.tuning import NumberField, Throttle, TuningPanel
+from app.ui.tuning import NumberField, QuestionsField, Throttle, TuningPanel
 
 
 @pytest.fixture
@@ -34,6 +34,8 @@ def test_every_setting_has_an_editor_built_from_its_schema(panel):
             assert (editor.spin.minimum(), editor.spin.maximum()) == (f.metadata["min"], f.metadata["max"])
             assert editor.spin.singleStep() == f.metadata["step"]
             assert editor.value() == f.default
+        elif f.name == "questions":
+            assert isinstance(editor, QuestionsField) and editor.value() == ()
         else:
             assert tuple(editor.checks) == REGIONS and editor.value() == REGIONS
 

@@ -3,7 +3,8 @@
 Window geometry and whether the first-run page was seen are UI state in QSettings;
 the spotting settings live in the core's settings file (shared with the CLI and
 the review's tuning panel). Every error any page reports reaches the one message
-bar at the top of the window.
+area at the top of the window (`messages.MessageArea`): a new message replaces the old one,
+and an error clears when the next action succeeds. Help opens beside the window, never in it.
 """
 
 from __future__ import annotations
@@ -15,70 +16,24 @@ from typing import Callable
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMenu,
-                               QMessageBox, QPushButton, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox,
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from .. import __version__, capture
 from .. import settings as settings_mod
-from ..session import sessions_root
+from ..errors import GlimpseError
+from ..prompts import load_bank
+from ..session import open_session, sessions_root
 from ..settings import Settings
 from ..sources import DEMO_VIDEO, demo_choice
+from . import theme
 from .first_run import WelcomePage, ask_consent
+from .guide import GuideWindow
 from .live import LivePage
+from .messages import ERROR, INFO, MessageArea
+from .questions_dialog import QuestionsDialog
 
 log = logging.getLogger(__name__)
-
-STYLE = """
-#PromptCard { background: #f6f2ea; border: 1px solid #e3dccf; border-radius: 14px; }
-#PromptCard QLabel, #PromptCardCompact QLabel { color: #2e3336; }
-#DiscreetStrip { background: #f6f2ea; border: 1px solid #d8d0c1; }
-#Notice { background: #edf2f5; border: 1px solid #d2dde4; border-radius: 8px; }
-#MessageBar[kind="error"] { background: #fbefed; border: 1px solid #ebcdc8; border-radius: 8px; }
-#MessageBar[kind="info"] { background: #eef5ef; border: 1px solid #cfe0d2; border-radius: 8px; }
-#Quiet { color: #6b7378; }
-#Status { color: #4b5357; }
-#RecordingLabel { color: #b03a2e; font-weight: 600; }
-QPushButton#RecordButton:checked { background: #b03a2e; color: white; border: 1px solid #8e2f25;
-                                   border-radius: 4px; padding: 4px 10px; }
-#WelcomeText { font-size: 11pt; }
-"""
-
-
-class MessageBar(QFrame):
-    """One line at the top of the window for errors and notices, with an optional action."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, objectName="MessageBar")
-        self.text = QLabel("", wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.action_button = QPushButton("")
-        self.action_button.hide()
-        close = QToolButton(text="✕", toolTip="Dismiss", autoRaise=True)
-        close.clicked.connect(self.hide)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(12, 6, 6, 6)
-        row.addWidget(self.text, 1)
-        row.addWidget(self.action_button)
-        row.addWidget(close)
-        self._action: Callable[[], None] | None = None
-        self.action_button.clicked.connect(self._act)
-        self.hide()
-
-    def show_message(self, text: str, kind: str = "error", action: tuple[str, Callable[[], None]] | None = None):
-        self.setProperty("kind", kind)
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.text.setText(text)
-        self._action = action[1] if action else None
-        self.action_button.setText(action[0] if action else "")
-        self.action_button.setVisible(action is not None)
-        self.show()
-
-    def _act(self) -> None:
-        if self._action is not None:
-            self._action()
-        self.hide()
-
 
 class ReviewPlaceholder(QLabel):
     """Stands in for the review page when it is not part of this build."""
@@ -102,8 +57,10 @@ class MainWindow(QMainWindow):
         self.qsettings = qsettings if qsettings is not None else QSettings("glimpse", "glimpse")
         self.settings_path = Path(settings_path) if settings_path else settings_mod.user_settings_path()
         self.demo_path = Path(demo_path)
+        self.recordings_root = recordings_root
         self.setWindowTitle("Glimpse")
-        self.messages = MessageBar()
+        self.messages = MessageArea()
+        self.guide: GuideWindow | None = None
         self.welcome = WelcomePage()
         self.welcome.done.connect(self._welcome_done)
         self.live = LivePage(self.load_settings, recordings_root, list_cameras, self.demo_path,
@@ -136,17 +93,20 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file = bar.addMenu("&File")
         self._add(file, "Open video or recording…", self.choose_and_open, QKeySequence.StandardKey.Open)
+        self._add(file, "Save a session summary…", self.save_summary)
         file.addSeparator()
         self._add(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
 
         live = bar.addMenu("&Live")
-        self._add(live, "Start / stop", self.live.toggle_running, "Ctrl+Return")
+        self._add(live, "Start / stop", self._attempt(self.live.toggle_running), "Ctrl+Return")
         live.addAction(self.live.ask_action)
         self.record_action = self._add(live, "Record this session", self.live.record_button.toggle, "Ctrl+R")
         self.discreet_action = self._add(live, "Discreet mode", self.live.discreet_button.toggle, "Ctrl+D")
         live.addSeparator()
-        self._add(live, "Play the demo recording", lambda: self.live.play(demo_choice(self.demo_path)))
-        self._add(live, "Look for cameras again", self.live.refresh_sources)
+        self._add(live, "Play the demo recording", self._attempt(lambda: self.live.play(demo_choice(self.demo_path))))
+        self._add(live, "Look for cameras again", self._attempt(self.live.refresh_sources))
+        live.addSeparator()
+        self._add(live, "Your questions…", self.edit_questions)
 
         view = bar.addMenu("&View")
         for label, check in (("Landmarks", self.live.landmarks_check), ("Mirror", self.live.mirror_check)):
@@ -163,8 +123,17 @@ class MainWindow(QMainWindow):
             group.addAction(action)
 
         help_menu = bar.addMenu("&Help")
-        self._add(help_menu, "How to use Glimpse", self.show_welcome)
+        self.guide_action = self._add(help_menu, "How to use Glimpse", self.show_guide, QKeySequence.StandardKey.HelpContents)
         self._add(help_menu, "About Glimpse", self._about)
+
+    def _attempt(self, action: Callable[[], object]) -> Callable[[], None]:
+        """`action`, run for the listener: when it reports no new message, an earlier error is cleared."""
+        def run(*_args) -> None:
+            before = self.messages.shown_count
+            action()
+            if self.messages.shown_count == before:
+                self.messages.succeeded()
+        return run
 
     def _add(self, menu, label: str, slot, shortcut=None) -> QAction:
         action = QAction(label, self)
@@ -184,7 +153,15 @@ class MainWindow(QMainWindow):
             self._start_page()
 
     def show_welcome(self) -> None:
+        """The first-run page, in the window (only before the listener begins)."""
         self.stack.setCurrentWidget(self.welcome)
+
+    def show_guide(self) -> GuideWindow:
+        """Help: the guide in its own window, so the live view stays where it is."""
+        if self.guide is None:
+            self.guide = GuideWindow(self)
+        self.guide.present()
+        return self.guide
 
     def _welcome_done(self) -> None:
         first = not self.qsettings.value("welcome_seen", False, type=bool)
@@ -228,6 +205,13 @@ class MainWindow(QMainWindow):
             error = getattr(page, "error", None)
             if error is not None and hasattr(error, "connect"):
                 error.connect(self.show_error)
+            timeline, moments = getattr(page, "timeline", None), getattr(page, "moments_list", None)
+            if hasattr(timeline, "threshold_changed") and hasattr(moments, "set_threshold"):
+                # until the page tells the list itself: strength words against the threshold the timeline draws
+                timeline.threshold_changed.connect(moments.set_threshold)
+            opened = getattr(page, "recording_opened", None)
+            if opened is not None and hasattr(opened, "connect"):
+                opened.connect(lambda _rec: self.messages.succeeded())
             menu_actions = getattr(page, "menu_actions", None)
             if callable(menu_actions):
                 actions = menu_actions()
@@ -279,10 +263,10 @@ class MainWindow(QMainWindow):
 
     def show_error(self, message: str) -> None:
         log.warning("%s", message)
-        self.messages.show_message(message, "error")
+        self.messages.show_message(message, ERROR)
 
     def _recording_saved(self, folder: Path) -> None:
-        self.messages.show_message(f"Recording saved in {folder}", "info",
+        self.messages.show_message(f"Recording saved in {folder}", INFO,
                                    ("Open in Review", lambda: self.open_in_review(folder)))
 
     def load_settings(self) -> Settings:
@@ -292,6 +276,55 @@ class MainWindow(QMainWindow):
             self._settings_message = message
             self.show_error(message)
         return settings
+
+    def save_summary(self, folder: Path | None = None, out: Path | None = None) -> Path | None:
+        """File > Save a session summary: a recorded session's page (HTML, or PDF when the name ends .pdf)."""
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(self, "Choose a recorded session", str(self.recordings_root()))
+            if not chosen:
+                return None
+            folder = Path(chosen)
+        if out is None:
+            name, _ = QFileDialog.getSaveFileName(self, "Save the session summary", f"{Path(folder).name}.html",
+                                                  "Web page (*.html);;PDF (*.pdf)")
+            if not name:
+                return None
+            out = Path(name)
+        from .. import summary
+        from .summary_pdf import write_pdf
+
+        try:
+            page = summary.to_html(summary.collect(open_session(folder)))
+            written = write_pdf(page, out) if out.suffix.lower() == ".pdf" else summary.write_page(page, out)
+        except (OSError, GlimpseError) as exc:
+            self.show_error(f"The summary of {Path(folder).name} could not be saved: {exc}")
+            return None
+        self.messages.show_message(f"Summary saved in {written}", INFO)
+        return written
+
+    def edit_questions(self) -> None:
+        """Live > Your questions: edit the questions Glimpse offers; saved with the settings."""
+        base = getattr(self.review, "settings", None)
+        base = base if isinstance(base, Settings) else self.load_settings()
+        try:
+            built_in = load_bank()
+        except GlimpseError as exc:
+            self.show_error(str(exc))
+            return
+        dialog = QuestionsDialog(base.questions, built_in, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        new = base.replace(questions=dialog.questions())
+        apply = getattr(self.review, "apply_settings", None)
+        try:
+            if callable(apply):
+                apply(new)  # the review page re-spots with them and saves its settings itself
+            else:
+                settings_mod.save(new, self.settings_path)
+        except (OSError, GlimpseError) as exc:
+            self.show_error(f"Your questions could not be saved in {self.settings_path}: {exc}")
+            return
+        self.messages.show_message("Your questions are saved. Live mode offers them from its next start.", INFO)
 
     def _discreet_changed(self, on: bool) -> None:
         if on:
@@ -308,6 +341,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.qsettings.setValue("geometry", self.saveGeometry())
+        if self.guide is not None:
+            self.guide.close()
         self.live.shutdown()
         shutdown = getattr(self.review, "shutdown", None)
         if callable(shutdown):
@@ -320,7 +355,8 @@ def make_application() -> QApplication:
     app.setApplicationName("Glimpse")
     app.setOrganizationName("glimpse")
     app.setStyle("Fusion")
-    app.setStyleSheet(STYLE)
+    theme.apply(app)
+    theme.follow_system(app)
     return app
 
 

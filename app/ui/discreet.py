@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWi
 from .prompt_card import PromptCard
 
 FACE_COLORS = {True: QColor("#6fa77a"), False: QColor("#b8b2a7"), None: QColor("#d9d4cb")}
+MIN_WIDTH_PX = 560
+CHARS_PER_LINE = 34  # the built-in questions are at most ~50 characters: two lines of this hold them
 FACE_TIPS = {True: "A face is being tracked", False: "No face", None: "Live mode is off"}
 
 
@@ -96,7 +98,10 @@ class DiscreetStrip(QWidget):
         layout.addWidget(self.ask_button)
         layout.addWidget(self.full_button)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.asked.emit)
-        self.resize(560, 64)
+        # wide enough for a question in two lines of the card's font, as tall as those two lines
+        card_width = self.card.label.fontMetrics().averageCharWidth() * CHARS_PER_LINE
+        others = self.sizeHint().width() - self.card.sizeHint().width()
+        self.resize(max(MIN_WIDTH_PX, card_width + others), self.sizeHint().height())
         self._drag_from: QPoint | None = None
 
     def set_face(self, state: bool | None) -> None:

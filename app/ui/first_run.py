@@ -3,8 +3,18 @@ recording-consent question."""
 
 from __future__ import annotations
 
+import html
+from typing import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from ..errors import GlimpseError
+from ..prompts import load_bank
+
+TEXT_WIDTH_CHARS = 72  # the page's reading measure, in the current font: it grows with the font
+PAGE_MARGIN_PX = 32
+READING_SCALE = 1.15  # the guide's text against the application font
 
 WELCOME_HTML = """
 <h1 style="font-weight: normal">Before you begin</h1>
@@ -38,6 +48,19 @@ CONSENT_TEXT = ("Glimpse will save the video, the face measurements and the mome
 CONSENT_YES = "They have agreed: record"
 
 
+def example_questions(bank: Sequence[str], n: int = 2) -> list[str]:
+    """`n` questions spread over the bank (not its first few, which the text already quotes)."""
+    if not bank:
+        return []
+    return [bank[(2 + i * len(bank) // n) % len(bank)] for i in range(n)]
+
+
+def examples_html(questions: Sequence[str]) -> str:
+    items = "".join(f"<p style='margin-left: 1.5em'>&ldquo;{html.escape(q)}&rdquo;</p>" for q in questions)
+    return (f"<h3>Two of the questions you may see</h3>{items}"
+            "<p>You can change, add or remove questions under Live &gt; Your questions.</p>")
+
+
 class WelcomePage(QWidget):
     """Shown on first run and from Help; `done` when the listener is ready."""
 
@@ -49,15 +72,28 @@ class WelcomePage(QWidget):
         text.setObjectName("WelcomeText")
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
-        text.setFixedWidth(680)  # an alignment flag would break the label's height-for-width
+        font = text.font()  # a little larger than the application font, and following it
+        font.setPointSizeF(font.pointSizeF() * READING_SCALE)
+        text.setFont(font)
+        try:
+            examples = example_questions(load_bank())
+        except GlimpseError:
+            examples = []
+        self.examples = QLabel(examples_html(examples) if examples else "", objectName="Examples")
+        self.examples.setWordWrap(True)
+        self.examples.setTextFormat(Qt.TextFormat.RichText)
+        self.examples.setFont(font)
+        self.examples.setVisible(bool(examples))
+        self.texts = (text, self.examples)
         body = QWidget()
         inner = QVBoxLayout(body)
-        inner.setContentsMargins(32, 24, 32, 24)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(text)
-        row.addStretch(1)
-        inner.addLayout(row)
+        inner.setContentsMargins(PAGE_MARGIN_PX, 24, PAGE_MARGIN_PX, 24)
+        for label in self.texts:
+            row = QHBoxLayout()
+            row.addStretch(1)
+            row.addWidget(label)
+            row.addStretch(1)
+            inner.addLayout(row)
         self.begin_button = QPushButton("Begin")
         self.begin_button.setDefault(True)
         self.begin_button.setMinimumWidth(160)
@@ -71,6 +107,24 @@ class WelcomePage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
+        self._fit_text()
+
+    def _fit_text(self) -> None:
+        """A fixed width (an alignment flag would break the labels' height-for-width), set from the font so
+        larger text gets a wider column, but never wider than the page."""
+        measure = self.fontMetrics().averageCharWidth() * TEXT_WIDTH_CHARS
+        room = self.width() - 2 * PAGE_MARGIN_PX - 24  # the scroll bar's room
+        for label in self.texts:
+            label.setFixedWidth(max(200, min(measure, room) if self.isVisible() else measure))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit_text()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._fit_text()
 
 
 def ask_consent(parent: QWidget | None) -> bool:

@@ -1,20 +1,43 @@
-"""The moments list: one row per moment, with the listener's mark and note, and the controls to set them."""
+"""The moments list: one row per moment, with the listener's mark and note, and the controls to set them.
+
+Readable at any font size: column widths and row heights come from the font, long questions and
+notes are elided in the table with the whole text in the tooltip, the note field wraps, and a
+moment's strength is a word (slight / clear / strong, against the threshold), not a bare number.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPlainTextEdit, QPushButton,
+                               QSizePolicy, QTableView, QVBoxLayout, QWidget)
 
 from ..review import HELPFUL, NOT_A_MOMENT, VERDICT_TITLES
+from ..settings import Settings
+from ..spotting import threshold_for
+from ..strength import relative
+from .elide import ElidedLabel
 from .player import format_time
+from .theme import tones_for
 
-COLUMNS = ("Time", "Length", "Regions", "Strength", "Suggested question", "Your mark", "Note")
-COLUMN_WIDTHS = (80, 64, 110, 66, 0, 100, 0)  # 0: shares the rest
+COLUMNS = ("Time", "Length", "Regions", "Strength", "Question", "Your mark", "Note")
+COLUMN_TIPS = ("When the moment started", "How long the change lasted", "Where on the face it was",
+               "How far past the threshold the change went: slight, clear or strong",
+               "The question offered at this moment (none in the quiet time after one)",
+               "Your word on this moment", "Your note on this moment")
+# widths as the text they must hold in the current font; the question column takes the rest
+COLUMN_SAMPLES = ("0:00.000", "0000 ms", "brows, mouth", "strong", "", "Not a moment", "Note")  # the note itself is in the field below
+QUESTION_COLUMN = 4
+QUESTION_MIN_CHARS = 24  # below this the note and regions columns give up their room first
+SHRINK_FIRST = (2, 1)  # regions, length: narrowed to their titles when room is short
+CELL_PADDING_PX = 18
 QUIET_TEXT = "(quiet time: no question shown)"
+NO_MOMENTS_TEXT = "No moments with these settings."
+ANALYSING_TEXT = "Analysing… the moments appear here when it is done."
+DEFAULT_THRESHOLD = threshold_for(Settings().sensitivity)  # until the page says which settings found the moments
+NOTE_LINES = 2  # the note field shows this many lines and wraps
 
 
 class MomentsModel(QAbstractTableModel):
@@ -23,6 +46,13 @@ class MomentsModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[dict] = []
+        self.threshold = DEFAULT_THRESHOLD
+        self.colors = {"quiet": QColor(120, 124, 132), HELPFUL: QColor(20, 130, 90), NOT_A_MOMENT: QColor(170, 70, 50)}
+
+    def set_threshold(self, threshold: float) -> None:
+        self.threshold = float(threshold)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 3), self.index(len(self.rows) - 1, 3))
 
     def set_rows(self, rows: Sequence[dict]) -> None:
         self.beginResetModel()
@@ -42,6 +72,8 @@ class MomentsModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return COLUMN_TIPS[section]
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole) -> Any:
@@ -49,22 +81,22 @@ class MomentsModel(QAbstractTableModel):
             return None
         r, col = self.rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(r, col, self.threshold)
+        if role == Qt.ItemDataRole.ToolTipRole and col in (2, 4, 6):
             return self.text(r, col)
-        if role == Qt.ItemDataRole.ToolTipRole and col in (4, 6):
-            return self.text(r, col)
+        if role == Qt.ItemDataRole.ToolTipRole and col == 3:
+            return relative(r["strength"], self.threshold).describe()
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == 4 and not r["prompted"]:
-                return QColor(120, 124, 132)
-            if col == 5 and r["mark"] == HELPFUL:
-                return QColor(20, 130, 90)
-            if col == 5 and r["mark"] == NOT_A_MOMENT:
-                return QColor(170, 70, 50)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 1, 3):
+                return self.colors["quiet"]
+            if col == 5 and r["mark"] in (HELPFUL, NOT_A_MOMENT):
+                return self.colors[r["mark"]]
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 1):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     @staticmethod
-    def text(r: dict, col: int) -> str:
+    def text(r: dict, col: int, threshold: float = DEFAULT_THRESHOLD) -> str:
         if col == 0:
             return format_time(r["start_s"])
         if col == 1:
@@ -72,12 +104,51 @@ class MomentsModel(QAbstractTableModel):
         if col == 2:
             return ", ".join(r["regions"])
         if col == 3:
-            return f"{r['strength']:.1f}"
+            return relative(r["strength"], threshold).word
         if col == 4:
             return r["prompt"] if r["prompted"] else QUIET_TEXT
         if col == 5:
             return VERDICT_TITLES[r["mark"]]
         return r["note"]
+
+
+class NoteEdit(QPlainTextEdit):
+    """A note that wraps, with the line edit's small API: `text()`, `setText()`, `editingFinished`
+    (on Enter and when focus leaves; Shift+Enter starts a new line)."""
+
+    editingFinished = Signal()  # noqa: N815 - as QLineEdit's
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._fit_height()
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - as QLineEdit's
+        self.setPlainText(text)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.editingFinished.emit()
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().focusOutEvent(event)
+        self.editingFinished.emit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._fit_height()
+
+    def _fit_height(self) -> None:
+        margins = self.contentsMargins()
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * NOTE_LINES + 2 * int(self.document().documentMargin())
+                            + margins.top() + margins.bottom())
 
 
 class MomentsList(QWidget):
@@ -97,18 +168,15 @@ class MomentsList(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        # fixed widths: sizing columns to their contents reads every row on each re-spot (slow at 500 rows)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for col, width in enumerate(COLUMN_WIDTHS):
-            if width:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-                header.resizeSection(col, width)
-            else:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self._fit_columns()
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
 
-        self.count_label = QLabel("No moments yet.")
+        self.count_label = ElidedLabel("No moments yet.")
         self.helpful_button = QPushButton("Helpful")
         self.helpful_button.setToolTip("This was worth a question (H)")
         self.false_button = QPushButton("Not a moment")
@@ -116,21 +184,23 @@ class MomentsList(QWidget):
         for button, verdict in ((self.helpful_button, HELPFUL), (self.false_button, NOT_A_MOMENT)):
             button.setCheckable(True)
             button.clicked.connect(lambda checked, v=verdict: self._verdict_clicked(v, checked))
-        self.note_edit = QLineEdit()
+        self.note_edit = NoteEdit()
         self.note_edit.setPlaceholderText("Note on this moment (saved with the recording)")
+        self.note_edit.setToolTip("Saved with the recording. Enter keeps it; Shift+Enter starts a new line.")
         self.note_edit.editingFinished.connect(self.commit_note)
         self._note_row: int | None = None
         marks = QHBoxLayout()
         marks.setContentsMargins(0, 0, 0, 0)
-        marks.addWidget(self.count_label)
-        marks.addStretch(1)
+        marks.addWidget(self.count_label, 1)
         marks.addWidget(self.helpful_button)
         marks.addWidget(self.false_button)
-        marks.addWidget(self.note_edit, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
         layout.addLayout(marks)
+        layout.addWidget(self.note_edit)  # a row of its own, full width: it never gets squeezed
+        self._analysing = False
+        self._recolor()
         self._sync_controls()
 
     # -- the model ------------------------------------------------------------------------------------------
@@ -140,8 +210,55 @@ class MomentsList(QWidget):
         n = len(rows)
         prompted = sum(1 for r in rows if r["prompted"])
         self.count_label.setText(f"{n} moment{'s' if n != 1 else ''}, {prompted} with a question"
-                                 if n else "No moments with these settings.")
+                                 if n else ANALYSING_TEXT if self._analysing else NO_MOMENTS_TEXT)
         self.select(selected)
+
+    def set_threshold(self, threshold: float) -> None:
+        """The threshold the moments were found with: their strength words are relative to it."""
+        self.model.set_threshold(threshold)
+
+    def set_analysing(self, on: bool) -> None:
+        """While an analysis runs, an empty list says so instead of "No moments with these settings."."""
+        self._analysing = on
+        if not self.model.rows:
+            self.count_label.setText(ANALYSING_TEXT if on else NO_MOMENTS_TEXT)
+
+    # -- readable at any font size ----------------------------------------------------------------------------
+    def _fit_columns(self) -> None:
+        """Widths and row height from the font, and the question column first in line for the room (fixed
+        widths, not sized to contents: that reads every row on each re-spot, slow at 500 rows)."""
+        fm, header = self.table.fontMetrics(), self.table.horizontalHeader()
+        self.table.verticalHeader().setDefaultSectionSize(fm.height() + CELL_PADDING_PX // 2)
+        header.setStretchLastSection(False)
+        title = [header.fontMetrics().horizontalAdvance(t) + CELL_PADDING_PX for t in COLUMNS]
+        header.setMinimumSectionSize(min(title))
+        widths = [max(fm.horizontalAdvance(sample) + CELL_PADDING_PX, title[col]) if sample else 0
+                  for col, sample in enumerate(COLUMN_SAMPLES)]
+        room = self.table.viewport().width() if self.table.isVisible() else self.table.width()
+        question_min = fm.averageCharWidth() * QUESTION_MIN_CHARS
+        for col in SHRINK_FIRST:
+            if room - sum(widths) >= question_min:
+                break
+            widths[col] = title[col]
+        widths[QUESTION_COLUMN] = max(question_min, room - sum(widths))
+        for col, width in enumerate(widths):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, width)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _recolor(self) -> None:
+        t = tones_for(self)
+        self.model.colors = {"quiet": QColor(t.muted), HELPFUL: QColor(t.helpful), NOT_A_MOMENT: QColor(t.not_a_moment)}
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._fit_columns()
+        elif event.type() == event.Type.PaletteChange:
+            self._recolor()
 
     def update_row(self, index: int, row: dict) -> None:
         self.model.update_row(index, row)

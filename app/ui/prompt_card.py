@@ -13,6 +13,10 @@ from PySide6.QtWidgets import QFrame, QGraphicsOpacityEffect, QLabel, QSizePolic
 
 FADE_IN_MS = 600
 FADE_OUT_MS = 1500
+# the question against the application font (22 pt and 13 pt at the usual 9 pt), so a larger system font
+# makes the card larger too
+CARD_SCALE, COMPACT_SCALE = 22.0 / 9.0, 13.0 / 9.0
+CARD_LINES, COMPACT_LINES = 2, 2  # the card holds this many lines of the question (longer ones wrap)
 
 
 class PromptCard(QFrame):
@@ -29,15 +33,13 @@ class PromptCard(QFrame):
         self.label.setWordWrap(True)
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        font = QFont(self.label.font())
-        font.setPointSizeF(13.0 if compact else 22.0)
-        self.label.setFont(font)
+        self.compact = compact
         layout = QVBoxLayout(self)
         margin = 6 if compact else 18
         layout.setContentsMargins(margin * 2, margin, margin * 2, margin)
         layout.addWidget(self.label)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumHeight(44 if compact else 120)
+        self._fit_font()
         self._effect = QGraphicsOpacityEffect(self)
         self._effect.setOpacity(0.0)
         self.setGraphicsEffect(self._effect)
@@ -49,6 +51,19 @@ class PromptCard(QFrame):
         self._hold_ms = 6000
         self._showing = False
         self.shown_at: float | None = None  # time.monotonic() when the current prompt started to appear
+
+    def _fit_font(self) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(self.font().pointSizeF() * (COMPACT_SCALE if self.compact else CARD_SCALE))
+        self.label.setFont(font)
+        margins = self.layout().contentsMargins()
+        lines = COMPACT_LINES if self.compact else CARD_LINES
+        self.setMinimumHeight(self.label.fontMetrics().lineSpacing() * lines + margins.top() + margins.bottom())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._fit_font()
 
     def text(self) -> str:
         return self.label.text() if self._showing else ""

@@ -12,16 +12,22 @@ from dataclasses import Field, fields
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
 
-from ..errors import SettingsInvalid
+from ..errors import GlimpseError, SettingsInvalid
+from ..prompts import load_bank
 from ..review import KeptCounts
 from ..settings import PRESETS, Settings, preset
+from .questions_dialog import QuestionsDialog
 
 THROTTLE_MS = 100
 # Read only by live mode; shown apart so the listener knows they do not change the timeline.
 LIVE_ONLY = ("prompt_hold_s", "attentive_window_s")
+QUESTIONS = ("questions",)  # what is offered, not what is spotted: a group of its own
+CHOICES_PER_ROW = 3
+SLIDER_MIN_CHARS = 8
+HELP_SCALE = 0.9  # help lines under each setting, against the panel's font (so they grow with it)
 
 
 class Throttle(QObject):
@@ -70,6 +76,7 @@ class NumberField(QWidget):
         self.spin.setKeyboardTracking(False)
         self.spin.setMinimumWidth(84)
         self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setMinimumWidth(self.fontMetrics().averageCharWidth() * SLIDER_MIN_CHARS)  # never a dot
         self.slider.setRange(0, round((hi - lo) / step))
         self.slider.valueChanged.connect(lambda i: self._set(self.lo + i * self.step, from_slider=True))
         self.spin.valueChanged.connect(lambda v: self._set(v, from_slider=False))
@@ -104,12 +111,12 @@ class ChoicesField(QWidget):
     def __init__(self, choices: tuple[str, ...], parent: QWidget | None = None):
         super().__init__(parent)
         self.checks = {c: QCheckBox(c) for c in choices}
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        for check in self.checks.values():
+        grid = QGridLayout(self)  # rows of a few: one long row would set the panel's width at large fonts
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, check in enumerate(self.checks.values()):
             check.toggled.connect(lambda _on: self.value_changed.emit(self.value()))
-            row.addWidget(check)
-        row.addStretch(1)
+            grid.addWidget(check, i // CHOICES_PER_ROW, i % CHOICES_PER_ROW)
+        grid.setColumnStretch(CHOICES_PER_ROW, 1)
 
     def value(self) -> tuple[str, ...]:
         return tuple(c for c, check in self.checks.items() if check.isChecked())
@@ -119,6 +126,42 @@ class ChoicesField(QWidget):
             check.blockSignals(True)
             check.setChecked(c in value)
             check.blockSignals(False)
+
+
+class QuestionsField(QWidget):
+    """How many questions are offered, and a button that opens the question editor."""
+
+    value_changed = Signal(tuple)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._value: tuple[str, ...] = ()
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.button = QPushButton("Change…")
+        self.button.clicked.connect(self.edit)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.summary, 1)
+        row.addWidget(self.button)
+
+    def value(self) -> tuple[str, ...]:
+        return self._value
+
+    def set_value(self, value: tuple[str, ...]) -> None:
+        self._value = tuple(value)
+        self.summary.setText(f"{len(value)} of your own" if value else "the built-in questions")
+
+    def edit(self) -> None:
+        try:
+            built_in = load_bank()
+        except GlimpseError as exc:
+            self.summary.setText(str(exc))
+            return
+        dialog = QuestionsDialog(self._value, built_in, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.questions() != self._value:
+            self.set_value(dialog.questions())
+            self.value_changed.emit(self._value)
 
 
 class TuningPanel(QWidget):
@@ -144,7 +187,8 @@ class TuningPanel(QWidget):
 
         main = QFormLayout()
         live = QFormLayout()
-        for form in (main, live):
+        asked = QFormLayout()
+        for form in (main, live, asked):
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         main.addRow(self._title(meta["preset"]), self.preset_box)
@@ -153,7 +197,7 @@ class TuningPanel(QWidget):
                 continue
             editor = self._editor(f)
             self.editors[f.name] = editor
-            form = live if f.name in LIVE_ONLY else main
+            form = live if f.name in LIVE_ONLY else asked if f.name in QUESTIONS else main
             if isinstance(editor, QCheckBox):
                 form.addRow(editor)
             else:
@@ -164,15 +208,17 @@ class TuningPanel(QWidget):
         spotting.setLayout(main)
         live_box = QGroupBox("Live mode only")
         live_box.setLayout(live)
+        questions_box = QGroupBox("Questions offered")
+        questions_box.setLayout(asked)
 
         self.counts_label = QLabel(KeptCounts(0, 0, 0, 0).summary())
         self.counts_label.setWordWrap(True)
         marks_box = QGroupBox("Your marks")
         QVBoxLayout(marks_box).addWidget(self.counts_label)
 
-        self.message = QLabel()
+        self.message = QLabel(objectName="MessageArea")  # styled by the theme, as the window's message area
         self.message.setWordWrap(True)
-        self.message.setFrameShape(QFrame.Shape.StyledPanel)
+        self.message.setMargin(6)
         self.message.hide()
         import_button = QPushButton("Import…")
         import_button.setToolTip("Use the settings in a file (for example one a colleague exported)")
@@ -192,6 +238,7 @@ class TuningPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(spotting)
         layout.addWidget(marks_box)
+        layout.addWidget(questions_box)
         layout.addWidget(live_box)
         layout.addLayout(files)
         layout.addStretch(1)
@@ -201,18 +248,26 @@ class TuningPanel(QWidget):
     @staticmethod
     def _title(f: Field) -> QLabel:
         label = QLabel(f.metadata["title"])
+        label.setWordWrap(True)  # long titles wrap at large fonts instead of pushing the editors out
         label.setToolTip(f.metadata["help"])
         return label
 
     @staticmethod
     def _help(f: Field) -> QLabel:
-        label = QLabel(f.metadata["help"])
+        label = QLabel(f.metadata["help"], objectName="Help")
         label.setWordWrap(True)
-        label.setStyleSheet("color: palette(placeholder-text); font-size: 11px;")
+        font = label.font()
+        font.setPointSizeF(font.pointSizeF() * HELP_SCALE)
+        label.setFont(font)
         return label
 
     def _editor(self, f: Field) -> QWidget:
         meta = f.metadata
+        if f.name == "questions":
+            questions = QuestionsField()
+            questions.setToolTip(meta["help"])
+            questions.value_changed.connect(lambda v: self._edited("questions", tuple(v)))
+            return questions
         if isinstance(f.default, tuple):
             box = ChoicesField(meta["choices"])
             box.setToolTip(meta["help"])
@@ -251,8 +306,9 @@ class TuningPanel(QWidget):
 
     def set_message(self, text: str | None, error: bool = False) -> None:
         self.message.setText(text or "")
-        self.message.setStyleSheet("background: #fdecea; color: #7a1f12; padding: 6px;" if error
-                                   else "background: #eef5ee; color: #1f4d2a; padding: 6px;")
+        self.message.setProperty("kind", "error" if error else "info")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
         self.message.setVisible(bool(text))
 
     # -- the listener's intent ------------------------------------------------------------------------------
