@@ -338,8 +338,7 @@ def _fuzz_child(cache: str, listing: str) -> int:
         try:
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
                 code = cli_main(["analyze", str(path), "--out", str(out_json), "--quiet", "--no-cache"])
-            # a short read is reported as one warning beside the result; it is not a failure
-            lines = [ln for ln in err.getvalue().splitlines() if not ln.startswith("glimpse: warning:")]
+            lines = err.getvalue().splitlines()
             if code == 0 and not lines and json.loads(out_json.read_text())["frames"] >= 1:
                 res["analyze"] = "result"
             elif code == 3 and len(lines) == 1 and lines[0].startswith("glimpse: ") and out_json.exists():
