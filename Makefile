@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install clean strace
+.PHONY: run test bench install clean strace xvfb
 
 # tests/test_privacy.py traces native code with strace (MediaPipe's uploader is C++): installed here
 # when missing (needs root or sudo); without it that one check is skipped and says so.
@@ -12,6 +12,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 strace:
 	@command -v strace >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq strace; } \
 		|| echo "strace could not be installed: the strace privacy check will be skipped"
+
+# tests/test_screen.py starts a private X server (Xvfb) and shows a Qt window on it (so Qt's xcb
+# plugin libraries too): installed here when missing (needs root or sudo); without Xvfb those
+# tests are skipped and say so.
+xvfb: $(STAMP)
+	@command -v Xvfb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq xvfb; } \
+		|| echo "Xvfb could not be installed: the screen tests will be skipped"
+	@if command -v Xvfb >/dev/null 2>&1; then $(PY) -m app.sysdeps --install --platform xcb; fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { echo "make: no venv module: on Debian/Ubuntu, sudo apt-get install python3-venv"; exit 1; }
@@ -26,7 +34,7 @@ run: $(STAMP)
 	$(PY) -m app.sysdeps --install
 	$(PY) -m app $(ARGS)
 
-test: $(STAMP) strace
+test: $(STAMP) strace xvfb
 	$(PY) -m app.sysdeps --install --platform offscreen
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
