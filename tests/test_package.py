@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from app.tracking import OFFLINE_PROXY
+
 ROOT = Path(__file__).resolve().parent.parent
 # What the build reads: the package, its bundled folders and the metadata (bench/ and tests/ are not
 # shipped). A copy, so a stale build/ in the checkout cannot leak old files into the wheel.
@@ -34,8 +36,10 @@ COMMANDS = {
 
 
 def _pip_env() -> dict[str, str]:
-    """This user's pip configuration and cache (the indexes and wheels `make install` used), nothing of the checkout."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "GLIMPSE_", "VIRTUAL_ENV"))}
+    """This user's pip configuration and cache (the indexes and wheels `make install` used), nothing of the checkout,
+    and none of the refused proxies an earlier test's tracker set in this process (they would stop pip too)."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("PYTHON", "GLIMPSE_", "VIRTUAL_ENV")) and v != OFFLINE_PROXY}
 
 
 def _app_env(home: Path) -> dict[str, str]:
