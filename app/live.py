@@ -129,6 +129,7 @@ class LiveSession:
         self._lost_reason = ""
         self._model_path = model_path
         self._asked = AskedWindow(settings)
+        self._in_force = self._asked.settings_at(0.0)  # what the spotter uses now (tracking thread)
         self._due_marks: list[float] = []  # scripted "I just asked" marks not reached yet
         self._stop = threading.Event()
         self._finish_on_stop = False
@@ -244,7 +245,7 @@ class LiveSession:
     def _track(self) -> None:
         pipeline, reason = None, STOPPED
         try:
-            pipeline = LivePipeline(self._asked.settings_at(0.0), self._model_path)
+            pipeline = LivePipeline(self._in_force, self._model_path)
             self._tracker_ready.set()
             rate = _Rate()
             epoch, lost, last_t, last_at = 0, False, None, time.monotonic()
@@ -328,7 +329,7 @@ class LiveSession:
                 else:
                     self._due_marks = sorted([*self._due_marks, float(args[0])])
             elif command == "record":
-                self._open_recording(args[0])
+                self._open_recording(args[0], t_s)
             elif command == "stop_record":
                 self._close_recording()
             elif command == "settings":
@@ -338,6 +339,9 @@ class LiveSession:
         wanted = self._asked.settings_at(t_s)
         if wanted is not pipeline.settings:
             pipeline.set_settings(wanted)
+            self._in_force = wanted
+            if self._writer is not None:  # a replay of the recording applies them at the same frame
+                self._writer.add_settings(t_s, wanted)
 
     def _mark(self, t_s: float, pipeline: LivePipeline) -> None:
         self._asked.mark(t_s)
@@ -347,13 +351,14 @@ class LiveSession:
             self._writer.add_mark(t_s)
         self._on_event(Marked(t_s))
 
-    def _open_recording(self, root: Path) -> None:
+    def _open_recording(self, root: Path, t_s: float) -> None:
         if self._writer is not None:
             return
         try:
             if self.info is None:  # cannot happen: commands are applied to frames, after the source opened
                 raise RuntimeError("recording asked for before the source opened")
             self._writer = SessionWriter(root, self.info, self._asked.base, consent_confirmed=True)
+            self._writer.add_settings(t_s, self._in_force)
         except Exception as exc:  # noqa: BLE001 - no recording, but live mode goes on
             self._report(exc, fatal=False)
             self._on_event(RecordingChanged(None))
@@ -396,7 +401,7 @@ class LiveSession:
     def _moment(self, m: Moment, t_s: float, captured_at: float) -> None:
         if self._writer is not None:
             try:
-                self._writer.add_moment(m)
+                self._writer.add_moment(m, self._in_force)
             except Exception as exc:  # noqa: BLE001
                 self._report(exc, fatal=False)
         self._on_event(MomentFound(m, t_s, captured_at))
