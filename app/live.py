@@ -24,6 +24,7 @@ capture thread reopens the camera with backoff; when frames come again
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -51,6 +52,7 @@ STALL_S = 2.0  # with reconnection on: no frame for this long is shown as a lost
 POLL_S = 0.05  # the threads look at the stop flag (and the tracker for a new frame) this often
 RATE_WINDOW_S = 1.0  # the tracking rate is counted over this much recent time
 LATENCY_SMOOTHING = 0.2  # weight of the newest frame in the smoothed latency
+LATE_WINDOW_S = 60.0  # late (dropped) frames are counted over this much recent time, not since the start
 
 
 class LatestSlot:
@@ -95,11 +97,20 @@ def fit(image_bgr: np.ndarray, box: tuple[int, int] | None) -> np.ndarray:
 
 
 class _Rate:
-    """Frames per second over a sliding window, and a smoothed latency."""
+    """Frames per second over a sliding window, a smoothed latency, and the frames dropped lately."""
 
     def __init__(self) -> None:
         self._times: list[float] = []
+        self._dropped: collections.deque[tuple[float, int]] = collections.deque()  # (time, dropped so far)
         self.latency_ms = 0.0
+
+    def late(self, now: float, dropped: int) -> int:
+        """Frames dropped within the last LATE_WINDOW_S, from the running total `dropped`."""
+        self._dropped.append((now, dropped))
+        while len(self._dropped) > 1 and now - self._dropped[1][0] >= LATE_WINDOW_S:
+            self._dropped.popleft()  # keep one sample at or just past the window's start
+        oldest_t, oldest = self._dropped[0]
+        return dropped - oldest if now - oldest_t >= LATE_WINDOW_S else dropped
 
     def add(self, now: float, latency_s: float) -> float:
         self._times.append(now)
@@ -282,8 +293,9 @@ class LiveSession:
                 result = pipeline.process(frame)
                 self._record(result)
                 now = time.monotonic()
-                stats = LiveStats(rate.add(now, now - captured_at), self._dropped(), rate.latency_ms,
-                                  frame.index + 1)
+                dropped = self._dropped()
+                stats = LiveStats(rate.add(now, now - captured_at), dropped, rate.latency_ms, frame.index + 1,
+                                  rate.late(now, dropped), LATE_WINDOW_S)
                 self._handle(result, stats, captured_at)
             if not self._failed and (reason == ENDED or self._finish_on_stop):
                 for m in pipeline.finish():

@@ -26,6 +26,7 @@ from ..settings import Settings
 from ..sources import DEMO_VIDEO, demo_choice
 from .first_run import WelcomePage, ask_consent
 from .live import LivePage
+from .shortcuts import show_shortcuts
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage()
         self.welcome.done.connect(self._welcome_done)
         self.live = LivePage(self.load_settings, recordings_root, list_cameras, self.demo_path,
-                             getattr(args, "model", None), confirm_consent)
+                             getattr(args, "model", None), confirm_consent, qsettings=self.qsettings)
         self.live.error.connect(self.show_error)
         self.live.recording_saved.connect(self._recording_saved)
         self.live.discreet_changed.connect(self._discreet_changed)
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
         self._add(live, "Look for cameras again", self.live.refresh_sources)
 
         view = bar.addMenu("&View")
+        view.addAction(self.live.prompt_only_action)
         for label, check in (("Landmarks", self.live.landmarks_check), ("Mirror", self.live.mirror_check)):
             action = self._add(view, label, check.setChecked)
             action.setCheckable(True)
@@ -164,6 +166,7 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, "How to use Glimpse", self.show_welcome)
+        self._add(help_menu, "Keyboard shortcuts", lambda: show_shortcuts(self), "?")
         self._add(help_menu, "About Glimpse", self._about)
 
     def _add(self, menu, label: str, slot, shortcut=None) -> QAction:

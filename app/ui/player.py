@@ -233,7 +233,7 @@ class VideoPlayer(QWidget):
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self._slider_moved)
         self.time_label = QLabel(format_time(0))
-        self.time_label.setMinimumWidth(150)
+        self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("0:00:00.000 / 0:00:00.000"))
         self.landmarks_box = QCheckBox("Landmarks")
         self.landmarks_box.setToolTip("Show the tracked face points over the video")
         self.landmarks_box.toggled.connect(self.set_show_landmarks)

@@ -44,7 +44,8 @@ from .tuning import TuningPanel
 
 HIGHLIGHT_MARGIN_S = 0.3  # the region stays outlined this long around a selected moment
 SETTINGS_SAVE_DELAY_MS = 500  # the settings file is written once the listener pauses
-TUNING_MIN_WIDTH = 300  # the drawer's narrowest (its help text wraps)
+TUNING_MIN_WIDTH = 280  # the drawer's narrowest (its help text wraps)
+TIMELINE_MIN_WIDTH = 320  # below its legend's width: the page fits an 800 px window with the drawer open
 
 
 class ReplayPage(ReplayFiles, QWidget):
@@ -83,6 +84,7 @@ class ReplayPage(ReplayFiles, QWidget):
         self.player.frame_shown.connect(self._frame_shown)
         self.player.decoder.failed.connect(lambda text: self.show_message(text, error=True))
         self.timeline = Timeline()
+        self.timeline.setMinimumWidth(TIMELINE_MIN_WIDTH)
         self.timeline.seek_requested.connect(self.player.seek_time)
         self.timeline.moment_clicked.connect(self.select_moment)
         self.timeline.next_requested.connect(self.next_moment)
