@@ -213,3 +213,20 @@ def test_prompt_only_hides_the_video_and_is_remembered(qtbot, window, tmp_path):
     assert again.live.is_prompt_only() and not again.live.preview.isVisibleTo(again.live)
     live.prompt_only_button.click()
     assert live.preview.isVisibleTo(live) and live.card.label.font().pointSizeF() == font
+
+
+def test_the_tuning_drawer_folds_away_when_the_window_is_too_narrow_for_it(qtbot, window, tmp_path):
+    """As with large system fonts: the review and the drawer need more than 800 px together."""
+    page = open_session(qtbot, window, tmp_path)
+    page.tuning_scroll.setMinimumWidth(600)
+    window.resize(*NARROW)
+    qtbot.waitUntil(lambda: window.width() == NARROW[0], timeout=2000)
+    assert not page.tuning_scroll.isVisibleTo(page) and page.drawer.folded_for_width
+    assert not page.tuning_action.isChecked()
+    window.resize(1600, 1000)  # room again: it comes back by itself
+    qtbot.waitUntil(lambda: page.tuning_scroll.isVisibleTo(page), timeout=2000)
+    page.set_tuning_visible(False)  # closed by the listener: it stays closed when the window widens
+    window.resize(*NARROW)
+    window.resize(1700, 1000)
+    qtbot.wait(50)
+    assert not page.tuning_scroll.isVisibleTo(page)

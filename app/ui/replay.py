@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QToolBar, QVBoxLayout, QWidget)
@@ -33,6 +33,7 @@ from ..review import HELPFUL, NOT_A_MOMENT, Mark, Review, live_summary, match
 from ..review import rows as review_rows
 from ..settings import Settings
 from ..spotting import Moment, strength_curve, threshold_for
+from .drawer import Drawer
 from .jobs import Job, JobRunner
 from .moments_list import MomentsList
 from .player import Highlight, VideoPlayer
@@ -129,7 +130,6 @@ class ReplayPage(ReplayFiles, QWidget):
         self.tuning_action = QAction("Tuning", self, checkable=True, checked=True)
         self.tuning_action.setToolTip(with_keys("Show or hide the tuning drawer: try settings on this recording "
                                                 "(a what-if)", "tuning"))
-        self.tuning_action.toggled.connect(self.set_tuning_visible)
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in self.menu_actions():
@@ -169,7 +169,7 @@ class ReplayPage(ReplayFiles, QWidget):
         scroll.setWidget(self.tuning)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(TUNING_MIN_WIDTH)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # narrow: scroll, never clip
         self.tuning_scroll = scroll
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.review_area)
@@ -184,7 +184,7 @@ class ReplayPage(ReplayFiles, QWidget):
         layout.addWidget(self.progress_row)
         layout.addWidget(self.mode)
         layout.addWidget(split, 1)
-        self.split = split
+        self.drawer = Drawer(self, split, self.review_area, scroll, self.tuning_action)
 
     def menu_actions(self) -> list[QAction]:
         """For the app window's File menu."""
@@ -220,9 +220,13 @@ class ReplayPage(ReplayFiles, QWidget):
 
     def set_tuning_visible(self, on: bool) -> None:
         """The tuning drawer: open beside the review, or folded away (the page then fits a narrow window)."""
-        self.tuning_scroll.setVisible(on)
         if self.tuning_action.isChecked() != on:
-            self.tuning_action.setChecked(on)
+            self.tuning_action.setChecked(on)  # the drawer follows its action
+        else:
+            self.drawer.set_open(on)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return self.drawer.without_drawer(super().minimumSizeHint())  # a narrow window folds the drawer
 
     def _enable_actions(self) -> None:
         has = self.analysis is not None
