@@ -5,8 +5,8 @@
 Run it under a real X server with a window manager (Xvfb and openbox), not the offscreen platform:
 window sizes, minimum sizes and fonts then behave as on a desktop. Pages: the first-run page, Live
 (the demo playing, no camera), Review of the committed recorded session (tests/data/recorded_session)
-in its "shown live" view and in the what-if view with the tuning drawer, and the keyboard shortcuts
-window. Each file is named page-WxH-font-theme.png; a window that cannot shrink to the size asked for
+in its "shown live" view and in the what-if view with the tuning drawer, the keyboard shortcuts
+window, and (at 800x600 only) Live in its prompt-only view with a prompt showing. Each file is named page-WxH-font-theme.png; a window that cannot shrink to the size asked for
 is shown at the size it took, and the run says so. PNGs are reduced to a 64-colour palette with
 pngquant when it is installed (small enough to commit). The dark theme is Qt's dark colour scheme, as a
 desktop in dark mode sets it.
@@ -33,6 +33,7 @@ SIZES = ((800, 600), (1600, 1000))
 FONT_SCALES = (1.0, 1.75)
 THEMES = ("light", "dark")
 PALETTE_COLOURS = 64
+PROMPT_WAIT_S = 60  # the demo shows a prompt within this
 SETTLE_MS = 400  # a resize, a font or a theme change is laid out and painted within this
 
 
@@ -156,6 +157,14 @@ def shoot_all(out: Path, session_src: Path, theme: str, scale: float) -> int:
     keys = show_shortcuts(window)
     shoot(keys, out / f"shortcuts-{tag}.png")
     keys.close()
+    # the live page beside a call: the prompt alone, large, no video of the person (at the narrow size)
+    page_live()
+    live.prompt_only_action.setChecked(True)
+    window.resize(*SIZES[0])
+    if not wait_for(lambda: live.card.is_showing() and live.card.opacity() >= 0.99, PROMPT_WAIT_S):
+        print(f"no prompt within {PROMPT_WAIT_S} s: the prompt-only view is shown empty", file=sys.stderr)
+    shoot(window, out / f"live-prompt-only-{SIZES[0][0]}x{SIZES[0][1]}-{tag}.png")
+    live.prompt_only_action.setChecked(False)
     live.shutdown()
     window.close()
     for line in misfits:
