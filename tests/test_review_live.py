@@ -115,6 +115,10 @@ def test_marks_attach_to_either_view_and_tuning_is_a_what_if(qtbot, page, sessio
     assert [r["prompt"] for r in page.moments_list.model.rows] == [m.prompt for m in open_session(session_copy).moments]
     data = json.loads((session_copy / "review.json").read_text())
     assert len(data["marks"]) == 2
+    page.export_json(session_copy / "export.json")  # the export is of the view on screen
+    data = json.loads((session_copy / "export.json").read_text())
+    assert data["view"] == "shown live" and data["settings"]["sensitivity"] == 50.0
+    assert [m["prompt"] for m in data["moments"]] == [m.prompt for m in open_session(session_copy).moments]
 
 
 def test_a_video_has_only_the_what_if_view(qtbot, page):

@@ -28,7 +28,7 @@ from .. import settings as settings_mod
 from ..capture import FileSource
 from ..errors import GlimpseError
 from ..pipeline import Analysis
-from ..recordings import Recording, load_session, load_video
+from ..recordings import LiveRecord, Recording, load_session, load_video
 from ..review import HELPFUL, NOT_A_MOMENT, Mark, Review, live_summary, match
 from ..review import rows as review_rows
 from ..settings import Settings
@@ -220,10 +220,7 @@ class ReplayPage(ReplayFiles, QWidget):
 
     def set_tuning_visible(self, on: bool) -> None:
         """The tuning drawer: open beside the review, or folded away (the page then fits a narrow window)."""
-        if self.tuning_action.isChecked() != on:
-            self.tuning_action.setChecked(on)  # the drawer follows its action
-        else:
-            self.drawer.set_open(on)
+        self.drawer.set_open(on)  # its action follows
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return self.drawer.without_drawer(super().minimumSizeHint())  # a narrow window folds the drawer
@@ -361,10 +358,14 @@ class ReplayPage(ReplayFiles, QWidget):
         self.select_moment(None)
 
     @property
+    def shown_live(self) -> LiveRecord | None:
+        """The session's own record while the live view is on, else None (the what-if)."""
+        return self.recording.live if self.recording is not None and self.mode.mode == LIVE else None
+
+    @property
     def curve_settings(self) -> Settings:
-        """The curve and threshold drawn: the listener's settings of the session in the live view."""
-        live = self.recording.live if self.recording is not None else None
-        return live.base if live is not None and self.mode.mode == LIVE else self.analysis.settings
+        """The curve and threshold drawn: in the live view, the listener's settings of the session."""
+        return self.shown_live.base if self.shown_live is not None else self.analysis.settings
 
     def _show_spotting(self) -> None:
         t0 = time.perf_counter()
@@ -386,9 +387,7 @@ class ReplayPage(ReplayFiles, QWidget):
         """The moments on screen: the session's own record in the live view, else what the settings find."""
         if self.analysis is None:
             return []
-        if self.mode.mode == LIVE and self.recording is not None and self.recording.live is not None:
-            return list(self.recording.live.moments)
-        return list(self.analysis.moments)
+        return list(self.shown_live.moments if self.shown_live is not None else self.analysis.moments)
 
     def moment(self, index: int | None) -> Moment | None:
         return self.moments[index] if index is not None and 0 <= index < len(self.moments) else None

@@ -20,7 +20,6 @@ from ..review import export as export_text
 from ..review import rows as review_rows
 from ..review import to_csv, to_json
 from ..session import forget, sessions_root
-from .review_mode import LIVE
 
 
 class ReplayFiles:
@@ -64,11 +63,9 @@ class ReplayFiles:
     def export_analysis(self) -> dict:
         """The analysis JSON of the view on screen: in the live view, the session's settings and record."""
         data = self.analysis.to_dict()
-        live = self.recording.live if self.recording is not None else None
-        shown_live = live is not None and self.mode.mode == LIVE
-        data["view"] = "shown live" if shown_live else "what if"
-        if shown_live:
-            data["settings"] = live.base.to_dict()
+        data["view"] = "shown live" if self.shown_live is not None else "what if"
+        if self.shown_live is not None:
+            data["settings"] = self.shown_live.base.to_dict()
         return data
 
     def _export(self, path: str | Path, text: Callable[[], str]) -> None:
