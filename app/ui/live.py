@@ -155,17 +155,17 @@ class LivePage(LiveViews, QWidget):
         self.prompt_only_button = QPushButton("Prompt only", checkable=True)
         self.prompt_only_button.setToolTip(self.prompt_only_action.toolTip())
         self.prompt_only_button.toggled.connect(self.prompt_only_action.setChecked)
-        actions = QHBoxLayout()  # two short rows, not one long one: the page fits 800 px at large fonts
+        actions = QHBoxLayout()
         actions.addWidget(self.ask_button)
         actions.addWidget(self.attentive_label)
         actions.addStretch(1)
+        actions.addWidget(self.prompt_only_button)
+        actions.addWidget(self.discreet_button)
         actions.addWidget(self.record_button)
-        views = QHBoxLayout()
-        views.addWidget(self.landmarks_check)
-        views.addWidget(self.mirror_check)
-        views.addStretch(1)
-        views.addWidget(self.prompt_only_button)
-        views.addWidget(self.discreet_button)
+        # Landmarks and Mirror live in the View menu: fewer controls beside the person's face, and the
+        # page fits 800 px at large fonts
+        self.landmarks_check.hide()
+        self.mirror_check.hide()
 
         self.dot = FaceDot(10)
         self.status_label = QLabel("Stopped.", objectName="Status")
@@ -189,7 +189,6 @@ class LivePage(LiveViews, QWidget):
         layout.setContentsMargins(12, 10, 12, 8)
         layout.addWidget(self.notice)
         layout.addLayout(controls)
-        layout.addLayout(views)
         layout.addWidget(self.source_info)
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.card)

@@ -56,8 +56,6 @@ class LiveViews:
     def set_prompt_only(self, on: bool) -> None:
         """The question alone, large, without the video of the person (remembered)."""
         self.preview.setVisible(not on)
-        self.landmarks_check.setVisible(not on)
-        self.mirror_check.setVisible(not on)
         font = self._card_font if not on else QFont(self._card_font)
         if on:
             font.setPointSizeF(self._card_font.pointSizeF() * PROMPT_ONLY_SCALE)

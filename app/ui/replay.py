@@ -1,8 +1,7 @@
 """The replay page: open a video or a recorded session, review its moments, tune the settings.
 
-A recorded session opens on what was shown live (its own record: the prompts, their times, the
-settings in force); the tuning view (a what-if) shows what the current settings would find. Marks
-and notes follow a moment's span, so they attach to either view. A video file has the what-if only.
+A session opens on what was shown live (its own record); the tuning view is a what-if (what the
+current settings find). Marks follow a moment's span: they attach to either. A video is what-if only.
 
 It wires thin views (player, timeline, moments list, tuning drawer) to the core:
 analysis runs as a one-shot job off the GUI thread (features cached on disk,
@@ -81,11 +80,11 @@ class ReplayPage(ReplayFiles, QWidget):
         self.runner.cancelled.connect(self._job_cancelled)
 
         self.player = VideoPlayer()
-        self.player.position_changed.connect(self._position_changed)
         self.player.frame_shown.connect(self._frame_shown)
         self.player.decoder.failed.connect(lambda text: self.show_message(text, error=True))
         self.timeline = Timeline()
         self.timeline.setMinimumWidth(TIMELINE_MIN_WIDTH)
+        self.player.position_changed.connect(lambda _index, t_s: self.timeline.set_playhead(t_s))
         self.timeline.seek_requested.connect(self.player.seek_time)
         self.timeline.moment_clicked.connect(self.select_moment)
         self.timeline.next_requested.connect(self.next_moment)
@@ -179,7 +178,10 @@ class ReplayPage(ReplayFiles, QWidget):
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.toolbar)
+        top = QHBoxLayout()
+        top.addWidget(self.toolbar, 1)
+        top.addWidget(self.mode.buttons)
+        layout.addLayout(top)
         layout.addWidget(self.message)
         layout.addWidget(self.progress_row)
         layout.addWidget(self.mode)
@@ -456,9 +458,6 @@ class ReplayPage(ReplayFiles, QWidget):
         self.message_shown.emit(text, error)
         if error:
             self.error.emit(text)
-
-    def _position_changed(self, index: int, t_s: float) -> None:
-        self.timeline.set_playhead(t_s)
 
     def _frame_shown(self, index: int) -> None:
         if self.first_frame_s is None:

@@ -16,7 +16,7 @@ VIDEO_TEXT = ("What-if view: the moments the current settings find in this video
 
 
 class ReviewMode(QWidget):
-    """Two buttons (shown live / what if) and a line saying what the view holds."""
+    """Two buttons (shown live / what if: `buttons`, placed by the page) and a line saying what the view holds."""
 
     mode_changed = Signal(str)
 
@@ -37,14 +37,13 @@ class ReviewMode(QWidget):
             button.clicked.connect(lambda _=False, m=mode: self.set_mode(m, announce=True))
         self.text = QLabel("", wordWrap=True, objectName="ReviewModeText")
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps, never widens
-        buttons = QHBoxLayout()
+        self.buttons = QWidget()  # the page puts them beside its toolbar (one row less in a small window)
+        buttons = QHBoxLayout(self.buttons)
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.live_button)
         buttons.addWidget(self.what_if_button)
-        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(buttons)
         layout.addWidget(self.text)
         self.set_session(None)
 
