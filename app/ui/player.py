@@ -156,7 +156,7 @@ class FrameView(QWidget):
         self.highlight_regions: tuple[str, ...] = ()
         self.placeholder = "Open a video or a recorded session (File menu, drag and drop, or glimpse replay PATH)."
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(240, 120)
+        self.setMinimumSize(200, 80)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def sizeHint(self) -> QSize:
