@@ -230,3 +230,31 @@ def test_the_tuning_drawer_folds_away_when_the_window_is_too_narrow_for_it(qtbot
     window.resize(1700, 1000)
     qtbot.wait(50)
     assert not page.tuning_scroll.isVisibleTo(page)
+
+
+def test_800_by_600_at_a_large_system_font(qtbot, tmp_path, monkeypatch):
+    """At 175% font the drawer folds away and every page still fits 800x600."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    normal = app.font()
+    large = app.font()
+    large.setPointSizeF(normal.pointSizeF() * 1.75)
+    app.setFont(large)
+    try:
+        monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
+        qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(None, qs, tmp_path / "settings.json", lambda: tmp_path / "sessions", lambda: [])
+        qtbot.addWidget(w)
+        w.resize(1600, 1000)
+        w.show()
+        w.stack.setCurrentWidget(w.tabs)
+        page = open_session(qtbot, w, tmp_path)
+        for tab in (page, w.live):
+            w.tabs.setCurrentWidget(tab)
+            w.resize(*NARROW)
+            qtbot.waitUntil(lambda: (w.width(), w.height()) == NARROW, timeout=2000)
+        assert page.drawer.folded_for_width
+        page.shutdown()
+    finally:
+        app.setFont(normal)
