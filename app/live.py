@@ -24,6 +24,7 @@ capture thread reopens the camera with backoff; when frames come again
 
 from __future__ import annotations
 
+import collections
 import logging
 import queue
 import threading
@@ -51,6 +52,7 @@ STALL_S = 2.0  # with reconnection on: no frame for this long is shown as a lost
 POLL_S = 0.05  # the threads look at the stop flag (and the tracker for a new frame) this often
 RATE_WINDOW_S = 1.0  # the tracking rate is counted over this much recent time
 LATENCY_SMOOTHING = 0.2  # weight of the newest frame in the smoothed latency
+LATE_WINDOW_S = 60.0  # late (dropped) frames are counted over this much recent time, not since the start
 
 
 class LatestSlot:
@@ -95,11 +97,20 @@ def fit(image_bgr: np.ndarray, box: tuple[int, int] | None) -> np.ndarray:
 
 
 class _Rate:
-    """Frames per second over a sliding window, and a smoothed latency."""
+    """Frames per second over a sliding window, a smoothed latency, and the frames dropped lately."""
 
     def __init__(self) -> None:
         self._times: list[float] = []
+        self._dropped: collections.deque[tuple[float, int]] = collections.deque()  # (time, dropped so far)
         self.latency_ms = 0.0
+
+    def late(self, now: float, dropped: int) -> int:
+        """Frames dropped within the last LATE_WINDOW_S, from the running total `dropped`."""
+        self._dropped.append((now, dropped))
+        while len(self._dropped) > 1 and now - self._dropped[1][0] >= LATE_WINDOW_S:
+            self._dropped.popleft()  # keep one sample at or just past the window's start
+        oldest_t, oldest = self._dropped[0]
+        return dropped - oldest if now - oldest_t >= LATE_WINDOW_S else dropped
 
     def add(self, now: float, latency_s: float) -> float:
         self._times.append(now)
@@ -129,6 +140,7 @@ class LiveSession:
         self._lost_reason = ""
         self._model_path = model_path
         self._asked = AskedWindow(settings)
+        self._in_force = self._asked.settings_at(0.0)  # what the spotter uses now (tracking thread)
         self._due_marks: list[float] = []  # scripted "I just asked" marks not reached yet
         self._stop = threading.Event()
         self._finish_on_stop = False
@@ -244,7 +256,7 @@ class LiveSession:
     def _track(self) -> None:
         pipeline, reason = None, STOPPED
         try:
-            pipeline = LivePipeline(self._asked.settings_at(0.0), self._model_path)
+            pipeline = LivePipeline(self._in_force, self._model_path)
             self._tracker_ready.set()
             rate = _Rate()
             epoch, lost, last_t, last_at = 0, False, None, time.monotonic()
@@ -281,8 +293,9 @@ class LiveSession:
                 result = pipeline.process(frame)
                 self._record(result)
                 now = time.monotonic()
-                stats = LiveStats(rate.add(now, now - captured_at), self._dropped(), rate.latency_ms,
-                                  frame.index + 1)
+                dropped = self._dropped()
+                stats = LiveStats(rate.add(now, now - captured_at), dropped, rate.latency_ms, frame.index + 1,
+                                  rate.late(now, dropped), LATE_WINDOW_S)
                 self._handle(result, stats, captured_at)
             if not self._failed and (reason == ENDED or self._finish_on_stop):
                 for m in pipeline.finish():
@@ -328,7 +341,7 @@ class LiveSession:
                 else:
                     self._due_marks = sorted([*self._due_marks, float(args[0])])
             elif command == "record":
-                self._open_recording(args[0])
+                self._open_recording(args[0], t_s)
             elif command == "stop_record":
                 self._close_recording()
             elif command == "settings":
@@ -338,6 +351,9 @@ class LiveSession:
         wanted = self._asked.settings_at(t_s)
         if wanted is not pipeline.settings:
             pipeline.set_settings(wanted)
+            self._in_force = wanted
+            if self._writer is not None:  # a replay of the recording applies them at the same frame
+                self._writer.add_settings(t_s, wanted)
 
     def _mark(self, t_s: float, pipeline: LivePipeline) -> None:
         self._asked.mark(t_s)
@@ -347,13 +363,14 @@ class LiveSession:
             self._writer.add_mark(t_s)
         self._on_event(Marked(t_s))
 
-    def _open_recording(self, root: Path) -> None:
+    def _open_recording(self, root: Path, t_s: float) -> None:
         if self._writer is not None:
             return
         try:
             if self.info is None:  # cannot happen: commands are applied to frames, after the source opened
                 raise RuntimeError("recording asked for before the source opened")
             self._writer = SessionWriter(root, self.info, self._asked.base, consent_confirmed=True)
+            self._writer.add_settings(t_s, self._in_force)
         except Exception as exc:  # noqa: BLE001 - no recording, but live mode goes on
             self._report(exc, fatal=False)
             self._on_event(RecordingChanged(None))
@@ -396,7 +413,7 @@ class LiveSession:
     def _moment(self, m: Moment, t_s: float, captured_at: float) -> None:
         if self._writer is not None:
             try:
-                self._writer.add_moment(m)
+                self._writer.add_moment(m, self._in_force)
             except Exception as exc:  # noqa: BLE001
                 self._report(exc, fatal=False)
         self._on_event(MomentFound(m, t_s, captured_at))

@@ -18,13 +18,16 @@ from .spotting import Moment
 
 @dataclass(frozen=True)
 class LiveStats:
-    """Tracking rate (frames/s over the last second or so), frames dropped so far, and the
-    latency from the source delivering a frame to its result being ready (ms, smoothed)."""
+    """Tracking rate (frames/s over the last second or so), frames dropped so far, the latency
+    from the source delivering a frame to its result being ready (ms, smoothed), and the frames
+    dropped ("late": the tracker had no time for them) within the last `late_window_s`."""
 
     fps: float = 0.0
     dropped: int = 0
     latency_ms: float = 0.0
     frames: int = 0
+    late_recent: int = 0
+    late_window_s: float = 60.0
 
 
 @dataclass(frozen=True)

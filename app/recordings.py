@@ -1,6 +1,6 @@
 """Opening recordings for replay: a video file (features from the cache, or tracked then cached) or
-a recorded session folder (features saved while recording), analysed with the same functions
-`glimpse analyze` uses. These are the jobs the replay page runs off the GUI thread; no Qt here.
+a recorded session folder (features saved while recording, and its own record of what live
+showed), analysed with the same functions `glimpse analyze` uses. These are the jobs the replay page runs off the GUI thread; no Qt here.
 """
 
 from __future__ import annotations
@@ -19,8 +19,24 @@ from .pipeline import Analysis, analyze, track_video
 from .review import legacy_review_path_for_video, review_path_for_session, review_path_for_video
 from .session import open_session
 from .settings import Settings
+from .spotting import Moment
 from .storage import cache_path, caching_on, load_cached, private_dir, save_cached, video_digest
 from .video import Segment
+
+
+@dataclass(frozen=True)
+class LiveRecord:
+    """What a recorded session showed live, from its own record: every moment live reported (the
+    prompted ones with the question shown), the settings each was spotted with (None in sessions
+    recorded before they were kept), and the listener's settings when recording started."""
+
+    moments: tuple[Moment, ...]
+    in_force: tuple[Settings | None, ...]
+    base: Settings
+
+    @property
+    def prompts(self) -> tuple[Moment, ...]:
+        return tuple(m for m in self.moments if m.prompted)
 
 
 @dataclass
@@ -37,6 +53,7 @@ class Recording:
     tracked: bool = False
     notes: tuple[str, ...] = ()
     timings: dict = field(default_factory=dict)
+    live: LiveRecord | None = None  # a session's own record; None for a video file (what-if only)
 
     @property
     def name(self) -> str:
@@ -82,8 +99,9 @@ def load_session(folder: Path, settings: Settings, model_path: str | None,
     analysis = analyze(str(folder), settings, model_path, table=session.table)
     segments = [Segment(path, first, np.arange(n) / session.fps)  # the segment files' own (nominal) times
                 for path, first, n in zip(session.segments, session.first_row, session.segment_frames)]
+    in_force = session.moment_settings or (None,) * len(session.moments)
     return Recording(folder, segments, analysis, review_path_for_session(folder), session.marks,
-                     notes=session.notes)
+                     notes=session.notes, live=LiveRecord(session.moments, in_force, session.settings))
 
 
 def openable(path: Path) -> bool:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .errors import SessionInvalid
+from .settings import Settings
 from .spotting import Moment
 from .storage import cache_root, write_atomic
 
@@ -255,3 +256,22 @@ def to_json(analysis: dict, table_rows: Sequence[dict], review: Review) -> str:
 
 def export(path: Path, text: str) -> None:
     write_atomic(Path(path), text.encode("utf-8"))
+
+
+def in_force_text(settings: Settings | None, base: Settings) -> str:
+    """A few words on the settings a live moment was spotted with, against the listener's own."""
+    if settings is None:
+        return "settings not recorded"
+    if settings.sensitivity > base.sensitivity:
+        return f"sensitivity {settings.sensitivity:g}, just after 'I just asked'"
+    return f"your settings, sensitivity {settings.sensitivity:g}"
+
+
+def live_summary(moments: Sequence[Moment], in_force: Sequence[Settings | None], base: Settings) -> str:
+    """One line on what a session showed live: each question's time and the settings then in force."""
+    shown = [(m, s) for m, s in zip(moments, in_force) if m.prompted]
+    if not shown:
+        return (f"Shown live: no question (of {len(moments)} moment{'s' if len(moments) != 1 else ''} found, "
+                f"none came outside the quiet time). Your settings: sensitivity {base.sensitivity:g}.")
+    items = "; ".join(f"{m.start_s:.1f} s ({in_force_text(s, base)})" for m, s in shown)
+    return f"Shown live: {len(shown)} question{'s' if len(shown) != 1 else ''}, at {items}."

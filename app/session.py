@@ -6,7 +6,10 @@
                         mid-session, gaps: [{"lost_s", "back_s", "reason"}] (the video goes on in a
                         new segment after each gap)
       settings.json     the settings when recording started (the app.settings file format)
-      moments.jsonl     one moment a line (Moment.to_dict), appended and flushed as each completes
+      moments.jsonl     one moment a line (Moment.to_dict), appended and flushed as each completes;
+                        live sessions add "settings": the settings it was spotted with
+      settings.jsonl    live sessions: the settings in force, one line per change: {"t_s", "settings"}
+                        (the listener's own, raised for a while after "I just asked")
       marks.jsonl       one "I just asked" mark a line: {"t_s": 12.3}
       segments/000000.mkv   ~10 s of video (Matroska, see app.segment_io; sessions recorded before
                             have .mp4 segments, read the same way); written as 000000.partial.mkv,
@@ -54,6 +57,7 @@ from .storage import private_dir, write_atomic
 FORMAT = "glimpse-session"
 SESSION_VERSION = 1
 SEGMENT_S = 10.0
+SETTINGS_LOG = "settings.jsonl"
 
 
 def sessions_root() -> Path:
@@ -143,6 +147,7 @@ class SessionWriter:
         self._moments = _append_only(self.folder / "moments.jsonl")
         _hold_lock(self._moments)  # released by the kernel however this process ends
         self._marks = _append_only(self.folder / "marks.jsonl")
+        self._settings_log = _append_only(self.folder / SETTINGS_LOG)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -167,12 +172,19 @@ class SessionWriter:
         self.frames += 1
         self._last_t = t
 
-    def add_moment(self, moment: Moment) -> None:
-        """Appended and flushed at once, so a crash keeps every moment seen so far."""
+    def add_moment(self, moment: Moment, settings: Settings | None = None) -> None:
+        """Appended and flushed at once, so a crash keeps every moment seen so far; `settings`: the
+        ones it was spotted with (what Review shows as in force)."""
         shift = self._shift()
         m = dataclasses.replace(moment, start_s=moment.start_s - shift, peak_s=moment.peak_s - shift,
                                 end_s=moment.end_s - shift)
-        self._append(self._moments, m.to_dict())
+        self._append(self._moments, m.to_dict() | ({"settings": settings.to_dict()} if settings else {}))
+
+    def add_settings(self, t_s: float, settings: Settings) -> None:
+        """The spotter uses `settings` from pipeline time `t_s` on (a replay applies them there too)."""
+        if self.t0_s is None:  # the settings the first frame is spotted with
+            self.t0_s = t_s
+        self._append(self._settings_log, {"t_s": round(t_s - self._shift(), 4), "settings": settings.to_dict()})
 
     def add_mark(self, t_s: float) -> None:
         """An "I just asked" mark at pipeline time `t_s`."""
@@ -199,6 +211,7 @@ class SessionWriter:
         finally:
             self._moments.close()
             self._marks.close()
+            self._settings_log.close()
             fps = self.source_info.fps if self.source_info.fps > 0 else 30.0
             self._info.update(ended=_iso(time.time()), frames=self.frames,
                               duration_s=round(self._last_t + 1.0 / fps, 4) if self.frames else 0.0)
@@ -275,6 +288,8 @@ class RecordedSession:
     moments: tuple[Moment, ...]
     marks: tuple[float, ...]
     notes: tuple[str, ...] = ()  # what was left out: an unfinished segment, a cut-off last line
+    moment_settings: tuple[Settings | None, ...] = ()  # per moment: the settings live spotted it with
+    settings_log: tuple[tuple[float, Settings], ...] = ()  # (from t_s, settings in force), in time order
 
     @property
     def first_row(self) -> tuple[int, ...]:
@@ -408,10 +423,14 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
         raise SessionInvalid(f"{folder}: no finished video segment (found {videos or 'none'}); the recording "
                              f"ended before its first {info.get('segment_s', SEGMENT_S):g} s were saved")
     try:
-        moments = [Moment.from_dict(d) for d in _read_lines(folder / "moments.jsonl", notes)]
+        records = _read_lines(folder / "moments.jsonl", notes)
+        moments = [Moment.from_dict(d) for d in records]
         marks = [float(d["t_s"]) for d in _read_lines(folder / "marks.jsonl", notes)]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SessionInvalid(f"{folder}: a moment or mark is missing a field ({exc})") from None
+        in_force = [settings_mod.from_dict(d["settings"]) if "settings" in d else None for d in records]
+        log = [(float(d["t_s"]), settings_mod.from_dict(d["settings"]))
+               for d in (_read_lines(folder / SETTINGS_LOG, notes) if (folder / SETTINGS_LOG).is_file() else [])]
+    except (KeyError, TypeError, ValueError, SettingsInvalid) as exc:
+        raise SessionInvalid(f"{folder}: a moment, mark or settings line is missing a field ({exc})") from None
     gaps = info.get("gaps", [])
     if gaps:
         spans = ", ".join(f"at {g['lost_s']:.1f} s for " + (f"{g['back_s'] - g['lost_s']:.1f} s" if g.get("back_s") is not None
@@ -419,8 +438,10 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
         notes.append(f"The camera was lost {len(gaps)} time(s) ({spans}); the recording goes on after each gap.")
     table = _concat(tables, {"source": info["source"], "fps": info["fps"], "width": info["width"],
                              "height": info["height"], "session": folder.name})
+    order = sorted(range(len(moments)), key=lambda i: moments[i].end_s)
     return RecordedSession(folder, info, settings, tuple(segments), tuple(frames), table,
-                           tuple(sorted(moments, key=lambda m: m.end_s)), tuple(sorted(marks)), tuple(notes))
+                           tuple(moments[i] for i in order), tuple(sorted(marks)), tuple(notes),
+                           tuple(in_force[i] for i in order), tuple(sorted(log, key=lambda e: e[0])))
 
 
 def forget(path: str | os.PathLike) -> list[Path]:

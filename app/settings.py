@@ -53,7 +53,7 @@ class Settings:
     warmup_s: float = _field(2.0, "Warm-up", "Time Glimpse watches a face (again) before it may prompt.", 0.5, 10.0, 0.5)
     prompt_hold_s: float = _field(6.0, "Prompt shown for", "How long a prompt stays on screen.", 2.0, 20.0, 0.5)
     attentive_window_s: float = _field(10.0, "After 'I just asked'", "For this long after you mark a question, "
-                                       "the attentive preset is used.", 2.0, 60.0, 1.0)
+                                       "live spotting is more sensitive than your setting.", 2.0, 60.0, 1.0)
     questions: tuple[str, ...] = _field((), "Your questions", "The questions Glimpse may offer; "
                                         "empty: the built-in ones.")
 

@@ -23,6 +23,7 @@ from app.settings import Settings
 from app.sources import DEMO_LABEL, SourceChoice, file_choice
 from app.ui.app import MainWindow
 from app.ui.live import NO_CAMERA_TEXT, LivePage
+from app.ui.live_status import NO_FACE_TEXT
 
 DATA = Path(__file__).parent / "data"
 LATENCY_LIMIT_S = 0.5  # from the end of the expression (its frame time) to the card starting to appear
@@ -112,7 +113,7 @@ def test_a_prompt_appears_soon_after_a_brief_expression(qtbot, page, injected_cl
 
 def test_no_face_says_so_and_never_prompts(qtbot, page):
     page.play(file_choice(DATA / "no_face.mp4", speed=2.0))
-    qtbot.waitUntil(lambda: page.status_label.text().startswith("No face"), timeout=10_000)
+    qtbot.waitUntil(lambda: page.status_label.text() == NO_FACE_TEXT, timeout=10_000)
     assert page.dot.state is False
     wait_idle(qtbot, page, timeout=15_000)  # the video ends by itself
     assert page.status_label.text() == "The video has ended."
@@ -225,7 +226,7 @@ def test_i_just_asked_is_recorded_with_the_session(qtbot, page, injected_clip, t
     qtbot.waitUntil(lambda: page.preview.frames_painted > 30, timeout=10_000)
     page.start_button.setFocus()  # Space marks the moment even with a button focused; it must not stop
     qtbot.keyClick(page.start_button, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: page.attentive_label.text().startswith("Listening closely"), timeout=5_000)
+    qtbot.waitUntil(lambda: page.attentive_label.text().startswith("Just asked"), timeout=5_000)
     assert page.is_running()
     wait_idle(qtbot, page, timeout=20_000)  # to the end of the clip
     qtbot.waitUntil(lambda: bool(saved), timeout=5_000)
@@ -319,5 +320,5 @@ def test_space_marks_from_anywhere_in_the_live_window(qtbot, tmp_path):
     qtbot.waitUntil(lambda: live.preview.frames_painted > 3, timeout=10_000)
     window.tabs.tabBar().setFocus()
     qtbot.keyClick(window.tabs.tabBar(), Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: live.attentive_label.text().startswith("Listening closely"), timeout=5_000)
+    qtbot.waitUntil(lambda: live.attentive_label.text().startswith("Just asked"), timeout=5_000)
     window.close()

@@ -14,7 +14,8 @@ from app.live import ENDED, LiveSession
 from app.live_events import FrameTracked, Marked, MomentFound, SourceOpened, Stopped
 from app.pipeline import LiveResult
 from app.prompts import PromptPolicy
-from app.settings import Settings, preset
+from app.asked import ASKED_BOOST, asked_settings
+from app.settings import Settings
 from app.sources import file_choice
 from app.spotting import Moment
 
@@ -109,13 +110,13 @@ def test_scripted_marks_raise_sensitivity_for_the_asked_window(monkeypatch):
 
     events = run_session(make)
     assert [e.t_s for e in events if isinstance(e, Marked)] == [1.0, 3.0]
-    gentle, attentive = preset("gentle", base), preset("attentive", base)
-    assert attentive.sensitivity > gentle.sensitivity
+    gentle, attentive = base, asked_settings(base)  # the listener's own, and raised after "I just asked"
+    assert attentive.sensitivity == base.sensitivity + ASKED_BOOST
     inside = [t for t, _ in SettingsLog.seen if 1.0 <= t < 3.0 + 2.0 - 1e-9]
     assert inside and len(inside) < len(SettingsLog.seen)
     for t, settings in SettingsLog.seen:
         wanted = attentive if 1.0 <= t < 3.0 + 2.0 - 1e-9 else gentle
-        assert settings == wanted, f"frame at {t:.3f} s spotted with {settings.preset}"
+        assert settings == wanted, f"frame at {t:.3f} s spotted at sensitivity {settings.sensitivity:g}"
     for e in events:
         if isinstance(e, FrameTracked) and e.t_s >= 1.0:  # the status line's seconds left, from the last mark
             last_mark = 3.0 if e.t_s >= 3.0 else 1.0

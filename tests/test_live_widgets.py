@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 
@@ -9,13 +10,13 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
-from app.asked import AskedWindow
+from app.asked import ASKED_BOOST, AskedWindow
 from app.capture import Frame, SourceInfo
 from app.errors import CameraLost
 from app.live import FAILED, LatestSlot, fit
 from app.pipeline import LiveResult
 from app.prompts import PromptPolicy, load_bank
-from app.settings import Settings, preset
+from app.settings import Settings
 from app.sources import FRAME_RATE_HINT
 from app.spotting import Moment
 from app.ui import prompt_card
@@ -52,13 +53,17 @@ def test_fit_shrinks_but_never_enlarges():
     assert fit(image, None).shape == (720, 1280, 3)
 
 
-def test_asked_window_is_attentive_only_for_a_while():
-    base = Settings(attentive_window_s=10.0)
+@pytest.mark.parametrize("sensitivity, raised", [(50.0, 50.0 + ASKED_BOOST), (20.0, 20.0 + ASKED_BOOST),
+                                                 (90.0, 100.0)])
+def test_asked_window_raises_the_listeners_own_sensitivity_for_a_while(sensitivity, raised):
+    """Live spots with the listener's settings (not a preset), raised relative to them after "I just asked"."""
+    base = Settings(attentive_window_s=10.0).replace(sensitivity=sensitivity, cooldown_s=7.0)
     asked = AskedWindow(base)
-    assert asked.settings_at(5.0) == preset("gentle", base)
+    assert asked.settings_at(5.0) is base
     asked.mark(12.0)
-    assert asked.settings_at(12.0) == preset("attentive", base) and asked.remaining_s(17.0) == 5.0
-    assert asked.settings_at(22.5) is asked.gentle
+    assert asked.settings_at(12.0) == dataclasses.replace(base, sensitivity=raised)
+    assert asked.remaining_s(17.0) == 5.0
+    assert asked.settings_at(22.5) is base
 
 
 class LostCamera:

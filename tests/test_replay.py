@@ -23,6 +23,7 @@ from app.settings import Settings, preset, save
 from app.spotting import threshold_for
 from app.ui.moments_list import MomentsModel
 from app.ui.replay import ReplayPage
+from app.ui.review_mode import LIVE, WHAT_IF
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "injected_short.mp4"  # a real clip with two brief expressions added: brows ~4.9 s, mouth ~8.3 s
@@ -350,6 +351,9 @@ def test_a_session_folder_shows_its_asked_marks_and_keeps_marks_inside(qtbot, ma
     page = make_page()
     rec = open_and_wait(qtbot, page, writer.folder)
     assert len(rec.segments) == 4
+    assert page.mode.mode == LIVE and shown(page) == []  # this record holds no moment shown live
+    page.mode.what_if_button.click()
+    assert page.mode.mode == WHAT_IF
     assert shown(page) == analyze_cli(Settings())["moments"]  # same features, same moments
     assert [round(line.value(), 3) for line in page.timeline._asked_items] == [round(table.t_s[200], 3)]
     page.player.seek_time(7.0)  # in the third segment

@@ -32,6 +32,7 @@ from .guide import GuideWindow
 from .live import LivePage
 from .messages import ERROR, INFO, MessageArea
 from .questions_dialog import QuestionsDialog
+from .shortcuts import show_shortcuts
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class MainWindow(QMainWindow):
         self.welcome = WelcomePage()
         self.welcome.done.connect(self._welcome_done)
         self.live = LivePage(self.load_settings, recordings_root, list_cameras, self.demo_path,
-                             getattr(args, "model", None), confirm_consent)
+                             getattr(args, "model", None), confirm_consent, qsettings=self.qsettings)
         self.live.error.connect(self.show_error)
         self.live.recording_saved.connect(self._recording_saved)
         self.live.discreet_changed.connect(self._discreet_changed)
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self._add(live, "Your questions…", self.edit_questions)
 
         view = bar.addMenu("&View")
+        view.addAction(self.live.prompt_only_action)
         for label, check in (("Landmarks", self.live.landmarks_check), ("Mirror", self.live.mirror_check)):
             action = self._add(view, label, check.setChecked)
             action.setCheckable(True)
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         self.guide_action = self._add(help_menu, "How to use Glimpse", self.show_guide, QKeySequence.StandardKey.HelpContents)
+        self._add(help_menu, "Keyboard shortcuts", lambda: show_shortcuts(self), "?")
         self._add(help_menu, "About Glimpse", self._about)
 
     def _attempt(self, action: Callable[[], object]) -> Callable[[], None]:

@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
 from .. import capture
+from ..asked import asked_settings
 from ..live import ENDED, FAILED
 from ..live_events import LivePacket
 from ..session import sessions_root as default_sessions_root
@@ -29,6 +30,9 @@ from .discreet import DiscreetStrip, FaceDot
 from .first_run import ask_consent
 from .preview import LivePreview
 from .prompt_card import PromptCard
+from .live_status import (LOST_TEXT, NO_FACE_TEXT, PROMPT_ONLY_KEY, SLOW_TEXT, WATCHING_TEXT, LiveViews, SlowWatch,
+                          diagnostics_text)
+from .shortcuts import with_keys
 from .worker import LiveWorker
 
 NO_FACE_AFTER_S = 0.3  # a face missing for less than this is tracking flicker, not "no face"
@@ -37,9 +41,7 @@ STALE_PAINT_S = 0.25  # a hidden or minimised preview does not paint; do not wai
 NO_CAMERA_TEXT = ("No camera found. You can watch the bundled demo recording, played as if live: a real "
                   "clip with a few brief expressions added by Glimpse's injector.")
 CUES = ("off", "visual", "sound")
-
-
-class LivePage(QWidget):
+class LivePage(LiveViews, QWidget):
     """Live mode. `sessions_root` is where recordings go; `settings_provider` is asked for the
     listener's settings at each start (the review's tuning panel may have changed them)."""
 
@@ -52,8 +54,11 @@ class LivePage(QWidget):
                  sessions_root: Callable[[], Path] = default_sessions_root,
                  list_cameras: Callable[[], list] = capture.list_cameras, demo_path: Path = DEMO_VIDEO,
                  model_path: str | None = None, confirm_consent: Callable[[QWidget], bool] = ask_consent,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, qsettings: QSettings | None = None):
+        """`qsettings`: where UI choices (the prompt-only view) are remembered; None: not remembered."""
         super().__init__(parent)
+        self._qsettings = qsettings
+        self._slow = SlowWatch()
         self._settings_provider, self._sessions_root = settings_provider, sessions_root
         self._list_cameras, self._demo_path, self._model_path = list_cameras, Path(demo_path), model_path
         self.confirm_consent = confirm_consent
@@ -89,7 +94,7 @@ class LivePage(QWidget):
         row.addWidget(self.demo_button)
         self.notice.hide()
 
-        self.source_box = QComboBox(minimumContentsLength=24)
+        self.source_box = QComboBox(minimumContentsLength=16)
         self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.source_box.currentIndexChanged.connect(self._source_changed)
         self.size_box = QComboBox()
@@ -140,24 +145,45 @@ class LivePage(QWidget):
         self.discreet_button = QPushButton("Discreet", checkable=True)
         self.discreet_button.setToolTip("A small always-on-top strip with only the prompts (Ctrl+D)")
         self.discreet_button.toggled.connect(self.set_discreet)
+        self.prompt_only_action = QAction("Prompt only", self, checkable=True)
+        self.prompt_only_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.prompt_only_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.prompt_only_action.setToolTip(with_keys("Hide the video of the person and show the question alone, "
+                                                     "large: look at the person, not at the screen", "prompt_only"))
+        self.prompt_only_action.toggled.connect(self.set_prompt_only)
+        self.addAction(self.prompt_only_action)
+        self.prompt_only_button = QPushButton("Prompt only", checkable=True)
+        self.prompt_only_button.setToolTip(self.prompt_only_action.toolTip())
+        self.prompt_only_button.toggled.connect(self.prompt_only_action.setChecked)
         actions = QHBoxLayout()
         actions.addWidget(self.ask_button)
         actions.addWidget(self.attentive_label)
         actions.addStretch(1)
-        actions.addWidget(self.landmarks_check)
-        actions.addWidget(self.mirror_check)
-        actions.addWidget(self.record_button)
+        actions.addWidget(self.prompt_only_button)
         actions.addWidget(self.discreet_button)
+        actions.addWidget(self.record_button)
+        # Landmarks and Mirror live in the View menu: fewer controls beside the person's face, and the
+        # page fits 800 px at large fonts
+        self.landmarks_check.hide()
+        self.mirror_check.hide()
 
         self.dot = FaceDot(10)
         self.status_label = QLabel("Stopped.", objectName="Status")
+        self.status_label.setToolTip("Figures appear here while live mode runs")
+        self.settings_label = QLabel("", objectName="Quiet")
+        self.settings_label.setToolTip("The settings the spotter uses now: yours (Review's tuning drawer), "
+                                       "more attentive for a while after 'I just asked'")
         self.recording_label = QLabel("", objectName="RecordingLabel")
+        self.warning_label = QLabel("", objectName="Warning", wordWrap=True)
+        self.warning_label.hide()
         status = QHBoxLayout()
         status.addWidget(self.dot)
         status.addWidget(self.status_label, 1)
+        status.addWidget(self.settings_label)
         status.addWidget(self.recording_label)
 
-        for button in (self.start_button, self.ask_button, self.record_button, self.discreet_button):
+        for button in (self.start_button, self.ask_button, self.record_button, self.discreet_button,
+                       self.prompt_only_button):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Space is "I just asked", not "press the button"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
@@ -167,8 +193,12 @@ class LivePage(QWidget):
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.card)
         layout.addLayout(actions)
+        layout.addWidget(self.warning_label)
         layout.addLayout(status)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._card_font = self.card.label.font()
+        remembered = self._qsettings.value(PROMPT_ONLY_KEY, False, type=bool) if self._qsettings else False
+        self.prompt_only_action.setChecked(remembered)
 
         self._poll = QTimer(self, interval=int(STALE_PAINT_S * 1000))
         self._poll.timeout.connect(self._pull_if_stale)
@@ -260,6 +290,8 @@ class LivePage(QWidget):
             worker.start_recording(self._sessions_root())
         self.preview.clear("Starting…")
         self.status_label.setText("Starting…")
+        self._slow = SlowWatch()
+        self._show_settings(0.0)
         self._poll.start()
         self._set_state("running")
         self.running_changed.emit(True)
@@ -283,6 +315,8 @@ class LivePage(QWidget):
         messages = {ENDED: "The video has ended.", FAILED: "Stopped after a problem (see above)."}
         self.status_label.setText(messages.get(reason, "Stopped."))
         self.attentive_label.setText("")
+        self.settings_label.setText("")
+        self.warning_label.hide()
         self.preview.clear("Choose a source and press Start.")
         self._set_state("idle")
         self.running_changed.emit(False)
@@ -346,8 +380,9 @@ class LivePage(QWidget):
         """The camera stopped: say so where the picture was; the worker keeps what was recorded and retries."""
         self.camera_lost = True
         self._set_face(None)
-        self.status_label.setText(f"Camera lost ({message}). Trying to reconnect…"
-                                  + ("  What was recorded is kept." if self.is_recording() else ""))
+        self.status_label.setText(LOST_TEXT + ("; what was recorded is kept" if self.is_recording() else ""))
+        self.status_label.setToolTip(f"The camera stopped delivering ({message}). Glimpse keeps trying to "
+                                     "reopen it; press Stop to give up.")
         self.preview.clear("Camera lost. Trying to reconnect…")
 
     def _source_back(self) -> None:
@@ -366,10 +401,12 @@ class LivePage(QWidget):
         if changed or now - self._status_at >= STATUS_EVERY_S:
             self._status_at = now
             s = packet.stats
-            self.status_label.setText(f"{'Face found' if face else 'No face'}   ·   tracking {s.fps:.0f} frames/s"
-                                      f"   ·   {s.dropped} dropped   ·   latency {s.latency_ms:.0f} ms")
-            self.attentive_label.setText(f"Listening closely · {packet.attentive_s:.0f} s"
-                                         if packet.attentive_s > 0 else "")
+            self.status_label.setText(WATCHING_TEXT if face else NO_FACE_TEXT)
+            self.status_label.setToolTip(diagnostics_text(s))
+            self._show_settings(packet.attentive_s)
+            slow = self._slow.update(s.fps, now)
+            self.warning_label.setText(SLOW_TEXT.format(fps=s.fps) if slow else "")
+            self.warning_label.setVisible(slow)
 
     def _set_face(self, face: bool | None) -> None:
         self._face_shown = face
@@ -400,7 +437,17 @@ class LivePage(QWidget):
             self.worker.mark()
 
     def _on_marked(self, t_s: float) -> None:
-        self.attentive_label.setText(f"Listening closely · {self.settings.attentive_window_s:.0f} s")
+        self._show_settings(self.settings.attentive_window_s)
+
+    def _show_settings(self, asked_s: float) -> None:
+        """Which settings are in force: the listener's own, or raised for the asked window."""
+        if asked_s > 0:
+            raised = asked_settings(self.settings).sensitivity
+            self.attentive_label.setText(f"Just asked: more attentive for {asked_s:.0f} s")
+            self.settings_label.setText(f"Just asked · sensitivity {raised:g}")
+        else:
+            self.attentive_label.setText("")
+            self.settings_label.setText(f"Your settings · sensitivity {self.settings.sensitivity:g}")
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -446,23 +493,3 @@ class LivePage(QWidget):
     def _show_recording_time(self) -> None:
         seconds = int(time.monotonic() - self._recording_since)
         self.recording_label.setText(f"● Recording  {seconds // 60}:{seconds % 60:02d}")
-
-    # -- discreet mode -------------------------------------------------------------------------
-
-    def set_discreet(self, on: bool) -> None:
-        if on and self.strip is None:
-            self.strip = DiscreetStrip()
-            self.strip.asked.connect(self.mark_asked)
-            self.strip.full_window_requested.connect(lambda: self.set_discreet(False))
-            self.strip.place_top_centre()
-        if self.strip is not None:
-            self.strip.set_face(self._face_shown)
-            self.strip.set_recording(self.is_recording())
-            self.strip.setVisible(on)
-        self.discreet_button.blockSignals(True)
-        self.discreet_button.setChecked(on)
-        self.discreet_button.blockSignals(False)
-        self.discreet_changed.emit(on)
-
-    def is_discreet(self) -> bool:
-        return self.strip is not None and self.strip.isVisible()

@@ -156,7 +156,7 @@ class FrameView(QWidget):
         self.highlight_regions: tuple[str, ...] = ()
         self.placeholder = "Open a video or a recorded session (File menu, drag and drop, or glimpse replay PATH)."
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(320, 180)
+        self.setMinimumSize(200, 80)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def sizeHint(self) -> QSize:
@@ -233,7 +233,7 @@ class VideoPlayer(QWidget):
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self._slider_moved)
         self.time_label = QLabel(format_time(0))
-        self.time_label.setMinimumWidth(150)
+        self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("00:00.000 / 00:00.000"))
         self.landmarks_box = QCheckBox("Landmarks")
         self.landmarks_box.setToolTip("Show the tracked face points over the video")
         self.landmarks_box.toggled.connect(self.set_show_landmarks)

@@ -1,6 +1,9 @@
 """The replay page: open a video or a recorded session, review its moments, tune the settings.
 
-It wires thin views (player, timeline, moments list, tuning panel) to the core:
+A session opens on what was shown live (its own record); the tuning view is a what-if (what the
+current settings find). Marks follow a moment's span: they attach to either. A video is what-if only.
+
+It wires thin views (player, timeline, moments list, tuning drawer) to the core:
 analysis runs as a one-shot job off the GUI thread (features cached on disk,
 so a second opening does not track again), and every settings change
 re-spots from the cached evidence with the same functions `glimpse analyze`
@@ -15,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QToolBar, QVBoxLayout, QWidget)
@@ -24,20 +27,25 @@ from .. import settings as settings_mod
 from ..capture import FileSource
 from ..errors import GlimpseError
 from ..pipeline import Analysis
-from ..recordings import Recording, load_session, load_video, openable
-from ..review import HELPFUL, NOT_A_MOMENT, Mark, Review, match
+from ..recordings import LiveRecord, Recording, load_session, load_video
+from ..review import HELPFUL, NOT_A_MOMENT, Mark, Review, live_summary, match
 from ..review import rows as review_rows
 from ..settings import Settings
 from ..spotting import Moment, strength_curve, threshold_for
+from .drawer import Drawer
 from .jobs import Job, JobRunner
 from .moments_list import MomentsList
 from .player import Highlight, VideoPlayer
 from .replay_files import ReplayFiles
+from .review_mode import LIVE, WHAT_IF, ReviewMode
+from .shortcuts import REVIEW_KEYS, ControlKeys, keep_control_keys, with_keys
 from .timeline import Timeline, lost_spans
 from .tuning import TuningPanel
 
 HIGHLIGHT_MARGIN_S = 0.3  # the region stays outlined this long around a selected moment
 SETTINGS_SAVE_DELAY_MS = 500  # the settings file is written once the listener pauses
+TUNING_MIN_WIDTH = 280  # the drawer's narrowest (its help text wraps)
+TIMELINE_MIN_WIDTH = 320  # below its legend's width: the page fits an 800 px window with the drawer open
 
 
 class ReplayPage(ReplayFiles, QWidget):
@@ -72,10 +80,11 @@ class ReplayPage(ReplayFiles, QWidget):
         self.runner.cancelled.connect(self._job_cancelled)
 
         self.player = VideoPlayer()
-        self.player.position_changed.connect(self._position_changed)
         self.player.frame_shown.connect(self._frame_shown)
         self.player.decoder.failed.connect(lambda text: self.show_message(text, error=True))
         self.timeline = Timeline()
+        self.timeline.setMinimumWidth(TIMELINE_MIN_WIDTH)
+        self.player.position_changed.connect(lambda _index, t_s: self.timeline.set_playhead(t_s))
         self.timeline.seek_requested.connect(self.player.seek_time)
         self.timeline.moment_clicked.connect(self.select_moment)
         self.timeline.next_requested.connect(self.next_moment)
@@ -89,6 +98,8 @@ class ReplayPage(ReplayFiles, QWidget):
         self.tuning.settings_changed.connect(self.apply_settings)
         self.tuning.import_requested.connect(self.import_settings)
         self.tuning.export_requested.connect(self.export_settings)
+        self.mode = ReviewMode()
+        self.mode.mode_changed.connect(self._mode_changed)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SETTINGS_SAVE_DELAY_MS)
@@ -115,6 +126,9 @@ class ReplayPage(ReplayFiles, QWidget):
         self.export_json_action.triggered.connect(lambda: self._choose_export("json"))
         self.delete_action = QAction("Delete…", self)
         self.delete_action.triggered.connect(self.delete_recording)
+        self.tuning_action = QAction("Tuning", self, checkable=True, checked=True)
+        self.tuning_action.setToolTip(with_keys("Show or hide the tuning drawer: try settings on this recording "
+                                                "(a what-if)", "tuning"))
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in self.menu_actions():
@@ -153,8 +167,8 @@ class ReplayPage(ReplayFiles, QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.tuning)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(340)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(TUNING_MIN_WIDTH)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # narrow: scroll, never clip
         self.tuning_scroll = scroll
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.review_area)
@@ -164,39 +178,54 @@ class ReplayPage(ReplayFiles, QWidget):
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.toolbar)
+        top = QHBoxLayout()
+        top.addWidget(self.toolbar, 1)
+        top.addWidget(self.mode.buttons)
+        layout.addLayout(top)
         layout.addWidget(self.message)
         layout.addWidget(self.progress_row)
+        layout.addWidget(self.mode)
         layout.addWidget(split, 1)
+        self.drawer = Drawer(self, split, self.review_area, scroll, self.tuning_action)
 
     def menu_actions(self) -> list[QAction]:
         """For the app window's File menu."""
         return [self.open_video_action, self.open_session_action, self.export_csv_action, self.export_json_action,
-                self.delete_action]
+                self.delete_action, self.tuning_action]
 
     def _build_shortcuts(self) -> None:
-        """Keys of common video players. They act while the player, timeline or list has focus, so the
-        tuning panel's sliders keep their arrow keys and the note field its letters."""
+        """Keys of common video players (`shortcuts.REVIEW_KEYS`), wherever the focus is on this page: a
+        focused tuning control does not swallow them. A text field keeps its letters, and a focused
+        slider or number box its arrows, Home and End (see `shortcuts`)."""
         p = self.player
-        keys: list[tuple[str, Callable[[], None]]] = [
-            ("Space", p.toggle_play), ("K", p.toggle_play),
-            ("Left", lambda: p.step(-1)), ("Right", lambda: p.step(1)),
-            (",", lambda: p.step(-1)), (".", lambda: p.step(1)),
-            ("Shift+Left", lambda: p.seek_relative(-1.0)), ("Shift+Right", lambda: p.seek_relative(1.0)),
-            ("J", lambda: p.seek_relative(-5.0)), ("L", lambda: p.seek_relative(5.0)),
-            ("Home", lambda: p.seek_frame(0)), ("End", lambda: p.seek_frame(len(p.times) - 1)),
-            ("[", lambda: p.change_speed(-1)), ("]", lambda: p.change_speed(1)),
-            ("N", self.next_moment), ("P", self.previous_moment),
-            ("H", lambda: self.moments_list.toggle_verdict(HELPFUL)),
-            ("X", lambda: self.moments_list.toggle_verdict(NOT_A_MOMENT)),
-        ]
+        slots: dict[str, Callable[[], None]] = {
+            "play": p.toggle_play, "back": lambda: p.step(-1), "forward": lambda: p.step(1),
+            "back_1s": lambda: p.seek_relative(-1.0), "forward_1s": lambda: p.seek_relative(1.0),
+            "back_5s": lambda: p.seek_relative(-5.0), "forward_5s": lambda: p.seek_relative(5.0),
+            "start": lambda: p.seek_frame(0), "end": lambda: p.seek_frame(len(p.times) - 1),
+            "slower": lambda: p.change_speed(-1), "faster": lambda: p.change_speed(1),
+            "next": self.next_moment, "previous": self.previous_moment,
+            "helpful": lambda: self.moments_list.toggle_verdict(HELPFUL),
+            "not_a_moment": lambda: self.moments_list.toggle_verdict(NOT_A_MOMENT),
+            "tuning": self.tuning_action.toggle,
+        }
         self.shortcuts = []
-        for key, slot in keys:
-            sc = QShortcut(QKeySequence(key), self.review_area)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(slot)
-            self.shortcuts.append(sc)
+        for binding in REVIEW_KEYS:
+            for key in binding.keys:
+                sc = QShortcut(QKeySequence(key), self)
+                sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                sc.activated.connect(slots[binding.name])
+                self.shortcuts.append(sc)
+        self._control_keys = ControlKeys(self)
+        keep_control_keys(self.tuning, self._control_keys)
         self.player.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def set_tuning_visible(self, on: bool) -> None:
+        """The tuning drawer: open beside the review, or folded away (the page then fits a narrow window)."""
+        self.drawer.set_open(on)  # its action follows
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return self.drawer.without_drawer(super().minimumSizeHint())  # a narrow window folds the drawer
 
     def _enable_actions(self) -> None:
         has = self.analysis is not None
@@ -250,6 +279,7 @@ class ReplayPage(ReplayFiles, QWidget):
         self.timeline.set_moments([])
         self.timeline.set_curve(np.zeros(0), np.zeros(0), threshold_for(self.settings.sensitivity))
         self.moments_list.set_rows([])
+        self.mode.set_session(None)
         self.progress_row.hide()
         self.message.hide()
         self._enable_actions()
@@ -277,6 +307,8 @@ class ReplayPage(ReplayFiles, QWidget):
                 or not np.allclose(estimated, rec.segments[0].times, atol=1e-4)):
             self.player.open(rec.segments, table.t_s, max(self.player.target_index, 0))
         self.player.set_landmarks(table.landmarks)
+        live = rec.live
+        self.mode.set_session(None if live is None else live_summary(live.moments, live.in_force, live.base))
         self._show_spotting()
         self._enable_actions()
         notes = list(rec.notes) + ([problem] if problem else [])
@@ -298,13 +330,16 @@ class ReplayPage(ReplayFiles, QWidget):
 
     # -- spotting --------------------------------------------------------------------------------------------
     def apply_settings(self, settings: Settings) -> None:
-        """Re-spot from the cached evidence and redraw at once; the file is saved a moment later."""
+        """Re-spot from the cached evidence and redraw at once; the file is saved a moment later. Tuning
+        is a what-if: the page shows that view (what was shown live stays as it was)."""
         self.settings = settings
         self.tuning.set_settings(settings)
         self._save_timer.start()
         if self.analysis is not None:
             self.moments_list.commit_note()
             previous = self.moment(self.selected)
+            if self.mode.mode == LIVE:
+                self.mode.set_mode(WHAT_IF)
             self.analysis = self.analysis.respot(settings)
             self.selected = None
             if previous is not None:  # keep the same moment selected when it is still found
@@ -313,24 +348,48 @@ class ReplayPage(ReplayFiles, QWidget):
             self._show_spotting()
             self.select_moment(self.selected, seek=False)
 
+    def _mode_changed(self, mode: str) -> None:
+        """The listener switched between what was shown live and the what-if: same recording, other moments."""
+        if self.analysis is None:
+            return
+        self.moments_list.commit_note()
+        self.selected = None
+        if mode == WHAT_IF:
+            self.set_tuning_visible(True)
+        self._show_spotting()
+        self.select_moment(None)
+
+    @property
+    def shown_live(self) -> LiveRecord | None:
+        """The session's own record while the live view is on, else None (the what-if)."""
+        return self.recording.live if self.recording is not None and self.mode.mode == LIVE else None
+
+    @property
+    def curve_settings(self) -> Settings:
+        """The curve and threshold drawn: in the live view, the listener's settings of the session."""
+        return self.shown_live.base if self.shown_live is not None else self.analysis.settings
+
     def _show_spotting(self) -> None:
         t0 = time.perf_counter()
-        a = self.analysis
-        curve = strength_curve(a.evidence, a.settings, len(a.table))
-        self.timeline.set_moments(a.moments, self.selected)
-        self.timeline.set_curve(self.curve_x, curve, threshold_for(a.settings.sensitivity))
+        a, settings = self.analysis, self.curve_settings
+        curve = strength_curve(a.evidence, settings, len(a.table))
+        self.timeline.set_moments(self.moments, self.selected)
+        self.timeline.set_curve(self.curve_x, curve, threshold_for(settings.sensitivity))
         self._refresh_list()
         self.last_respot_ms = 1000 * (time.perf_counter() - t0)
         self.moments_changed.emit()
 
     def _refresh_list(self) -> None:
-        marks = self.review.marks_for(self.analysis.moments)
-        self.moments_list.set_rows(review_rows(self.analysis.moments, marks), self.selected)
-        self.tuning.set_counts(self.review.kept_counts(self.analysis.moments))
+        marks = self.review.marks_for(self.moments)
+        self.moments_list.set_rows(review_rows(self.moments, marks), self.selected)
+        self.tuning.set_counts(self.review.kept_counts(self.analysis.moments))  # what the settings keep
 
     @property
     def moments(self) -> list[Moment]:
-        return list(self.analysis.moments) if self.analysis is not None else []
+        """The moments on screen: the session's own record in the live view, else what the settings find."""
+        if self.analysis is None:
+            return []
+        return list(self.shown_live.moments if self.shown_live is not None else self.analysis.moments)
 
     def moment(self, index: int | None) -> Moment | None:
         return self.moments[index] if index is not None and 0 <= index < len(self.moments) else None
@@ -385,7 +444,7 @@ class ReplayPage(ReplayFiles, QWidget):
             self.show_message(f"Your mark could not be saved to {self.review.path}: {exc}", error=True)
         marks = self.review.marks_for(self.moments)
         self.moments_list.update_row(index, review_rows([self.moments[index]], [marks[index]])[0])
-        self.tuning.set_counts(self.review.kept_counts(self.moments))
+        self.tuning.set_counts(self.review.kept_counts(self.analysis.moments))
 
     # -- feedback -----------------------------------------------------------------------------------------------
     def show_message(self, text: str, error: bool = False) -> None:
@@ -400,26 +459,12 @@ class ReplayPage(ReplayFiles, QWidget):
         if error:
             self.error.emit(text)
 
-    def _position_changed(self, index: int, t_s: float) -> None:
-        self.timeline.set_playhead(t_s)
-
     def _frame_shown(self, index: int) -> None:
         if self.first_frame_s is None:
             self.first_frame_s = time.perf_counter() - self.opened_at
         self.frame_shown.emit(index)
 
-    # -- drag and drop, shutdown ----------------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
-        urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile() and openable(Path(urls[0].toLocalFile())):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
-        urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile():
-            event.acceptProposedAction()
-            self.open_path(urls[0].toLocalFile())
-
+    # -- shutdown -------------------------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Stop the job and the decoder; save what is pending. Safe to call twice."""
         self.moments_list.commit_note()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from .. import settings as settings_mod
 from ..capture import VIDEO_EXTENSIONS
+from ..recordings import openable
 from ..errors import GlimpseError
 from ..review import export as export_text
 from ..review import rows as review_rows
@@ -57,7 +58,15 @@ class ReplayFiles:
         self._export(path, lambda: to_csv(self.export_rows()))
 
     def export_json(self, path: str | Path) -> None:
-        self._export(path, lambda: to_json(self.analysis.to_dict(), self.export_rows(), self.review))
+        self._export(path, lambda: to_json(self.export_analysis(), self.export_rows(), self.review))
+
+    def export_analysis(self) -> dict:
+        """The analysis JSON of the view on screen: in the live view, the session's settings and record."""
+        data = self.analysis.to_dict()
+        data["view"] = "shown live" if self.shown_live is not None else "what if"
+        if self.shown_live is not None:
+            data["settings"] = self.shown_live.base.to_dict()
+        return data
 
     def _export(self, path: str | Path, text: Callable[[], str]) -> None:
         if self.analysis is None:
@@ -114,3 +123,15 @@ class ReplayFiles:
                                               f"{kind.upper()} (*.{kind})")
         if path:
             (self.export_csv if kind == "csv" else self.export_json)(path)
+
+    # -- drag and drop -------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile() and openable(Path(urls[0].toLocalFile())):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            self.open_path(urls[0].toLocalFile())
