@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import settings as settings_mod
+from . import crashlog, settings as settings_mod
 from .cli_live import add_arguments, cmd_live_headless, window_args_problem
 from .errors import GlimpseError, NoFaceFound
 from .storage import write_atomic
@@ -162,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="glimpse", parents=[top], description="Notice brief facial changes; "
                                      "answer each with a gentle, open question. Without a command, opens the "
                                      "live window.")
+    parser.add_argument("--crash-test", nargs="?", const="python", choices=crashlog.CRASH_MODES, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("analyze", parents=[common], help="find moments in video files")
@@ -207,6 +208,7 @@ def _delegate(module: str, func: str, argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
+    crashlog.crash_if_asked(a.crash_test)  # --crash-test or GLIMPSE_CRASH_TEST: proves the crash log works
     if a.command is None:
         a.command, a.func, a.camera, a.demo = "live", cmd_gui, None, False
     try:
