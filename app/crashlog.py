@@ -47,9 +47,14 @@ class CrashNotice:
     path: Path
 
     @property
+    def text(self) -> str:
+        """The sentence for the window's message bar."""
+        return f"An earlier run stopped on an error; its report is in {self.path} (kept on this computer only)."
+
+    @property
     def line(self) -> str:
-        return (f"glimpse: an earlier run stopped on an error; its report is in {self.path} "
-                "(kept on this computer only)")
+        """The line for the terminal."""
+        return "glimpse: " + self.text[0].lower() + self.text[1:].rstrip(".")
 
 
 def log_dir() -> Path:

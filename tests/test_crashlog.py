@@ -61,8 +61,10 @@ def test_crash_mode_reads_the_flag_then_the_environment():
 
 
 @pytest.fixture
-def installed(tmp_path):
+def installed(tmp_path, monkeypatch):
     crashlog.uninstall()
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # what our hooks hand on to: quiet
+    monkeypatch.setattr(sys, "excepthook", lambda *exc: None)
     notice = crashlog.install(tmp_path)
     # pytest and pytest-qt put their own hooks in place while each test runs: the test calls ours
     yield tmp_path, notice, threading.excepthook, sys.excepthook

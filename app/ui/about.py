@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QS
 from .. import diagnostics
 from ..capture import list_cameras
 
-MIN_WIDTH, MIN_HEIGHT = 560, 520
+MIN_WIDTH, MIN_HEIGHT = 720, 560  # the SHA-256 fits on one line
 
 
 def _section(title: str, rows: list[tuple[str, str]]) -> str:

@@ -332,5 +332,5 @@ def run_app(args) -> int:
     window.show()
     window.begin()
     if crashlog.last_notice() is not None:  # the start after a crash says where its report is
-        window.messages.show_message(crashlog.last_notice().line.removeprefix("glimpse: "), "info")
+        window.messages.show_message(crashlog.last_notice().text, "info")
     return app.exec()
