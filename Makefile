@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean bundle bundle-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { echo "make: no venv module: on Debian/Ubuntu, sudo apt-get install python3-venv"; exit 1; }
@@ -27,6 +27,20 @@ test: $(STAMP)
 # one of them: make bench ARGS=accuracy (or replay, live, reliability; then that part's own options).
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
+
+# The one-folder desktop build (PyInstaller, packaging/) and its .tar.gz in build/bundle/; PyInstaller goes
+# into the .venv only (no runtime dependency). Takes minutes. bundle-check runs it with a clean environment.
+BUNDLE_TOOLS := xvfb xdotool x11-apps netpbm
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+bundle: $(STAMP)
+	$(PY) -m pip install --quiet "pyinstaller>=6.10"
+	$(PY) packaging/bundle_build.py
+
+bundle-check: $(STAMP)
+	@command -v Xvfb >/dev/null && command -v xdotool >/dev/null && command -v xwd >/dev/null \
+		&& command -v pnmtopng >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(BUNDLE_TOOLS); }
+	$(PY) packaging/bundle_check.py
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m bundle tests/test_bundle.py -q
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -13,5 +13,6 @@
 * replay.py -- docs/BENCH_REPLAY.md: re-spot + redraw, time to first frame, analysis speed;
 * live.py -- docs/BENCH_LIVE.md: prompt latency, preview frame rate, CPU share;
 * reliability.py -- the reliability figures for RELIABILITY.md, and its child processes' entry points;
+* bundle.py -- docs/BENCH_BUNDLE.md: the bundle's size, start and memory against the source install;
 * faults.py, fuzz.py, crash.py, privacy.py, long_run.py, child.py -- its parts, and their children.
 """

@@ -1,6 +1,6 @@
 """`make bundle`: the one-folder desktop build of Glimpse (PyInstaller), checked and archived.
 
-    python packaging/build.py [--skip-pyinstaller]
+    python packaging/bundle_build.py [--skip-pyinstaller]
 
 1. PyInstaller runs packaging/glimpse.spec into build/bundle/dist/Glimpse/.
 2. On Linux, the Qt platform plugins' system libraries (libxcb-cursor, -icccm, -keysyms, ... found
@@ -164,7 +164,7 @@ def folder_bytes(folder: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="packaging/build.py", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="packaging/bundle_build.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--skip-pyinstaller", action="store_true", help="only the Linux steps after PyInstaller")
     a = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))

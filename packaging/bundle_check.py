@@ -1,6 +1,6 @@
 """`make bundle-check`: run the built bundle the way a counsellor's machine would, and say what happened.
 
-    python packaging/check.py [--bundle build/bundle/dist/Glimpse] [--screenshots docs]
+    python packaging/bundle_check.py [--bundle build/bundle/dist/Glimpse] [--screenshots docs]
 
 Each run gets a clean environment (`env -i PATH=/usr/bin HOME=<new empty folder>`: no venv, no
 PYTHONPATH, no Qt variables, no earlier settings). It checks that:
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build import ROOT, bundle_dir, check_libraries  # noqa: E402
+from bundle_build import ROOT, bundle_dir, check_libraries, dependency_report  # noqa: E402
 
 SCREEN = "1280x900x24"
 HEADLESS_TIMEOUT_S = 180
@@ -146,6 +146,50 @@ def check_window(exe: Path, work: Path, shots: Path) -> list[Check]:
     return checks
 
 
+SYSTEM_LIB_DIRS = (Path("/usr/lib/x86_64-linux-gnu"), Path("/lib/x86_64-linux-gnu"), Path("/usr/lib64"))
+
+
+def system_copies(bundle: Path) -> list[Path]:
+    """The system's own files for the libraries the bundle carries for its Qt plugins (libxcb-cursor.so.0,
+    ...), less those that `mount`, `timeout` and PyInstaller's launcher load before the bundle's library
+    path is in force (the launcher links the system's libz, which every Linux has)."""
+    inside, _, _ = dependency_report(bundle)
+    keep = {so for tool in ("mount", "timeout") for so in ldd_names(Path(shutil.which(tool) or f"/usr/bin/{tool}"))}
+    keep |= set(ldd_names(bundle / "Glimpse"))
+    copies = set()
+    for soname in inside:
+        for folder in SYSTEM_LIB_DIRS:
+            if soname not in keep and (folder / soname).exists():
+                copies.add((folder / soname).resolve())
+    return sorted(copies)
+
+
+def ldd_names(path: Path) -> list[str]:
+    out = subprocess.run(["ldd", str(path)], capture_output=True, text=True, timeout=30).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def check_hidden(exe: Path, work: Path) -> Check:
+    """The window starts while the system's copies of every library the bundle carries are hidden:
+    in a private mount namespace (`unshare -m`, root only; nothing outside this process sees it),
+    each is covered by /dev/null, so loading one would fail ("file too short")."""
+    name = "window starts with the system's copies of the bundled libraries hidden"
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return Check(name, True, "skipped: needs root and unshare (a private mount namespace)")
+    hidden = system_copies(exe.parent)
+    home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
+    mounts = " && ".join(f"mount --bind /dev/null {p}" for p in hidden)
+    script = f"{mounts} && exec timeout {WINDOW_SETTLE_S:.0f} {exe}"
+    with xvfb() as display:
+        proc = subprocess.run(["unshare", "-m", "sh", "-c", script], env=clean_env(home, DISPLAY=display),
+                              cwd=work, capture_output=True, text=True, timeout=WINDOW_SETTLE_S + 60)
+    # `timeout` ends a window still running after the settle time with 124: it started and stayed up
+    ok = proc.returncode == 124 and "could not load the Qt platform plugin" not in proc.stderr.lower()
+    return Check(name, ok, f"{len(hidden)} system files hidden (e.g. "
+                 f"{', '.join(p.name for p in hidden if 'xcb' in p.name)[:200]}); exit {proc.returncode}"
+                 + ("" if ok else f": {proc.stderr[-400:]}"))
+
+
 def check_crash(exe: Path, work: Path, shots: Path | None) -> list[Check]:
     checks = []
     for mode, expect_code, expect_text in (("python", 1, "ForcedCrash"), ("native", -11, "Segmentation fault")):
@@ -169,7 +213,7 @@ def check_crash(exe: Path, work: Path, shots: Path | None) -> list[Check]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="packaging/check.py", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="packaging/bundle_check.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--bundle", type=Path, default=bundle_dir())
     ap.add_argument("--screenshots", type=Path, default=ROOT / "docs")
     ap.add_argument("--no-window", action="store_true", help="skip the Xvfb checks")
@@ -193,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     checks.append(check_headless(exe, work))
     if not a.no_window:
         checks += check_window(exe, work, a.screenshots)
+        checks.append(check_hidden(exe, work))
     checks += check_crash(exe, work, None if a.no_window else a.screenshots)
     for c in checks:
         print(f"{'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}")
