@@ -34,6 +34,7 @@ BACKUPS = 2
 CRASH_TEST_ENV = "GLIMPSE_CRASH_TEST"
 CRASH_MODES = ("python", "native")
 LOGGER = "glimpse.crash"
+PRIVATE_FILE = 0o600
 
 
 class ForcedCrash(RuntimeError):
@@ -68,7 +69,12 @@ def log_path() -> Path:
 
 
 class _CrashFileHandler(logging.handlers.RotatingFileHandler):
-    """Rotates by size; faulthandler follows the current file (it writes to a descriptor, not to us)."""
+    """Rotates by size; faulthandler follows the current file (it writes to a descriptor, not to us).
+    Owner-only, like everything Glimpse writes (a traceback can name the files being worked on)."""
+
+    def _open(self):
+        return open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
+                    opener=lambda path, flags: os.open(path, flags, PRIVATE_FILE))
 
     def doRollover(self) -> None:  # noqa: N802 - logging API
         super().doRollover()

@@ -29,6 +29,7 @@ def test_a_forced_crash_is_logged_and_the_next_start_points_at_it_once(tmp_path)
     assert crashed.returncode == 1
     assert "ForcedCrash" in crashed.stderr  # the usual traceback still reaches the terminal
     log = (tmp_path / crashlog.LOG_NAME).read_text()
+    assert (tmp_path / crashlog.LOG_NAME).stat().st_mode & 0o777 == 0o600  # owner-only
     assert "Uncaught exception in Glimpse" in log and "ForcedCrash: glimpse --crash-test" in log
 
     after = glimpse(["devices"], tmp_path)
@@ -92,6 +93,7 @@ def test_hooks_log_uncaught_exceptions_in_threads_and_rotate(installed, monkeypa
     logs = sorted(p.name for p in folder.glob(crashlog.LOG_NAME + "*"))
     assert logs == [crashlog.LOG_NAME, f"{crashlog.LOG_NAME}.1", f"{crashlog.LOG_NAME}.2"]  # BACKUPS kept
     assert all((folder / name).stat().st_size <= 2000 + 1500 for name in logs)
+    assert {(folder / name).stat().st_mode & 0o777 for name in logs} == {0o600}
 
 
 def test_an_unwritable_log_folder_does_not_stop_the_start(tmp_path, capsys):
