@@ -10,6 +10,8 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 # recordings made by tests never land in the user's data folder
 os.environ.setdefault("GLIMPSE_SESSIONS_DIR", tempfile.mkdtemp(prefix="glimpse-test-sessions-"))
+# nor crash logs (app/crashlog.py) in the user's log folder, where the next real start would point at them
+os.environ.setdefault("GLIMPSE_LOG_DIR", tempfile.mkdtemp(prefix="glimpse-test-logs-"))
 
 import pytest  # noqa: E402
 
