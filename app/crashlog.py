@@ -35,10 +35,7 @@ CRASH_TEST_ENV = "GLIMPSE_CRASH_TEST"
 CRASH_MODES = ("python", "native")
 LOGGER = "glimpse.crash"
 PRIVATE_FILE = 0o600
-
-
-class ForcedCrash(RuntimeError):
-    """Raised, on purpose and uncaught, by `glimpse --crash-test`."""
+FORCED_CRASH = "glimpse --crash-test: a forced crash, to check the crash log"
 
 
 @dataclass(frozen=True)
@@ -186,4 +183,5 @@ def crash_if_asked(flag: str | None) -> None:
     if mode == "native":
         faulthandler._sigsegv()  # faulthandler writes the native traceback, then the process dies of SIGSEGV
     elif mode:
-        raise ForcedCrash("glimpse --crash-test: a forced crash, to check the crash log")
+        # a plain RuntimeError: a GlimpseError would be caught and printed in one line, never logged
+        raise RuntimeError(FORCED_CRASH)

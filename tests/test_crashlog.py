@@ -27,10 +27,10 @@ def glimpse(args: list[str], log_dir, **env) -> subprocess.CompletedProcess:
 def test_a_forced_crash_is_logged_and_the_next_start_points_at_it_once(tmp_path):
     crashed = glimpse(["--crash-test"], tmp_path)
     assert crashed.returncode == 1
-    assert "ForcedCrash" in crashed.stderr  # the usual traceback still reaches the terminal
+    assert crashlog.FORCED_CRASH in crashed.stderr  # the usual traceback still reaches the terminal
     log = (tmp_path / crashlog.LOG_NAME).read_text()
     assert (tmp_path / crashlog.LOG_NAME).stat().st_mode & 0o777 == 0o600  # owner-only
-    assert "Uncaught exception in Glimpse" in log and "ForcedCrash: glimpse --crash-test" in log
+    assert "Uncaught exception in Glimpse" in log and f"RuntimeError: {crashlog.FORCED_CRASH}" in log
 
     after = glimpse(["devices"], tmp_path)
     assert after.returncode == 0
