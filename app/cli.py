@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="glimpse", parents=[top], description="Notice brief facial changes; "
                                      "answer each with a gentle, open question. Without a command, opens the "
                                      "live window.")
-    parser.add_argument("--crash-test", nargs="?", const="python", choices=crashlog.CRASH_MODES, help=argparse.SUPPRESS)
+    parser.add_argument("--crash-test", nargs="?", const="python", choices=crashlog.CRASH_MODES,
+                        help=argparse.SUPPRESS)  # app/crashlog.py: a forced crash, to check the crash log
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("analyze", parents=[common], help="find moments in video files")
