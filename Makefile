@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install clean strace xvfb
+.PHONY: run test bench install clean strace xvfb bundle bundle-check
 
 # tests/test_privacy.py traces native code with strace (MediaPipe's uploader is C++): installed here
 # when missing (needs root or sudo); without it that one check is skipped and says so.
@@ -42,6 +42,19 @@ test: $(STAMP) strace xvfb
 # one of them: make bench ARGS=accuracy (or replay, live, reliability; then that part's own options).
 bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
+
+# The one-folder desktop build (PyInstaller, packaging/) and its .tar.gz in build/bundle/; PyInstaller goes
+# into the .venv only (no runtime dependency). Takes minutes. bundle-check runs it with a clean environment.
+BUNDLE_TOOLS := xvfb xdotool x11-apps netpbm
+bundle: $(STAMP)
+	$(PY) -m pip install --quiet "pyinstaller>=6.10"
+	$(PY) packaging/bundle_build.py
+
+bundle-check: $(STAMP)
+	@command -v Xvfb >/dev/null && command -v xdotool >/dev/null && command -v xwd >/dev/null \
+		&& command -v pnmtopng >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(BUNDLE_TOOLS); }
+	$(PY) packaging/bundle_check.py
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m bundle tests/test_bundle.py -q
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,12 +1,17 @@
-"""`python -m app` and the `glimpse` command."""
+"""`python -m app` and the `glimpse` command: the crash log first (app/crashlog.py), then the CLI."""
 
 import sys
 
-from .cli import main as cli_main
-
 
 def main(argv: list[str] | None = None) -> int:
-    """Clears what a killed Glimpse left half-written (stale temporary files), then runs the command."""
+    """Installs the local crash log (and says where the last crash was written), clears what a killed
+    Glimpse left half-written (stale temporary files), then runs the command."""
+    from . import crashlog
+
+    notice = crashlog.install()
+    if notice is not None and sys.stderr is not None:
+        print(notice.line, file=sys.stderr)
+    from .cli import main as cli_main
     from .session import sessions_root
     from .settings import user_settings_path
     from .storage import cache_root, remove_stale_temps

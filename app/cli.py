@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from . import cli_analyze
+from . import cli_analyze, crashlog
 from .batch import moments_csv
 from .cli_args import Parser
 from .cli_live import add_arguments, cmd_live_headless, window_args_problem
@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="glimpse", parents=[top], description="Notice brief facial changes; "
                                      "answer each with a gentle, open question. Without a command, opens the "
                                      "live window.")
+    parser.add_argument("--crash-test", nargs="?", const="python", choices=crashlog.CRASH_MODES,
+                        help=argparse.SUPPRESS)  # app/crashlog.py: a forced crash, to check the crash log
     sub = parser.add_subparsers(dest="command")
 
     cli_analyze.add_parser(sub, common)
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     a = parser.parse_args(argv)
+    crashlog.crash_if_asked(a.crash_test)  # --crash-test or GLIMPSE_CRASH_TEST: proves the crash log works
     if a.command is None:
         a.command, a.func, a.camera, a.demo = "live", cmd_gui, None, False
     try:

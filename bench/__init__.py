@@ -13,6 +13,7 @@
 * replay.py -- docs/BENCH_REPLAY.md: re-spot + redraw, time to first frame, analysis speed;
 * live.py -- docs/BENCH_LIVE.md: prompt latency, preview frame rate, CPU share;
 * reliability.py -- the reliability figures for RELIABILITY.md, and its child processes' entry points;
+* bundle.py -- docs/BENCH_BUNDLE.md: the bundle's size, start and memory against the source install;
 * faults.py, fuzz.py, crash.py, privacy.py, long_run.py, child.py -- its parts, and their children;
 * demo_doc.py -- assets/DEMO.md's figures, rewritten from a real run over the demo (`--check`);
 * recording_kill.py -- video lost per SIGKILL while recording, and the recorder's CPU cost (RELIABILITY.md).

@@ -10,7 +10,7 @@ import importlib
 import sys
 from typing import Sequence
 
-PARTS = ("accuracy", "replay", "live", "reliability")  # the order of a full run: the slowest last
+PARTS = ("accuracy", "replay", "live", "reliability", "bundle")  # the order of a full run; bundle needs `make bundle`
 
 
 def main(argv: Sequence[str] | None = None) -> int:

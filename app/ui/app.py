@@ -19,7 +19,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox,
                                QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
-from .. import __version__, capture
+from .. import capture, crashlog
 from .. import settings as settings_mod
 from ..errors import GlimpseError
 from ..prompts import load_bank
@@ -338,9 +338,9 @@ class MainWindow(QMainWindow):
             self.activateWindow()
 
     def _about(self) -> None:
-        QMessageBox.about(self, "About Glimpse",
-                          f"<p><b>Glimpse {__version__}</b></p><p>Notices brief facial changes and offers a "
-                          "gentle, open question. Everything runs on this computer.</p>")
+        from .about import show_about  # app/ui/about.py: model digest, licences, folders, diagnostics
+
+        self.about_dialog = show_about(self, getattr(self.args, "model", None))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.qsettings.setValue("geometry", self.saveGeometry())
@@ -370,4 +370,6 @@ def run_app(args) -> int:
     window = MainWindow(args)
     window.show()
     window.begin()
+    if crashlog.last_notice() is not None:  # the start after a crash says where its report is
+        window.messages.show_message(crashlog.last_notice().text, "info")
     return app.exec()

@@ -1,0 +1,75 @@
+"""Help > About: version, the face model and its SHA-256, the bundled parts' licences, where Glimpse
+keeps its files, and "Copy diagnostics" (the text comes from app/diagnostics.py; nothing is sent)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from .. import diagnostics
+from ..capture import list_cameras
+
+MIN_WIDTH, MIN_HEIGHT = 720, 560  # the SHA-256 fits on one line
+
+
+def _section(title: str, rows: list[tuple[str, str]]) -> str:
+    cells = "".join(f"<tr><td style='padding-right:12px'>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+                    for k, v in rows)
+    return f"<h4>{html.escape(title)}</h4><table>{cells}</table>"
+
+
+def about_html(d: diagnostics.Diagnostics) -> str:
+    model = d.model
+    check = "matches the pinned digest" if model.verified else f"does NOT match the pinned {model.pinned}"
+    text = (f"<h3>Glimpse {html.escape(d.version)}</h3><p>Notices brief facial changes and offers a gentle, "
+            "open question. Everything runs on this computer: nothing is sent anywhere.</p>")
+    text += _section("Face model", [("model", model.name), ("file", model.file), ("SHA-256", model.sha256),
+                                    ("check", check), ("licence", diagnostics.MODEL_LICENCE)])
+    text += _section("Bundled parts and their licences", [(f"{p.name} {p.version}", p.licence) for p in d.parts])
+    home = Path.home()
+    text += _section("Where Glimpse keeps its files",
+                     [(label, diagnostics.shown_path(path, home)) for label, path in d.folders])
+    return text
+
+
+class AboutDialog(QDialog):
+    """The About box; `diagnostics_text` is what the copy button puts on the clipboard."""
+
+    def __init__(self, facts: diagnostics.Diagnostics, parent: QWidget | None = None):
+        super().__init__(parent, windowTitle="About Glimpse", minimumWidth=MIN_WIDTH, minimumHeight=MIN_HEIGHT)
+        self.facts = facts
+        self.diagnostics_text = diagnostics.diagnostics_text(facts, Path.home())
+        self.body = QLabel(about_html(facts), wordWrap=True, objectName="AboutText",
+                           textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        scroll = QScrollArea(widgetResizable=True)
+        scroll.setWidget(self.body)
+        self.copy_button = QPushButton("Copy diagnostics")
+        self.copy_button.setToolTip("Versions, system, model digest, camera names and the app's folders; "
+                                    "no personal data. Paste it into a message if you ask for help.")
+        self.copy_button.clicked.connect(self.copy_diagnostics)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(buttons)
+
+    def copy_diagnostics(self) -> None:
+        QGuiApplication.clipboard().setText(self.diagnostics_text)
+        self.copy_button.setText("Copied")
+
+
+def show_about(parent: QWidget | None, model_path: str | None = None, cameras=None) -> AboutDialog:
+    """Open the About box (non-modal: the live view keeps running behind it)."""
+    from PySide6.QtCore import qVersion
+
+    facts = diagnostics.collect(QGuiApplication.platformName(), qVersion(),
+                                list_cameras() if cameras is None else cameras, model_path)
+    dialog = AboutDialog(facts, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
