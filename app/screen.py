@@ -17,7 +17,8 @@ import platform
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator, Mapping, Protocol
+from typing import Protocol
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Region:
     def as_mss(self) -> dict:
         return {"left": self.left, "top": self.top, "width": self.width, "height": self.height}
 
-    def clipped_to(self, outer: "Region") -> "Region":
+    def clipped_to(self, outer: Region) -> Region:
         """This region moved and shrunk as little as possible to lie inside `outer`."""
         w, h = min(self.width, outer.width), min(self.height, outer.height)
         left = min(max(self.left, outer.left), outer.left + outer.width - w)
@@ -325,7 +326,7 @@ class ScreenSource:
         while not self._stop.is_set():
             with self._cond:
                 got = self._cond.wait_for(
-                    lambda: self._error is not None or self._stop.is_set()
+                    lambda last_seq=last_seq: self._error is not None or self._stop.is_set()
                     or (self._latest is not None and self._latest[0] > last_seq), FRAME_TIMEOUT_S)
                 if self._error is not None:
                     raise self._error
@@ -346,7 +347,7 @@ class ScreenSource:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=2.0)
 
-    def __enter__(self) -> "ScreenSource":
+    def __enter__(self) -> ScreenSource:
         return self
 
     def __exit__(self, *exc) -> None:

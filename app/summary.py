@@ -68,7 +68,7 @@ def no_face_spans(t_s: np.ndarray, face: np.ndarray) -> tuple[tuple[float, float
         return ()
     step = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], (~face.astype(bool)).astype(np.int8), [0]])))
-    return tuple((float(t_s[a]), float(t_s[b - 1]) + step) for a, b in zip(edges[::2], edges[1::2]))
+    return tuple((float(t_s[a]), float(t_s[b - 1]) + step) for a, b in zip(edges[::2], edges[1::2], strict=True))
 
 
 def collect(session: RecordedSession) -> Summary:

@@ -33,7 +33,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -171,7 +171,7 @@ def draw_specs(rng: np.random.Generator) -> list[Spec]:
     full, rest = divmod(N_MICRO, len(ACTION_TYPES))
     types = list(ACTION_TYPES) * full + list(rng.choice(ACTION_TYPES, rest, replace=False))
     types = [types[i] for i in rng.permutation(N_MICRO)]
-    micro = [Spec(str(t), "micro", float(d), float(a)) for t, d, a in zip(types, durations, amplitudes)]
+    micro = [Spec(str(t), "micro", float(d), float(a)) for t, d, a in zip(types, durations, amplitudes, strict=True)]
     macro = [Spec(str(rng.choice(ACTION_TYPES)), "macro", float(rng.uniform(*MACRO_S)),
                   float(rng.uniform(*AMPLITUDE_RANGE_IOD))) for _ in range(N_MACRO)]
     order = rng.permutation(N_MICRO + N_MACRO)
@@ -268,14 +268,14 @@ def plans(split: str) -> list[VideoPlan]:
     """Every video of a split, in a fixed order (seeds are numbered in that order)."""
     out, seed = [], FIRST_SEED[split]
     for base in (b for b in BASES if b.split == split):
-        for k in range(base.injected):
+        for _ in range(base.injected):
             out.append(VideoPlan(split, base, f"{base.name}_injected_seed{seed}", seed, False))
             seed += 1
         out.append(VideoPlan(split, base, f"{base.name}_natural", 0, True))
     return out
 
 
-def _truth_current(plan: "VideoPlan", root: Path) -> bool:
+def _truth_current(plan: VideoPlan, root: Path) -> bool:
     """The video's truth exists and was built by this dataset design from this base clip."""
     import json
 

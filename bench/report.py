@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -97,7 +97,7 @@ def plot_curves(acc: dict, path: Path) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(13, 6.2), sharey=True)
     regions = {"brows": "#1f77b4", "lids": "#9467bd", "nose": "#8c564b", "mouth": "#d62728"}
-    for ax, split in zip(axes, ("report", "tune")):
+    for ax, split in zip(axes, ("report", "tune"), strict=True):
         a = acc[split]
         pts = a["sweep"]
         ax.axvspan(0, 1, color="#2ca02c", alpha=0.06)

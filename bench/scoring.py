@@ -5,8 +5,9 @@ amplitude and type; sweeps and the best operating point.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def distinct_places(frames: Sequence[tuple[str, int]], gap: int = 8) -> int:
     count = 0
     for base in sorted({b for b, _ in frames}):
         f = sorted(k for b, k in frames if b == base)
-        count += 1 + sum(1 for a, b in zip(f, f[1:]) if b - a >= gap) if f else 0
+        count += 1 + sum(1 for a, b in pairwise(f) if b - a >= gap) if f else 0
     return count
 
 
@@ -129,10 +130,10 @@ def pooled_metrics(per_video: list[tuple[Video, list[dict]]], settings: Settings
         longest = max([longest] + durations)
         over += sum(d > settings.max_duration_s + 1e-6 for d in durations)
         over_glance += sum(d > settings.max_duration_s + 1e-6 and m.get("kind") == "glance"
-                           for d, m in zip(durations, moments))
+                           for d, m in zip(durations, moments, strict=True))
         glance_max = getattr(settings, "glance_max_s", GLANCE_MAX_DEFAULT_S)
         over_own += sum(d > (glance_max if m.get("kind") == "glance" else settings.max_duration_s) + 1e-6
-                        for d, m in zip(durations, moments))
+                        for d, m in zip(durations, moments, strict=True))
         turns = turn_times(video.truth)
         if video.natural:
             fa_nat += len(moments)

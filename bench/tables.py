@@ -57,12 +57,12 @@ def text_table(results: dict[str, dict], title: str = "") -> str:
     names = list(results)
     rows = [metric_rows(results[n]) for n in names]
     labels = [label for label, _ in rows[0]]
-    widths = [max(len(n), *(len(rw[i][1]) for i in range(len(labels)))) for n, rw in zip(names, rows)]
+    widths = [max(len(n), *(len(rw[i][1]) for i in range(len(labels)))) for n, rw in zip(names, rows, strict=True)]
     lw = max(len(x) for x in labels)
     lines = [title] if title else []
-    lines.append(" " * lw + "  " + "  ".join(n.rjust(w) for n, w in zip(names, widths)))
+    lines.append(" " * lw + "  " + "  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True)))
     for i, label in enumerate(labels):
-        lines.append(label.ljust(lw) + "  " + "  ".join(rw[i][1].rjust(w) for rw, w in zip(rows, widths)))
+        lines.append(label.ljust(lw) + "  " + "  ".join(rw[i][1].rjust(w) for rw, w in zip(rows, widths, strict=True)))
     return "\n".join(lines)
 
 

@@ -19,7 +19,8 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from ..errors import AnnotationsInvalid
 
@@ -127,7 +128,7 @@ def _bucket(value: float | None, buckets) -> str:
 
 def _breakdown(events: Sequence[dict], hit: Sequence[bool], key) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for e, h in zip(events, hit):
+    for e, h in zip(events, hit, strict=True):
         row = out.setdefault(key(e), {"events": 0, "hits": 0})
         row["events"] += 1
         row["hits"] += int(h)
@@ -202,9 +203,9 @@ def evaluate(truth: dict, moments: list[dict], duration_s: float, tolerance_s: f
         },
         "events": [{"onset_s": e["onset_s"], "offset_s": e["offset_s"], "type": e.get("type"),
                     "amplitude_iod": e.get("amplitude_iod"), "hit": h, "best_iou": round(b, 4)}
-                   for e, h, b in zip(micro, event_hit, best_iou)],
+                   for e, h, b in zip(micro, event_hit, best_iou, strict=True)],
         "false_alarm_moments": [{"start_s": m["start_s"], "end_s": m["end_s"], "on_macro": mac}
-                                for m, t, mac in zip(moments, moment_true, on_macro) if not t],
+                                for m, t, mac in zip(moments, moment_true, on_macro, strict=True) if not t],
     }
 
 

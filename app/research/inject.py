@@ -26,7 +26,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -139,9 +139,9 @@ def _col(idx: int) -> int:
 
 def _iod(points: np.ndarray) -> np.ndarray:
     """IOD in pixels per frame of (N, len(USED_LANDMARKS), 2) points."""
-    r = points[:, [_col(i) for i in RIGHT_EYE_CORNERS]].mean(1)
-    l = points[:, [_col(i) for i in LEFT_EYE_CORNERS]].mean(1)
-    return np.linalg.norm(l - r, axis=1)
+    right = points[:, [_col(i) for i in RIGHT_EYE_CORNERS]].mean(1)
+    left = points[:, [_col(i) for i in LEFT_EYE_CORNERS]].mean(1)
+    return np.linalg.norm(left - right, axis=1)
 
 
 def _ok_frames(points: np.ndarray, face: np.ndarray) -> dict[str, np.ndarray]:
@@ -273,7 +273,7 @@ def inject(video_in: str | Path, video_out: str | Path, events: int | Sequence[E
             for k, image in enumerate(frames):
                 t = k / fps
                 pulls = [Pull(e.type, e.side, e.amplitude_iod * s * e.envelope(t))
-                         for e, s in zip(planned, event_iod) if e.onset_s < t < e.offset_s]
+                         for e, s in zip(planned, event_iod, strict=True) if e.onset_s < t < e.offset_s]
                 if pulls and face[k]:
                     image = warp_frame(image, FaceFrame.from_points(_full(points[k])), pulls)
                 writer.write(image)
@@ -305,7 +305,7 @@ def _frames_in_order(video_in: Path, order: np.ndarray, cache_path: Path, shape:
     if np.array_equal(order, np.arange(len(order))):
         count = 0
         with FileSource(video_in) as src:
-            for frame, _ in zip(src, order):
+            for frame, _ in zip(src, order, strict=False):  # the frames `order` names, no more
                 yield frame.image
                 count += 1
         if count != len(order):
