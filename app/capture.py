@@ -256,9 +256,10 @@ class CameraSource:
         index, taken = 0, 0
         while not self._stop.is_set():
             with self._newest:
-                fresh = self._newest.wait_for(lambda taken=taken: self._frame is not None and self._frame[0] > taken,
-                                              timeout=self.lost_after_s / 4)
+                fresh = self._newest.wait_for(lambda: self._frame is not None and self._frame[0] > taken,  # noqa: B023
+                                              timeout=self.lost_after_s / 4)  # (called in this iteration)
                 if fresh:
+                    assert self._frame is not None  # wait_for's predicate
                     taken, at, image = self._frame
                 else:
                     silent_s, problem = time.monotonic() - self._last_ok, self._problem
@@ -314,6 +315,7 @@ class ReconnectingSource:
                 for frame in self._source:
                     now = self._clock()
                     if resumed:
+                        assert last_t is not None  # what `resumed` means
                         offset = last_t + max(now - last_at, 1.0 / max(self.info.fps, 1.0)) - frame.t_s
                         resumed = False
                         if self._on_back is not None:

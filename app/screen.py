@@ -214,7 +214,8 @@ class ScreenSource:
         self.hz, self._clock, self._open_grabber = hz, clock, open_grabber
         self._black_message = black_means(env, system)
         self._monitor_index, self._locate = monitor, locate
-        self._region, self._monitor_region = region, None
+        self._region: Region | None = region  # found on the monitor by _open when not given
+        self._monitor_region: Region | None = None
         self._cond = threading.Condition()
         self._latest: tuple[int, float, np.ndarray] | None = None  # (sequence, t, image)
         self._error: BaseException | None = None
@@ -239,7 +240,9 @@ class ScreenSource:
     @property
     def region(self) -> Region:
         with self._cond:
-            return self._region
+            region = self._region
+        assert region is not None  # given, or found before __init__ returns
+        return region
 
     def set_region(self, region: Region) -> None:
         """Watch another rectangle from the next grab on."""
@@ -262,6 +265,7 @@ class ScreenSource:
     def _find_region(self, grabber: Grabber) -> None:
         """The region around the face on the monitor, or the whole monitor when there is none."""
         whole = self._monitor_region
+        assert whole is not None  # only with a monitor
         face = self._locate(grabber.grab(whole)) if self._locate is not None else None
         region = whole if face is None else watch_region(face, whole)
         with self._cond:
@@ -326,14 +330,15 @@ class ScreenSource:
         while not self._stop.is_set():
             with self._cond:
                 got = self._cond.wait_for(
-                    lambda last_seq=last_seq: self._error is not None or self._stop.is_set()
-                    or (self._latest is not None and self._latest[0] > last_seq), FRAME_TIMEOUT_S)
+                    lambda: self._error is not None or self._stop.is_set()  # called in this iteration:
+                    or (self._latest is not None and self._latest[0] > last_seq), FRAME_TIMEOUT_S)  # noqa: B023
                 if self._error is not None:
                     raise self._error
                 if self._stop.is_set():
                     return
                 if not got:
                     raise ScreenUnreadable(f"the screen gave no picture for {FRAME_TIMEOUT_S:.0f} s")
+                assert self._latest is not None  # wait_for's predicate
                 seq, t, image = self._latest
             self.dropped += max(seq - last_seq - 1, 0) if last_seq >= 0 else 0
             last_seq = seq

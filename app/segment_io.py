@@ -17,8 +17,10 @@ import os
 import struct
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import SessionInvalid
 from .features import N_LEVELS, FeatureTable, FrameFeatures
@@ -73,7 +75,7 @@ class SegmentVideoWriter:
         w, h = self.size
         # OpenCV converts to 4:2:0 (BT.601, limited range, as FFmpeg would) at a sixth of the CPU
         # PyAV's own conversion takes: that kept recording as cheap as OpenCV's writer was
-        yuv = cv2.cvtColor(np.ascontiguousarray(image[:h, :w]), cv2.COLOR_BGR2YUV_I420)
+        yuv = cast(npt.NDArray[np.uint8], cv2.cvtColor(np.ascontiguousarray(image[:h, :w]), cv2.COLOR_BGR2YUV_I420))
         frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         frame.pts = self._frames
         self._frames += 1
@@ -106,7 +108,7 @@ def count_frames(path: Path) -> int:
 
 
 def row_dtype(keep_landmarks: bool) -> np.dtype:
-    fields = [("t_s", "<f8"), ("face", "?"), ("faces_seen", "i1"), ("levels", "<f4", (N_LEVELS,)),
+    fields: list[tuple[str, str] | tuple[str, str, tuple[int, ...]]] = [("t_s", "<f8"), ("face", "?"), ("faces_seen", "i1"), ("levels", "<f4", (N_LEVELS,)),
               ("head", "<f4", (3,)), ("blendshapes", "<f2", (N_BLENDSHAPES,))]
     if keep_landmarks:
         fields.append(("landmarks", "<f2", (N_LANDMARKS, 3)))
@@ -266,7 +268,7 @@ def _cut_segment(files: dict[str, Path], fps: float, notes: list[str], finish: b
             table = None
         n_video = count_frames(video)
     n = min(n_video, len(table)) if table is not None else 0
-    if n <= 0:
+    if table is None or video is None or rows is None or n <= 0:
         notes.append("the last video segment was not finished (the recording was cut) and is left out")
         return None
     table = _first_rows(table, n)

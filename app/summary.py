@@ -122,8 +122,8 @@ def timeline_png(summary: Summary, size: tuple[int, int] = PICTURE_SIZE) -> byte
     for x in range(left, w - right, 8):  # the threshold, dashed
         cv2.line(img, (x, y1), (min(x + 4, w - right), y1), BGR["threshold"], 1)
     cv2.putText(img, "threshold", (4, y1 + 4), font, scale, BGR["threshold"], 1, cv2.LINE_AA)
-    for t in summary.asked_s:
-        x = x_of(t)
+    for asked in summary.asked_s:
+        x = x_of(asked)
         for y in range(top, h - bottom, 6):
             cv2.line(img, (x, y), (x, min(y + 3, h - bottom)), BGR["asked"], 1)
     for m in sorted(summary.moments, key=lambda m: m.prompted):  # questions drawn last, on top

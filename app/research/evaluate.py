@@ -308,7 +308,8 @@ def read_annotations_csv(path: str | Path, fps: float, clip: str | None = None, 
     if clip is not None and clip_c is None:
         raise AnnotationsInvalid(f"{path}: --clip {clip!r} given but no clip column (e.g. 'Filename'), "
                                  f"found columns {columns}")
-    events, skipped = [], []
+    events: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
     for line, row in enumerate(reader, start=2):
         if clip is not None:
             name = (row.get(clip_c) or "").strip().lower()

@@ -161,10 +161,10 @@ def plan_events(ok: dict[str, np.ndarray], fps: float, n_micro: int, n_macro: in
     n = len(next(iter(ok.values())))
     specs = []  # drawn first and in a fixed order, so placement retries do not change them
     for kind, count in (("macro", n_macro), ("micro", n_micro)):
-        lo, hi = MACRO_S if kind == "macro" else MICRO_S
+        shortest, longest = MACRO_S if kind == "macro" else MICRO_S
         for _ in range(count):
             type = str(rng.choice(list(types)))
-            dur = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # log-uniform: as many brief as long
+            dur = float(np.exp(rng.uniform(np.log(shortest), np.log(longest))))  # log-uniform: as many brief as long
             amp = float(rng.uniform(*amplitude))
             side = str(rng.choice(["right", "left"])) if type != "lip_press" and rng.random() < unilateral else "both"
             specs.append((type, dur, amp, kind, side))
@@ -266,7 +266,7 @@ def inject(video_in: str | Path, video_out: str | Path, events: int | Sequence[E
 
         frames = _frames_in_order(video_in, order, cache_path, (hgt, wid))
         video_out.parent.mkdir(parents=True, exist_ok=True)
-        writer = cv2.VideoWriter(str(video_out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (wid, hgt))
+        writer = cv2.VideoWriter(str(video_out), cv2.VideoWriter.fourcc(*"mp4v"), fps, (wid, hgt))
         if not writer.isOpened():
             raise InjectError(f"{video_out}: cannot write an mp4v video there (OpenCV/FFmpeg refused to open it)")
         try:
