@@ -115,7 +115,8 @@ def access_problem(env: Mapping[str, str] | None = None, system: str | None = No
         return None
     if not env.get("DISPLAY"):
         if env.get("WAYLAND_DISPLAY"):
-            return f"the screen cannot be read: this is a Wayland session without X access (DISPLAY is not set); {WAYLAND_ADVICE}"
+            return ("the screen cannot be read: this is a Wayland session without X access (DISPLAY is not set); "
+                    f"{WAYLAND_ADVICE}")
         return ("the screen cannot be read: no X display (DISPLAY is not set); start Glimpse from the "
                 "desktop session that shows the call, or use the camera (--source camera)")
     return None

@@ -182,7 +182,8 @@ def to_html(summary: Summary, picture: bytes | None = None) -> str:
         k = _mark_for(m, s.marks)
         prompt_rows.append(f"<tr><td>{format_clock(m.start_s)}</td><td>{_e(m.prompt)}</td>"
                            f"<td>{_e(', '.join(m.regions))}</td><td>{_e(relative(m.strength, s.threshold).word)}</td>"
-                           f"<td>{_e(VERDICT_TITLES[k.verdict]) if k else ''}</td><td>{_e(k.note) if k else ''}</td></tr>")
+                           f"<td>{_e(VERDICT_TITLES[k.verdict]) if k else ''}</td>"
+                           f"<td>{_e(k.note) if k else ''}</td></tr>")
     mark_rows = [f"<tr><td>{format_clock(k.start_s)}</td><td>{_e(', '.join(k.regions))}</td>"
                  f"<td>{_e(VERDICT_TITLES[k.verdict])}</td><td>{_e(k.note)}</td></tr>" for k in s.marks]
     asked = ", ".join(format_clock(t) for t in s.asked_s) or "none"

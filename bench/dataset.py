@@ -315,8 +315,8 @@ def build_dataset(root: Path = DEFAULT_ROOT, splits: Sequence[str] = SPLITS, ret
                     fps, n_out, ok = _usable_frames(clip, LENGTH_S)
                     events = plan_timeline(draw_specs(rng), ok, fps, n_out, rng)
                 truth = inject(clip, video, events, plan.seed, LENGTH_S)
-                truth.update({"dataset_version": DATASET_VERSION, "split": split, "base": b.name, "base_source": b.source,
-                              "base_frames": [b.start, b.stop], "natural": plan.natural})
+                truth.update({"dataset_version": DATASET_VERSION, "split": split, "base": b.name,
+                              "base_source": b.source, "base_frames": [b.start, b.stop], "natural": plan.natural})
                 write_atomic(truth_path, (json.dumps(truth, indent=1) + "\n").encode())
                 log(f"[{split}] wrote {video.name}: {truth['duration_s']:.1f} s, {len(truth['events'])} events "
                     f"({time.perf_counter() - t0:.0f} s)")

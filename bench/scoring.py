@@ -58,7 +58,8 @@ def turn_times(truth: dict) -> np.ndarray:
 def at_turn(m: dict, turns: np.ndarray) -> bool:
     """The moment lies within TURN_GUARD_S of a ping-pong turn (where a movement under way reverses:
     a rise-and-return made by the benchmark, not by the face)."""
-    return bool(len(turns)) and bool(np.any((m["start_s"] <= turns + TURN_GUARD_S) & (turns - TURN_GUARD_S <= m["end_s"])))
+    near = (m["start_s"] <= turns + TURN_GUARD_S) & (turns - TURN_GUARD_S <= m["end_s"])
+    return bool(len(turns)) and bool(np.any(near))
 
 
 def source_frame(t_s: float, truth: dict) -> int:
@@ -138,7 +139,8 @@ def pooled_metrics(per_video: list[tuple[Video, list[dict]]], settings: Settings
         if video.natural:
             fa_nat += len(moments)
             turns_nat += sum(at_turn(m, turns) for m in moments)
-            places += [(video.plan.base.name, source_frame((m["start_s"] + m["end_s"]) / 2, video.truth)) for m in moments]
+            places += [(video.plan.base.name, source_frame((m["start_s"] + m["end_s"]) / 2, video.truth))
+                       for m in moments]
             min_nat += video.duration_s / 60
             continue
         r = evaluate(video.truth, moments, video.duration_s, TOLERANCE_S)
@@ -172,7 +174,8 @@ def pooled_metrics(per_video: list[tuple[Video, list[dict]]], settings: Settings
         "core_no_nose": _rate([e for e in core if e["type"] != "nose_wrinkle"]),
         "all_micro": _rate(events),
         "two_frame": _rate([e for e in events if e["frames"] <= TWO_FRAME_MAX]),
-        "by_duration": _by(events, lambda e: _bucket(e["duration_s"], DURATION_BUCKETS), [b[0] for b in DURATION_BUCKETS]),
+        "by_duration": _by(events, lambda e: _bucket(e["duration_s"], DURATION_BUCKETS),
+                           [b[0] for b in DURATION_BUCKETS]),
         "by_type": _by(events, lambda e: e["type"], ACTION_TYPES),
         "by_region": _by(events, lambda e: e["region"], ("brows", "lids", "nose", "mouth")),
         "by_amplitude": _by(events, lambda e: _bucket(e["amplitude_iod"], AMPLITUDE_BUCKETS),

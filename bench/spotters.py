@@ -111,7 +111,8 @@ class NaiveSpotter(RefSpotter):
             over = np.nan_to_num(ev.z, nan=-1.0) >= theta
             edges = np.flatnonzero(np.diff(np.concatenate([[0], over.astype(np.int8), [0]])))
             for s, e in zip(edges[::2], edges[1::2], strict=True):
-                out.append({"start_s": float(ev.t_s[s] - ev.half_frame_s), "end_s": float(ev.t_s[e - 1] + ev.half_frame_s)})
+                out.append({"start_s": float(ev.t_s[s] - ev.half_frame_s),
+                            "end_s": float(ev.t_s[e - 1] + ev.half_frame_s)})
         return out
 
 

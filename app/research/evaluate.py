@@ -92,7 +92,8 @@ def frame_interval(start_s: float, end_s: float, fps: float) -> tuple[int, int]:
     return int(round(start_s * fps)) + 1, int(round(end_s * fps)) + 1
 
 
-def megc_matches(events: Sequence[dict], moments: Sequence[dict], threshold: float = MEGC_IOU) -> list[tuple[int, int, float]]:
+def megc_matches(events: Sequence[dict], moments: Sequence[dict],
+                 threshold: float = MEGC_IOU) -> list[tuple[int, int, float]]:
     """One-to-one (event index, moment index, IoU) pairs with IoU >= threshold, as many as possible
     (maximum bipartite matching, each event trying its best-IoU moments first), sorted by event."""
     cand = []
