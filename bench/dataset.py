@@ -123,7 +123,7 @@ def cut_clip(src: Path, dst: Path, start: int, stop: int | None) -> None:
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
     tmp = dst.with_name(f"{dst.stem}.part{dst.suffix}")
     dst.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"FFV1"), fps, size)
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"FFV1"), fps, size)
     i = written = 0
     try:
         while True:

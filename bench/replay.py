@@ -56,7 +56,7 @@ def write_tiled_video(src: Path, dst: Path, reps: int) -> int:
 
     frames, fps = decode_all(src)
     h, w = frames[0].shape[:2]
-    out = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    out = cv2.VideoWriter(str(dst), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
     for _ in range(reps):
         for image in frames:
             out.write(image)

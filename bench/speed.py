@@ -154,7 +154,7 @@ def make_long_video(path: Path, seconds: float = LONG_S, size: tuple[int, int] =
         cap.release()
         frames = np.memmap(raw, np.uint8, "r", shape=(n, h, w, 3))
         part = path.with_name(f"{path.stem}.part{path.suffix}")
-        writer = cv2.VideoWriter(str(part), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+        writer = cv2.VideoWriter(str(part), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
         for i in pingpong_order(n, int(round(seconds * fps))):
             writer.write(np.ascontiguousarray(frames[i]))
         writer.release()
