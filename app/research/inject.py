@@ -331,7 +331,7 @@ def write_examples(video_in: str | Path, out_dir: str | Path, amplitude_iod: flo
     """For each action type, a PNG of the face before | at apex | |difference| x 4, to check warps by eye
     (amplitudes above LIMITS are cut, as in `inject`).
     Regenerate the docs' set with:
-    python -c "from app.research.inject import write_examples as w; \
+    python -c "from app.research.inject import write_examples as w; \\
                w('tests/data/WolfgangLanger_Pexels.mp4', 'docs/inject_examples')"
     """
     out_dir = Path(out_dir)
