@@ -34,7 +34,10 @@ run: $(STAMP)
 	$(PY) -m app.sysdeps --install
 	$(PY) -m app $(ARGS)
 
+# Lint (ruff) and types (mypy, configured in pyproject.toml) first: either failing fails `make test`.
 test: $(STAMP) strace xvfb
+	$(PY) -m ruff check app bench tests
+	$(PY) -m mypy
 	$(PY) -m app.sysdeps --install --platform offscreen
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -14,7 +14,7 @@ import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -159,7 +159,7 @@ def summary_csv(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def summary_row(result: JobResult, output: Path | None, attempts: int = 1) -> dict:
+def summary_row(result: JobResult, output: Path | None, attempts: int | str = 1) -> dict:  # "": not counted
     d = result.data or {}
     return {"video": result.video, "status": result.status, "moments": result.moments,
             "prompts": sum(1 for m in d.get("moments", []) if m.get("prompted")) if d else None,

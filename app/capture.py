@@ -14,7 +14,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import Protocol
+from collections.abc import Callable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -112,7 +113,7 @@ class FileSource:
     def close(self) -> None:
         self._cap.release()
 
-    def __enter__(self) -> "FileSource":
+    def __enter__(self) -> FileSource:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -193,7 +194,7 @@ class CameraSource:
     (cv2.VideoCapture; tests pass a stand-in that fails on cue)."""
 
     def __init__(self, index: int = 0, width: int = 1280, height: int = 720, fps: float = 30.0,
-                 lost_after_s: float = 2.0, open_capture: Callable[[int], "cv2.VideoCapture"] | None = None):
+                 lost_after_s: float = 2.0, open_capture: Callable[[int], cv2.VideoCapture] | None = None):
         self.index, self.lost_after_s = index, lost_after_s
         try:
             self._cap = (open_capture or cv2.VideoCapture)(index)
@@ -255,9 +256,10 @@ class CameraSource:
         index, taken = 0, 0
         while not self._stop.is_set():
             with self._newest:
-                fresh = self._newest.wait_for(lambda: self._frame is not None and self._frame[0] > taken,
-                                              timeout=self.lost_after_s / 4)
+                fresh = self._newest.wait_for(lambda: self._frame is not None and self._frame[0] > taken,  # noqa: B023
+                                              timeout=self.lost_after_s / 4)  # (called in this iteration)
                 if fresh:
+                    assert self._frame is not None  # wait_for's predicate
                     taken, at, image = self._frame
                 else:
                     silent_s, problem = time.monotonic() - self._last_ok, self._problem
@@ -288,7 +290,7 @@ class ReconnectingSource:
     time. `on_lost(message)` is called when the source is lost, `on_back()` before the first frame
     after it. Opening the source the first time is the caller's problem (its error is raised)."""
 
-    def __init__(self, open_source: Callable[[], "FrameSource"], stop: threading.Event | None = None,
+    def __init__(self, open_source: Callable[[], FrameSource], stop: threading.Event | None = None,
                  retry_s: Sequence[float] = RETRY_S, on_lost: Callable[[str], None] | None = None,
                  on_back: Callable[[], None] | None = None, clock: Callable[[], float] = time.monotonic):
         self._open, self._stop = open_source, stop or threading.Event()
@@ -313,6 +315,7 @@ class ReconnectingSource:
                 for frame in self._source:
                     now = self._clock()
                     if resumed:
+                        assert last_t is not None  # what `resumed` means
                         offset = last_t + max(now - last_at, 1.0 / max(self.info.fps, 1.0)) - frame.t_s
                         resumed = False
                         if self._on_back is not None:
@@ -330,7 +333,7 @@ class ReconnectingSource:
                 self.close()
                 self._source = self._reopen()
 
-    def _reopen(self) -> "FrameSource | None":
+    def _reopen(self) -> FrameSource | None:
         """The source opened again, or None once `stop` is set."""
         k = 0
         while not self._stop.wait(self.retry_s[min(k, len(self.retry_s) - 1)]):

@@ -17,7 +17,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -91,11 +91,11 @@ def plan_chunks(frame_count: int, fps: float, workers: int, lead_s: float = LEAD
 
 # ---- in a worker process --------------------------------------------------------------------------
 
-_reports: "mp.Queue | None" = None
-_stop: "threading.Event | None" = None
+_reports: mp.Queue | None = None
+_stop: threading.Event | None = None
 
 
-def _init_worker(reports: "mp.Queue", stop) -> None:
+def _init_worker(reports: mp.Queue, stop) -> None:
     global _reports, _stop
     _reports, _stop = reports, stop
 

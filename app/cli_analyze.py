@@ -104,6 +104,7 @@ def _one(job: Job, a: argparse.Namespace) -> int:
             bar.close()
     if result.status == "failed":
         raise GlimpseError(result.error)
+    assert result.data is not None  # only a failed job has none
     write_result(result, a.out, a.csv, a.features)
     if a.out is None:
         sys.stdout.write(moments_json(result.data).decode())

@@ -8,7 +8,7 @@ the videos by the paths given: on several machines those paths must be on a shar
 from __future__ import annotations
 
 import uuid
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from .batch import Job, JobResult, run_job
 from .errors import GlimpseError

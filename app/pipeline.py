@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -43,7 +43,7 @@ class Analysis:
             return 0.0
         return float(self.table.t_s[-1]) + 1.0 / self.info.fps
 
-    def respot(self, settings: Settings) -> "Analysis":
+    def respot(self, settings: Settings) -> Analysis:
         """The same video under other settings, from the cached evidence (no tracking)."""
         moments = assign_prompts(spot(self.evidence, settings), settings.cooldown_s, bank=bank_for(settings))
         return Analysis(self.source, self.info, self.table, settings, moments, self.evidence, self.from_cache)

@@ -49,7 +49,7 @@ class PromptPolicy:
         self.reset()
 
     @classmethod
-    def for_settings(cls, settings: Settings, seed: int = 0) -> "PromptPolicy":
+    def for_settings(cls, settings: Settings, seed: int = 0) -> PromptPolicy:
         return cls(settings.cooldown_s, bank_for(settings), seed)
 
     def reset(self) -> None:

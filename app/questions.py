@@ -7,7 +7,7 @@ by the question editor and by the settings schema alike. No Qt here.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 # Words a question must never hold: Glimpse never names a feeling, never points at the face,
 # and never hints that the person is holding something back.

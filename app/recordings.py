@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -98,7 +98,8 @@ def load_session(folder: Path, settings: Settings, model_path: str | None,
         raise Cancelled(f"opening {folder.name} was cancelled")
     analysis = analyze(str(folder), settings, model_path, table=session.table)
     segments = [Segment(path, first, np.arange(n) / session.fps)  # the segment files' own (nominal) times
-                for path, first, n in zip(session.segments, session.first_row, session.segment_frames)]
+                for path, first, n in zip(session.segments, session.first_row, session.segment_frames,
+                                            strict=False)]  # first_row is (0,) even with no segment
     in_force = session.moment_settings or (None,) * len(session.moments)
     return Recording(folder, segments, analysis, review_path_for_session(folder), session.marks,
                      notes=session.notes, live=LiveRecord(session.moments, in_force, session.settings))

@@ -17,7 +17,8 @@ import platform
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator, Mapping, Protocol
+from typing import Protocol
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Region:
     def as_mss(self) -> dict:
         return {"left": self.left, "top": self.top, "width": self.width, "height": self.height}
 
-    def clipped_to(self, outer: "Region") -> "Region":
+    def clipped_to(self, outer: Region) -> Region:
         """This region moved and shrunk as little as possible to lie inside `outer`."""
         w, h = min(self.width, outer.width), min(self.height, outer.height)
         left = min(max(self.left, outer.left), outer.left + outer.width - w)
@@ -114,7 +115,8 @@ def access_problem(env: Mapping[str, str] | None = None, system: str | None = No
         return None
     if not env.get("DISPLAY"):
         if env.get("WAYLAND_DISPLAY"):
-            return f"the screen cannot be read: this is a Wayland session without X access (DISPLAY is not set); {WAYLAND_ADVICE}"
+            return ("the screen cannot be read: this is a Wayland session without X access (DISPLAY is not set); "
+                    f"{WAYLAND_ADVICE}")
         return ("the screen cannot be read: no X display (DISPLAY is not set); start Glimpse from the "
                 "desktop session that shows the call, or use the camera (--source camera)")
     return None
@@ -213,7 +215,8 @@ class ScreenSource:
         self.hz, self._clock, self._open_grabber = hz, clock, open_grabber
         self._black_message = black_means(env, system)
         self._monitor_index, self._locate = monitor, locate
-        self._region, self._monitor_region = region, None
+        self._region: Region | None = region  # found on the monitor by _open when not given
+        self._monitor_region: Region | None = None
         self._cond = threading.Condition()
         self._latest: tuple[int, float, np.ndarray] | None = None  # (sequence, t, image)
         self._error: BaseException | None = None
@@ -238,7 +241,9 @@ class ScreenSource:
     @property
     def region(self) -> Region:
         with self._cond:
-            return self._region
+            region = self._region
+        assert region is not None  # given, or found before __init__ returns
+        return region
 
     def set_region(self, region: Region) -> None:
         """Watch another rectangle from the next grab on."""
@@ -261,6 +266,7 @@ class ScreenSource:
     def _find_region(self, grabber: Grabber) -> None:
         """The region around the face on the monitor, or the whole monitor when there is none."""
         whole = self._monitor_region
+        assert whole is not None  # only with a monitor
         face = self._locate(grabber.grab(whole)) if self._locate is not None else None
         region = whole if face is None else watch_region(face, whole)
         with self._cond:
@@ -325,14 +331,15 @@ class ScreenSource:
         while not self._stop.is_set():
             with self._cond:
                 got = self._cond.wait_for(
-                    lambda: self._error is not None or self._stop.is_set()
-                    or (self._latest is not None and self._latest[0] > last_seq), FRAME_TIMEOUT_S)
+                    lambda: self._error is not None or self._stop.is_set()  # called in this iteration:
+                    or (self._latest is not None and self._latest[0] > last_seq), FRAME_TIMEOUT_S)  # noqa: B023
                 if self._error is not None:
                     raise self._error
                 if self._stop.is_set():
                     return
                 if not got:
                     raise ScreenUnreadable(f"the screen gave no picture for {FRAME_TIMEOUT_S:.0f} s")
+                assert self._latest is not None  # wait_for's predicate
                 seq, t, image = self._latest
             self.dropped += max(seq - last_seq - 1, 0) if last_seq >= 0 else 0
             last_seq = seq
@@ -346,7 +353,7 @@ class ScreenSource:
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=2.0)
 
-    def __enter__(self) -> "ScreenSource":
+    def __enter__(self) -> ScreenSource:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -17,8 +17,10 @@ import os
 import struct
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import SessionInvalid
 from .features import N_LEVELS, FeatureTable, FrameFeatures
@@ -30,7 +32,8 @@ VIDEO_SUFFIXES = (VIDEO_SUFFIX, ".mp4")  # .mp4: segments of sessions recorded b
 PARTIAL = ".partial" + VIDEO_SUFFIX  # the video while it is written
 ROWS = ".partial.rows"  # the features while the video is written
 SEGMENT_DIGITS = 6  # segments/000000.mkv
-CLUSTER_MS = 100  # a cluster holds at most this much video (nominal time): what a kill can lose, and the frame being written
+# A cluster holds at most this much video (nominal time): what a kill can lose, and the frame being written.
+CLUSTER_MS = 100
 # OpenCV's mp4v settings, kept so quality, size and CPU cost stay as they were: a key frame every
 # 12 frames, quantiser floor 3, a bit-rate target (2 bits per pixel per second) the floor caps first
 GOP = 12
@@ -73,7 +76,7 @@ class SegmentVideoWriter:
         w, h = self.size
         # OpenCV converts to 4:2:0 (BT.601, limited range, as FFmpeg would) at a sixth of the CPU
         # PyAV's own conversion takes: that kept recording as cheap as OpenCV's writer was
-        yuv = cv2.cvtColor(np.ascontiguousarray(image[:h, :w]), cv2.COLOR_BGR2YUV_I420)
+        yuv = cast(npt.NDArray[np.uint8], cv2.cvtColor(np.ascontiguousarray(image[:h, :w]), cv2.COLOR_BGR2YUV_I420))
         frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         frame.pts = self._frames
         self._frames += 1
@@ -106,8 +109,9 @@ def count_frames(path: Path) -> int:
 
 
 def row_dtype(keep_landmarks: bool) -> np.dtype:
-    fields = [("t_s", "<f8"), ("face", "?"), ("faces_seen", "i1"), ("levels", "<f4", (N_LEVELS,)),
-              ("head", "<f4", (3,)), ("blendshapes", "<f2", (N_BLENDSHAPES,))]
+    fields: list[tuple[str, str] | tuple[str, str, tuple[int, ...]]] = [
+        ("t_s", "<f8"), ("face", "?"), ("faces_seen", "i1"), ("levels", "<f4", (N_LEVELS,)),
+        ("head", "<f4", (3,)), ("blendshapes", "<f2", (N_BLENDSHAPES,))]
     if keep_landmarks:
         fields.append(("landmarks", "<f2", (N_LANDMARKS, 3)))
     return np.dtype(fields)
@@ -250,7 +254,8 @@ def _finish_cut(video: Path, rows: Path, partial: Path | None, index: int, table
     return final
 
 
-def _cut_segment(files: dict[str, Path], fps: float, notes: list[str], finish: bool) -> tuple[Path, FeatureTable] | None:
+def _cut_segment(files: dict[str, Path], fps: float, notes: list[str],
+                 finish: bool) -> tuple[Path, FeatureTable] | None:
     """The readable part of a segment the recording was cut in: its frames up to the last one that
     is whole in the video and has its features (None, with a note, when nothing of it is readable).
     With `finish` (its writer is gone) the segment is finished on disk as its writer would have: the
@@ -266,7 +271,7 @@ def _cut_segment(files: dict[str, Path], fps: float, notes: list[str], finish: b
             table = None
         n_video = count_frames(video)
     n = min(n_video, len(table)) if table is not None else 0
-    if n <= 0:
+    if table is None or video is None or rows is None or n <= 0:
         notes.append("the last video segment was not finished (the recording was cut) and is left out")
         return None
     table = _first_rows(table, n)
@@ -275,7 +280,8 @@ def _cut_segment(files: dict[str, Path], fps: float, notes: list[str], finish: b
     return video, table
 
 
-def read_segments(seg_dir: Path, fps: float, notes: list[str], finish_cut: bool) -> tuple[list[Path], list[FeatureTable]]:
+def read_segments(seg_dir: Path, fps: float, notes: list[str],
+                  finish_cut: bool) -> tuple[list[Path], list[FeatureTable]]:
     """Every segment's video and features, in order: finished ones checked (as many frames as
     features), the last one also when the recording was cut in it (notes say what was left out);
     `finish_cut` finishes such a segment on disk (only when its writer is gone)."""
@@ -285,7 +291,8 @@ def read_segments(seg_dir: Path, fps: float, notes: list[str], finish_cut: bool)
         kinds = files.get(i)
         if kinds is None:
             found = files[min(k for k in files if k > i)]
-            raise SessionInvalid(f"{seg_dir}: segment {i:06d} is missing (found {min(found.values()).name} in its place)")
+            raise SessionInvalid(f"{seg_dir}: segment {i:06d} is missing "
+                                 f"(found {min(found.values()).name} in its place)")
         if ".npz" in kinds:
             video, table = _finished_segment(kinds[".npz"], kinds)
         elif i == max(files):

@@ -144,7 +144,7 @@ class SmallFaceTracker:
     def close(self) -> None:
         self.tracker.close()
 
-    def __enter__(self) -> "SmallFaceTracker":
+    def __enter__(self) -> SmallFaceTracker:
         return self
 
     def __exit__(self, *exc) -> None:

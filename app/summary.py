@@ -68,7 +68,7 @@ def no_face_spans(t_s: np.ndarray, face: np.ndarray) -> tuple[tuple[float, float
         return ()
     step = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], (~face.astype(bool)).astype(np.int8), [0]])))
-    return tuple((float(t_s[a]), float(t_s[b - 1]) + step) for a, b in zip(edges[::2], edges[1::2]))
+    return tuple((float(t_s[a]), float(t_s[b - 1]) + step) for a, b in zip(edges[::2], edges[1::2], strict=True))
 
 
 def collect(session: RecordedSession) -> Summary:
@@ -122,8 +122,8 @@ def timeline_png(summary: Summary, size: tuple[int, int] = PICTURE_SIZE) -> byte
     for x in range(left, w - right, 8):  # the threshold, dashed
         cv2.line(img, (x, y1), (min(x + 4, w - right), y1), BGR["threshold"], 1)
     cv2.putText(img, "threshold", (4, y1 + 4), font, scale, BGR["threshold"], 1, cv2.LINE_AA)
-    for t in summary.asked_s:
-        x = x_of(t)
+    for asked in summary.asked_s:
+        x = x_of(asked)
         for y in range(top, h - bottom, 6):
             cv2.line(img, (x, y), (x, min(y + 3, h - bottom)), BGR["asked"], 1)
     for m in sorted(summary.moments, key=lambda m: m.prompted):  # questions drawn last, on top
@@ -182,7 +182,8 @@ def to_html(summary: Summary, picture: bytes | None = None) -> str:
         k = _mark_for(m, s.marks)
         prompt_rows.append(f"<tr><td>{format_clock(m.start_s)}</td><td>{_e(m.prompt)}</td>"
                            f"<td>{_e(', '.join(m.regions))}</td><td>{_e(relative(m.strength, s.threshold).word)}</td>"
-                           f"<td>{_e(VERDICT_TITLES[k.verdict]) if k else ''}</td><td>{_e(k.note) if k else ''}</td></tr>")
+                           f"<td>{_e(VERDICT_TITLES[k.verdict]) if k else ''}</td>"
+                           f"<td>{_e(k.note) if k else ''}</td></tr>")
     mark_rows = [f"<tr><td>{format_clock(k.start_s)}</td><td>{_e(', '.join(k.regions))}</td>"
                  f"<td>{_e(VERDICT_TITLES[k.verdict])}</td><td>{_e(k.note)}</td></tr>" for k in s.marks]
     asked = ", ".join(format_clock(t) for t in s.asked_s) or "none"

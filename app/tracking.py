@@ -82,7 +82,7 @@ class FaceObservation:
             raise ValueError(f"pose must be (4, 4), got {self.pose.shape}")
 
     @classmethod
-    def from_mediapipe(cls, result, previous_center: np.ndarray | None = None) -> "FaceObservation | None":
+    def from_mediapipe(cls, result, previous_center: np.ndarray | None = None) -> FaceObservation | None:
         """The face to follow in a FaceLandmarkerResult, or None when there is none."""
         if not result.face_landmarks:
             return None
@@ -227,7 +227,7 @@ class FaceTracker:
     def close(self) -> None:
         self._landmarker.close()
 
-    def __enter__(self) -> "FaceTracker":
+    def __enter__(self) -> FaceTracker:
         return self
 
     def __exit__(self, *exc) -> None:

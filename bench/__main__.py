@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 PARTS = ("accuracy", "replay", "live", "reliability", "bundle")  # the order of a full run; bundle needs `make bundle`
 

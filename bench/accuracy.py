@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from bench.dataset import SPLITS, build_dataset
 from bench.paths import DEFAULT_ROOT

@@ -79,7 +79,7 @@ def make_clip(path: Path = CLIP) -> Path:
     order = list(range(len(frames))) + list(range(len(frames) - 2, 0, -1))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".partial.mp4")
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), FPS, SIZE)
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"mp4v"), FPS, SIZE)
     canvas = np.zeros((h, w, 3), np.uint8)
     for k in range(int(LENGTH_S * FPS)):
         canvas[top:top + inner[1], left:left + inner[0]] = cv2.resize(frames[order[k % len(order)]], inner)

@@ -9,7 +9,7 @@ import threading
 from bench.paths import ROOT
 
 
-def child_lines(stream) -> "queue.Queue[str | None]":
+def child_lines(stream) -> queue.Queue[str | None]:
     """The lines of a child's output as they come, from a reader thread (None at the end): a select()
     on a buffered pipe would miss lines already read into the buffer."""
     q: queue.Queue = queue.Queue()

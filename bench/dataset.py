@@ -33,7 +33,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -123,7 +123,7 @@ def cut_clip(src: Path, dst: Path, start: int, stop: int | None) -> None:
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
     tmp = dst.with_name(f"{dst.stem}.part{dst.suffix}")
     dst.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"FFV1"), fps, size)
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter.fourcc(*"FFV1"), fps, size)
     i = written = 0
     try:
         while True:
@@ -171,7 +171,7 @@ def draw_specs(rng: np.random.Generator) -> list[Spec]:
     full, rest = divmod(N_MICRO, len(ACTION_TYPES))
     types = list(ACTION_TYPES) * full + list(rng.choice(ACTION_TYPES, rest, replace=False))
     types = [types[i] for i in rng.permutation(N_MICRO)]
-    micro = [Spec(str(t), "micro", float(d), float(a)) for t, d, a in zip(types, durations, amplitudes)]
+    micro = [Spec(str(t), "micro", float(d), float(a)) for t, d, a in zip(types, durations, amplitudes, strict=True)]
     macro = [Spec(str(rng.choice(ACTION_TYPES)), "macro", float(rng.uniform(*MACRO_S)),
                   float(rng.uniform(*AMPLITUDE_RANGE_IOD))) for _ in range(N_MACRO)]
     order = rng.permutation(N_MICRO + N_MACRO)
@@ -268,14 +268,14 @@ def plans(split: str) -> list[VideoPlan]:
     """Every video of a split, in a fixed order (seeds are numbered in that order)."""
     out, seed = [], FIRST_SEED[split]
     for base in (b for b in BASES if b.split == split):
-        for k in range(base.injected):
+        for _ in range(base.injected):
             out.append(VideoPlan(split, base, f"{base.name}_injected_seed{seed}", seed, False))
             seed += 1
         out.append(VideoPlan(split, base, f"{base.name}_natural", 0, True))
     return out
 
 
-def _truth_current(plan: "VideoPlan", root: Path) -> bool:
+def _truth_current(plan: VideoPlan, root: Path) -> bool:
     """The video's truth exists and was built by this dataset design from this base clip."""
     import json
 
@@ -315,8 +315,8 @@ def build_dataset(root: Path = DEFAULT_ROOT, splits: Sequence[str] = SPLITS, ret
                     fps, n_out, ok = _usable_frames(clip, LENGTH_S)
                     events = plan_timeline(draw_specs(rng), ok, fps, n_out, rng)
                 truth = inject(clip, video, events, plan.seed, LENGTH_S)
-                truth.update({"dataset_version": DATASET_VERSION, "split": split, "base": b.name, "base_source": b.source,
-                              "base_frames": [b.start, b.stop], "natural": plan.natural})
+                truth.update({"dataset_version": DATASET_VERSION, "split": split, "base": b.name,
+                              "base_source": b.source, "base_frames": [b.start, b.stop], "natural": plan.natural})
                 write_atomic(truth_path, (json.dumps(truth, indent=1) + "\n").encode())
                 log(f"[{split}] wrote {video.name}: {truth['duration_s']:.1f} s, {len(truth['events'])} events "
                     f"({time.perf_counter() - t0:.0f} s)")

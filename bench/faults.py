@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class CameraScript:
         with self._cond:
             self._cond.wait_for(lambda: self._state != state, timeout)
 
-    def capture(self, index: int = 0) -> "ScriptedCapture":
+    def capture(self, index: int = 0) -> ScriptedCapture:
         """Opens the stand-in device: what `CameraSource(open_capture=...)` calls."""
         return ScriptedCapture(self, index)
 

@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -51,7 +51,7 @@ def make_base_clips(folder: Path, frames: int = 12, size: tuple[int, int] = (320
     for name, fourcc in (("tiny.mp4", "mp4v"), ("tiny.avi", "MJPG")):
         path = folder / name
         if not path.exists():
-            out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), 30.0, size)
+            out = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*fourcc), 30.0, size)
             for image in images:
                 out.write(image)
             out.release()

@@ -69,7 +69,7 @@ def resample(src: Path, dst: Path, size: tuple[int, int], fps: float) -> None:
     scale = min(w / sw, h / sh)
     fw, fh = int(round(sw * scale)), int(round(sh * scale))
     x0, y0 = (w - fw) // 2, (h - fh) // 2
-    writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    writer = cv2.VideoWriter(str(dst), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
     canvas = np.zeros((h, w, 3), np.uint8)
     for k in range(int(len(frames) / src_fps * fps)):
         canvas[y0:y0 + fh, x0:x0 + fw] = cv2.resize(frames[min(int(k / fps * src_fps), len(frames) - 1)],

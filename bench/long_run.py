@@ -69,7 +69,8 @@ def long_session(faces: list, size: tuple[int, int], minutes: float, root: Path 
 
     period = pingpong_period(faces)
     settings = Settings()
-    extractor, spotter, policy = FeatureExtractor(keep_landmarks=True), Spotter(settings), PromptPolicy(settings.cooldown_s)
+    extractor = FeatureExtractor(keep_landmarks=True)
+    spotter, policy = Spotter(settings), PromptPolicy(settings.cooldown_s)
     image = np.zeros((90, 160, 3), np.uint8)
     writer = SessionWriter(root, SourceInfo("replayed faces", fps, 160, 90), settings, True) if record else None
     n = int(round(minutes * 60 * fps))

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from bench.child import child_env
 from bench.paths import CLIP

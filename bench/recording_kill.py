@@ -105,7 +105,7 @@ def _record_child(root: str, clip: str, which: str) -> int:
     return 0
 
 
-def _lines(stream) -> "queue.Queue[str | None]":
+def _lines(stream) -> queue.Queue[str | None]:
     out: queue.Queue[str | None] = queue.Queue()
 
     def read() -> None:
@@ -134,7 +134,7 @@ def kill_once(root: Path, after_s: float, which: str, clip: Path = CLIP) -> dict
                 line = lines.get(timeout=0.05)
             except queue.Empty:
                 if time.monotonic() > deadline and first_at is None:
-                    raise RuntimeError("the recording child did not start")
+                    raise RuntimeError("the recording child did not start") from None
                 continue
             if line is None:
                 raise RuntimeError(f"the recording child ended by itself (exit {child.wait()})")
@@ -194,7 +194,7 @@ def record_cpu(which: str, frames: list, features: list, info, work: Path) -> fl
     period = 1.0 / info.fps
     start = time.process_time()
     writer = cls(work, info, Settings(), consent_confirmed=True)
-    for k, (frame, feat) in enumerate(zip(frames, features)):
+    for k, (frame, feat) in enumerate(zip(frames, features, strict=True)):
         t = k * period  # looped frames go on in time
         writer.add_frame(Frame(k, t, frame.image), dataclasses.replace(feat, t_s=t))
     writer.close()

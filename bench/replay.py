@@ -56,7 +56,7 @@ def write_tiled_video(src: Path, dst: Path, reps: int) -> int:
 
     frames, fps = decode_all(src)
     h, w = frames[0].shape[:2]
-    out = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    out = cv2.VideoWriter(str(dst), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
     for _ in range(reps):
         for image in frames:
             out.write(image)
@@ -259,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
         f"| of which the core (`Analysis.respot` + `strength_curve`) | {ms(core)} |",
         f"| time to first frame, cached 19.7 s clip | {s_ms([f for f, _ in short])} |",
         f"| time to moments shown, cached 19.7 s clip | {s_ms([m for _, m in short])} |",
-        f"| time to first frame, recorded session of the same clip ({n_segments} segments) | {s_ms([f for f, _ in sess])} |",
+        f"| time to first frame, recorded session of the same clip ({n_segments} segments) "
+        f"| {s_ms([f for f, _ in sess])} |",
         f"| time to moments shown, recorded session of the same clip | {s_ms([m for _, m in sess])} |",
         f"| time to first frame, cached {duration_min:.1f}-minute video | {s_ms([f for f, _ in long])} |",
         f"| time to moments shown, cached {duration_min:.1f}-minute video (load features + evidence) | "

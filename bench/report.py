@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -97,7 +97,7 @@ def plot_curves(acc: dict, path: Path) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(13, 6.2), sharey=True)
     regions = {"brows": "#1f77b4", "lids": "#9467bd", "nose": "#8c564b", "mouth": "#d62728"}
-    for ax, split in zip(axes, ("report", "tune")):
+    for ax, split in zip(axes, ("report", "tune"), strict=True):
         a = acc[split]
         pts = a["sweep"]
         ax.axvspan(0, 1, color="#2ca02c", alpha=0.06)
@@ -159,7 +159,8 @@ def targets(acc: dict, speed: dict, respot: dict, memory: dict) -> list[tuple[st
         got, p = best_under(rep["sweep"], cap)
         lowest = min(rep["sweep"], key=lambda q: q["fa_per_min_natural"])
         where = (f"no setting gets that low (lowest: {lowest['fa_per_min_natural']:.2f}/min at sensitivity "
-                 f"{lowest['settings']['sensitivity']:g}, core recall {lowest['core']['recall']:.2f})") if p is None else (
+                 f"{lowest['settings']['sensitivity']:g}, core recall {lowest['core']['recall']:.2f})"
+                 ) if p is None else (
             f"{got:.2f} at sensitivity {p['settings']['sensitivity']:g} ({p['fa_per_min_natural']:.2f}/min)")
         ok = got is not None and got >= want
         rows.append((f"core recall >= {want:.2f} at <= {cap:g} false alarms/min (sweep, natural videos)", where,
@@ -179,11 +180,12 @@ def targets(acc: dict, speed: dict, respot: dict, memory: dict) -> list[tuple[st
     over = [(split, name, r) for split in SPLITS for name, r in acc[split]["presets"].items() if r["moments_over_max"]]
     longest = max(r["longest_moment_s"] for split in SPLITS for r in acc[split]["presets"].values())
     own = sum(r["moments_over_own_limit"] for split in SPLITS for r in acc[split]["presets"].values())
+    balanced_max = acc["report"]["presets"]["balanced"]["max_duration_s"]
     rows.append(("no moment longer than max_duration (presets, both splits)",
                  f"longest {longest:.2f} s; " + ("none over" if not over else ", ".join(
                      f"{split} {name}: {r['moments_over_max']} over ({r['glances_over_max']} glances)"
                      for split, name, r in over)),
-                 _pf(not over), "" if not over else f"longest {longest - acc['report']['presets']['balanced']['max_duration_s']:.2f} s over"))
+                 _pf(not over), "" if not over else f"longest {longest - balanced_max:.2f} s over"))
     rows.append(("(reference, not a target) expressions within max_duration and glances within glance_max_s",
                  "all within" if not own else f"{own} over their own limit", _pf(not own), ""))
     ratio = speed["ratio_of_medians"]
@@ -205,15 +207,18 @@ def targets(acc: dict, speed: dict, respot: dict, memory: dict) -> list[tuple[st
 
 
 def _dataset_md(acc: dict) -> list[str]:
-    lines = ["| split | base clips | injected videos | natural videos | micro events (core / 2-frame) | macro events | seeds |",
+    lines = ["| split | base clips | injected videos | natural videos | micro events (core / 2-frame) "
+             "| macro events | seeds |",
              "|---|---|---|---|---|---|---|"]
     for split in SPLITS:
         d = acc[split]["dataset"]
         bases = "; ".join(f"{b.source} frames {b.start}-{(b.stop or 0) - 1 if b.stop else 'end'}" for b in BASES
                           if b.split == split)
-        lines.append(f"| **{split}** | {bases} | {d['injected_videos']} x {LENGTH_S:g} s ({d['minutes_injected']:.0f} min) "
+        lines.append(f"| **{split}** | {bases} "
+                     f"| {d['injected_videos']} x {LENGTH_S:g} s ({d['minutes_injected']:.0f} min) "
                      f"| {d['natural_videos']} x {LENGTH_S:g} s ({d['minutes_natural']:.0f} min) "
-                     f"| {d['micro']} ({d['core']} / {d['two_frame']}) | {d['macro']} | {', '.join(map(str, d['seeds']))} |")
+                     f"| {d['micro']} ({d['core']} / {d['two_frame']}) | {d['macro']} "
+                     f"| {', '.join(map(str, d['seeds']))} |")
     return lines
 
 
@@ -233,7 +238,8 @@ def render(acc: dict, speed: dict, respot: dict, memory: dict, mach: dict, curve
         "",
         "## Dataset",
         "",
-        "Real face clips from `tests/data` with known facial actions warped in by `app.research.inject` (ground truth), "
+        "Real face clips from `tests/data` with known facial actions warped in by `app.research.inject` "
+        "(ground truth), "
         f"built once under `out/bench` (gitignored). Each injected video is {LENGTH_S:g} s (the clip played "
         f"forward and back) with {N_MICRO} micro events ({N_TWO_FRAME} of them 60-90 ms, the rest spread "
         f"log-uniformly over 90-500 ms; amplitudes spread over {AMPLITUDE_RANGE_IOD[0]}-{AMPLITUDE_RANGE_IOD[1]} "
@@ -291,6 +297,10 @@ def render(acc: dict, speed: dict, respot: dict, memory: dict, mach: dict, curve
         cells.append("-" if p is None else f"{got:.2f} (sensitivity {p['settings']['sensitivity']:g})")
         lines.append(f"| {split} | " + " | ".join(cells) + " |")
     m = speed["median"]
+
+    def reps(name: str) -> str:
+        return ", ".join(f"{x:.0f}" for x in speed["fps"][name])
+
     lines += [
         "",
         "## Speed",
@@ -303,20 +313,23 @@ def render(acc: dict, speed: dict, respot: dict, memory: dict, mach: dict, curve
         "",
         "| | frames/s (median) | all repetitions |",
         "|---|---|---|",
-        f"| analyze (`glimpse analyze` equivalent) | {m['analyze']:.0f} | {', '.join(f'{x:.0f}' for x in speed['fps']['analyze'])} |",
-        f"| raw MediaPipe, num_faces=2 (as Glimpse) | {m['raw_2faces']:.0f} | {', '.join(f'{x:.0f}' for x in speed['fps']['raw_2faces'])} |",
-        f"| raw MediaPipe, num_faces=1 (reference) | {m['raw_1face']:.0f} | {', '.join(f'{x:.0f}' for x in speed['fps']['raw_1face'])} |",
-        f"| analyze / raw (2 faces) | {speed['ratio_of_medians']:.2f} (median of per-repetition ratios {speed['median_ratio']:.2f}) | |",
+        f"| analyze (`glimpse analyze` equivalent) | {m['analyze']:.0f} | {reps('analyze')} |",
+        f"| raw MediaPipe, num_faces=2 (as Glimpse) | {m['raw_2faces']:.0f} | {reps('raw_2faces')} |",
+        f"| raw MediaPipe, num_faces=1 (reference) | {m['raw_1face']:.0f} | {reps('raw_1face')} |",
+        f"| analyze / raw (2 faces) | {speed['ratio_of_medians']:.2f} "
+        f"(median of per-repetition ratios {speed['median_ratio']:.2f}) | |",
         "",
         f"Re-spotting from cached features, {respot['videos']} report-split videos, {respot['frames']:,} frames "
         "(medians of 5): evidence + spot "
-        f"{s(respot['evidence_and_spot'])} frames/s; spot alone from cached evidence {s(respot['spot_only'])} frames/s.",
+        f"{s(respot['evidence_and_spot'])} frames/s; "
+        f"spot alone from cached evidence {s(respot['spot_only'])} frames/s.",
         "",
         "## Memory",
         "",
         f"`python -m app analyze` on a {LONG_S / 60:g}-minute {LONG_SIZE[0]}x{LONG_SIZE[1]} video "
         f"({memory['frames']:,} frames: {THROUGHPUT_VIDEO.name} resized and played forward and back) in a "
-        f"subprocess: peak resident memory **{memory['max_rss_mb']:.0f} MB** (VmHWM, and RSS sampled every 10 ms); it ran at "
+        f"subprocess: peak resident memory **{memory['max_rss_mb']:.0f} MB** "
+        "(VmHWM, and RSS sampled every 10 ms); it ran at "
         f"{memory['fps']:.0f} frames/s.",
         "",
         "## Targets",

@@ -5,8 +5,9 @@ amplitude and type; sweeps and the best operating point.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -57,7 +58,8 @@ def turn_times(truth: dict) -> np.ndarray:
 def at_turn(m: dict, turns: np.ndarray) -> bool:
     """The moment lies within TURN_GUARD_S of a ping-pong turn (where a movement under way reverses:
     a rise-and-return made by the benchmark, not by the face)."""
-    return bool(len(turns)) and bool(np.any((m["start_s"] <= turns + TURN_GUARD_S) & (turns - TURN_GUARD_S <= m["end_s"])))
+    near = (m["start_s"] <= turns + TURN_GUARD_S) & (turns - TURN_GUARD_S <= m["end_s"])
+    return bool(len(turns)) and bool(np.any(near))
 
 
 def source_frame(t_s: float, truth: dict) -> int:
@@ -75,7 +77,7 @@ def distinct_places(frames: Sequence[tuple[str, int]], gap: int = 8) -> int:
     count = 0
     for base in sorted({b for b, _ in frames}):
         f = sorted(k for b, k in frames if b == base)
-        count += 1 + sum(1 for a, b in zip(f, f[1:]) if b - a >= gap) if f else 0
+        count += 1 + sum(1 for a, b in pairwise(f) if b - a >= gap) if f else 0
     return count
 
 
@@ -129,15 +131,16 @@ def pooled_metrics(per_video: list[tuple[Video, list[dict]]], settings: Settings
         longest = max([longest] + durations)
         over += sum(d > settings.max_duration_s + 1e-6 for d in durations)
         over_glance += sum(d > settings.max_duration_s + 1e-6 and m.get("kind") == "glance"
-                           for d, m in zip(durations, moments))
+                           for d, m in zip(durations, moments, strict=True))
         glance_max = getattr(settings, "glance_max_s", GLANCE_MAX_DEFAULT_S)
         over_own += sum(d > (glance_max if m.get("kind") == "glance" else settings.max_duration_s) + 1e-6
-                        for d, m in zip(durations, moments))
+                        for d, m in zip(durations, moments, strict=True))
         turns = turn_times(video.truth)
         if video.natural:
             fa_nat += len(moments)
             turns_nat += sum(at_turn(m, turns) for m in moments)
-            places += [(video.plan.base.name, source_frame((m["start_s"] + m["end_s"]) / 2, video.truth)) for m in moments]
+            places += [(video.plan.base.name, source_frame((m["start_s"] + m["end_s"]) / 2, video.truth))
+                       for m in moments]
             min_nat += video.duration_s / 60
             continue
         r = evaluate(video.truth, moments, video.duration_s, TOLERANCE_S)
@@ -171,7 +174,8 @@ def pooled_metrics(per_video: list[tuple[Video, list[dict]]], settings: Settings
         "core_no_nose": _rate([e for e in core if e["type"] != "nose_wrinkle"]),
         "all_micro": _rate(events),
         "two_frame": _rate([e for e in events if e["frames"] <= TWO_FRAME_MAX]),
-        "by_duration": _by(events, lambda e: _bucket(e["duration_s"], DURATION_BUCKETS), [b[0] for b in DURATION_BUCKETS]),
+        "by_duration": _by(events, lambda e: _bucket(e["duration_s"], DURATION_BUCKETS),
+                           [b[0] for b in DURATION_BUCKETS]),
         "by_type": _by(events, lambda e: e["type"], ACTION_TYPES),
         "by_region": _by(events, lambda e: e["region"], ("brows", "lids", "nose", "mouth")),
         "by_amplitude": _by(events, lambda e: _bucket(e["amplitude_iod"], AMPLITUDE_BUCKETS),

@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -99,7 +99,7 @@ def throughput(video: Path = THROUGHPUT_VIDEO, reps: int = THROUGHPUT_REPS,
             frames, seconds = runs[name]()
             fps[name].append(frames / seconds)
         log(f"throughput {rep + 1}/{reps}: " + ", ".join(f"{k} {v[-1]:.0f}" for k, v in fps.items()))
-    ratios = [a / r for a, r in zip(fps["analyze"], fps["raw_2faces"])]
+    ratios = [a / r for a, r in zip(fps["analyze"], fps["raw_2faces"], strict=True)]
     return {"video": video.name, "load": os.getloadavg()[0], "frames": frames, "reps": reps, "fps": fps,
             "median": {k: statistics.median(v) for k, v in fps.items()},
             "ratio_of_medians": statistics.median(fps["analyze"]) / statistics.median(fps["raw_2faces"]),
@@ -154,7 +154,7 @@ def make_long_video(path: Path, seconds: float = LONG_S, size: tuple[int, int] =
         cap.release()
         frames = np.memmap(raw, np.uint8, "r", shape=(n, h, w, 3))
         part = path.with_name(f"{path.stem}.part{path.suffix}")
-        writer = cv2.VideoWriter(str(part), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+        writer = cv2.VideoWriter(str(part), cv2.VideoWriter.fourcc(*"mp4v"), fps, size)
         for i in pingpong_order(n, int(round(seconds * fps))):
             writer.write(np.ascontiguousarray(frames[i]))
         writer.release()

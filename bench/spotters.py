@@ -30,7 +30,7 @@ class EvidenceCache:
             self.videos[key] = load_split(split, root)
         return self.videos[key]
 
-    def get(self, video: Video, spotter: "RefSpotter") -> object:
+    def get(self, video: Video, spotter: RefSpotter) -> object:
         key = (spotter.name, str(video.path.resolve()))
         if key not in self.evidence:
             self.evidence[key] = spotter.evidence(video.table)
@@ -110,8 +110,9 @@ class NaiveSpotter(RefSpotter):
         for ev in evidence:
             over = np.nan_to_num(ev.z, nan=-1.0) >= theta
             edges = np.flatnonzero(np.diff(np.concatenate([[0], over.astype(np.int8), [0]])))
-            for s, e in zip(edges[::2], edges[1::2]):
-                out.append({"start_s": float(ev.t_s[s] - ev.half_frame_s), "end_s": float(ev.t_s[e - 1] + ev.half_frame_s)})
+            for s, e in zip(edges[::2], edges[1::2], strict=True):
+                out.append({"start_s": float(ev.t_s[s] - ev.half_frame_s),
+                            "end_s": float(ev.t_s[e - 1] + ev.half_frame_s)})
         return out
 
 

@@ -40,12 +40,15 @@ def metric_rows(r: dict) -> list[tuple[str, str]]:
         ("False alarms / min, natural videos", f"{_f(r['fa_per_min_natural'])} ({r['false_alarms_natural']})"),
         ("  distinct places in the footage", str(r["false_alarms_natural_places"])),
         ("  of them at ping-pong turns", str(r["false_alarms_natural_at_turns"])),
-        ("False alarms / min, injected (off all events)", f"{_f(r['fa_per_min_injected'])} ({r['false_alarms_injected']})"),
+        ("False alarms / min, injected (off all events)",
+         f"{_f(r['fa_per_min_injected'])} ({r['false_alarms_injected']})"),
         ("  of them at ping-pong turns", str(r["false_alarms_injected_at_turns"])),
-        ("Macro events reported as moments", f"{_f(r['macro_reported'])} ({r['macro_reported_count']}/{r['macro_events']})"),
+        ("Macro events reported as moments",
+         f"{_f(r['macro_reported'])} ({r['macro_reported_count']}/{r['macro_events']})"),
         ("  not counting the footage's own moments", f"{_f(r['macro_reported_not_footage'])} "
          f"({r['macro_reported_not_footage_count']}/{r['macro_events']})"),
-        ("MEGC F1 (IoU >= 0.5)", f"{_f(r['megc']['f1'])} (TP {r['megc']['tp']} FP {r['megc']['fp']} FN {r['megc']['fn']})"),
+        ("MEGC F1 (IoU >= 0.5)",
+         f"{_f(r['megc']['f1'])} (TP {r['megc']['tp']} FP {r['megc']['fp']} FN {r['megc']['fn']})"),
         ("Longest moment / max_duration (s)", f"{r['longest_moment_s']:.2f} / {r['max_duration_s']:.2f}"
          + (f" ({r['moments_over_max']} over, {r['glances_over_max']} glances)" if r["moments_over_max"] else "")),
     ]
@@ -57,12 +60,12 @@ def text_table(results: dict[str, dict], title: str = "") -> str:
     names = list(results)
     rows = [metric_rows(results[n]) for n in names]
     labels = [label for label, _ in rows[0]]
-    widths = [max(len(n), *(len(rw[i][1]) for i in range(len(labels)))) for n, rw in zip(names, rows)]
+    widths = [max(len(n), *(len(rw[i][1]) for i in range(len(labels)))) for n, rw in zip(names, rows, strict=True)]
     lw = max(len(x) for x in labels)
     lines = [title] if title else []
-    lines.append(" " * lw + "  " + "  ".join(n.rjust(w) for n, w in zip(names, widths)))
+    lines.append(" " * lw + "  " + "  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True)))
     for i, label in enumerate(labels):
-        lines.append(label.ljust(lw) + "  " + "  ".join(rw[i][1].rjust(w) for rw, w in zip(rows, widths)))
+        lines.append(label.ljust(lw) + "  " + "  ".join(rw[i][1].rjust(w) for rw, w in zip(rows, widths, strict=True)))
     return "\n".join(lines)
 
 

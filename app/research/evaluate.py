@@ -19,7 +19,8 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from ..errors import AnnotationsInvalid
 
@@ -91,7 +92,8 @@ def frame_interval(start_s: float, end_s: float, fps: float) -> tuple[int, int]:
     return int(round(start_s * fps)) + 1, int(round(end_s * fps)) + 1
 
 
-def megc_matches(events: Sequence[dict], moments: Sequence[dict], threshold: float = MEGC_IOU) -> list[tuple[int, int, float]]:
+def megc_matches(events: Sequence[dict], moments: Sequence[dict],
+                 threshold: float = MEGC_IOU) -> list[tuple[int, int, float]]:
     """One-to-one (event index, moment index, IoU) pairs with IoU >= threshold, as many as possible
     (maximum bipartite matching, each event trying its best-IoU moments first), sorted by event."""
     cand = []
@@ -127,7 +129,7 @@ def _bucket(value: float | None, buckets) -> str:
 
 def _breakdown(events: Sequence[dict], hit: Sequence[bool], key) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for e, h in zip(events, hit):
+    for e, h in zip(events, hit, strict=True):
         row = out.setdefault(key(e), {"events": 0, "hits": 0})
         row["events"] += 1
         row["hits"] += int(h)
@@ -202,9 +204,9 @@ def evaluate(truth: dict, moments: list[dict], duration_s: float, tolerance_s: f
         },
         "events": [{"onset_s": e["onset_s"], "offset_s": e["offset_s"], "type": e.get("type"),
                     "amplitude_iod": e.get("amplitude_iod"), "hit": h, "best_iou": round(b, 4)}
-                   for e, h, b in zip(micro, event_hit, best_iou)],
+                   for e, h, b in zip(micro, event_hit, best_iou, strict=True)],
         "false_alarm_moments": [{"start_s": m["start_s"], "end_s": m["end_s"], "on_macro": mac}
-                                for m, t, mac in zip(moments, moment_true, on_macro) if not t],
+                                for m, t, mac in zip(moments, moment_true, on_macro, strict=True) if not t],
     }
 
 
@@ -307,7 +309,8 @@ def read_annotations_csv(path: str | Path, fps: float, clip: str | None = None, 
     if clip is not None and clip_c is None:
         raise AnnotationsInvalid(f"{path}: --clip {clip!r} given but no clip column (e.g. 'Filename'), "
                                  f"found columns {columns}")
-    events, skipped = [], []
+    events: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
     for line, row in enumerate(reader, start=2):
         if clip is not None:
             name = (row.get(clip_c) or "").strip().lower()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from ..errors import InjectError
+from ..errors import InjectError as InjectError  # re-exported: callers catch it from here
 
 ACTION_TYPES = ("brow_raise", "brow_lower", "lip_corner_pull", "lip_corner_depress",
                 "nose_wrinkle", "lip_press", "upper_lid_raise")
@@ -73,7 +73,7 @@ class Event:
         return {**asdict(self), "regions": self.regions}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Event":
+    def from_dict(cls, d: dict) -> Event:
         return cls(float(d["onset_s"]), float(d["apex_s"]), float(d["offset_s"]), d["type"], d["kind"],
                    float(d["amplitude_iod"]), d.get("side", "both"), float(d.get("hold_s", 0.0)))
 

@@ -26,7 +26,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -139,9 +139,9 @@ def _col(idx: int) -> int:
 
 def _iod(points: np.ndarray) -> np.ndarray:
     """IOD in pixels per frame of (N, len(USED_LANDMARKS), 2) points."""
-    r = points[:, [_col(i) for i in RIGHT_EYE_CORNERS]].mean(1)
-    l = points[:, [_col(i) for i in LEFT_EYE_CORNERS]].mean(1)
-    return np.linalg.norm(l - r, axis=1)
+    right = points[:, [_col(i) for i in RIGHT_EYE_CORNERS]].mean(1)
+    left = points[:, [_col(i) for i in LEFT_EYE_CORNERS]].mean(1)
+    return np.linalg.norm(left - right, axis=1)
 
 
 def _ok_frames(points: np.ndarray, face: np.ndarray) -> dict[str, np.ndarray]:
@@ -161,10 +161,10 @@ def plan_events(ok: dict[str, np.ndarray], fps: float, n_micro: int, n_macro: in
     n = len(next(iter(ok.values())))
     specs = []  # drawn first and in a fixed order, so placement retries do not change them
     for kind, count in (("macro", n_macro), ("micro", n_micro)):
-        lo, hi = MACRO_S if kind == "macro" else MICRO_S
+        shortest, longest = MACRO_S if kind == "macro" else MICRO_S
         for _ in range(count):
             type = str(rng.choice(list(types)))
-            dur = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))  # log-uniform: as many brief as long
+            dur = float(np.exp(rng.uniform(np.log(shortest), np.log(longest))))  # log-uniform: as many brief as long
             amp = float(rng.uniform(*amplitude))
             side = str(rng.choice(["right", "left"])) if type != "lip_press" and rng.random() < unilateral else "both"
             specs.append((type, dur, amp, kind, side))
@@ -266,14 +266,14 @@ def inject(video_in: str | Path, video_out: str | Path, events: int | Sequence[E
 
         frames = _frames_in_order(video_in, order, cache_path, (hgt, wid))
         video_out.parent.mkdir(parents=True, exist_ok=True)
-        writer = cv2.VideoWriter(str(video_out), cv2.VideoWriter_fourcc(*"mp4v"), fps, (wid, hgt))
+        writer = cv2.VideoWriter(str(video_out), cv2.VideoWriter.fourcc(*"mp4v"), fps, (wid, hgt))
         if not writer.isOpened():
             raise InjectError(f"{video_out}: cannot write an mp4v video there (OpenCV/FFmpeg refused to open it)")
         try:
             for k, image in enumerate(frames):
                 t = k / fps
                 pulls = [Pull(e.type, e.side, e.amplitude_iod * s * e.envelope(t))
-                         for e, s in zip(planned, event_iod) if e.onset_s < t < e.offset_s]
+                         for e, s in zip(planned, event_iod, strict=True) if e.onset_s < t < e.offset_s]
                 if pulls and face[k]:
                     image = warp_frame(image, FaceFrame.from_points(_full(points[k])), pulls)
                 writer.write(image)
@@ -305,7 +305,7 @@ def _frames_in_order(video_in: Path, order: np.ndarray, cache_path: Path, shape:
     if np.array_equal(order, np.arange(len(order))):
         count = 0
         with FileSource(video_in) as src:
-            for frame, _ in zip(src, order):
+            for frame, _ in zip(src, order, strict=False):  # the frames `order` names, no more
                 yield frame.image
                 count += 1
         if count != len(order):
@@ -331,7 +331,8 @@ def write_examples(video_in: str | Path, out_dir: str | Path, amplitude_iod: flo
     """For each action type, a PNG of the face before | at apex | |difference| x 4, to check warps by eye
     (amplitudes above LIMITS are cut, as in `inject`).
     Regenerate the docs' set with:
-    python -c "from app.research.inject import write_examples as w; w('tests/data/WolfgangLanger_Pexels.mp4', 'docs/inject_examples')"
+    python -c "from app.research.inject import write_examples as w; \\
+               w('tests/data/WolfgangLanger_Pexels.mp4', 'docs/inject_examples')"
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

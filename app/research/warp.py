@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -95,7 +95,8 @@ HANDLES: dict[str, dict[str, Handle]] = {
 # Amplitude limits where a larger pull would fold or smear: at most `share` of the smallest gap during the event.
 LIMITS = {"lip_press": ((UPPER_LIP, LOWER_LIP), 0.45),
           "upper_lid_raise": ((_EYE_OPENING["right"], _EYE_OPENING["left"]), 0.4)}
-DRIVERS = {t: sorted({i for h in hs.values() for v, w in zip(h.vertices, h.weights) if w >= 0.99 for i in v})
+DRIVERS = {t: sorted({i for h in hs.values()
+                      for v, w in zip(h.vertices, h.weights, strict=True) if w >= 0.99 for i in v})
            for t, hs in HANDLES.items()}  # landmarks that move by the full amplitude
 USED_LANDMARKS = np.array(sorted({i for hs in HANDLES.values() for h in hs.values() for v in h.vertices for i in v}
                                  | set(RIGHT_EYE_CORNERS + LEFT_EYE_CORNERS + UPPER_LIP + LOWER_LIP)
@@ -120,7 +121,7 @@ class FaceFrame:
     iod: float
 
     @classmethod
-    def from_points(cls, points: np.ndarray) -> "FaceFrame":
+    def from_points(cls, points: np.ndarray) -> FaceFrame:
         if points.shape != (478, 2):
             raise ValueError(f"points must be (478, 2) pixels, got {points.shape}")
         axis = points[list(LEFT_EYE_CORNERS)].mean(0) - points[list(RIGHT_EYE_CORNERS)].mean(0)
