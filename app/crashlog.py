@@ -129,6 +129,7 @@ def install(folder: Path | None = None) -> CrashNotice | None:
     logger = logging.getLogger(LOGGER)
     logger.addHandler(handler)
     logger.propagate = False  # the crash file only; the hooks below still print to stderr as before
+    assert handler.stream is not None  # opened by the handler's constructor (delay=False)
     faulthandler.enable(file=handler.stream, all_threads=True)
     previous_sys, previous_thread = sys.excepthook, threading.excepthook
 
@@ -181,7 +182,7 @@ def crash_if_asked(flag: str | None) -> None:
     """Crash on purpose when asked (never otherwise): the way a test proves the crash log works."""
     mode = crash_mode(flag)
     if mode == "native":
-        faulthandler._sigsegv()  # faulthandler writes the native traceback, then the process dies of SIGSEGV
+        faulthandler._sigsegv()  # type: ignore[attr-defined]  # faulthandler writes the native traceback, then the process dies of SIGSEGV
     elif mode:
         # a plain RuntimeError: a GlimpseError would be caught and printed in one line, never logged
         raise RuntimeError(FORCED_CRASH)

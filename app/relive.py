@@ -11,7 +11,7 @@ spotter and a prompt policy that had already seen frames). No Qt here.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .features import FeatureTable
 from .prompts import PromptPolicy

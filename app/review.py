@@ -19,7 +19,7 @@ import json
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .errors import SessionInvalid
 from .settings import Settings
@@ -54,7 +54,7 @@ class Mark:
             raise ValueError(f"mark span {self.start_s}..{self.end_s} runs backwards")
 
     @classmethod
-    def on(cls, moment: Moment, verdict: str | None = None, note: str = "") -> "Mark":
+    def on(cls, moment: Moment, verdict: str | None = None, note: str = "") -> Mark:
         return cls(moment.start_s, moment.peak_s, moment.end_s, verdict, note, moment.regions)
 
     @property
@@ -70,7 +70,7 @@ class Mark:
                 "verdict": self.verdict, "note": self.note, "regions": list(self.regions)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Mark":
+    def from_dict(cls, d: dict) -> Mark:
         return cls(float(d["start_s"]), float(d["peak_s"]), float(d["end_s"]), d.get("verdict"),
                    str(d.get("note", "")), tuple(d.get("regions", ())))
 
@@ -159,7 +159,7 @@ class Review:
             write_atomic(self.path, self.to_json().encode("utf-8"))
 
     @classmethod
-    def load(cls, path: Path) -> "Review":
+    def load(cls, path: Path) -> Review:
         """Raises SessionInvalid naming the file when it cannot be read."""
         path = Path(path)
         try:
@@ -172,7 +172,7 @@ class Review:
         return cls(path, marks, str(data.get("source", "")))
 
     @classmethod
-    def open(cls, path: Path, source: str = "", fallback: Path | None = None) -> tuple["Review", str | None]:
+    def open(cls, path: Path, source: str = "", fallback: Path | None = None) -> tuple[Review, str | None]:
         """The review at `path` (empty when there is none yet), and a message when the file was broken:
         it is then moved aside, never deleted, and the review starts empty. When there is no file at
         `path` but one at `fallback` (where an older version kept it), its marks are copied to `path`."""
@@ -193,7 +193,7 @@ class Review:
             return cls(path, source=source), f"{exc}. Starting with no marks; {kept}."
 
     @classmethod
-    def _moved(cls, old: Path, path: Path, source: str) -> tuple["Review", str | None]:
+    def _moved(cls, old: Path, path: Path, source: str) -> tuple[Review, str | None]:
         """The marks kept at `old`, now filed at `path`. The old file stays (another version of
         Glimpse may still read it); a broken one is left alone and reported."""
         try:
@@ -227,7 +227,7 @@ def review_path_for_session(folder: Path) -> Path:
 def rows(moments: Sequence[Moment], marks: Sequence[Mark | None]) -> list[dict]:
     """One flat dict per moment, with the listener's mark: what the moments list shows and exports hold."""
     out = []
-    for m, k in zip(moments, marks):
+    for m, k in zip(moments, marks, strict=True):
         d = m.to_dict()
         d["duration_s"] = round(m.end_s - m.start_s, 4)
         d["mark"] = k.verdict if k else None
@@ -269,7 +269,7 @@ def in_force_text(settings: Settings | None, base: Settings) -> str:
 
 def live_summary(moments: Sequence[Moment], in_force: Sequence[Settings | None], base: Settings) -> str:
     """One line on what a session showed live: each question's time and the settings then in force."""
-    shown = [(m, s) for m, s in zip(moments, in_force) if m.prompted]
+    shown = [(m, s) for m, s in zip(moments, in_force, strict=True) if m.prompted]
     if not shown:
         return (f"Shown live: no question (of {len(moments)} moment{'s' if len(moments) != 1 else ''} found, "
                 f"none came outside the quiet time). Your settings: sensitivity {base.sensitivity:g}.")

@@ -35,6 +35,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ import numpy as np
 try:
     import fcntl
 except ImportError:  # not on Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 from . import settings as settings_mod
 from .capture import Frame, SourceInfo
@@ -135,7 +136,7 @@ class SessionWriter:
         self._segment_start_t = 0.0
         self._closed = False
         self._gap: dict | None = None  # the camera gap under way
-        self._info = {
+        self._info: dict[str, Any] = {
             "format": FORMAT, "version": SESSION_VERSION, "created": _iso(now),
             "source": source_info.name, "fps": round(float(source_info.fps), 4),
             "width": int(source_info.width), "height": int(source_info.height),
@@ -165,6 +166,7 @@ class SessionWriter:
             self._finish_segment()
         if self._writer is None:
             self._open_segment(frame.image, t)
+        assert self._writer is not None and self._rows is not None  # opened just above
         self._writer.write(frame.image)
         if not self.keep_landmarks and features.landmarks is not None:
             features = dataclasses.replace(features, landmarks=None)
@@ -253,6 +255,7 @@ class SessionWriter:
         if self._writer is None:
             return
         writer, rows, self._writer, self._rows = self._writer, self._rows, None, None
+        assert rows is not None  # opened with the writer
         try:
             writer.close()
         finally:
@@ -267,7 +270,7 @@ class SessionWriter:
         rows.path.unlink(missing_ok=True)
         self._segment += 1
 
-    def __enter__(self) -> "SessionWriter":
+    def __enter__(self) -> SessionWriter:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -433,8 +436,9 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
         raise SessionInvalid(f"{folder}: a moment, mark or settings line is missing a field ({exc})") from None
     gaps = info.get("gaps", [])
     if gaps:
-        spans = ", ".join(f"at {g['lost_s']:.1f} s for " + (f"{g['back_s'] - g['lost_s']:.1f} s" if g.get("back_s") is not None
-                                                              else "the rest of the recording") for g in gaps)
+        spans = ", ".join(f"at {g['lost_s']:.1f} s for "
+                          + (f"{g['back_s'] - g['lost_s']:.1f} s" if g.get("back_s") is not None
+                             else "the rest of the recording") for g in gaps)
         notes.append(f"The camera was lost {len(gaps)} time(s) ({spans}); the recording goes on after each gap.")
     table = _concat(tables, {"source": info["source"], "fps": info["fps"], "width": info["width"],
                              "height": info["height"], "session": folder.name})
