@@ -3,6 +3,13 @@
 import sys
 
 
+def cli_main(argv: list[str] | None) -> int:
+    """The command line, imported only once the crash log is in place (an import error is logged too)."""
+    from .cli import main as run
+
+    return run(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Installs the local crash log (and says where the last crash was written), clears what a killed
     Glimpse left half-written (stale temporary files), then runs the command."""
@@ -11,7 +18,6 @@ def main(argv: list[str] | None = None) -> int:
     notice = crashlog.install()
     if notice is not None and sys.stderr is not None:
         print(notice.line, file=sys.stderr)
-    from .cli import main as cli_main
     from .session import sessions_root
     from .settings import user_settings_path
     from .storage import cache_root, remove_stale_temps
