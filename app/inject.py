@@ -33,6 +33,7 @@ import numpy as np
 
 from .capture import FileSource
 from .errors import GlimpseError, NoFaceFound, VideoUnreadable
+from .landmarks import LEFT_EYE_CORNERS, LOWER_LIP, RIGHT_EYE_CORNERS, UPPER_LIP
 from .storage import write_atomic
 
 ACTION_TYPES = ("brow_raise", "brow_lower", "lip_corner_pull", "lip_corner_depress",
@@ -46,9 +47,6 @@ MICRO_S = (0.06, 0.5)
 MACRO_S = (1.5, 4.0)
 AMPLITUDE_IOD = (0.02, 0.08)
 SMOOTH_FRAMES = 5
-
-RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS = (33, 133), (263, 362)
-UPPER_LIP, LOWER_LIP = (0, 13), (14, 17)  # outer edge, lip line
 
 
 class InjectError(GlimpseError):
