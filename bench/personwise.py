@@ -1,0 +1,108 @@
+"""Person-wise benchmark: every person is a fold; the headline is pooled over held-out people.
+
+    python -m bench.personwise           # tracks/injects what the caches lack, writes docs/BENCH_PERSONWISE.md,
+                                         # docs/personwise_curve.png and strips under out/personwise/strips/
+    python -m bench.personwise --quick   # re-scores from the caches, prints the pooled held-out summary
+
+Caches live under out/personwise/ (git-ignored): raw tracker output per clip (keyed by content and
+model), injected clips and their controls. Features and spotting are recomputed every run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+
+from app.settings import Settings
+
+from .personwise_eval import Evaluated, evaluate_people, load_people
+from .personwise_lopo import Fold, choose, lopo, pooled_curve, pooled_held_out
+from .personwise_score import Counts, total
+from .personwise_spot import candidates, describe, preset_settings
+
+FA_CAP = 2.0  # natural false alarms per minute: the target at the balanced preset and the tuning cap
+FA_TIGHT = 1.0  # "somewhere on the curve recall >= 0.30 at <= 1 false alarm a minute"
+
+
+@dataclass
+class Results:
+    cands: list[Settings]
+    presets: dict[str, Settings]
+    ev: Evaluated
+    folds: list[Fold]  # tuned for FA <= FA_CAP
+    folds_tight: list[Fold]  # tuned for FA <= FA_TIGHT
+    seconds: float
+
+    def preset_counts(self, name: str) -> dict[str, Counts]:
+        k = len(self.cands) + list(self.presets).index(name)
+        return {p: rows[k] for p, rows in self.ev.counts.items()}
+
+    def candidate_counts(self) -> dict[str, list[Counts]]:
+        return {p: rows[:len(self.cands)] for p, rows in self.ev.counts.items()}
+
+    def curve(self) -> list[Counts]:
+        return pooled_curve(self.candidate_counts())
+
+
+def run(log=print) -> Results:
+    people = load_people(log)
+    started = time.perf_counter()
+    cands, presets = candidates(), preset_settings()
+    ev = evaluate_people(people, cands + list(presets.values()))
+    per = {p: rows[:len(cands)] for p, rows in ev.counts.items()}
+    folds, tight = lopo(per, FA_CAP), lopo(per, FA_TIGHT)
+    return Results(cands, presets, ev, folds, tight, time.perf_counter() - started)
+
+
+def fmt(c: Counts) -> str:
+    return (f"core recall {c.core_recall:.2f} ({c.core_hits}/{c.core_n}; talking {c.core_talk_recall:.2f}, "
+            f"quiet {c.core_quiet_recall:.2f}), natural FA {c.fa_per_min:.2f}/min (talking {c.fa_talk_per_min:.2f}, "
+            f"quiet {c.fa_quiet_per_min:.2f}; with genuine {c.fa_with_genuine_per_min:.2f}), held reported "
+            f"{c.held_share:.0%} ({c.held_reported}/{c.held_n}), longest {c.longest_s:.2f} s ({c.at_cap} at cap)")
+
+
+def summary(r: Results) -> list[str]:
+    held = pooled_held_out(r.folds)
+    tight = pooled_held_out(r.folds_tight)
+    curve = r.curve()
+    best_tight, met = choose(curve, FA_TIGHT)
+    lines = [f"person-wise benchmark: {len(r.folds)} people, {held.min_total:.2f} eligible natural minutes, "
+             f"{held.core_n} core events, {held.held_n} held (scored in {r.seconds:.1f} s)",
+             f"LOPO-tuned (FA <= {FA_CAP:g}/min on the others), pooled held-out: {fmt(held)}",
+             f"LOPO-tuned (FA <= {FA_TIGHT:g}/min on the others), pooled held-out: {fmt(tight)}"]
+    for name in r.presets:
+        lines.append(f"{name:9s} pooled: {fmt(total(list(r.preset_counts(name).values())))}")
+    c = curve[best_tight]
+    lines.append(f"pooled curve, best core recall at <= {FA_TIGHT:g} FA/min: "
+                 + (f"{c.core_recall:.2f} at {c.fa_per_min:.2f}/min ({describe(r.cands[best_tight])})" if met
+                    else f"none; fewest FA {c.fa_per_min:.2f}/min at {describe(r.cands[best_tight])}"))
+    lines.append("chosen per held-out person: " + ", ".join(
+        f"{f.held_out}: s={r.cands[f.choice].sensitivity:g}{'' if f.met_cap else ' (cap not met)'}" for f in r.folds))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.personwise", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="re-score from the caches and print the summary only")
+    args = ap.parse_args(argv)
+    started = time.perf_counter()
+    r = run(log=lambda m: print(m, file=sys.stderr, flush=True))
+    for line in summary(r):
+        print(line)
+    if not args.quick:
+        from .personwise_report import write_report
+        from .personwise_strips import natural_moments, strips_section, write_strips
+
+        moments = natural_moments(r)
+        sheets = write_strips(moments)
+        print(f"wrote {len(moments)} strips and {len(sheets)} contact sheets under out/personwise/strips/")
+        for path in write_report(r, strips_section(moments)):
+            print(f"wrote {path}")
+    print(f"total {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

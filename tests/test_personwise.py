@@ -1,0 +1,116 @@
+"""Person-wise benchmark scoring and leave-one-person-out, on synthetic inputs (no MediaPipe)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from bench.personwise_lopo import choose, lopo, pooled_curve, pooled_held_out
+from bench.personwise_score import (Counts, eligible_mask, injected_counts, is_core, label_of, natural_counts,
+                                    total)
+
+FPS = 25.0
+
+
+def _moment(a, b, kind="expression"):
+    return {"start_s": a, "end_s": b, "peak_s": (a + b) / 2, "kind": kind}
+
+
+def _event(on, off, kind="micro", amp=0.06):
+    return {"onset_s": on, "apex_s": (on + off) / 2, "offset_s": off, "type": "brow_raise", "kind": kind,
+            "amplitude_iod": amp, "side": "both", "hold_s": 0.0}
+
+
+def test_counts_add_and_rates():
+    a = Counts(fa=2, min_total=1.0, core_n=4, core_hits=1, longest_s=0.3)
+    b = Counts(fa=1, min_total=0.5, core_n=4, core_hits=3, longest_s=0.5)
+    c = total([a, b])
+    assert (c.fa, c.core_n, c.core_hits, c.longest_s) == (3, 8, 4, 0.5)
+    assert c.fa_per_min == pytest.approx(2.0)
+    assert c.core_recall == pytest.approx(0.5)
+    assert math.isnan(Counts().fa_per_min)
+
+
+def test_core_definition():
+    assert is_core(_event(1.0, 1.1, amp=0.045))
+    assert is_core(_event(1.0, 1.45, amp=0.08))
+    assert not is_core(_event(1.0, 1.08, amp=0.06))  # too brief
+    assert not is_core(_event(1.0, 1.5, amp=0.06))  # too long
+    assert not is_core(_event(1.0, 1.2, amp=0.04))  # too faint
+
+
+def test_eligible_time_skips_warmup_of_every_face_run():
+    t = np.arange(100) / FPS
+    face = np.ones(100, bool)
+    face[50] = False
+    ok = eligible_mask(t, face, warmup_s=1.0)
+    # first run: 0..49 (1 s warm-up = 25 frames), second run 51..99 (again 25)
+    assert ok.sum() == (50 - 25) + (49 - 25)
+    assert not ok[51:76].any() and ok[76]
+
+
+def test_natural_counts_split_talking_and_genuine_labels():
+    t = np.arange(int(62 * FPS)) / FPS  # 62 s: 60 s eligible after a 2 s warm-up
+    face = np.ones(len(t), bool)
+    talking = [(10.0, 40.0)]  # 30 s of talking
+    moments = [_moment(12.0, 12.3), _moment(50.0, 50.2), _moment(55.0, 55.5)]
+    labels = [{"start_s": 49.95, "end_s": 50.25, "label": "genuine"}, {"start_s": 12.1, "end_s": 12.2, "label": "blink"}]
+    c = natural_counts(moments, t, face, FPS, 2.0, talking, labels, max_duration_s=0.5)
+    assert c.min_total == pytest.approx(1.0, abs=1e-3)
+    assert c.min_talk == pytest.approx(0.5, abs=1e-3)
+    assert (c.fa, c.fa_talk, c.genuine, c.unlabelled) == (2, 1, 1, 1)
+    assert c.fa_talk_per_min == pytest.approx(2.0, rel=1e-2)
+    assert c.fa_quiet_per_min == pytest.approx(2.0, rel=1e-2)
+    assert (c.moments, c.at_cap, c.longest_s) == (3, 1, pytest.approx(0.5))
+
+
+def test_label_matching_by_overlap_prefers_the_largest_overlap():
+    labels = [{"start_s": 1.0, "end_s": 1.2, "label": "blink"}, {"start_s": 1.15, "end_s": 1.6, "label": "genuine"}]
+    assert label_of(_moment(1.1, 1.5), labels)["label"] == "genuine"
+    assert label_of(_moment(3.0, 3.2), labels) is None
+
+
+def test_injected_counts_core_recall_and_held_against_control():
+    truth = {"duration_s": 60.0, "events": [
+        _event(5.0, 5.2), _event(10.0, 10.3, amp=0.03), _event(20.0, 20.25),  # 2 core (5.0, 20.0)
+        _event(30.0, 32.0, kind="macro"), _event(40.0, 42.0, kind="macro")]}
+    moments = [_moment(5.05, 5.25), _moment(31.0, 31.5), _moment(41.0, 41.4)]
+    control = [_moment(41.1, 41.3)]  # the footage itself moves there: not the held expression's doing
+    c = injected_counts(truth, moments, control, talking_at=lambda t: t > 15, max_duration_s=0.5)
+    assert (c.core_n, c.core_hits) == (2, 1)
+    assert (c.core_talk_n, c.core_talk_hits) == (1, 0)
+    assert (c.micro_n, c.micro_hits) == (3, 1)
+    assert (c.held_n, c.held_reported) == (2, 1)
+
+
+def _pt(fa, minutes, hits, n=10):
+    return Counts(fa=fa, min_total=minutes, core_n=n, core_hits=hits)
+
+
+def test_choose_best_recall_under_cap_else_fewest_false_alarms():
+    pts = [_pt(1, 1.0, 2), _pt(2, 1.0, 5), _pt(5, 1.0, 9)]
+    assert choose(pts, 2.0) == (1, True)
+    assert choose(pts, 0.5) == (0, False)
+    # equal recall: fewer false alarms wins
+    assert choose([_pt(2, 1.0, 5), _pt(1, 1.0, 5)], 2.0) == (1, True)
+
+
+def test_lopo_never_tunes_on_the_held_out_person():
+    # person "c" would like candidate 1 (its own FA is low there) but the others cap it at candidate 0
+    per = {"a": [_pt(1, 1.0, 3), _pt(6, 1.0, 8)],
+           "b": [_pt(1, 1.0, 3), _pt(6, 1.0, 8)],
+           "c": [_pt(0, 1.0, 1), _pt(0, 1.0, 9)]}
+    folds = lopo(per, 2.0)
+    fc = next(f for f in folds if f.held_out == "c")
+    assert fc.choice == 0 and fc.held.core_hits == 1
+    fa_ = next(f for f in folds if f.held_out == "a")
+    # tuning on b + c: candidate 1 has 6 FA in 2 min = 3/min > 2; candidate 0 chosen
+    assert fa_.choice == 0 and fa_.tune.fa == 1
+    pooled = pooled_held_out(folds)
+    assert (pooled.core_hits, pooled.core_n) == (3 + 3 + 1, 30)
+    assert pooled_curve(per)[1].core_hits == 25
+
+
+def test_lopo_rejects_ragged_candidates():
+    with pytest.raises(ValueError):
+        lopo({"a": [_pt(1, 1.0, 1)], "b": []}, 2.0)
