@@ -93,11 +93,13 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     if not args.quick:
         from .personwise_report import write_report
-        from .personwise_strips import natural_moments, strips_section, write_strips
+        from .personwise_strips import natural_moments, strips_section, write_doc_sheets, write_strips
 
         moments = natural_moments(r)
         sheets = write_strips(moments)
         print(f"wrote {len(moments)} strips and {len(sheets)} contact sheets under out/personwise/strips/")
+        for path in write_doc_sheets(moments):
+            print(f"wrote {path}")
         for path in write_report(r, strips_section(moments)):
             print(f"wrote {path}")
     print(f"total {time.perf_counter() - started:.1f} s")

@@ -24,8 +24,9 @@ class InjectSource:
 
     clip: str  # path relative to the repo root
     length_s: float | None
-    micro: int  # brief events
-    macro: int  # held expressions
+    micro: int  # brief events per round
+    macro: int  # held expressions per round
+    rounds: int = 3  # injected copies with different events (one control serves them all)
 
 
 @dataclass(frozen=True)

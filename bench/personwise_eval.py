@@ -34,7 +34,7 @@ def load_people(log=print) -> list[PersonData]:
     out = []
     for p in PEOPLE:
         natural = [(clip, tracked(clip, log=log)) for clip in p.natural]
-        inj = [(injected(s, log=log), tracked(s.clip, log=log)) for s in p.inject]
+        inj = [(one, tracked(s.clip, log=log)) for s in p.inject for one in injected(s, log=log)]
         out.append(PersonData(p, natural, inj))
     return out
 
@@ -72,6 +72,7 @@ def evaluate_people(people: list[PersonData], settings: list[Settings]) -> Evalu
     for pd in people:
         rows = [Counts() for _ in settings]
         per_settings: list[dict[str, list[dict]]] = [{} for _ in settings]
+        controls: dict[int, list[list[dict]]] = {}
         for clip, track in pd.natural:
             name = Path(clip).name
             table = features_of(track)
@@ -83,7 +84,10 @@ def evaluate_people(people: list[PersonData], settings: list[Settings]) -> Evalu
             spans = talking.get(Path(inj.source.clip).name, [])
             at = _talking_at(inj, src, spans)
             got = moments_under(features_of(inj.track), settings)
-            ctl = moments_under(features_of(inj.control), settings)
+            key = id(inj.control)  # one control serves every round of a source
+            if key not in controls:
+                controls[key] = moments_under(features_of(inj.control), settings)
+            ctl = controls[key]
             for i, s in enumerate(settings):
                 rows[i] = rows[i] + injected_counts(inj.truth, got[i], ctl[i], at, s.max_duration_s)
         counts[pd.person.name] = rows

@@ -44,14 +44,16 @@ class Injected:
     """One injected clip, its control and the map from its frames to the source's frames."""
 
     source: InjectSource
+    round_no: int
     truth: dict
     track: RawTrack
     control: RawTrack
     order: np.ndarray  # source frame index of every output frame
 
 
-def _seed(source: InjectSource) -> int:
-    return zlib.crc32(f"personwise:{Path(source.clip).name}:{PLAN_VERSION}".encode())
+def _seed(source: InjectSource, round_no: int) -> int:
+    tail = f":{round_no}" if round_no else ""  # round 0 keeps the first version's seed (and caches)
+    return zlib.crc32(f"personwise:{Path(source.clip).name}:{PLAN_VERSION}{tail}".encode())
 
 
 def _pixels(track: RawTrack, order: np.ndarray) -> np.ndarray:
@@ -71,14 +73,14 @@ def _limit_iod(p: np.ndarray, type: str) -> float:
     return share * float(np.nanmin(np.fmin.reduce(gaps)))
 
 
-def plan(source: InjectSource, track: RawTrack) -> tuple[list[Event], np.ndarray]:
+def plan(source: InjectSource, track: RawTrack, round_no: int = 0) -> tuple[list[Event], np.ndarray]:
     """Explicit events for `source` (times in the output video) and the output->source frame order."""
     fps = track.fps
     n_out = len(track) if source.length_s is None else int(round(source.length_s * fps))
     order = pingpong_order(len(track), n_out)
     p = _pixels(track, order)
     face = track.face[order]
-    rng = np.random.default_rng(_seed(source))
+    rng = np.random.default_rng(_seed(source, round_no))
     specs = []
     for kind, count, (lo, hi), amps in (("micro", source.micro, MICRO_S, AMPLITUDE_IOD),
                                          ("macro", source.macro, MACRO_S, MACRO_AMPLITUDE_IOD)):
@@ -131,10 +133,14 @@ def _written(source: InjectSource, events: list[Event], tag: str, log) -> tuple[
     return video, truth
 
 
-def injected(source: InjectSource, log=print) -> Injected:
-    """Plan, inject, write the control and track both (each step cached)."""
+def injected(source: InjectSource, log=print) -> list[Injected]:
+    """Every round planned, injected and tracked, with the one control (each step cached)."""
     src_track = tracked(source.clip, log=log)
-    events, order = plan(source, src_track)
-    video, truth = _written(source, events, "inj", log)
-    control, _ = _written(source, [], "ctl", log)
-    return Injected(source, truth, tracked(video, log=log), tracked(control, log=log), order)
+    control_video, _ = _written(source, [], "ctl", log)
+    control = tracked(control_video, log=log)
+    out = []
+    for k in range(source.rounds):
+        events, order = plan(source, src_track, k)
+        video, truth = _written(source, events, f"inj{k}" if k else "inj", log)
+        out.append(Injected(source, k, truth, tracked(video, log=log), control, order))
+    return out

@@ -26,9 +26,9 @@ STRIPS = Path("out/personwise/strips")
 FRAMES = 7
 PAD_S = 0.15
 DIFF_GAIN = 3
-CROP_H = 120
-PER_SHEET = 6
-MARGIN = 0.12  # of the face size, around the landmarks
+CROP_H = 150
+PER_SHEET = 4
+MARGIN = 0.04  # of the face size, around the landmarks
 
 
 def natural_moments(r, preset: str = "balanced") -> list[dict]:
@@ -111,6 +111,32 @@ def write_strips(moments: list[dict], out_dir: Path = STRIPS) -> list[Path]:
              for i, m in enumerate(moments)]
     (out_dir / "index.json").write_text(json.dumps(index, indent=1) + "\n")
     return sheets
+
+
+DOC_STRIPS = Path("docs/personwise_strips")
+DOC_LABELS = ("genuine", "blink", "head", "speech")
+DOC_PER_LABEL = 2
+DOC_SCALE = 0.5
+DOC_JPEG_QUALITY = 70  # photos: JPEG keeps the committed evidence small
+
+
+def write_doc_sheets(moments: list[dict], strips_dir: Path = STRIPS, out_dir: Path = DOC_STRIPS) -> list[Path]:
+    """Small evidence sheets for the docs: the first few strips of each label in DOC_LABELS."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for label in DOC_LABELS:
+        ids = [i for i, m in enumerate(moments) if m["label"] == label][:DOC_PER_LABEL]
+        rows = [cv2.imread(str(strips_dir / f"moment_{i:03d}.png")) for i in ids]
+        rows = [cv2.resize(r, None, fx=DOC_SCALE, fy=DOC_SCALE, interpolation=cv2.INTER_AREA) for r in rows
+                if r is not None]
+        if not rows:
+            continue
+        w = max(r.shape[1] for r in rows)
+        sheet = np.vstack([np.pad(r, ((0, 2), (0, w - r.shape[1]), (0, 0))) for r in rows])
+        path = out_dir / f"{label}.jpg"
+        cv2.imwrite(str(path), sheet, [cv2.IMWRITE_JPEG_QUALITY, DOC_JPEG_QUALITY])
+        written.append(path)
+    return written
 
 
 def strips_section(moments: list[dict]) -> list[str]:
