@@ -57,10 +57,13 @@ def run(log=print) -> Results:
 
 
 def fmt(c: Counts) -> str:
-    return (f"core recall {c.core_recall:.2f} ({c.core_hits}/{c.core_n}; talking {c.core_talk_recall:.2f}, "
-            f"quiet {c.core_quiet_recall:.2f}), natural FA {c.fa_per_min:.2f}/min (talking {c.fa_talk_per_min:.2f}, "
-            f"quiet {c.fa_quiet_per_min:.2f}; with genuine {c.fa_with_genuine_per_min:.2f}), held reported "
-            f"{c.held_share:.0%} ({c.held_reported}/{c.held_n}), longest {c.longest_s:.2f} s ({c.at_cap} at cap)")
+    """One pooled figure set on one line."""
+    recall = (f"core recall {c.core_recall:.2f} ({c.core_hits}/{c.core_n}; talking {c.core_talk_recall:.2f} of "
+              f"{c.core_talk_n}, quiet {c.core_quiet_recall:.2f}; not in control {c.core_recall_clean:.2f})")
+    fa = (f"natural FA {c.fa_per_min:.2f}/min (talking {c.fa_talk_per_min:.2f}, quiet {c.fa_quiet_per_min:.2f}; "
+          f"with genuine {c.fa_with_genuine_per_min:.2f}; on controls {c.ctl_fa_per_min:.2f})")
+    return (f"{recall}, {fa}, held reported {c.held_share:.0%} ({c.held_reported}/{c.held_n}), "
+            f"longest {c.longest_s:.2f} s ({c.at_cap} at cap)")
 
 
 def summary(r: Results) -> list[str]:

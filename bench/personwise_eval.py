@@ -15,7 +15,7 @@ from app.settings import Settings
 
 from .personwise_data import PEOPLE, Person
 from .personwise_inject import Injected, injected
-from .personwise_score import Counts, injected_counts, in_spans, natural_counts
+from .personwise_score import Counts, control_counts, injected_counts, in_spans, natural_counts
 from .personwise_spot import moments_under
 from .personwise_talking import load_labels
 from .personwise_track import RawTrack, features_of, tracked
@@ -86,7 +86,11 @@ def evaluate_people(people: list[PersonData], settings: list[Settings]) -> Evalu
             got = moments_under(features_of(inj.track), settings)
             key = id(inj.control)  # one control serves every round of a source
             if key not in controls:
-                controls[key] = moments_under(features_of(inj.control), settings)
+                ctl_table = features_of(inj.control)
+                controls[key] = moments_under(ctl_table, settings)
+                for i, s in enumerate(settings):
+                    rows[i] = rows[i] + control_counts(controls[key][i], ctl_table.t_s, ctl_table.face,
+                                                       inj.control.fps, s.warmup_s)
             ctl = controls[key]
             for i, s in enumerate(settings):
                 rows[i] = rows[i] + injected_counts(inj.truth, got[i], ctl[i], at, s.max_duration_s)

@@ -38,13 +38,14 @@ def _commit() -> str:
 
 def _row(name: str, c: Counts, extra: str = "") -> str:
     return (f"| {name} | {extra}{_f(c.fa_per_min)} | {_f(c.fa_talk_per_min)} | {_f(c.fa_quiet_per_min)} | "
-            f"{_f(c.fa_with_genuine_per_min)} | {_f(c.core_recall)} ({c.core_hits}/{c.core_n}) | "
+            f"{_f(c.fa_with_genuine_per_min)} | {_f(c.ctl_fa_per_min)} | {_f(c.core_recall)} ({c.core_hits}/{c.core_n}) | "
+            f"{_f(c.core_recall_clean)} | "
             f"{_f(c.core_talk_recall)} | {_f(c.core_quiet_recall)} | {_pct(c.held_share)} ({c.held_reported}/{c.held_n}) | "
             f"{_f(c.longest_s)} ({c.at_cap}) |")
 
 
-HEAD = ("| | natural FA/min | talking | not talking | incl. genuine | core recall | talking | not talking | "
-        "held reported | longest s (at cap) |\n|---|---|---|---|---|---|---|---|---|---|")
+HEAD = ("| | natural FA/min | talking | not talking | incl. genuine | on controls | core recall | not in control | "
+        "talking | not talking | held reported | longest s (at cap) |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def _target(name: str, ok: bool, how: str) -> str:
@@ -123,7 +124,7 @@ def _people_table(r) -> list[str]:
 
 def _fold_rows(r, folds) -> list[str]:
     out = ["| held-out person | chosen on the other six | tuning: FA/min, core recall | " + HEAD.split("\n")[0][4:],
-           "|---|---|---|" + "---|" * 9]
+           "|---|---|---|" + "---|" * 11]
     for f in folds:
         s = r.cands[f.choice]
         out.append(_row(f.held_out, f.held, f"{describe(s)}{'' if f.met_cap else ' (cap not met)'} | "
@@ -180,6 +181,10 @@ def write_report(r, strips_section: list[str] | None = None) -> list[Path]:
               "clips under 45 s are lengthened by the injector's ping-pong. Seeds come from the clip name. Hits use "
               "`app.evaluate.evaluate` (overlap with 0.1 s tolerance). Core = 100-450 ms and >= 0.045 IOD (after "
               "the injector's own amplitude limits).",
+              "- **On controls**: moments per eligible minute on the controls (each person's footage lengthened "
+              "by ping-pong and re-encoded by the injector, no events): more minutes for the people whose natural "
+              "clips are seconds long, but not natural playback, so never the headline. **Not in control**: core "
+              "recall counting only hits by a moment the control does not also have (hits by coincidence removed).",
               "- **Held reported**: a held expression overlapped (0.1 s tolerance) by a moment that the control "
               "clip (the same footage through the injector without events: same frames, same re-encode) does not "
               "also have.",

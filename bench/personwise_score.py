@@ -40,12 +40,15 @@ class Counts:
     min_talk: float = 0.0
     core_n: int = 0
     core_hits: int = 0
+    core_hits_clean: int = 0  # ... by a moment the control does not also have (not a coincidence)
     core_talk_n: int = 0
     core_talk_hits: int = 0
     micro_n: int = 0
     micro_hits: int = 0
     held_n: int = 0
     held_reported: int = 0
+    ctl_fa: int = 0  # moments on the controls (lengthened, re-encoded footage without events)
+    ctl_min: float = 0.0
     moments: int = 0  # every moment (natural + injected), for the longest-moment check
     at_cap: int = 0
     longest_s: float = 0.0
@@ -90,6 +93,14 @@ class Counts:
     @property
     def micro_recall(self) -> float:
         return self.micro_hits / self.micro_n if self.micro_n else float("nan")
+
+    @property
+    def core_recall_clean(self) -> float:
+        return self.core_hits_clean / self.core_n if self.core_n else float("nan")
+
+    @property
+    def ctl_fa_per_min(self) -> float:
+        return self.ctl_fa / self.ctl_min if self.ctl_min > 0 else float("nan")
 
     @property
     def held_share(self) -> float:
@@ -167,6 +178,11 @@ def natural_counts(moments: Sequence[dict], t_s: np.ndarray, face: np.ndarray, f
     return c + cap_counts(moments, max_duration_s)
 
 
+def control_counts(moments: Sequence[dict], t_s: np.ndarray, face: np.ndarray, fps: float, warmup_s: float) -> Counts:
+    """A control clip: every moment is false (no events, no labels), per eligible minute."""
+    return Counts(ctl_fa=len(moments), ctl_min=float(eligible_mask(t_s, face, warmup_s).sum()) / fps / 60.0)
+
+
 def injected_counts(truth: dict, moments: Sequence[dict], control: Sequence[dict], talking_at, max_duration_s: float,
                     tolerance_s: float = TOLERANCE_S) -> Counts:
     """One injected clip. `control`: moments on the same footage without events; `talking_at(t)`: whether
@@ -184,7 +200,8 @@ def injected_counts(truth: dict, moments: Sequence[dict], control: Sequence[dict
 
     macro = [e for e in truth["events"] if e["kind"] == "macro"]
     held = sum(any(near(m, e) and not in_control(m) for m in moments) for e in macro)
-    c = Counts(core_n=len(core), core_hits=sum(e["hit"] for e in core), core_talk_n=len(core_talk),
+    clean = sum(any(near(m, e) and not in_control(m) for m in moments) for e in core)
+    c = Counts(core_n=len(core), core_hits=sum(e["hit"] for e in core), core_hits_clean=clean, core_talk_n=len(core_talk),
                core_talk_hits=sum(e["hit"] for e in core_talk), micro_n=len(micro),
                micro_hits=sum(e["hit"] for e in micro), held_n=len(macro), held_reported=held)
     return c + cap_counts(moments, max_duration_s)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bench.personwise_lopo import choose, lopo, pooled_curve, pooled_held_out
-from bench.personwise_score import (Counts, eligible_mask, injected_counts, is_core, label_of, natural_counts,
+from bench.personwise_score import (Counts, control_counts, eligible_mask, injected_counts, is_core, label_of, natural_counts,
                                     total)
 
 FPS = 25.0
@@ -81,6 +81,16 @@ def test_injected_counts_core_recall_and_held_against_control():
     assert (c.core_talk_n, c.core_talk_hits) == (1, 0)
     assert (c.micro_n, c.micro_hits) == (3, 1)
     assert (c.held_n, c.held_reported) == (2, 1)
+    assert c.core_hits_clean == 1
+    # the same hit is a coincidence when the footage has that moment without the event
+    c2 = injected_counts(truth, moments, control + [_moment(5.1, 5.2)], lambda t: False, max_duration_s=0.5)
+    assert (c2.core_hits, c2.core_hits_clean) == (1, 0)
+
+
+def test_control_counts_every_moment_per_eligible_minute():
+    t = np.arange(int(32 * FPS)) / FPS
+    c = control_counts([_moment(5.0, 5.2), _moment(9.0, 9.3)], t, np.ones(len(t), bool), FPS, 2.0)
+    assert c.ctl_fa == 2 and c.ctl_fa_per_min == pytest.approx(4.0, rel=1e-2)
 
 
 def _pt(fa, minutes, hits, n=10):
