@@ -407,13 +407,13 @@ class EvidenceStream:
         self._n += 1
         self._levels[r], self._head[r], c.t[r] = levels, head, t_s
         c.x[r] = action_levels(self._levels[r:r + 1])[0]
-        c.csum[r] = c.x[r] if r + self._offset == 0 else c.csum[r - 1] + c.x[r]
+        c.csum[r] = c.x[r] if r == 0 else c.csum[r - 1] + c.x[r]  # r is 0 only at the run's start
         row = np.array([r])
         n = r + 1
         lv, hd, t = self._levels[:n], self._head[:n], c.t[:n]
         before, spread, after, flags = row_columns(lv, hd, t, c.x[:n], row, timing)
         c.before[r], c.spread[r], c.after[r], c.flags[r] = before[0], spread[0], after[0], flags[0]
-        c.counts[r] = c.flags[r] if r + self._offset == 0 else c.counts[r - 1] + c.flags[r]
+        c.counts[r] = c.flags[r] if r == 0 else c.counts[r - 1] + c.flags[r]
         if (r + self._offset) % timing.noise_stride == 0:
             self._noise = _noise(lv, row, timing)[0][ACTION_SIGNALS]
         c.noise[r] = self._noise
