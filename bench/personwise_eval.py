@@ -15,7 +15,7 @@ from app.settings import Settings
 
 from .personwise_data import PEOPLE, Person
 from .personwise_inject import Injected, injected
-from .personwise_score import Counts, control_counts, injected_counts, in_spans, natural_counts
+from .personwise_score import Counts, add_types, control_counts, core_by_type, injected_counts, in_spans, natural_counts
 from .personwise_spot import moments_under
 from .personwise_talking import load_labels
 from .personwise_track import RawTrack, features_of, tracked
@@ -54,6 +54,7 @@ class Evaluated:
     """Per person: Counts per settings, and the natural moments per settings (for strips)."""
 
     counts: dict[str, list[Counts]]
+    types: dict[str, list[dict[str, list[int]]]]  # person -> per settings: injected type -> [core, hit]
     natural_moments: dict[str, list[dict[str, list[dict]]]]  # person -> per settings: clip -> moments
 
 
@@ -69,7 +70,9 @@ def evaluate_people(people: list[PersonData], settings: list[Settings]) -> Evalu
     labels = load_moment_labels()
     counts: dict[str, list[Counts]] = {}
     natural_moments: dict[str, list[dict[str, list[dict]]]] = {}
+    types: dict[str, list[dict[str, list[int]]]] = {}
     for pd in people:
+        by_type: list[dict[str, list[int]]] = [{} for _ in settings]
         rows = [Counts() for _ in settings]
         per_settings: list[dict[str, list[dict]]] = [{} for _ in settings]
         controls: dict[int, list[list[dict]]] = {}
@@ -94,6 +97,8 @@ def evaluate_people(people: list[PersonData], settings: list[Settings]) -> Evalu
             ctl = controls[key]
             for i, s in enumerate(settings):
                 rows[i] = rows[i] + injected_counts(inj.truth, got[i], ctl[i], at, s.max_duration_s)
+                by_type[i] = add_types(by_type[i], core_by_type(inj.truth, got[i]))
         counts[pd.person.name] = rows
         natural_moments[pd.person.name] = per_settings
-    return Evaluated(counts, natural_moments)
+        types[pd.person.name] = by_type
+    return Evaluated(counts, types, natural_moments)

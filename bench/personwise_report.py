@@ -142,6 +142,27 @@ def _curve_table(r) -> list[str]:
     return out
 
 
+def _types_table(r) -> list[str]:
+    """Core recall per injected type: balanced preset (all seven) and LOPO held-out (each at its choice)."""
+    from app.inject import ACTION_TYPES
+
+    from .personwise_score import add_types
+
+    k = len(r.cands) + list(r.presets).index("balanced")
+    bal: dict[str, list[int]] = {}
+    held: dict[str, list[int]] = {}
+    for p in r.ev.types:
+        bal = add_types(bal, r.ev.types[p][k])
+    for f in r.folds:
+        held = add_types(held, r.ev.types[f.held_out][f.choice])
+    out = ["| injected type | core events | balanced recall | LOPO held-out recall |", "|---|---|---|---|"]
+    for t in ACTION_TYPES:
+        n, h = bal.get(t, [0, 0])
+        hn, hh = held.get(t, [0, 0])
+        out.append(f"| {t} | {n} | {_f(h / n if n else math.nan)} | {_f(hh / hn if hn else math.nan)} |")
+    return out
+
+
 def write_report(r, strips_section: list[str] | None = None) -> list[Path]:
     _curve_png(r, CURVE)
     held = pooled_held_out(r.folds)
@@ -162,6 +183,7 @@ def write_report(r, strips_section: list[str] | None = None) -> list[Path]:
         lines.append(_row(f"{name} preset (pooled)", total(list(r.preset_counts(name).values()))))
     lines += ["", "## Targets", "", *targets(r), "", "![operating curve](personwise_curve.png)", "",
               "## People", "", *_people_table(r), "",
+              "## Core recall by injected type", "", *_types_table(r), "",
               "## Per person, leave-one-person-out (FA <= 2/min)", "", *_fold_rows(r, r.folds), "",
               "## Per person, balanced preset", "", HEAD]
     for p, c in r.preset_counts("balanced").items():

@@ -205,3 +205,24 @@ def injected_counts(truth: dict, moments: Sequence[dict], control: Sequence[dict
                core_talk_hits=sum(e["hit"] for e in core_talk), micro_n=len(micro),
                micro_hits=sum(e["hit"] for e in micro), held_n=len(macro), held_reported=held)
     return c + cap_counts(moments, max_duration_s)
+
+
+def core_by_type(truth: dict, moments: Sequence[dict], tolerance_s: float = TOLERANCE_S) -> dict[str, list[int]]:
+    """Injected type -> [core events, core events hit] of one clip."""
+    r = evaluate(truth, list(moments), float(truth["duration_s"]), tolerance_s)
+    out: dict[str, list[int]] = {}
+    for e in r["events"]:
+        if is_core(e):
+            row = out.setdefault(e["type"], [0, 0])
+            row[0] += 1
+            row[1] += int(e["hit"])
+    return out
+
+
+def add_types(a: dict[str, list[int]], b: dict[str, list[int]]) -> dict[str, list[int]]:
+    out = {k: list(v) for k, v in a.items()}
+    for k, (n, h) in b.items():
+        row = out.setdefault(k, [0, 0])
+        row[0] += n
+        row[1] += h
+    return out
