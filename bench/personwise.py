@@ -19,7 +19,7 @@ from app.settings import Settings
 
 from .personwise_eval import Evaluated, evaluate_people, load_people
 from .personwise_lopo import Fold, choose, lopo, pooled_curve, pooled_held_out
-from .personwise_score import Counts, total
+from .personwise_score import Counts, total, wilson
 from .personwise_spot import candidates, describe, preset_settings
 
 FA_CAP = 2.0  # natural false alarms per minute: the target at the balanced preset and the tuning cap
@@ -58,7 +58,8 @@ def run(log=print) -> Results:
 
 def fmt(c: Counts) -> str:
     """One pooled figure set on one line."""
-    recall = (f"core recall {c.core_recall:.2f} ({c.core_hits}/{c.core_n}; talking {c.core_talk_recall:.2f} of "
+    lo, hi = wilson(c.core_hits, c.core_n)
+    recall = (f"core recall {c.core_recall:.2f} [{lo:.2f}-{hi:.2f}] ({c.core_hits}/{c.core_n}; talking {c.core_talk_recall:.2f} of "
               f"{c.core_talk_n}, quiet {c.core_quiet_recall:.2f}; not in control {c.core_recall_clean:.2f})")
     fa = (f"natural FA {c.fa_per_min:.2f}/min (talking {c.fa_talk_per_min:.2f}, quiet {c.fa_quiet_per_min:.2f}; "
           f"with genuine {c.fa_with_genuine_per_min:.2f}; on controls {c.ctl_fa_per_min:.2f})")

@@ -15,6 +15,7 @@ tolerance); nothing here re-implements it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 from typing import Sequence
 
@@ -105,6 +106,19 @@ class Counts:
     @property
     def held_share(self) -> float:
         return self.held_reported / self.held_n if self.held_n else float("nan")
+
+
+WILSON_Z = 1.96  # 95 %
+
+
+def wilson(k: int, n: int, z: float = WILSON_Z) -> tuple[float, float]:
+    """Wilson score interval of a proportion k/n (nan, nan without trials)."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def total(counts: Sequence[Counts]) -> Counts:

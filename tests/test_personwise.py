@@ -7,7 +7,7 @@ import pytest
 
 from bench.personwise_lopo import choose, lopo, pooled_curve, pooled_held_out
 from bench.personwise_score import (Counts, control_counts, eligible_mask, injected_counts, is_core, label_of, natural_counts,
-                                    total)
+                                    total, wilson)
 
 FPS = 25.0
 
@@ -124,3 +124,11 @@ def test_lopo_never_tunes_on_the_held_out_person():
 def test_lopo_rejects_ragged_candidates():
     with pytest.raises(ValueError):
         lopo({"a": [_pt(1, 1.0, 1)], "b": []}, 2.0)
+
+
+def test_wilson_interval():
+    lo, hi = wilson(48, 105)
+    assert lo < 48 / 105 < hi
+    assert (round(lo, 3), round(hi, 3)) == (0.365, 0.552)
+    assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
+    assert all(math.isnan(x) for x in wilson(0, 0))
