@@ -102,19 +102,28 @@ def _load(where: Path) -> RawTrack:
                         float(meta["fps"]), tuple(meta["size"]), meta["source"])
 
 
+_LOADED: dict[tuple, RawTrack] = {}  # per process: a clip used by several folds is read once
+
+
 def tracked(path: str | Path, cache_dir: Path = CACHE_DIR, log=print) -> RawTrack:
     """The clip's raw tracker output, from the cache when its key matches, else tracked now and cached."""
     path = Path(path)
+    stat = path.stat()
+    memo = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, str(cache_dir))
+    if memo in _LOADED:
+        return _LOADED[memo]
     where = cache_dir / f"{path.stem}-{cache_key(path)}.npz"
     if where.exists():
         try:
-            return _load(where)
+            _LOADED[memo] = _load(where)
+            return _LOADED[memo]
         except (OSError, ValueError, KeyError):
             log(f"  cache {where.name} unreadable: tracking again")
     started = time.perf_counter()
     track = _track_now(path)
     where.parent.mkdir(parents=True, exist_ok=True)
     _save(track, where)
+    _LOADED[memo] = track
     log(f"  tracked {path.name}: {len(track)} frames in {time.perf_counter() - started:.1f} s")
     return track
 
