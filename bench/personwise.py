@@ -82,6 +82,9 @@ def summary(r: Results) -> list[str]:
     lines.append(f"pooled curve, best core recall at <= {FA_TIGHT:g} FA/min: "
                  + (f"{c.core_recall:.2f} at {c.fa_per_min:.2f}/min ({describe(r.cands[best_tight])})" if met
                     else f"none; fewest FA {c.fa_per_min:.2f}/min at {describe(r.cands[best_tight])}"))
+    from .personwise_report import target_checks
+
+    lines += [f"target {'PASS' if ok else 'MISS'}: {name}: {how}" for name, ok, how in target_checks(r)]
     lines.append("chosen per held-out person: " + ", ".join(
         f"{f.held_out}: s={r.cands[f.choice].sensitivity:g}{'' if f.met_cap else ' (cap not met)'}" for f in r.folds))
     return lines
