@@ -18,6 +18,7 @@ import numpy as np
 
 from app.capture import FileSource
 
+from .personwise_data import PEOPLE
 from .personwise_eval import MOMENT_LABELS, load_moment_labels
 from .personwise_score import label_of
 from .personwise_track import tracked
@@ -35,8 +36,6 @@ def natural_moments(r, preset: str = "balanced") -> list[dict]:
     """Every moment on the natural clips under `preset`, with its clip path and label (or None)."""
     k = len(r.cands) + list(r.presets).index(preset)
     labels = load_moment_labels()
-    from .personwise_data import PEOPLE
-
     out = []
     for p in PEOPLE:
         for clip in p.natural:
@@ -74,7 +73,6 @@ def write_strips(moments: list[dict], out_dir: Path = STRIPS) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("*.png"):
         old.unlink()
-    strips = []
     by_clip: dict[str, list[tuple[int, dict]]] = {}
     for i, m in enumerate(moments):
         by_clip.setdefault(m["path"], []).append((i, m))
