@@ -14,6 +14,7 @@ import argparse
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from app.settings import Settings
 
@@ -90,14 +91,36 @@ def summary(r: Results) -> list[str]:
     return lines
 
 
+HISTORY = Path("bench/personwise_history.md")
+HISTORY_HEAD = ("| when | spotter | change | LOPO held-out: core recall, FA/min, held | balanced: core recall, FA/min, "
+                "held, at cap |\n|---|---|---|---|---|\n")
+
+
+def append_history(r: Results, note: str) -> None:
+    """One row per noted run: what each spotter change did to the pooled figures."""
+    from .personwise_report import spotter_version
+
+    held = pooled_held_out(r.folds)
+    bal = total(list(r.preset_counts("balanced").values()))
+    row = (f"| {time.strftime('%Y-%m-%d %H:%M')} | {spotter_version()} | {note.replace('|', '/')} | "
+           f"{held.core_recall:.2f}, {held.fa_per_min:.2f}, {held.held_share:.0%} | "
+           f"{bal.core_recall:.2f}, {bal.fa_per_min:.2f}, {bal.held_share:.0%}, {bal.at_cap}/{bal.moments} |\n")
+    text = HISTORY.read_text() if HISTORY.exists() else "# Person-wise benchmark history\n\n" + HISTORY_HEAD
+    HISTORY.write_text(text + row)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.personwise", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="re-score from the caches and print the summary only")
+    ap.add_argument("--log", metavar="NOTE", help=f"append this run's pooled figures and NOTE to {HISTORY}")
     args = ap.parse_args(argv)
     started = time.perf_counter()
     r = run(log=lambda m: print(m, file=sys.stderr, flush=True))
     for line in summary(r):
         print(line)
+    if args.log:
+        append_history(r, args.log)
+        print(f"appended to {HISTORY}")
     if not args.quick:
         from .personwise_report import write_report
         from .personwise_strips import natural_moments, strips_section, write_doc_sheets, write_strips
