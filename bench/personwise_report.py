@@ -233,5 +233,16 @@ def write_report(r, strips_section: list[str] | None = None) -> list[Path]:
               "moments exactly as long as the longest-moment setting (the issue's suspect case).",
               "- Caches: raw tracker output per clip under `out/personwise/tracks/` (keyed by the clip's SHA-256, "
               "the model's SHA-256, `num_faces=2`), injected clips under `out/personwise/injected/`."]
+    lines += ["", "## Limits", "",
+              "- Natural footage is short: 3.65 eligible minutes, of which franck (1.6) and clm (1.3) are most; "
+              "four people have under 0.3 minutes, so their own false-alarm rates are noise and the pooled rate "
+              "is mostly those two. The controls add minutes per person but are ping-pong, not natural playback.",
+              "- Injected events are dense (one every ~3-4 s, three rounds per clip, one control shared): fine for "
+              "a spotter whose noise estimate is robust, but a spotter that learns a person's normal movement "
+              "online would learn the injected events too. Sparser injection is a change to `bench/personwise_data.py` "
+              "(more rounds, fewer events each) at the cost of more tracking.",
+              "- Talking is labelled from the lip gap and frames (no audio); WolfgangLanger is edited stock footage "
+              "(cuts at about 16.5 and 18.4 s).",
+              "- Moment labels come from one person looking at 7-frame strips; `saw` says what was seen."]
     REPORT.write_text("\n".join(lines) + "\n")
     return [REPORT, CURVE]
