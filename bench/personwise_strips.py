@@ -147,6 +147,9 @@ def strips_section(moments: list[dict]) -> list[str]:
              "`out/personwise/strips/` (regenerated every full run); a few are kept in `docs/personwise_strips/`.", "",
              "| label | moments |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in counts.most_common()]
+    lines += ["", "| clip | moment (s) | regions | label | what was seen |", "|---|---|---|---|---|"]
+    lines += [f"| {m['clip']} | {m['start_s']:.2f}-{m['end_s']:.2f} | {'+'.join(m['regions'])} | "
+              f"{m['label'] or 'unlabelled'} | {m['saw'] or ''} |" for m in moments]
     missing = [m for m in moments if m["label"] is None]
     if missing:
         lines += ["", "Not yet labelled (counted as false):", ""]
