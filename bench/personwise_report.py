@@ -73,11 +73,13 @@ def target_checks(r) -> list[tuple[str, bool, str]]:
          bal.fa_per_min <= 2.0 and bal.core_recall >= TARGET_RECALL,
          f"FA {_f(bal.fa_per_min)}/min ({bal.fa_per_min - 2.0:+.2f} vs 2), core recall {_f(bal.core_recall)} "
          f"{_ci(bal)} ({bal.core_recall - TARGET_RECALL:+.2f} vs 0.50)"),
-        ("somewhere on the curve: recall >= 0.30 at <= 1 FA/min", met and curve[i].core_recall >= TARGET_RECALL_TIGHT,
-         (f"best at <= 1 FA/min: recall {_f(curve[i].core_recall)} at {_f(curve[i].fa_per_min)}/min "
-          f"({describe(r.cands[i])})" if met else
-          f"no point reaches 1 FA/min; fewest {_f(curve[i].fa_per_min)}/min at {describe(r.cands[i])}")
-         + f"; LOPO-tuned for <= 1/min, held-out: recall {_f(tight.core_recall)} at {_f(tight.fa_per_min)}/min"),
+        ("somewhere on the curve: recall >= 0.30 at <= 1 FA/min (held-out: the point chosen on the other six)",
+         tight.fa_per_min <= 1.0 and tight.core_recall >= TARGET_RECALL_TIGHT,
+         f"LOPO-tuned for <= 1/min, pooled held-out: recall {_f(tight.core_recall)} at {_f(tight.fa_per_min)}/min; "
+         + (f"the pooled curve itself (point chosen on all seven) reaches recall {_f(curve[i].core_recall)} at "
+            f"{_f(curve[i].fa_per_min)}/min ({describe(r.cands[i])})" if met else
+            f"no point of the pooled curve reaches 1 FA/min (fewest {_f(curve[i].fa_per_min)}/min at "
+            f"{describe(r.cands[i])})")),
         ("balanced: held expressions reported <= 10%", bal.held_share <= TARGET_HELD,
          f"{_pct(bal.held_share)} ({bal.held_reported}/{bal.held_n}; {100 * (bal.held_share - TARGET_HELD):+.0f} "
          "points vs 10%)"),
