@@ -21,7 +21,7 @@ from app.settings import Settings
 from .personwise_eval import Evaluated, evaluate_people, load_people
 from .personwise_lopo import Fold, choose, lopo, pooled_curve, pooled_held_out
 from .personwise_score import Counts, total, wilson
-from .personwise_spot import candidates, describe, preset_settings
+from .personwise_spot import EXTRA_GRID, candidates, describe, parse_grid, preset_settings
 
 FA_CAP = 2.0  # natural false alarms per minute: the target at the balanced preset and the tuning cap
 FA_TIGHT = 1.0  # "somewhere on the curve recall >= 0.30 at <= 1 false alarm a minute"
@@ -30,6 +30,7 @@ FA_TIGHT = 1.0  # "somewhere on the curve recall >= 0.30 at <= 1 false alarm a m
 @dataclass
 class Results:
     cands: list[Settings]
+    grid: dict[str, tuple]
     presets: dict[str, Settings]
     ev: Evaluated
     folds: list[Fold]  # tuned for FA <= FA_CAP
@@ -43,18 +44,23 @@ class Results:
     def candidate_counts(self) -> dict[str, list[Counts]]:
         return {p: rows[:len(self.cands)] for p, rows in self.ev.counts.items()}
 
+    def label(self, s: Settings) -> str:
+        """A candidate's sensitivity and grid values."""
+        return describe(s, self.grid)
+
     def curve(self) -> list[Counts]:
         return pooled_curve(self.candidate_counts())
 
 
-def run(log=print) -> Results:
+def run(log=print, grid: dict[str, tuple] | None = None) -> Results:
+    grid = EXTRA_GRID if grid is None else grid
     people = load_people(log)
     started = time.perf_counter()
-    cands, presets = candidates(), preset_settings()
+    cands, presets = candidates(grid=grid), preset_settings()
     ev = evaluate_people(people, cands + list(presets.values()))
     per = {p: rows[:len(cands)] for p, rows in ev.counts.items()}
     folds, tight = lopo(per, FA_CAP), lopo(per, FA_TIGHT)
-    return Results(cands, presets, ev, folds, tight, time.perf_counter() - started)
+    return Results(cands, grid, presets, ev, folds, tight, time.perf_counter() - started)
 
 
 def fmt(c: Counts) -> str:
@@ -81,13 +87,13 @@ def summary(r: Results) -> list[str]:
         lines.append(f"{name:9s} pooled: {fmt(total(list(r.preset_counts(name).values())))}")
     c = curve[best_tight]
     lines.append(f"pooled curve, best core recall at <= {FA_TIGHT:g} FA/min: "
-                 + (f"{c.core_recall:.2f} at {c.fa_per_min:.2f}/min ({describe(r.cands[best_tight])})" if met
-                    else f"none; fewest FA {c.fa_per_min:.2f}/min at {describe(r.cands[best_tight])}"))
+                 + (f"{c.core_recall:.2f} at {c.fa_per_min:.2f}/min ({r.label(r.cands[best_tight])})" if met
+                    else f"none; fewest FA {c.fa_per_min:.2f}/min at {r.label(r.cands[best_tight])}"))
     from .personwise_report import target_checks
 
     lines += [f"target {'PASS' if ok else 'MISS'}: {name}: {how}" for name, ok, how in target_checks(r)]
     lines.append("chosen per held-out person: " + ", ".join(
-        f"{f.held_out}: s={r.cands[f.choice].sensitivity:g}{'' if f.met_cap else ' (cap not met)'}" for f in r.folds))
+        f"{f.held_out}: {r.label(r.cands[f.choice])}{'' if f.met_cap else ' (cap not met)'}" for f in r.folds))
     return lines
 
 
@@ -112,10 +118,16 @@ def append_history(r: Results, note: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.personwise", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="re-score from the caches and print the summary only")
+    ap.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2",
+                    help="also tune this setting person-wise (repeatable; replaces EXTRA_GRID for this run)")
     ap.add_argument("--log", metavar="NOTE", help=f"append this run's pooled figures and NOTE to {HISTORY}")
     args = ap.parse_args(argv)
     started = time.perf_counter()
-    r = run(log=lambda m: print(m, file=sys.stderr, flush=True))
+    try:
+        grid = parse_grid(args.grid) if args.grid else None
+    except ValueError as exc:
+        ap.error(str(exc))
+    r = run(log=lambda m: print(m, file=sys.stderr, flush=True), grid=grid)
     for line in summary(r):
         print(line)
     if args.log:

@@ -11,7 +11,7 @@ from pathlib import Path
 from .personwise_data import PEOPLE
 from .personwise_lopo import choose, pooled_held_out
 from .personwise_score import Counts, total, wilson
-from .personwise_spot import describe
+from .personwise_spot import SENSITIVITIES
 
 REPORT = Path("docs/BENCH_PERSONWISE.md")
 CURVE = Path("docs/personwise_curve.png")
@@ -77,9 +77,9 @@ def target_checks(r) -> list[tuple[str, bool, str]]:
          tight.fa_per_min <= 1.0 and tight.core_recall >= TARGET_RECALL_TIGHT,
          f"LOPO-tuned for <= 1/min, pooled held-out: recall {_f(tight.core_recall)} at {_f(tight.fa_per_min)}/min; "
          + (f"the pooled curve itself (point chosen on all seven) reaches recall {_f(curve[i].core_recall)} at "
-            f"{_f(curve[i].fa_per_min)}/min ({describe(r.cands[i])})" if met else
+            f"{_f(curve[i].fa_per_min)}/min ({r.label(r.cands[i])})" if met else
             f"no point of the pooled curve reaches 1 FA/min (fewest {_f(curve[i].fa_per_min)}/min at "
-            f"{describe(r.cands[i])})")),
+            f"{r.label(r.cands[i])})")),
         ("balanced: held expressions reported <= 10%", bal.held_share <= TARGET_HELD,
          f"{_pct(bal.held_share)} ({bal.held_reported}/{bal.held_n}; {100 * (bal.held_share - TARGET_HELD):+.0f} "
          "points vs 10%)"),
@@ -101,16 +101,21 @@ def _curve_png(r, path: Path) -> None:
 
     curve = r.curve()
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    xs, ys = [c.fa_per_min for c in curve], [c.core_recall for c in curve]
-    ax.plot(xs, ys, "o-", ms=3, color="tab:blue", label="pooled, sensitivity 0..100")
-    for i, (person, rows) in enumerate(r.candidate_counts().items()):
-        if rows[0].min_total >= PERSON_CURVE_MIN:  # a few seconds of footage make no per-person rate
-            ax.plot([c.fa_per_min for c in rows], [c.core_recall for c in rows], "-", lw=0.7, alpha=0.45,
-                    color="grey", label="single people (>= 0.2 natural min)" if i == 0 else None)
-    for c, s in zip(curve, r.cands):
-        if s.sensitivity % 25 == 0:
-            ax.annotate(f"{s.sensitivity:g}", (c.fa_per_min, c.core_recall), fontsize=7, xytext=(3, -9),
-                        textcoords="offset points")
+    block = len(SENSITIVITIES)  # one line per combination of the tuning grid
+    for b in range(0, len(curve), block):
+        part, settings = curve[b:b + block], r.cands[b:b + block]
+        extra = r.label(settings[0]).partition(", ")[2]
+        ax.plot([c.fa_per_min for c in part], [c.core_recall for c in part], "o-", ms=3,
+                label="pooled, sensitivity 0..100" + (f" ({extra})" if extra else ""))
+        for c, st in zip(part, settings):
+            if st.sensitivity % 25 == 0:
+                ax.annotate(f"{st.sensitivity:g}", (c.fa_per_min, c.core_recall), fontsize=7, xytext=(3, -9),
+                            textcoords="offset points")
+    shown = [rows[:block] for rows in r.candidate_counts().values()
+             if rows[0].min_total >= PERSON_CURVE_MIN]  # a few seconds of footage make no per-person rate
+    for k, rows in enumerate(shown):
+        ax.plot([c.fa_per_min for c in rows], [c.core_recall for c in rows], "-", lw=0.7, alpha=0.45,
+                color="grey", label=f"single people (>= {PERSON_CURVE_MIN:g} natural min)" if k == 0 else None)
     for name, marker in zip(r.presets, ("s", "D", "^")):
         c = total(list(r.preset_counts(name).values()))
         ax.plot([c.fa_per_min], [c.core_recall], marker, ms=8, label=f"{name} preset", mfc="none", mew=1.5)
@@ -147,7 +152,7 @@ def _fold_rows(r, folds) -> list[str]:
            "|---|---|---|" + "---|" * 11]
     for f in folds:
         s = r.cands[f.choice]
-        out.append(_row(f.held_out, f.held, f"{describe(s)}{'' if f.met_cap else ' (cap not met)'} | "
+        out.append(_row(f.held_out, f.held, f"{r.label(s)}{'' if f.met_cap else ' (cap not met)'} | "
                         f"{_f(f.tune.fa_per_min)}, {_f(f.tune.core_recall)} | "))
     out.append(_row("**pooled held-out**", pooled_held_out(folds), " | | "))
     return out
@@ -157,7 +162,7 @@ def _curve_table(r) -> list[str]:
     out = ["| candidate | pooled FA/min | talking | not talking | core recall | brief recall (all 67-500 ms) | held reported |",
            "|---|---|---|---|---|---|---|"]
     for s, c in zip(r.cands, r.curve()):
-        out.append(f"| {describe(s)} | {_f(c.fa_per_min)} | {_f(c.fa_talk_per_min)} | {_f(c.fa_quiet_per_min)} | "
+        out.append(f"| {r.label(s)} | {_f(c.fa_per_min)} | {_f(c.fa_talk_per_min)} | {_f(c.fa_quiet_per_min)} | "
                    f"{_f(c.core_recall)} | {_f(c.micro_recall)} | {_pct(c.held_share)} |")
     return out
 
