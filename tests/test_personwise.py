@@ -132,3 +132,18 @@ def test_wilson_interval():
     assert (round(lo, 3), round(hi, 3)) == (0.365, 0.552)
     assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
     assert all(math.isnan(x) for x in wilson(0, 0))
+
+
+def test_grid_parsing_and_candidate_blocks():
+    from bench.personwise_spot import SENSITIVITIES, candidates, parse_grid
+
+    grid = parse_grid(["max_duration_s=0.4,0.5", "talking_filter=true,false"])
+    assert grid == {"max_duration_s": (0.4, 0.5), "talking_filter": (True, False)}
+    cands = candidates(grid=grid)
+    assert len(cands) == 4 * len(SENSITIVITIES)
+    block = cands[:len(SENSITIVITIES)]
+    assert {(c.max_duration_s, c.talking_filter) for c in block} == {(0.4, True)}
+    assert [c.sensitivity for c in block] == list(SENSITIVITIES)
+    for bad in (["sensitivity=1,2"], ["nope=1"], ["max_duration_s="]):
+        with pytest.raises(ValueError):
+            parse_grid(bad)
