@@ -86,6 +86,12 @@ def summary(r: Results) -> list[str]:
     for name in r.presets:
         lines.append(f"{name:9s} pooled: {fmt(total(list(r.preset_counts(name).values())))}")
     c = curve[best_tight]
+    if r.grid:  # the same run without the grid: does tuning the extra settings help held-out people?
+        base = r.presets["balanced"]
+        keep = [i for i, c in enumerate(r.cands) if all(getattr(c, n) == getattr(base, n) for n in r.grid)]
+        if keep:
+            per = {p: [rows[i] for i in keep] for p, rows in r.candidate_counts().items()}
+            lines.append(f"same run, sensitivity only (FA <= {FA_CAP:g}): {fmt(pooled_held_out(lopo(per, FA_CAP)))}")
     lines.append(f"pooled curve, best core recall at <= {FA_TIGHT:g} FA/min: "
                  + (f"{c.core_recall:.2f} at {c.fa_per_min:.2f}/min ({r.label(r.cands[best_tight])})" if met
                     else f"none; fewest FA {c.fa_per_min:.2f}/min at {r.label(r.cands[best_tight])}"))
