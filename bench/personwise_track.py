@@ -128,8 +128,52 @@ def tracked(path: str | Path, cache_dir: Path = CACHE_DIR, log=print) -> RawTrac
     return track
 
 
-def features_of(track: RawTrack) -> FeatureTable:
-    """The current app/features.py measurements of a cached track (the one place features are made)."""
+FEATURE_DIR = Path("out/personwise/features")
+FEATURE_MODULES = ("app.features", "app.landmarks", "app.tracking")  # what the measurements depend on
+
+
+def _features_digest() -> str:
+    """Digest of the source of the modules features are computed by: a change there recomputes them."""
+    import importlib
+    import inspect
+
+    h = hashlib.sha256()
+    for name in FEATURE_MODULES:
+        try:
+            h.update(inspect.getsource(importlib.import_module(name)).encode())
+        except (ImportError, OSError, TypeError):
+            h.update(name.encode())
+    return h.hexdigest()[:16]
+
+
+def _track_digest(track: RawTrack) -> str:
+    h = hashlib.sha256()
+    for a in (track.t_s, track.face, track.landmarks, track.blendshapes, track.pose, track.faces_seen):
+        h.update(np.ascontiguousarray(a).tobytes())
+    h.update(repr((track.fps, track.size, track.source)).encode())
+    return h.hexdigest()[:16]
+
+
+def features_of(track: RawTrack, cache_dir: Path | None = FEATURE_DIR) -> FeatureTable:
+    """The current app/features.py measurements of a cached track (the one place features are made),
+    kept on disk until the track or the source of FEATURE_MODULES changes (`cache_dir` None: always
+    computed)."""
+    where = None
+    if cache_dir is not None:
+        where = cache_dir / f"{Path(track.source).stem}-{_track_digest(track)}-{_features_digest()}.npz"
+        if where.exists():
+            try:
+                return FeatureTable.load(where)
+            except (OSError, ValueError, KeyError):
+                pass
+    table = _measure(track)
+    if where is not None:
+        where.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(where, table.to_bytes())
+    return table
+
+
+def _measure(track: RawTrack) -> FeatureTable:
     extractor = FeatureExtractor(False)
     builder = FeatureTableBuilder(False)
     for i in range(len(track)):

@@ -147,3 +147,22 @@ def test_grid_parsing_and_candidate_blocks():
     for bad in (["sensitivity=1,2"], ["nope=1"], ["max_duration_s="]):
         with pytest.raises(ValueError):
             parse_grid(bad)
+
+
+def test_feature_cache_follows_the_track(tmp_path):
+    from bench.personwise_track import RawTrack, features_of
+
+    rng = np.random.default_rng(0)
+    n = 6
+    lms = (0.4 + 0.2 * rng.random((n, 478, 3))).astype(np.float32)
+    track = RawTrack(np.arange(n) / FPS, np.ones(n, bool), lms, np.zeros((n, 52), np.float32),
+                     np.tile(np.eye(4, dtype=np.float32), (n, 1, 1)), np.ones(n, np.int8), FPS, (640, 480), "x.mp4")
+    first = features_of(track, tmp_path)
+    again = features_of(track, tmp_path)
+    assert len(list(tmp_path.iterdir())) == 1
+    np.testing.assert_array_equal(first.levels, again.levels)
+    np.testing.assert_array_equal(first.levels, features_of(track, None).levels)
+    moved = RawTrack(track.t_s, track.face, lms * 1.01, track.blendshapes, track.pose, track.faces_seen, FPS,
+                     (640, 480), "x.mp4")
+    features_of(moved, tmp_path)
+    assert len(list(tmp_path.iterdir())) == 2
