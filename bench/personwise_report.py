@@ -239,7 +239,9 @@ def write_report(r, strips_section: list[str] | None = None) -> list[Path]:
               "- **Longest moment**: the longest expression moment over natural and injected clips; *at cap* counts "
               "moments exactly as long as the longest-moment setting (the issue's suspect case).",
               "- Caches: raw tracker output per clip under `out/personwise/tracks/` (keyed by the clip's SHA-256, "
-              "the model's SHA-256, `num_faces=2`), injected clips under `out/personwise/injected/`."]
+              "the model's SHA-256, `num_faces=2`), injected clips under `out/personwise/injected/`, features under "
+              "`out/personwise/features/` (recomputed when the track or the source of app/features.py, "
+              "app/landmarks.py or app/tracking.py changes)."]
     lines += ["", "## Limits", "",
               "- Natural footage is short: 3.65 eligible minutes, of which franck (1.6) and clm (1.3) are most; "
               "four people have under 0.3 minutes, so their own false-alarm rates are noise and the pooled rate "
