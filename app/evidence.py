@@ -4,9 +4,12 @@ Per face run, for each signed action channel (e.g. "left brow up") and each even
 the level inside a window rose above *both* the level before it and the level after it, in units
 of that channel's own noise. Taking the smaller of the two rises is the rise-and-return test: a
 held expression has no "after" drop, a slow drift no sharp "before" rise; penalties for a drifting
-or restless level before, and for not coming back, keep speech and fidgeting out. Channels are
-landmark distances (features.LEVELS) and sums of MediaPipe blendshape scores. Flags for blinks,
-talking and fast head motion are computed here too.
+or restless level before, and for not coming back, keep speech and fidgeting out; the unit of a
+rise is at least a multiple of this person's usual short-term movement on that channel, learned
+over the last seconds (so a lively talker needs a larger change than a still listener). Channels
+are landmark distances (features.LEVELS), sums of MediaPipe blendshape scores, and the jaw, lids
+and head angles as channels that explain other changes away (never moments themselves). Flags for
+blinks, talking and fast head motion are computed here too.
 
 Batch (`run_evidence`) and online (`EvidenceStream`) share one kernel: causal per-row columns
 (running medians, prefix sums, noise), then the rise for some decision rows from those columns.
@@ -36,14 +39,15 @@ BLEND_SIGNALS = {
     "shape_press": ("mouthPressLeft", "mouthPressRight"),
     "shape_sneer": ("noseSneerLeft", "noseSneerRight"),
 }
-SIGNALS = LEVELS + tuple(BLEND_SIGNALS)
+HEAD_SIGNALS = ("head_yaw", "head_pitch", "head_roll")  # degrees against the run's reference pose
+SIGNALS = LEVELS + tuple(BLEND_SIGNALS) + HEAD_SIGNALS
 SIGNAL = {name: i for i, name in enumerate(SIGNALS)}
 _BLEND_COLUMNS = [[BLENDSHAPE_NAMES.index(n) for n in names] for names in BLEND_SIGNALS.values()]
 
 
-def signals(levels: np.ndarray, blendshapes: np.ndarray) -> np.ndarray:
-    """(n, len(SIGNALS)) float32: the levels, then the blendshape sums (summed in one fixed order,
-    so one row gives the same values alone as in a batch)."""
+def signals(levels: np.ndarray, blendshapes: np.ndarray, head: np.ndarray) -> np.ndarray:
+    """(n, len(SIGNALS)) float32: the levels, the blendshape sums (summed in one fixed order, so one
+    row gives the same values alone as in a batch), then the head angles."""
     b = blendshapes.astype(np.float32)
     sums = []
     for cols in _BLEND_COLUMNS:
@@ -51,7 +55,7 @@ def signals(levels: np.ndarray, blendshapes: np.ndarray) -> np.ndarray:
         for c in cols[1:]:
             acc += b[:, c]
         sums.append(acc)
-    return np.concatenate([levels.astype(np.float32), np.stack(sums, axis=1)], axis=1)
+    return np.concatenate([levels.astype(np.float32), np.stack(sums, axis=1), head.astype(np.float32)], axis=1)
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,18 @@ ACTIONS = (
     Action("frown_shape", "shape_frown", +1, "mouth"),
     Action("press_shape", "shape_press", +1, "mouth"),
     Action("sneer_shape", "shape_sneer", +1, "nose"),
+    # Movements that are never moments themselves but explain away a change that comes with them
+    # (regions no setting names): the jaw (speech), the lids closing (blinks), the head (nods, laughter).
+    Action("jaw_open", "mouth_open", +1, "jaw"),
+    Action("jaw_close", "mouth_open", -1, "jaw"),
+    Action("lid_down_right", "lid_right", -1, "blink"),
+    Action("lid_down_left", "lid_left", -1, "blink"),
+    Action("head_yaw_a", "head_yaw", +1, "head"),
+    Action("head_yaw_b", "head_yaw", -1, "head"),
+    Action("head_pitch_a", "head_pitch", +1, "head"),
+    Action("head_pitch_b", "head_pitch", -1, "head"),
+    Action("head_roll_a", "head_roll", +1, "head"),
+    Action("head_roll_b", "head_roll", -1, "head"),
 )
 N_ACTIONS = len(ACTIONS)
 ACTION_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
@@ -126,6 +142,7 @@ MIN_NOISE_DIFFS = 4  # fewer frame-to-frame changes than this give no noise esti
 NOISE_FLOOR = 0.002  # IOD units: the tracker's resolution on a sharp 640x360 face
 BLEND_NOISE_FLOOR = 0.04  # blendshape score units
 GAZE_NOISE_FLOOR = 0.03  # eye widths: eyes flick about constantly; only a real look away counts
+HEAD_NOISE_FLOOR_DEG = 0.3  # the tracker's pose jitter on a still head
 # std of one frame's level from the median absolute frame-to-frame change (white jitter):
 # 1.4826 turns a median absolute deviation into a std; a difference of two frames has sqrt 2 of it.
 MAD_TO_STD = 1.4826
@@ -139,6 +156,7 @@ BLINK_RATIO = 0.6  # eyes closing to this share of their usual opening is a blin
 # and for a restless level before it (speech, crying, fidgeting): tuned on the tune split only.
 K_RETURN = 1.0
 K_SPREAD = 1.0
+ACTIVITY_WEIGHT = 2.0  # the unit of a rise is at least this multiple of the person's usual restlessness
 FPS_PROBE_FRAMES = 8  # a run's frame rate is read from its first frames
 FALLBACK_FPS = 30.0
 BATCH_ROWS = 2048  # rows per chunk in batch: bounds the memory of windowed medians on long runs
@@ -148,7 +166,8 @@ NOISE_CHUNK = 64  # noise checkpoints per chunk in batch (each reads a whole noi
 def noise_floor() -> np.ndarray:
     floor = np.full(len(SIGNALS), NOISE_FLOOR, np.float32)
     floor[[SIGNAL["gaze_x"], SIGNAL["gaze_y"]]] = GAZE_NOISE_FLOOR
-    floor[len(LEVELS):] = BLEND_NOISE_FLOOR
+    floor[len(LEVELS):len(LEVELS) + len(BLEND_SIGNALS)] = BLEND_NOISE_FLOOR
+    floor[[SIGNAL[n] for n in HEAD_SIGNALS]] = HEAD_NOISE_FLOOR_DEG
     return floor
 
 
@@ -181,8 +200,8 @@ class Timing:
 
     @property
     def keep(self) -> int:
-        """Rows an online stream keeps: enough for the noise window and the lookback."""
-        return max(self.noise_window, self.lookback) + 2
+        """Rows an online stream keeps: enough for the noise and activity windows and the lookback."""
+        return max(self.noise_window + self.pre, self.lookback) + 2
 
     @property
     def blink_reference(self) -> int:
@@ -271,6 +290,19 @@ def _noise(levels: np.ndarray, ends: np.ndarray, timing: Timing) -> np.ndarray:
     return np.maximum(out, _NOISE_FLOOR)
 
 
+def _activity(spread: np.ndarray, ends: np.ndarray, timing: Timing) -> np.ndarray:
+    """(len(ends), A) this person's usual restlessness per action at each of `ends`: the median of the
+    short-term spread over the noise window before it (0 until there is some)."""
+    out = np.zeros((len(ends), spread.shape[1]), np.float32)
+    first = timing.pre - 1  # the first row with a spread
+    full = ends >= first + timing.noise_window - 1
+    if full.any():
+        out[full] = _median(_windows(spread, ends[full], timing.noise_window), axis=1)
+    for j in np.flatnonzero(~full & (ends >= first + MIN_NOISE_DIFFS)):
+        out[j] = _median(spread[first:ends[j] + 1], axis=0)
+    return out
+
+
 @dataclass
 class Columns:
     """Causal per-row quantities of one face run (row r depends on rows <= r only)."""
@@ -282,6 +314,7 @@ class Columns:
     spread: np.ndarray  # (n, A) float32 median absolute deviation from it
     after: np.ndarray  # (n, A) float32 median of the `post` rows ending at r
     noise: np.ndarray  # (n, A) float32
+    activity: np.ndarray  # (n, A) float32, see `_activity`
     flags: np.ndarray  # (n, N_FLAGS) bool, per frame
     counts: np.ndarray  # (n, N_FLAGS) int64 running count of flags (rows 0..r)
 
@@ -347,7 +380,8 @@ def decide_rows(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -
     # ...and returns to it; and the level before was calm, not mid-way through other movement
     after = c.after[rows][:, None, :]
     unreturned = np.abs(after - before)
-    scale = c.noise[b] * np.sqrt(1.0 / widths + MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
+    unit = np.maximum(c.noise[b], np.float32(ACTIVITY_WEIGHT) * c.activity[b])
+    scale = unit * np.sqrt(1.0 / widths + MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
     penalty = drift + np.float32(K_RETURN) * unreturned + np.float32(K_SPREAD) * spread
     rise = (np.minimum(centre - before, centre - after) - penalty) / scale
     rise = np.where(ok[:, :, None], rise, np.float32(np.nan)).transpose(0, 2, 1)
@@ -372,7 +406,9 @@ def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_ro
     noise = np.concatenate([_noise(levels, ends, timing) for ends in np.array_split(
         checkpoints, max(1, len(checkpoints) // NOISE_CHUNK))])
     noise = noise[np.arange(n) // timing.noise_stride][:, ACTION_SIGNALS]
-    c = Columns(t_s, x, np.cumsum(x, axis=0, dtype=np.float64), before, spread, after, noise, flags,
+    activity = np.concatenate([_activity(spread, ends, timing) for ends in np.array_split(
+        checkpoints, max(1, len(checkpoints) // NOISE_CHUNK))])[np.arange(n) // timing.noise_stride]
+    c = Columns(t_s, x, np.cumsum(x, axis=0, dtype=np.float64), before, spread, after, noise, activity, flags,
                 np.cumsum(flags, axis=0, dtype=np.int64))
     w = len(timing.widths)
     out = [decide_rows(c, rows, timing) for rows in _chunks(n)] or [(
@@ -394,13 +430,15 @@ class EvidenceStream:
         self._head = np.zeros((cap, 3), np.float32)
         f32 = np.zeros((cap, a), np.float32)
         self._c = Columns(np.zeros(cap), f32.copy(), np.zeros((cap, a)), f32.copy(), f32.copy(), f32.copy(),
-                          f32.copy(), np.zeros((cap, N_FLAGS), bool), np.zeros((cap, N_FLAGS), np.int64))
+                          f32.copy(), f32.copy(), np.zeros((cap, N_FLAGS), bool), np.zeros((cap, N_FLAGS), np.int64))
+        self._activity = np.zeros(a, np.float32)
         self._n = 0  # rows held
         self._offset = 0  # run row of held row 0
         self._noise = np.full(a, np.inf, np.float32)
 
     def push(self, levels: np.ndarray, head: np.ndarray, t_s: float) -> Evidence:
-        """Add the next frame (`levels` one row of `signals`) and return the evidence deciding it."""
+        """Add the next frame (`levels` one row of `signals`, `head` its angles) and return the
+        evidence deciding it."""
         if self._n == self._cap:
             self._compact()
         r, timing, c = self._n, self.timing, self._c
@@ -416,7 +454,8 @@ class EvidenceStream:
         c.counts[r] = c.flags[r] if r == 0 else c.counts[r - 1] + c.flags[r]
         if (r + self._offset) % timing.noise_stride == 0:
             self._noise = _noise(lv, row, timing)[0][ACTION_SIGNALS]
-        c.noise[r] = self._noise
+            self._activity = _activity(c.spread[:n], row, timing)[0]
+        c.noise[r], c.activity[r] = self._noise, self._activity
         held = Columns(*(getattr(c, f.name)[:n] for f in fields(Columns)))
         rise, start, end, wflags = decide_rows(held, row, timing, self._offset)
         return Evidence(c.t[row], rise, start, end, wflags, timing)

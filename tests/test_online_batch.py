@@ -35,7 +35,7 @@ def lively(seconds: float, fps: float, seed: int):
 def test_stream_evidence_equals_batch_bit_for_bit(fps):
     seconds = 2.5 * Timing.for_fps(fps).keep / fps + 3  # long enough for the stream to compact twice
     table = lively(seconds, fps, seed=int(fps))
-    levels = signals(table.levels, table.blendshapes)
+    levels = signals(table.levels, table.blendshapes, table.head)
     batch = run_evidence(levels, table.head, table.t_s)
     stream = EvidenceStream(Timing.for_fps(nominal_fps(table.t_s[:8])))
     rows = [stream.push(levels[i], table.head[i], float(table.t_s[i])) for i in range(len(table))]
