@@ -11,10 +11,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
-RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS = (33, 133), (263, 362)
-UPPER_LIP, LOWER_LIP = (0, 13), (14, 17)  # outer edge, lip line
-
-
+from ..landmarks import LEFT_EYE_CORNERS, LOWER_LIP, RIGHT_EYE_CORNERS, UPPER_LIP
 
 # ----------------------------------------------------------------------------------------------
 # Handles: where each action pulls, and how the pull fades.
