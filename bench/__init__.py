@@ -1,6 +1,12 @@
 """Glimpse's benchmarks: run from the checkout (`python -m bench`, or `make bench`), never installed.
 
 * __main__.py -- `python -m bench [accuracy|replay|live|reliability] [ARGS]`: one part, or all in turn;
+* personwise.py and personwise_*.py -- docs/BENCH_PERSONWISE.md: seven people, leave-one-person-out (the
+  headline): tracking cache, injected brief and held events, natural false alarms split by talking, labels in
+  labels/, strips, the pooled operating curve;
+* spotter_cost.py -- features and spotting, ms a frame, online and batch, against an older commit;
+* analyze_speed.py -- docs/BENCH_ANALYZE.md: analyze in 1 and N processes against raw MediaPipe;
+* screen_capture.py -- docs/BENCH_SCREEN.md: the CPU cost of watching a screen region;
 * paths.py -- the checkout's folders and the clips the benchmarks read;
 * dataset.py -- the injected dataset: splits, event timelines, building and loading the videos;
 * spotters.py -- Glimpse's spotter and a naive reference, over cached evidence;

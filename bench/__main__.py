@@ -1,7 +1,10 @@
 """`python -m bench [PART [ARGS...]]` from the checkout: one benchmark, or (no PART) every report in turn.
 
-PART is accuracy (BENCHMARKS.md), replay (docs/BENCH_REPLAY.md), live (docs/BENCH_LIVE.md) or
-reliability (the figures behind RELIABILITY.md); ARGS go to that part (`python -m bench live --help`).
+PART is personwise (docs/BENCH_PERSONWISE.md: the headline, leave-one-person-out), accuracy (BENCHMARKS.md),
+replay (docs/BENCH_REPLAY.md), live (docs/BENCH_LIVE.md), reliability (the figures behind RELIABILITY.md),
+analyze_speed (docs/BENCH_ANALYZE.md), screen_capture (docs/BENCH_SCREEN.md), recording_kill (RELIABILITY.md
+section 6), demo_doc (assets/DEMO.md) or bundle (docs/BENCH_BUNDLE.md); ARGS go to that part
+(`python -m bench live --help`).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-PARTS = ("accuracy", "replay", "live", "reliability", "bundle")  # the order of a full run; bundle needs `make bundle`
+PARTS = ("personwise", "accuracy", "replay", "live", "reliability", "analyze_speed", "screen_capture", "recording_kill",
+         "demo_doc", "bundle")  # the order of a full run; bundle needs `make bundle`
 
 
 def main(argv: Sequence[str] | None = None) -> int:
