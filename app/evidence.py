@@ -187,7 +187,7 @@ class Timing:
     margin: int  # frames around an event window in which a blink or head turn still counts
 
     @classmethod
-    def for_fps(cls, fps: float) -> "Timing":
+    def for_fps(cls, fps: float) -> Timing:
         widths = sorted({max(1, round(s * fps)) for s in EVENT_LENGTHS_S})
         return cls(fps, tuple(widths), max(MIN_PRE_FRAMES, round(PRE_S * fps)),
                    max(MIN_POST_FRAMES, round(POST_S * fps)), max(MIN_NOISE_FRAMES, round(NOISE_S * fps)),
@@ -401,7 +401,8 @@ def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_ro
     timing = Timing.for_fps(nominal_fps(t_s[:FPS_PROBE_FRAMES]))
     x = action_levels(levels)
     parts = [row_columns(levels, head, t_s, x, rows, timing) for rows in _chunks(n)]
-    before, spread, after, flags = (np.concatenate(col) for col in zip(*parts)) if parts else _empty_columns()
+    before, spread, after, flags = ((np.concatenate(col) for col in zip(*parts, strict=True)) if parts
+                                    else _empty_columns())
     checkpoints = np.arange(0, n, timing.noise_stride)
     noise = np.concatenate([_noise(levels, ends, timing) for ends in np.array_split(
         checkpoints, max(1, len(checkpoints) // NOISE_CHUNK))])
@@ -413,7 +414,7 @@ def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_ro
     w = len(timing.widths)
     out = [decide_rows(c, rows, timing) for rows in _chunks(n)] or [(
         np.zeros((0, N_ACTIONS, w), np.float32), np.zeros((0, w)), np.zeros((0, w)), np.zeros((0, w, N_FLAGS), bool))]
-    rise, start, end, wflags = (np.concatenate(col) for col in zip(*out))
+    rise, start, end, wflags = (np.concatenate(col) for col in zip(*out, strict=True))
     return Evidence(t_s, rise, start, end, wflags, timing, first_row)
 
 

@@ -128,7 +128,8 @@ class FeatureExtractor:
         pts = face.landmarks.astype(np.float64) * np.array([w, h, w])
         if self._ref is None:
             self._ref = pts
-            self._iod = float(np.linalg.norm(pts[list(RIGHT_EYE_CORNERS), :2].mean(0) - pts[list(LEFT_EYE_CORNERS), :2].mean(0))) or 1.0
+            eyes = pts[list(RIGHT_EYE_CORNERS), :2].mean(0) - pts[list(LEFT_EYE_CORNERS), :2].mean(0)
+            self._iod = float(np.linalg.norm(eyes)) or 1.0
         scale, rot, trans = similarity_align(pts[STABLE_POINTS], self._ref[STABLE_POINTS])
         aligned = scale * pts @ rot.T + trans
         return FrameFeatures(
@@ -170,7 +171,7 @@ class FeatureTable:
                              self.blendshapes[i].astype(np.float32), int(self.faces_seen[i]), lm)
 
     @classmethod
-    def from_frames(cls, frames: list[FrameFeatures], meta: dict | None = None) -> "FeatureTable":
+    def from_frames(cls, frames: list[FrameFeatures], meta: dict | None = None) -> FeatureTable:
         builder = FeatureTableBuilder(keep_landmarks=any(f.landmarks is not None for f in frames))
         for f in frames:
             builder.append(f)
@@ -185,7 +186,7 @@ class FeatureTable:
         return buf.getvalue()
 
     @classmethod
-    def load(cls, path: str | Path) -> "FeatureTable":
+    def load(cls, path: str | Path) -> FeatureTable:
         """Raises ValueError (or OSError) when the file is not a complete feature table."""
         import ast
 
@@ -220,7 +221,7 @@ class FeatureTableBuilder:
 
     def build(self, meta: dict | None = None) -> FeatureTable:
         n = len(self._rows)
-        cols = list(zip(*self._rows)) if n else [[]] * 6
+        cols: list = list(zip(*self._rows, strict=True)) if n else [[]] * 6
         return FeatureTable(
             t_s=np.asarray(cols[0], np.float64),
             face=np.asarray(cols[1], bool),

@@ -37,7 +37,8 @@ class Settings:
                                 0.0, 100.0, 1.0)
     min_duration_s: float = _field(0.04, "Shortest moment", "Changes briefer than this are treated as tracking jitter.",
                                    0.02, 0.3, 0.01)
-    max_duration_s: float = _field(0.5, "Longest moment", "Changes held longer than this are ordinary expressions, not moments.",
+    max_duration_s: float = _field(0.5, "Longest moment", "Changes held longer than this are ordinary expressions, "
+                                   "not moments.",
                                    0.1, 1.0, 0.05)
     glance_max_s: float = _field(1.0, "Longest glance", "A look away that comes back within this time is a "
                                  "glance; longer, the person is simply looking elsewhere.", 0.3, 1.0, 0.05)
@@ -45,12 +46,17 @@ class Settings:
                                "moments in between are still kept for review.", 0.0, 120.0, 1.0)
     regions: tuple[str, ...] = _field(REGIONS, "Face regions", "Which parts of the face may raise a moment.",
                                       choices=REGIONS)
-    blink_filter: bool = _field(True, "Ignore blinks", "Eyelid closures and the small movements around them are not moments.")
-    talking_filter: bool = _field(True, "Ignore talking", "Mouth movement while the person speaks needs a much larger change to count.")
-    head_motion_filter: bool = _field(True, "Ignore head movement", "Changes during a fast turn or nod are not moments.")
-    smoothing: float = _field(0.0, "Smoothing", "Averages the signal over a few frames: steadier, but may miss the briefest changes.",
+    blink_filter: bool = _field(True, "Ignore blinks", "Eyelid closures and the small movements around them "
+                                      "are not moments.")
+    talking_filter: bool = _field(True, "Ignore talking", "Mouth movement while the person speaks needs a much "
+                                        "larger change to count.")
+    head_motion_filter: bool = _field(True, "Ignore head movement",
+                                            "Changes during a fast turn or nod are not moments.")
+    smoothing: float = _field(0.0, "Smoothing", "Averages the signal over a few frames: steadier, but may miss "
+                              "the briefest changes.",
                               0.0, 1.0, 0.05)
-    warmup_s: float = _field(2.0, "Warm-up", "Time Glimpse watches a face (again) before it may prompt.", 0.5, 10.0, 0.5)
+    warmup_s: float = _field(2.0, "Warm-up", "Time Glimpse watches a face (again) before it may prompt.",
+                              0.5, 10.0, 0.5)
     prompt_hold_s: float = _field(6.0, "Prompt shown for", "How long a prompt stays on screen.", 2.0, 20.0, 0.5)
     attentive_window_s: float = _field(10.0, "After 'I just asked'", "For this long after you mark a question, "
                                        "live spotting is more sensitive than your setting.", 2.0, 60.0, 1.0)
@@ -62,7 +68,7 @@ class Settings:
         if problems:
             raise SettingsInvalid("; ".join(problems))
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         """A copy with `changes`; tuning anything but the preset makes it 'custom'."""
         if changes and "preset" not in changes and set(changes) - NOT_TUNING:
             changes["preset"] = "custom"
@@ -135,7 +141,8 @@ def from_dict(data: Any) -> Settings:
     if not isinstance(data, dict):
         raise SettingsInvalid(f"expected a JSON object, found {type(data).__name__}")
     if data.get("version", SETTINGS_VERSION) != SETTINGS_VERSION:
-        raise SettingsInvalid(f"settings version {data.get('version')!r}; this Glimpse reads version {SETTINGS_VERSION}")
+        raise SettingsInvalid(f"settings version {data.get('version')!r}; "
+                              f"this Glimpse reads version {SETTINGS_VERSION}")
     values = dict(data.get("settings", data))
     values.pop("version", None)
     known = {f.name: f for f in fields(Settings)}

@@ -41,7 +41,8 @@ def coupled(s: Settings) -> tuple:
     groups = (("jaw", JAW_TARGETS, JAW_COUPLING, s.talking_filter),
               ("blink", ("brows", "nose", "mouth", "gaze"), BLINK_COUPLING, s.blink_filter),
               ("head", ("brows", "lids", "nose", "mouth", "gaze"), HEAD_COUPLING, s.head_motion_filter))
-    return tuple((in_regions(src), in_regions(*targets), np.float32(factor)) for src, targets, factor, on in groups if on)
+    return tuple((in_regions(src), in_regions(*targets), np.float32(factor))
+                 for src, targets, factor, on in groups if on)
 IS_MOUTH = in_regions("mouth")
 IS_EYE_AREA = in_regions("lids", "brows", "gaze")  # the flag masks these; the lid coupling the rest
 # "Smile" counts only as far as the landmarks agree (geometric mean of the two): its score jumps on
@@ -84,7 +85,7 @@ class Moment:
                 "prompted": self.prompted, "prompt": self.prompt}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Moment":
+    def from_dict(cls, d: dict) -> Moment:
         return cls(float(d["start_s"]), float(d["peak_s"]), float(d["end_s"]), tuple(d["regions"]),
                    float(d["strength"]), d.get("kind", "expression"), bool(d.get("prompted", False)), d.get("prompt"))
 
@@ -199,7 +200,8 @@ class Decider:
             return None
         if score_row[a] > c.best:
             j = int(width_row[a])
-            c.best, c.action, c.start_s, c.end_s = float(score_row[a]), a, float(ev.start_s[d, j]), float(ev.end_s[d, j])
+            c.best, c.action = float(score_row[a]), a
+            c.start_s, c.end_s = float(ev.start_s[d, j]), float(ev.end_s[d, j])
             c.width_s = ev.timing.widths[j] / ev.timing.fps
         c.regions.update(ACTIONS[i].region for i in np.flatnonzero(score_row >= 1.0))
         # a longer change is best read by a longer window, whose reading comes later (it ends later):
@@ -215,7 +217,7 @@ class Decider:
         c, self._cand = self._cand, None
         return self._report(c, run_start_s) if c is not None and not c.emitted else None
 
-    def carry_over(self, other: "Decider") -> None:
+    def carry_over(self, other: Decider) -> None:
         """Continue `other`'s moment under way (settings changed between two frames)."""
         self._cand, self._last_end_s = other._cand, other._last_end_s
 
@@ -249,7 +251,7 @@ def smooth_scores(scores: np.ndarray, k: int) -> np.ndarray:
 def face_runs(face: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) index pairs of consecutive frames with a face."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], face.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def table_evidence(table: FeatureTable) -> list[Evidence]:
@@ -348,6 +350,7 @@ class Spotter:
         self._recent.append(scores[0])
         del self._recent[:-k]
         smoothed = smooth_scores(np.stack(self._recent), k)[-1]
+        assert self._run_start_s is not None  # set by update() before any evidence arrives
         return self.decider.decide(ev, smoothed, widths[0], longer[0], 0, self._run_start_s)
 
     def flush(self) -> list[Moment]:

@@ -63,7 +63,7 @@ def measure(table_path: str, loops: int) -> dict:
 
     extractor = FeatureExtractor()
     t0 = time.process_time()
-    for k in range(loops):
+    for _ in range(loops):
         extractor.reset()
         for i, face in enumerate(faces):
             extractor.update(float(one.t_s[i]), face, (w, h))

@@ -4,7 +4,7 @@ tile), repeated frames (a 15 fps call grabbed at 30 Hz), a freeze then a jump, a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import cv2
 import numpy as np

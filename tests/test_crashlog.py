@@ -77,7 +77,7 @@ def test_hooks_log_uncaught_exceptions_in_threads_and_rotate(installed, monkeypa
     folder, notice, thread_hook, sys_hook = installed
     assert notice is None
     try:
-        1 / 0
+        _ = 1 / 0
     except ZeroDivisionError:
         kind, value, tb = sys.exc_info()
     thread_hook(threading.ExceptHookArgs([kind, value, tb, threading.Thread(name="worker-x")]))

@@ -8,7 +8,7 @@ import shutil
 import signal
 import subprocess
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
 
 XVFB = "Xvfb"
 START_TIMEOUT_S = 10.0
