@@ -186,15 +186,18 @@ def question_title(page: ReplayPage) -> str:
 
 
 def test_strength_words_in_review_are_against_the_threshold_of_the_view(qtbot, tmp_path, session_copy):
-    """The page tells the list its threshold: the live record's (sensitivity 50), the what-if's (here 80)."""
+    """The page tells the list its thresholds: the ones live spotted each moment at, the what-if's (here 80)."""
     save(Settings().replace(sensitivity=80.0), tmp_path / "settings.json")
     page = ReplayPage(settings_path=tmp_path / "settings.json")
     qtbot.addWidget(page)
     try:
         open_and_wait(qtbot, page, session_copy)
         rows = page.moments_list.model.rows
-        assert page.moments_list.model.threshold == pytest.approx(threshold_for(50.0))
-        assert strength_words(page) == [relative(r["strength"], threshold_for(50.0)).word for r in rows]
+        # live, each against the threshold it was spotted at: 50, then 75 just after "I just asked"
+        spotted_at = [threshold_for(st.sensitivity) for st in open_session(session_copy).moment_settings]
+        assert spotted_at[0] != spotted_at[1] and len(rows) == 2
+        assert strength_words(page) == [relative(r["strength"], t).word for r, t in zip(rows, spotted_at)]
+        assert "below" not in strength_words(page)[1]  # it was found: it passed the threshold in force then
         page.mode.what_if_button.click()
         rows = page.moments_list.model.rows
         assert rows and page.moments_list.model.threshold == pytest.approx(threshold_for(80.0))

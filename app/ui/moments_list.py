@@ -54,11 +54,13 @@ class MomentsModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[dict] = []
         self.threshold = DEFAULT_THRESHOLD
+        self.row_thresholds: tuple[float, ...] = ()  # each row's own, where moments were found at different ones
         self.view = WHAT_IF
         self.colors = {"quiet": QColor(120, 124, 132), HELPFUL: QColor(20, 130, 90), NOT_A_MOMENT: QColor(170, 70, 50)}
 
-    def set_threshold(self, threshold: float) -> None:
+    def set_threshold(self, threshold: float, per_row: Sequence[float] = ()) -> None:
         self.threshold = float(threshold)
+        self.row_thresholds = tuple(float(t) for t in per_row)
         if self.rows:
             self.dataChanged.emit(self.index(0, 3), self.index(len(self.rows) - 1, 3))
 
@@ -94,12 +96,13 @@ class MomentsModel(QAbstractTableModel):
         if not index.isValid():
             return None
         r, col = self.rows[index.row()], index.column()
+        threshold = self.row_thresholds[index.row()] if index.row() < len(self.row_thresholds) else self.threshold
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(r, col, self.threshold)
+            return self.text(r, col, threshold)
         if role == Qt.ItemDataRole.ToolTipRole and col in (1, 2, 4, 5, 6):
             return self.text(r, col)
         if role == Qt.ItemDataRole.ToolTipRole and col == 3:
-            return relative(r["strength"], self.threshold).describe()
+            return relative(r["strength"], threshold).describe()
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == 4 and not r["prompted"]:
                 return self.colors["quiet"]
@@ -227,9 +230,10 @@ class MomentsList(QWidget):
                                  if n else ANALYSING_TEXT if self._analysing else NO_MOMENTS_TEXT)
         self.select(selected)
 
-    def set_threshold(self, threshold: float) -> None:
-        """The threshold the moments were found with: their strength words are relative to it."""
-        self.model.set_threshold(threshold)
+    def set_threshold(self, threshold: float, per_row: Sequence[float] = ()) -> None:
+        """The threshold the moments were found with: their strength words are relative to it. `per_row`:
+        each moment's own, when they were found at different ones (live, after 'I just asked')."""
+        self.model.set_threshold(threshold, per_row)
 
     def set_view(self, view: str) -> None:
         """Which view of Review the rows are (review_mode.LIVE or WHAT_IF): the question column says so."""

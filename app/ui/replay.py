@@ -365,7 +365,9 @@ class ReplayPage(ReplayFiles, QWidget):
         curve = strength_curve(a.evidence, settings, len(a.table))
         self.timeline.set_moments(self.moments, self.selected)
         self.timeline.set_curve(self.curve_x, curve, threshold_for(settings.sensitivity))
-        self.moments_list.set_threshold(threshold_for(settings.sensitivity))  # the words against the line drawn
+        live = self.shown_live  # live, each moment's word is against the threshold it was spotted at
+        self.moments_list.set_threshold(threshold_for(settings.sensitivity), () if live is None
+                                        else [threshold_for((s or live.base).sensitivity) for s in live.in_force])
         self.moments_list.set_view(LIVE if self.shown_live is not None else WHAT_IF)
         self._refresh_list()
         self.last_respot_ms = 1000 * (time.perf_counter() - t0)
