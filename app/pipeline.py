@@ -143,7 +143,9 @@ class LivePipeline:
         self.policy = PromptPolicy.for_settings(self.settings)
 
     def set_settings(self, settings: Settings) -> None:
-        """Takes effect from the next frame; the person's baseline is kept."""
+        """Takes effect from the next frame (the listener's own questions too); the person's baseline is kept."""
+        if settings.questions != self.settings.questions:  # the built-in bank is not read again for nothing
+            self.policy.set_bank(bank_for(settings))
         self.settings = settings
         self.spotter.set_settings(settings)
         self.policy.cooldown_s = settings.cooldown_s

@@ -45,12 +45,19 @@ class PromptPolicy:
         self.cooldown_s = cooldown_s
         self.bank = bank if bank is not None else load_bank()
         self.seed = seed
+        self._recent_wanted = recent
         self.recent = min(recent, len(self.bank) - 1)
         self.reset()
 
     @classmethod
     def for_settings(cls, settings: Settings, seed: int = 0) -> PromptPolicy:
         return cls(settings.cooldown_s, bank_for(settings), seed)
+
+    def set_bank(self, bank: tuple[str, ...]) -> None:
+        """Offer these questions from the next moment on; the cooldown and the questions shown are kept
+        (a smaller bank avoids fewer recent ones, so there is always one to choose)."""
+        self.bank = bank
+        self.recent = min(self._recent_wanted, len(bank) - 1)
 
     def reset(self) -> None:
         self._rng = random.Random(self.seed)

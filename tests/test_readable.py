@@ -4,26 +4,32 @@ a timeline that explains itself, questions worth asking, light and dark."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
+
+from app import capture
 
 from app.prompts import load_bank
 from app.review import rows
+from app.settings import Settings
 from app.spotting import Moment
 from app.ui import theme
 from app.ui.app import MainWindow
 from app.ui.elide import ElidedLabel
 from app.ui.first_run import WelcomePage
+from app.ui.live import LivePage
 from app.ui.messages import ERROR, INFO, MessageArea
 from app.ui.moments_list import ANALYSING_TEXT, NO_MOMENTS_TEXT, MomentsList
 from app.ui.progress_view import AnalysisProgress
 from app.ui.questions_dialog import QuestionsDialog
 from app.ui.timeline import CURVE_NAME, EMPTY_TEXT, Timeline
 
+DATA = Path(__file__).parent / "data"
 THETA = 6.0
 MOMENTS = [Moment(1.0, 1.1, 1.2, ("brows",), 1.2 * THETA, prompted=True, prompt="What happened next?"),
            Moment(3.0, 3.1, 3.2, ("mouth", "nose"), 2.0 * THETA),
@@ -283,13 +289,96 @@ def test_your_questions_are_saved_with_the_settings(qtbot, tmp_path, monkeypatch
     assert "Your questions are saved" in w.messages.text.text()
 
 
-def test_the_moments_list_words_strength_against_the_threshold_the_timeline_draws(qtbot, tmp_path):
+def visible_labels_saying(w, text: str) -> list:
+    return [label for label in w.findChildren(QLabel) if text in label.text() and label.isVisibleTo(w)]
+
+
+def test_an_error_from_review_shows_once_in_the_window_and_the_next_success_clears_it(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
     w = window(qtbot, tmp_path)
+    w.show()
     page = w.review_page()
-    x = np.linspace(0, 10, 11)
-    page.timeline.set_curve(x, np.ones_like(x), 3.5)
-    assert page.moments_list.model.threshold == 3.5
+    w.tabs.setCurrentWidget(page)
+    missing = tmp_path / "missing.mp4"
+    page.open_path(missing)
+    assert w.messages.kind == ERROR and "missing.mp4" in w.messages.text.text() and w.messages.shown_count == 1
+    assert visible_labels_saying(w, "missing.mp4") == [w.messages.text]  # once: the page paints none of its own
+    with qtbot.waitSignal(page.recording_opened, timeout=60_000):
+        page.open_path(DATA / "single_face.mp4")
+    assert not w.messages.is_showing()  # the recording opened: the old error no longer applies
+    w.show_error("camera 3 was not found")
+    w.live._source_opened(capture.SourceInfo("demo", 24.0, 640, 360, 100))  # live started
+    assert not w.messages.is_showing()
     page.shutdown()
+
+
+def test_new_questions_reach_a_running_live_pipeline():
+    from app.pipeline import LivePipeline
+
+    built_in = load_bank()
+    pipeline = LivePipeline(Settings().replace(cooldown_s=0.0))
+    try:
+        assert pipeline.policy.bank == built_in
+        shown = [pipeline.policy.update(Moment(t, t + 0.1, t + 0.2, ("brows",), 9.0)).prompt for t in range(6)]
+        mine = tuple(shown[-2:])  # two questions just shown: a bank of two still offers one of them
+        pipeline.set_settings(pipeline.settings.replace(questions=mine))
+        assert pipeline.policy.bank == mine
+        assert pipeline.policy.update(Moment(9.0, 9.1, 9.2, ("brows",), 9.0)).prompt in mine
+        pipeline.set_settings(pipeline.settings.replace(questions=()))
+        assert pipeline.policy.bank == built_in
+    finally:
+        pipeline.close()
+
+
+def test_moments_list_titles_fit_at_a_large_font_cut_with_their_whole_title_in_the_tooltip(qtbot):
+    ml = MomentsList()
+    qtbot.addWidget(ml)
+    font = QFont(ml.font())
+    font.setPointSizeF(font.pointSizeF() * 1.75)
+    ml.setFont(font)
+    ml.set_rows(rows(MOMENTS, [None] * 3))
+    ml.resize(770, 300)  # the list in an 800 px window
+    ml.show()
+    qtbot.wait(20)
+    header, model = ml.table.horizontalHeader(), ml.model
+    sections = [header.sectionSize(c) for c in range(model.columnCount())]
+    assert sum(sections) <= ml.table.viewport().width()  # every column in sight: none pushed off the edge
+    fm = header.fontMetrics()
+    for col, width in enumerate(sections):
+        title = model.headerData(col, Qt.Orientation.Horizontal)
+        tip = model.headerData(col, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+        assert tip.startswith(f"{title}: ")  # a title cut short is whole in its tooltip
+        if col == 0:
+            assert width >= fm.horizontalAdvance(title)  # the time is never cut
+
+
+def test_the_style_sheet_follows_a_palette_turned_dark(qtbot):
+    from app.ui.screen_matrix import dark_palette
+
+    app = QApplication.instance()
+    before = app.palette()
+    try:
+        theme.apply(app, theme.LIGHT)
+        theme.follow_system(app)
+        assert theme.LIGHT_TONES.notice in app.styleSheet()
+        app.setPalette(dark_palette())  # a desktop in dark mode, as the screen matrix sets it
+        assert theme.DARK_TONES.notice in app.styleSheet() and "#Notice QLabel" in app.styleSheet()
+        assert f"#Status {{ color: {theme.DARK_TONES.muted}; }}" in app.styleSheet()
+        page = LivePage(list_cameras=lambda: [])
+        qtbot.addWidget(page)
+        page.resize(800, 600)
+        page.show()
+        qtbot.wait(20)
+        notice = page.notice.grab().toImage()
+        assert notice.pixelColor(notice.width() // 2, 3).lightness() < theme.DARK_BELOW_LIGHTNESS  # no light box
+        assert page.notice_text.palette().color(QPalette.ColorRole.WindowText).lightness() > 150  # light text
+        page.shutdown()
+    finally:
+        app.paletteChanged.disconnect()
+        app.setProperty("glimpse_follows_palette", None)
+        app.setPalette(before)
+        app.setStyleSheet("")
+        app.setProperty("glimpse_scheme", None)
 
 
 def test_the_prompt_card_grows_with_the_font(qtbot):

@@ -230,7 +230,7 @@ def test_cancel_mid_analysis_leaves_no_broken_cache(qtbot, make_page, tmp_path, 
         page.open_path(CLIP)
     assert seen and max(seen) < CLIP_FRAMES
     assert page.runner.wait(10)
-    assert not page.progress_row.isVisibleTo(page) and "cancelled" in page.last_message
+    assert not page.progress.isVisibleTo(page) and "cancelled" in page.last_message
     leftovers = [p for p in root.rglob("*") if p.is_file()]
     assert leftovers == [], leftovers  # no cache, no temporary file
     assert page.analysis is None and not page.export_csv_action.isEnabled()

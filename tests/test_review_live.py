@@ -9,11 +9,15 @@ a what-if, find only the first.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app import cli
 from app.asked import ASKED_BOOST
@@ -22,6 +26,10 @@ from app.relive import relive_session
 from app.review import HELPFUL
 from app.session import open_session
 from app.settings import Settings, save
+from app.spotting import threshold_for
+from app.strength import relative
+from app.ui import replay as replay_mod
+from app.ui.moments_list import ANALYSING_TEXT, QUESTION_COLUMN, QUESTION_HEADERS
 from app.ui.replay import ReplayPage
 from app.ui.review_mode import LIVE, WHAT_IF
 
@@ -166,3 +174,75 @@ def test_late_frames_are_counted_over_the_last_minute_not_since_the_start():
     assert rate.late(LATE_WINDOW_S + 20.0, 60) == 10  # the 50 before 10 s have left the window
     assert rate.late(3 * LATE_WINDOW_S, 60) == 0
 
+
+
+def strength_words(page: ReplayPage) -> list[str]:
+    model = page.moments_list.model
+    return [model.data(model.index(r, 3)) for r in range(model.rowCount())]
+
+
+def question_title(page: ReplayPage) -> str:
+    return page.moments_list.model.headerData(QUESTION_COLUMN, Qt.Orientation.Horizontal)
+
+
+def test_strength_words_in_review_are_against_the_threshold_of_the_view(qtbot, tmp_path, session_copy):
+    """The page tells the list its thresholds: the ones live spotted each moment at, the what-if's (here 80)."""
+    save(Settings().replace(sensitivity=80.0), tmp_path / "settings.json")
+    page = ReplayPage(settings_path=tmp_path / "settings.json")
+    qtbot.addWidget(page)
+    try:
+        open_and_wait(qtbot, page, session_copy)
+        rows = page.moments_list.model.rows
+        # live, each against the threshold it was spotted at: 50, then 75 just after "I just asked"
+        spotted_at = [threshold_for(st.sensitivity) for st in open_session(session_copy).moment_settings]
+        assert spotted_at[0] != spotted_at[1] and len(rows) == 2
+        assert strength_words(page) == [relative(r["strength"], t).word for r, t in zip(rows, spotted_at)]
+        assert "below" not in strength_words(page)[1]  # it was found: it passed the threshold in force then
+        page.mode.what_if_button.click()
+        rows = page.moments_list.model.rows
+        assert rows and page.moments_list.model.threshold == pytest.approx(threshold_for(80.0))
+        assert strength_words(page) == [relative(r["strength"], threshold_for(80.0)).word for r in rows]
+        assert set(strength_words(page)) <= {"slight", "clear", "strong"}
+    finally:
+        page.shutdown()
+
+
+def test_while_analysing_the_list_says_so_and_the_progress_shows_time_left(qtbot, page, monkeypatch):
+    release = threading.Event()
+    real = replay_mod.load_video
+
+    def slow(path, settings, model_path, progress, cancel):
+        for i in range(1, 6):
+            progress(100 * i, 1000)
+            time.sleep(0.06)  # past the runner's progress throttle
+        release.wait(10)
+        return real(path, settings, model_path, progress, cancel)
+
+    monkeypatch.setattr(replay_mod, "load_video", slow)
+    seconds = itertools.count()
+    page.progress._now = lambda: float(next(seconds))  # each update a second later: 10% a second
+    page.open_path(DATA / "single_face.mp4")
+    assert page.progress.isVisibleTo(page) and page.progress.what.text() == "Analysing single_face.mp4"
+    assert page.moments_list.count_label.full_text() == ANALYSING_TEXT
+    qtbot.waitUntil(lambda: page.progress.left_label.text() == "50% · about 5 s left", timeout=5000)
+    assert page.moments_list.count_label.full_text() == ANALYSING_TEXT  # not "No moments with these settings."
+    with qtbot.waitSignal(page.recording_opened, timeout=OPEN_TIMEOUT_MS):
+        release.set()
+    assert not page.progress.isVisibleTo(page)
+    assert page.moments_list.count_label.full_text() != ANALYSING_TEXT
+    page.progress.cancel_button.click()  # wired to the page's cancel: harmless with nothing running
+    page.open_path(DATA / "single_face.mp4")  # from the cache now, but cancelled before it answers
+    page.progress.cancel_button.click()
+    qtbot.waitUntil(lambda: not page.runner.busy(), timeout=OPEN_TIMEOUT_MS)
+    assert not page.progress.isVisibleTo(page)
+
+
+def test_the_question_column_says_shown_live_or_what_if(qtbot, page, session_copy):
+    open_and_wait(qtbot, page, session_copy)
+    assert page.mode.mode == LIVE and question_title(page) == QUESTION_HEADERS[LIVE][0] == "Question shown"
+    page.mode.what_if_button.click()
+    assert question_title(page) == QUESTION_HEADERS[WHAT_IF][0] == "Question"
+    page.mode.live_button.click()
+    assert question_title(page) == "Question shown"
+    open_and_wait(qtbot, page, DATA / "single_face.mp4")  # a video: what-if only
+    assert question_title(page) == "Question"

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.live = LivePage(self.load_settings, recordings_root, list_cameras, self.demo_path,
                              getattr(args, "model", None), confirm_consent, qsettings=self.qsettings)
         self.live.error.connect(self.show_error)
+        self.live.succeeded.connect(self.messages.succeeded)
         self.live.recording_saved.connect(self._recording_saved)
         self.live.discreet_changed.connect(self._discreet_changed)
         self.review: QWidget | None = None
@@ -205,16 +206,12 @@ class MainWindow(QMainWindow):
                 if exc.name != "app.ui.replay":
                     raise
                 page = ReviewPlaceholder("this build has no review page yet.")
-            error = getattr(page, "error", None)
-            if error is not None and hasattr(error, "connect"):
-                error.connect(self.show_error)
-            timeline, moments = getattr(page, "timeline", None), getattr(page, "moments_list", None)
-            if hasattr(timeline, "threshold_changed") and hasattr(moments, "set_threshold"):
-                # until the page tells the list itself: strength words against the threshold the timeline draws
-                timeline.threshold_changed.connect(moments.set_threshold)
-            opened = getattr(page, "recording_opened", None)
-            if opened is not None and hasattr(opened, "connect"):
-                opened.connect(lambda _rec: self.messages.succeeded())
+            shown = getattr(page, "message_shown", None)
+            if shown is not None and hasattr(shown, "connect"):
+                shown.connect(self.show_message)
+            succeeded = getattr(page, "succeeded", None)
+            if succeeded is not None and hasattr(succeeded, "connect"):
+                succeeded.connect(self.messages.succeeded)
             menu_actions = getattr(page, "menu_actions", None)
             if callable(menu_actions):
                 actions = menu_actions()
@@ -265,8 +262,13 @@ class MainWindow(QMainWindow):
     # -- messages ------------------------------------------------------------------------------
 
     def show_error(self, message: str) -> None:
-        log.warning("%s", message)
-        self.messages.show_message(message, ERROR)
+        self.show_message(message, True)
+
+    def show_message(self, message: str, is_error: bool) -> None:
+        """A page's error or notice, in the window's one message area."""
+        if is_error:
+            log.warning("%s", message)
+        self.messages.show_message(message, ERROR if is_error else INFO)
 
     def _recording_saved(self, folder: Path) -> None:
         self.messages.show_message(f"Recording saved in {folder}", INFO,

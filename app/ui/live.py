@@ -45,7 +45,8 @@ class LivePage(LiveViews, QWidget):
     """Live mode. `sessions_root` is where recordings go; `settings_provider` is asked for the
     listener's settings at each start (the review's tuning panel may have changed them)."""
 
-    error = Signal(str)  # for the main window's one error bar
+    error = Signal(str)  # for the main window's one message area
+    succeeded = Signal()  # live started (its source opened): an earlier error no longer applies
     recording_saved = Signal(object)  # Path of a finished recording
     running_changed = Signal(bool)
     discreet_changed = Signal(bool)
@@ -364,6 +365,7 @@ class LivePage(LiveViews, QWidget):
         self._pull()  # a preview that cannot paint (minimised, in discreet mode) still lets status through
 
     def _source_opened(self, info: capture.SourceInfo) -> None:
+        self.succeeded.emit()
         choice = self.choice()
         if choice.is_camera:
             w, h = self.size_box.currentData()

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPlainTextEdit, QPushButton,
-                               QSizePolicy, QTableView, QVBoxLayout, QWidget)
+                               QSizePolicy, QStyle, QTableView, QVBoxLayout, QWidget)
 
 from ..review import HELPFUL, NOT_A_MOMENT, VERDICT_TITLES
 from ..settings import Settings
@@ -20,18 +20,25 @@ from ..spotting import threshold_for
 from ..strength import relative
 from .elide import ElidedLabel
 from .player import format_time
+from .review_mode import LIVE, WHAT_IF
 from .theme import tones_for
 
 COLUMNS = ("Time", "Length", "Regions", "Strength", "Question", "Your mark", "Note")
 COLUMN_TIPS = ("When the moment started", "How long the change lasted", "Where on the face it was",
                "How far past the threshold the change went: slight, clear or strong",
-               "The question offered at this moment (none in the quiet time after one)",
+               "",  # the question column's: QUESTION_HEADERS, by view
                "Your word on this moment", "Your note on this moment")
 # widths as the text they must hold in the current font; the question column takes the rest
 COLUMN_SAMPLES = ("0:00.000", "0000 ms", "brows, mouth", "strong", "", "Not a moment", "Note")  # the note itself is in the field below
 QUESTION_COLUMN = 4
+QUESTION_HEADERS = {  # the question column's title and tooltip in each view of Review
+    LIVE: ("Question shown", "The question shown live at this moment (none in the quiet time after one)"),
+    WHAT_IF: ("Question", "The question these settings would offer at this moment (none in the quiet time "
+                          "after one)")}
 QUESTION_MIN_CHARS = 24  # below this the note and regions columns give up their room first
 SHRINK_FIRST = (2, 1)  # regions, length: narrowed to their titles when room is short
+ELIDE_FIRST = (6, 5, 2, 1, 3)  # then note, mark, regions, length, strength: cut, title and all (the header's
+ELIDED_MIN = "Ab…"  # tooltip holds the whole title), never narrower than this; the time is never cut
 CELL_PADDING_PX = 18
 QUIET_TEXT = "(quiet time: no question shown)"
 NO_MOMENTS_TEXT = "No moments with these settings."
@@ -47,12 +54,20 @@ class MomentsModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[dict] = []
         self.threshold = DEFAULT_THRESHOLD
+        self.row_thresholds: tuple[float, ...] = ()  # each row's own, where moments were found at different ones
+        self.view = WHAT_IF
         self.colors = {"quiet": QColor(120, 124, 132), HELPFUL: QColor(20, 130, 90), NOT_A_MOMENT: QColor(170, 70, 50)}
 
-    def set_threshold(self, threshold: float) -> None:
+    def set_threshold(self, threshold: float, per_row: Sequence[float] = ()) -> None:
         self.threshold = float(threshold)
+        self.row_thresholds = tuple(float(t) for t in per_row)
         if self.rows:
             self.dataChanged.emit(self.index(0, 3), self.index(len(self.rows) - 1, 3))
+
+    def set_view(self, view: str) -> None:
+        """LIVE: the rows are what was shown live; WHAT_IF: what the settings would find."""
+        self.view = view
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, QUESTION_COLUMN, QUESTION_COLUMN)
 
     def set_rows(self, rows: Sequence[dict]) -> None:
         self.beginResetModel()
@@ -70,22 +85,24 @@ class MomentsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
-            return COLUMN_TIPS[section]
-        return None
+        if orientation != Qt.Orientation.Horizontal or role not in (Qt.ItemDataRole.DisplayRole,
+                                                                    Qt.ItemDataRole.ToolTipRole):
+            return None
+        title, tip = QUESTION_HEADERS[self.view] if section == QUESTION_COLUMN else (COLUMNS[section],
+                                                                                       COLUMN_TIPS[section])
+        return title if role == Qt.ItemDataRole.DisplayRole else f"{title}: {tip}"  # the whole title, if cut
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         r, col = self.rows[index.row()], index.column()
+        threshold = self.row_thresholds[index.row()] if index.row() < len(self.row_thresholds) else self.threshold
         if role == Qt.ItemDataRole.DisplayRole:
-            return self.text(r, col, self.threshold)
-        if role == Qt.ItemDataRole.ToolTipRole and col in (2, 4, 6):
+            return self.text(r, col, threshold)
+        if role == Qt.ItemDataRole.ToolTipRole and col in (1, 2, 4, 5, 6):
             return self.text(r, col)
         if role == Qt.ItemDataRole.ToolTipRole and col == 3:
-            return relative(r["strength"], self.threshold).describe()
+            return relative(r["strength"], threshold).describe()
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == 4 and not r["prompted"]:
                 return self.colors["quiet"]
@@ -213,9 +230,14 @@ class MomentsList(QWidget):
                                  if n else ANALYSING_TEXT if self._analysing else NO_MOMENTS_TEXT)
         self.select(selected)
 
-    def set_threshold(self, threshold: float) -> None:
-        """The threshold the moments were found with: their strength words are relative to it."""
-        self.model.set_threshold(threshold)
+    def set_threshold(self, threshold: float, per_row: Sequence[float] = ()) -> None:
+        """The threshold the moments were found with: their strength words are relative to it. `per_row`:
+        each moment's own, when they were found at different ones (live, after 'I just asked')."""
+        self.model.set_threshold(threshold, per_row)
+
+    def set_view(self, view: str) -> None:
+        """Which view of Review the rows are (review_mode.LIVE or WHAT_IF): the question column says so."""
+        self.model.set_view(view)
 
     def set_analysing(self, on: bool) -> None:
         """While an analysis runs, an empty list says so instead of "No moments with these settings."."""
@@ -226,20 +248,30 @@ class MomentsList(QWidget):
     # -- readable at any font size ----------------------------------------------------------------------------
     def _fit_columns(self) -> None:
         """Widths and row height from the font, and the question column first in line for the room (fixed
-        widths, not sized to contents: that reads every row on each re-spot, slow at 500 rows)."""
+        widths, not sized to contents: that reads every row on each re-spot, slow at 500 rows). When even
+        the titles do not fit (a large font, a narrow window), columns are cut with an ellipsis, not
+        pushed out of sight."""
         fm, header = self.table.fontMetrics(), self.table.horizontalHeader()
         self.table.verticalHeader().setDefaultSectionSize(fm.height() + CELL_PADDING_PX // 2)
         header.setStretchLastSection(False)
         title = [header.fontMetrics().horizontalAdvance(t) + CELL_PADDING_PX for t in COLUMNS]
-        header.setMinimumSectionSize(min(title))
         widths = [max(fm.horizontalAdvance(sample) + CELL_PADDING_PX, title[col]) if sample else 0
                   for col, sample in enumerate(COLUMN_SAMPLES)]
-        room = self.table.viewport().width() if self.table.isVisible() else self.table.width()
+        # the viewport's width less a vertical scroll bar (kept for it: rows come and go without a refit)
+        room = self.table.maximumViewportSize().width() - self.table.style().pixelMetric(
+            QStyle.PixelMetric.PM_ScrollBarExtent, None, self.table)
         question_min = fm.averageCharWidth() * QUESTION_MIN_CHARS
         for col in SHRINK_FIRST:
             if room - sum(widths) >= question_min:
                 break
             widths[col] = title[col]
+        over = sum(widths) + question_min - room
+        floor = fm.horizontalAdvance(ELIDED_MIN) + CELL_PADDING_PX
+        header.setMinimumSectionSize(min(floor, *title))
+        for col in ELIDE_FIRST:
+            cut = min(max(over, 0), max(widths[col] - floor, 0))
+            widths[col] -= cut
+            over -= cut
         widths[QUESTION_COLUMN] = max(question_min, room - sum(widths))
         for col, width in enumerate(widths):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)

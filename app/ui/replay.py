@@ -20,8 +20,7 @@ from typing import Callable
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea,
-                               QSplitter, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
 
 from .. import settings as settings_mod
 from ..capture import FileSource
@@ -36,6 +35,7 @@ from .drawer import Drawer
 from .jobs import Job, JobRunner
 from .moments_list import MomentsList
 from .player import Highlight, VideoPlayer
+from .progress_view import AnalysisProgress
 from .replay_files import ReplayFiles
 from .review_mode import LIVE, WHAT_IF, ReviewMode
 from .shortcuts import REVIEW_KEYS, ControlKeys, keep_control_keys, with_keys
@@ -53,8 +53,9 @@ class ReplayPage(ReplayFiles, QWidget):
 
     recording_opened = Signal(object)  # Recording, once analysed
     moments_changed = Signal()  # after every re-spot
-    message_shown = Signal(str, bool)  # text, is_error
-    error = Signal(str)  # the errors among them, for a window that collects errors in one place
+    message_shown = Signal(str, bool)  # text, is_error: for the window's one message area
+    error = Signal(str)  # the errors among them
+    succeeded = Signal()  # a recording opened fine: an earlier error no longer applies
     frame_shown = Signal(int)
 
     def __init__(self, parent: QWidget | None = None, settings_path: str | Path | None = None,
@@ -138,22 +139,9 @@ class ReplayPage(ReplayFiles, QWidget):
         self.toolbar.addSeparator()
         self.toolbar.addWidget(self.title)
 
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.hide()
-        self.progress_label = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the analysis; nothing half-done is kept")
-        self.cancel_button.clicked.connect(self.cancel_analysis)
-        self.progress_row = QWidget()
-        row = QHBoxLayout(self.progress_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.progress_label)
-        row.addWidget(self.progress, 1)
-        row.addWidget(self.cancel_button)
-        self.progress_row.hide()
+        self.progress = AnalysisProgress()
+        self.progress.cancel_button.setToolTip("Stop the analysis; nothing half-done is kept")
+        self.progress.cancel_requested.connect(self.cancel_analysis)
 
         self.review_area = QSplitter(Qt.Orientation.Vertical)
         self.review_area.addWidget(self.player)
@@ -182,8 +170,7 @@ class ReplayPage(ReplayFiles, QWidget):
         top.addWidget(self.toolbar, 1)
         top.addWidget(self.mode.buttons)
         layout.addLayout(top)
-        layout.addWidget(self.message)
-        layout.addWidget(self.progress_row)
+        layout.addWidget(self.progress)
         layout.addWidget(self.mode)
         layout.addWidget(split, 1)
         self.drawer = Drawer(self, split, self.review_area, scroll, self.tuning_action)
@@ -259,9 +246,8 @@ class ReplayPage(ReplayFiles, QWidget):
             self.player.open_video(path, np.arange(max(info.frame_count, 1)) / info.fps)
             job = functools.partial(load_video, path, self.settings, self.model_path)
         self.player.view.setFocus()
-        self.progress_label.setText(f"Analysing {path.name}")
-        self.progress.setRange(0, 0)
-        self.progress_row.show()
+        self.progress.start(f"Analysing {path.name}")
+        self.moments_list.set_analysing(True)
         self.runner.submit(f"open {path.name}", job)
 
     def cancel_analysis(self) -> None:
@@ -280,17 +266,19 @@ class ReplayPage(ReplayFiles, QWidget):
         self.timeline.set_curve(np.zeros(0), np.zeros(0), threshold_for(self.settings.sensitivity))
         self.moments_list.set_rows([])
         self.mode.set_session(None)
-        self.progress_row.hide()
-        self.message.hide()
+        self._analysis_over()
         self._enable_actions()
 
     def _job_progress(self, job: Job, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.setFormat(f"%p%  ({done} of {total} frames)")
+        self.progress.update_progress(done, total)
+
+    def _analysis_over(self) -> None:
+        """Finished, failed or cancelled: the progress goes, and an empty list means no moments again."""
+        self.progress.finish()
+        self.moments_list.set_analysing(False)
 
     def _job_finished(self, job: Job, rec: Recording) -> None:
-        self.progress_row.hide()
+        self._analysis_over()
         self.recording = rec
         rec.timings["job_s"] = job.elapsed_s
         table = rec.analysis.table
@@ -315,17 +303,19 @@ class ReplayPage(ReplayFiles, QWidget):
         if rec.analysis.face_frames == 0:
             notes.insert(0, f"No face was seen in any of the {len(table)} frames of {rec.name}: "
                             "there is nothing to review.")
+        if problem is None:
+            self.succeeded.emit()  # before the notes: a note about this recording stays
         if notes:
             self.show_message(" ".join(notes), error=problem is not None)
         self.recording_opened.emit(rec)
 
     def _job_failed(self, job: Job, exc: BaseException) -> None:
-        self.progress_row.hide()
+        self._analysis_over()
         text = str(exc) if isinstance(exc, GlimpseError) else f"Unexpected error while {job.name}: {exc!r}"
         self.show_message(text, error=True)
 
     def _job_cancelled(self, job: Job) -> None:
-        self.progress_row.hide()
+        self._analysis_over()
         self.show_message("Analysis cancelled; nothing was cached. Open the file again to analyse it.")
 
     # -- spotting --------------------------------------------------------------------------------------------
@@ -375,6 +365,10 @@ class ReplayPage(ReplayFiles, QWidget):
         curve = strength_curve(a.evidence, settings, len(a.table))
         self.timeline.set_moments(self.moments, self.selected)
         self.timeline.set_curve(self.curve_x, curve, threshold_for(settings.sensitivity))
+        live = self.shown_live  # live, each moment's word is against the threshold it was spotted at
+        self.moments_list.set_threshold(threshold_for(settings.sensitivity), () if live is None
+                                        else [threshold_for((s or live.base).sensitivity) for s in live.in_force])
+        self.moments_list.set_view(LIVE if self.shown_live is not None else WHAT_IF)
         self._refresh_list()
         self.last_respot_ms = 1000 * (time.perf_counter() - t0)
         self.moments_changed.emit()
@@ -448,13 +442,8 @@ class ReplayPage(ReplayFiles, QWidget):
 
     # -- feedback -----------------------------------------------------------------------------------------------
     def show_message(self, text: str, error: bool = False) -> None:
-        """The one place errors and notices reach the listener."""
+        """The one place errors and notices leave the page: the window shows them in its one message area."""
         self.last_message = text
-        self.message.setText(text)
-        self.message.setStyleSheet("background: #fdecea; color: #7a1f12; padding: 6px; border-radius: 3px;"
-                                   if error else "background: #eef3f8; color: #1d3550; padding: 6px; "
-                                   "border-radius: 3px;")
-        self.message.show()
         self.message_shown.emit(text, error)
         if error:
             self.error.emit(text)

@@ -2,7 +2,9 @@
 
 `GLIMPSE_THEME=light|dark` forces one (screenshots, tests); otherwise Qt 6.5+'s
 `QStyleHints.colorScheme()` decides, and a change of the system scheme is followed while
-the app runs. Widgets that paint their own colours (the timeline) read `tones_for(widget)`.
+the app runs. A desktop that changes the app's palette instead (a dark palette, no scheme)
+is followed too: the style sheet's tones then match the palette. Widgets that paint their own
+colours (the timeline) read `tones_for(widget)`.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ STYLE = """
 #PromptCard QLabel, #PromptCardCompact QLabel {{ color: {card_text}; }}
 #DiscreetStrip {{ background: {card}; border: 1px solid {card_border}; }}
 #Notice {{ background: {notice}; border: 1px solid {notice_border}; border-radius: 8px; }}
+#Notice QLabel {{ color: {text}; }}
 #MessageArea[kind="error"] {{ background: {error}; border: 1px solid {error_border}; border-radius: 8px; }}
 #MessageArea[kind="info"] {{ background: {info}; border: 1px solid {info_border}; border-radius: 8px; }}
 #Quiet {{ color: {muted}; }}
@@ -104,10 +107,14 @@ def tones(scheme: str) -> Tones:
     return DARK_TONES if scheme == DARK else LIGHT_TONES
 
 
+def scheme_of(p: QPalette) -> str:
+    """'dark' or 'light', as the palette looks."""
+    return DARK if p.color(QPalette.ColorRole.Window).lightness() < DARK_BELOW_LIGHTNESS else LIGHT
+
+
 def tones_for(widget: QWidget) -> Tones:
     """The tones matching the palette `widget` is painted with."""
-    dark = widget.palette().color(QPalette.ColorRole.Window).lightness() < DARK_BELOW_LIGHTNESS
-    return DARK_TONES if dark else LIGHT_TONES
+    return tones(scheme_of(widget.palette()))
 
 
 def palette(t: Tones) -> QPalette:
@@ -127,11 +134,17 @@ def palette(t: Tones) -> QPalette:
 def apply(app: QApplication, scheme: str | None = None) -> str:
     """Paint the whole app in `scheme` (default: `chosen_scheme`); returns the scheme applied."""
     scheme = scheme or chosen_scheme(app)
-    t = tones(scheme)
-    app.setPalette(palette(t))
-    app.setStyleSheet(STYLE.format(**t.__dict__))
-    app.setProperty("glimpse_scheme", scheme)
+    app.setPalette(palette(tones(scheme)))
+    restyle(app, scheme)
     return scheme
+
+
+def restyle(app: QApplication, scheme: str) -> None:
+    """The style sheet (cards, notices, messages, quiet text) in `scheme`'s tones; the palette is left as it is."""
+    if app.property("glimpse_scheme") == scheme and app.styleSheet():
+        return  # already so: setting it again would re-polish every widget
+    app.setProperty("glimpse_scheme", scheme)
+    app.setStyleSheet(STYLE.format(**tones(scheme).__dict__))
 
 
 def follow_system(app: QApplication) -> None:
@@ -140,3 +153,9 @@ def follow_system(app: QApplication) -> None:
     signal = getattr(hints, "colorSchemeChanged", None)
     if signal is not None:
         signal.connect(lambda _scheme: apply(app))
+    # a palette turned dark (or light) by whoever: the style sheet follows (a signal, not an app-wide event
+    # filter, which would run Python for every event of every widget)
+    palette_changed = getattr(app, "paletteChanged", None)
+    if palette_changed is not None and app.property("glimpse_follows_palette") is None:
+        palette_changed.connect(lambda p: restyle(app, scheme_of(p)))
+        app.setProperty("glimpse_follows_palette", True)
