@@ -32,7 +32,7 @@ def relive(table: FeatureTable, settings_log: Sequence[tuple[float, Settings]], 
         raise ValueError("relive needs the settings in force from the first frame")
     log = sorted(settings_log, key=lambda e: e[0])
     settings = log[0][1]
-    spotter, policy = Spotter(settings), PromptPolicy(settings.cooldown_s)
+    spotter, policy = Spotter(settings), PromptPolicy.for_settings(settings)  # the questions live offered
     pending_marks, pending_gaps = sorted(marks), sorted(gaps_s)
     next_entry, moments = 1, []
     for i in range(len(table)):

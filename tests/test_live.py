@@ -179,7 +179,8 @@ def test_no_camera_offers_and_plays_the_demo(qtbot, tmp_path):
     assert live.notice.isVisible() and live.notice_text.text() == NO_CAMERA_TEXT
     assert live.is_running() and live.choice().label == DEMO_LABEL
     qtbot.waitUntil(lambda: live.preview.frames_painted > 0, timeout=10_000)
-    assert "injector" in live.source_info.text()
+    assert "added for the demo" in live.source_info.text() and "injector" not in live.source_info.text()
+    assert not live.notice.isVisible(), "the no-camera notice goes once the demo plays"
     window.close()
     assert not live.is_running() or not live.worker.is_alive()
 

@@ -39,7 +39,7 @@ NO_FACE_AFTER_S = 0.3  # a face missing for less than this is tracking flicker, 
 STATUS_EVERY_S = 0.5  # numbers in the status line change at most this often (calm, readable)
 STALE_PAINT_S = 0.25  # a hidden or minimised preview does not paint; do not wait on it longer
 NO_CAMERA_TEXT = ("No camera found. You can watch the bundled demo recording, played as if live: a real "
-                  "clip with a few brief expressions added by Glimpse's injector.")
+                  "clip into which a few brief expressions were added for the demo.")
 CUES = ("off", "visual", "sound")
 class LivePage(LiveViews, QWidget):
     """Live mode. `sessions_root` is where recordings go; `settings_provider` is asked for the
@@ -365,6 +365,7 @@ class LivePage(LiveViews, QWidget):
         self._pull()  # a preview that cannot paint (minimised, in discreet mode) still lets status through
 
     def _source_opened(self, info: capture.SourceInfo) -> None:
+        self.notice.hide()  # it offered the demo (or told of no camera): something is playing now
         self.succeeded.emit()
         choice = self.choice()
         if choice.is_camera:
@@ -373,7 +374,7 @@ class LivePage(LiveViews, QWidget):
             self.source_info.setText(f"The camera gives {info.width} × {info.height} at {info.fps:g} frames/s"
                                      f"{asked}. {FRAME_RATE_HINT}")
         else:
-            what = ("a real clip with brief expressions added by Glimpse's injector"
+            what = ("a real clip with a few brief expressions added for the demo"
                     if choice.label == DEMO_LABEL else "a video file played as if live")
             self.source_info.setText(f"{choice.label}: {what}, {info.width} × {info.height} at "
                                      f"{info.fps:.0f} frames/s.")
