@@ -1,6 +1,7 @@
 """Opening recordings for replay: a video file (features from the cache, or tracked then cached) or
 a recorded session folder (features saved while recording, and its own record of what live
-showed), analysed with the same functions `glimpse analyze` uses. These are the jobs the replay page runs off the GUI thread; no Qt here.
+showed), analysed with the same functions `glimpse analyze` uses. These are the jobs the replay page
+runs off the GUI thread; no Qt here.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ moment's strength is a word (slight / clear / strong, against the threshold), no
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
@@ -29,7 +30,8 @@ COLUMN_TIPS = ("When the moment started", "How long the change lasted", "Where o
                "",  # the question column's: QUESTION_HEADERS, by view
                "Your word on this moment", "Your note on this moment")
 # widths as the text they must hold in the current font; the question column takes the rest
-COLUMN_SAMPLES = ("0:00.000", "0000 ms", "brows, mouth", "strong", "", "Not a moment", "Note")  # the note itself is in the field below
+# the note itself is in the field below
+COLUMN_SAMPLES = ("0:00.000", "0000 ms", "brows, mouth", "strong", "", "Not a moment", "Note")
 QUESTION_COLUMN = 4
 QUESTION_HEADERS = {  # the question column's title and tooltip in each view of Review
     LIVE: ("Question shown", "The question shown live at this moment (none in the quiet time after one)"),
@@ -148,7 +150,8 @@ class NoteEdit(QPlainTextEdit):
         self.setPlainText(text)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+        shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not shift:
             self.editingFinished.emit()
             return
         super().keyPressEvent(event)

@@ -6,7 +6,8 @@ Run it under a real X server with a window manager (Xvfb and openbox), not the o
 window sizes, minimum sizes and fonts then behave as on a desktop. Pages: the first-run page, Live
 (the demo playing, no camera), Review of the committed recorded session (tests/data/recorded_session)
 in its "shown live" view and in the what-if view with the tuning drawer, the keyboard shortcuts
-window, and (at 800x600 only) Live in its prompt-only view with a prompt showing. Each file is named page-WxH-font-theme.png; a window that cannot shrink to the size asked for
+window, and (at 800x600 only) Live in its prompt-only view with a prompt showing. Each file is named
+page-WxH-font-theme.png; a window that cannot shrink to the size asked for
 is shown at the size it took, and the run says so. PNGs are reduced to a 64-colour palette with
 pngquant when it is installed (small enough to commit). The dark theme is Qt's dark colour scheme, as a
 desktop in dark mode sets it.

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    app = make_application()
+    make_application()
     tmp = Path(tempfile.mkdtemp(prefix="glimpse-shots-"))
     qs = QSettings(str(tmp / "ui.ini"), QSettings.Format.IniFormat)
     window = MainWindow(argparse.Namespace(command="live", camera=None, demo=False, model=None), qs,

@@ -20,7 +20,8 @@ def write_pdf(page_html: str, out: str | Path) -> Path:
     out = Path(out)
     doc = QTextDocument()
     height = round(PICTURE_WIDTH_PX * PICTURE_SIZE[1] / PICTURE_SIZE[0])
-    doc.setHtml(page_html.replace('<img src="data:', f'<img width="{PICTURE_WIDTH_PX}" height="{height}" src="data:', 1))
+    sized = f'<img width="{PICTURE_WIDTH_PX}" height="{height}" src="data:'
+    doc.setHtml(page_html.replace('<img src="data:', sized, 1))
     tmp = out.with_name(f".{out.name}.printing")
     writer = QPdfWriter(str(tmp))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))

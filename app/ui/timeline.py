@@ -10,7 +10,7 @@ clean empty state (no SI-prefix scaling, fixed ranges).
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -52,7 +52,8 @@ class TimeAxis(pg.AxisItem):
 def moment_tip(m: Moment, threshold: float) -> str:
     """What a marker's tooltip says: time, length, regions, strength in words, and the question."""
     strength = relative(m.strength, threshold)
-    question = f"Question shown: \u201c{m.prompt}\u201d" if m.prompted and m.prompt else "In quiet time: no question shown"
+    question = (f"Question shown: \u201c{m.prompt}\u201d" if m.prompted and m.prompt
+                else "In quiet time: no question shown")
     return (f"{format_time(m.start_s)} \u00b7 {1000 * m.duration_s:.0f} ms \u00b7 {', '.join(m.regions)}\n"
             f"{strength.describe()}\n{question}")
 
@@ -63,7 +64,7 @@ def lost_spans(t_s: np.ndarray, face: np.ndarray) -> list[tuple[float, float]]:
         return []
     step = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], (~face).astype(np.int8), [0]])))
-    return [(float(t_s[a]), float(t_s[b - 1]) + step) for a, b in zip(edges[::2], edges[1::2])]
+    return [(float(t_s[a]), float(t_s[b - 1]) + step) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
 
@@ -72,7 +73,7 @@ def blend(color: str, under: str) -> str:
     """#rrggbb of a translucent `color` (#aarrggbb) painted over `under`: the no-face span as drawn."""
     c, u = QColor(color), QColor(under)
     a = c.alphaF()
-    return QColor(*(round(a * x + (1 - a) * y) for x, y in zip(c.getRgb()[:3], u.getRgb()[:3]))).name()
+    return QColor(*(round(a * x + (1 - a) * y) for x, y in zip(c.getRgb()[:3], u.getRgb()[:3], strict=True))).name()
 
 
 def legend_html(t: Tones) -> str:
@@ -174,8 +175,8 @@ class Timeline(QWidget):
         self.key_button = QToolButton()
         self.key_button.setText("Key")
         self.key_button.setToolTip(f"<p>{legend_html(t)}</p><p>{html.escape(LEGEND_TIP)}</p>")
-        self.key_button.clicked.connect(lambda: QToolTip.showText(
-            self.key_button.mapToGlobal(self.key_button.rect().bottomLeft()), self.key_button.toolTip(), self.key_button))
+        key = self.key_button
+        key.clicked.connect(lambda: QToolTip.showText(key.mapToGlobal(key.rect().bottomLeft()), key.toolTip(), key))
         self.key_button.hide()  # shown when the timeline is too short to hold the legend under the plot
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
@@ -260,7 +261,7 @@ class Timeline(QWidget):
         spots = []
         for item in (self.prompted_markers, self.quiet_markers):
             x, y = item.getData()
-            spots += zip(item.data["data"].tolist(), x.tolist(), y.tolist())
+            spots += zip(item.data["data"].tolist(), x.tolist(), y.tolist(), strict=True)
         return [(t, v) for _, t, v in sorted(spots)]
 
     def set_selected(self, index: int | None) -> None:
