@@ -62,3 +62,7 @@ class OptionInvalid(GlimpseError):
 
 class SystemLibrariesMissing(GlimpseError):
     """System libraries that Qt's platform plugin (or OpenCV) needs are not installed (see app/sysdeps.py)."""
+
+
+class ScreenUnreadable(GlimpseError):
+    """The screen cannot be captured (no X display, a Wayland session, no Screen Recording permission)."""

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from .capture import FileSource, Frame, SourceInfo, prefetched
 from .errors import Cancelled
 from .features import FeatureExtractor, FeatureTable, FeatureTableBuilder, FrameFeatures
 from .prompts import PromptPolicy, assign_prompts
 from .settings import Settings
+from .small_face import SmallFaceTracker
 from .spotting import Evidence, Moment, Spotter, spot, table_evidence
 from .tracking import FaceObservation, FaceTracker
 
@@ -53,6 +56,7 @@ class Analysis:
             "duration_s": round(self.duration_s, 3),
             "face_frames": self.face_frames,
             "faces_seen_max": int(self.table.faces_seen.max()) if len(self.table) else 0,
+            "face_px_median": self.table.meta.get("face_px_median"),  # face height, pixels
             "face_choice": "largest, most central face",
             "settings": self.settings.to_dict(),
             "moments": [m.to_dict() for m in self.moments],
@@ -63,20 +67,29 @@ def track_video(path: str | Path, model_path: str | Path | None = None, progress
                 cancel: threading.Event | None = None, keep_landmarks: bool = False,
                 max_faces: int = 2) -> tuple[SourceInfo, FeatureTable]:
     """Per-frame features of a video file: the expensive part (tracking), done once per video."""
-    with FileSource(path) as source, FaceTracker(model_path, max_faces) as tracker:
+    with FileSource(path) as source, SmallFaceTracker(FaceTracker(model_path, max_faces)) as tracker:
         extractor = FeatureExtractor(keep_landmarks)
         builder = FeatureTableBuilder(keep_landmarks)
+        face_px: list[float] = []
         size = (source.info.width, source.info.height)
         total = source.info.frame_count
         for frame in prefetched(iter(source)):
             if cancel is not None and cancel.is_set():
                 raise Cancelled(f"analysis of {Path(path).name} was cancelled")
-            builder.append(extractor.update(frame.t_s, tracker.update(frame.image, frame.t_s), size))
+            face = tracker.update(frame.image, frame.t_s)
+            if face is not None:
+                face_px.append(face.face_px)
+            builder.append(extractor.update(frame.t_s, face, size))
             if progress is not None:
                 progress(frame.index + 1, max(total, frame.index + 1))
         info = source.info
     return info, builder.build({"source": Path(path).name, "fps": info.fps, "width": info.width,
-                                "height": info.height})
+                                "height": info.height, "face_px_median": median_or_none(face_px)})
+
+
+def median_or_none(values: list[float]) -> float | None:
+    """The median rounded to 0.1, or None for no values (a video without a face)."""
+    return round(float(np.median(values)), 1) if values else None
 
 
 def analyze(path: str | Path, settings: Settings | None = None, model_path: str | Path | None = None,
@@ -111,7 +124,7 @@ class LivePipeline:
 
     def __init__(self, settings: Settings | None = None, model_path: str | Path | None = None):
         self.settings = settings or Settings()
-        self.tracker = FaceTracker(model_path)
+        self.tracker = SmallFaceTracker(FaceTracker(model_path))
         self.extractor = FeatureExtractor(keep_landmarks=True)
         self.spotter = Spotter(self.settings)
         self.policy = PromptPolicy(self.settings.cooldown_s)
