@@ -63,3 +63,27 @@ def write_video(path: str | Path, frames: Iterator[np.ndarray], fps: float, crf:
         for packet in stream.encode():
             out.mux(packet)
     return path
+
+
+def call_grabs(path: str | Path, call_fps: float = 15.0, grab_hz: float = 30.0,
+               freeze: tuple[float, float] | None = None) -> Iterator[Frame]:
+    """A clip as a call app shows it, grabbed at `grab_hz`: the picture changes `call_fps` times a
+    second (each grab shows the newest picture, so pictures repeat); `freeze=(at_s, for_s)` holds
+    the picture at `at_s` for `for_s` seconds, then jumps to the present (the frozen stretch is lost)."""
+    grab_dt, pic_dt = 1.0 / grab_hz, 1.0 / call_fps
+    with FileSource(path) as src:
+        frames = iter(src)
+        current = next(frames)
+        upcoming = next(frames, None)
+        k = 0
+        while True:
+            t = k * grab_dt
+            shown_t = (t // pic_dt) * pic_dt + 1e-9  # the call picture on screen at t
+            if freeze is not None and freeze[0] <= t < freeze[0] + freeze[1]:
+                shown_t = (freeze[0] // pic_dt) * pic_dt + 1e-9
+            while upcoming is not None and upcoming.t_s <= shown_t:
+                current, upcoming = upcoming, next(frames, None)
+            if upcoming is None and t > current.t_s + pic_dt:
+                return
+            yield Frame(k, t, current.image)
+            k += 1
