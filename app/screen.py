@@ -156,7 +156,7 @@ class MssGrabber:
 
         self._error = mss.ScreenShotError
         try:
-            self._sct = mss.mss(display=display) if display else mss.mss()
+            self._sct = mss.MSS(display=display) if display else mss.MSS()
         except mss.ScreenShotError as exc:
             advice = f"; {WAYLAND_ADVICE}" if os.environ.get("WAYLAND_DISPLAY") else ""
             raise ScreenUnreadable(f"the screen cannot be read: could not open the display ({exc}){advice}") from None
@@ -352,8 +352,7 @@ class ScreenSource:
 
 REFIND_AFTER_S = 1.0  # a face missing this long on a watched monitor is searched for again
 WATCH_FACE_MULT = (3.0, 3.0)  # the watched region around a found face, in face widths and heights
-LOCATE_SCALE = 0.5  # the full-monitor grab is searched at this scale (a 1080p screen: 960x540)
-LOCATE_MIN_FACE_PX = 20  # smallest face searched for in the downscaled grab (a 40 px tile face)
+LOCATE_SCALES = (0.25, 0.5, 1.0)  # the monitor grab is searched at these scales, coarse (large faces) first
 
 
 def watch_region(face: tuple[int, int, int, int], monitor: Region) -> Region:
@@ -365,35 +364,32 @@ def watch_region(face: tuple[int, int, int, int], monitor: Region) -> Region:
     return Region(cx - ww // 2, cy - wh // 2, ww, wh).clipped_to(monitor)
 
 
-def locate_face(image: np.ndarray) -> tuple[int, int, int, int] | None:
-    """The largest frontal face in a full-monitor grab, (x, y, w, h) in its pixels, or None.
+def locate_face(image: np.ndarray, model_path=None) -> tuple[int, int, int, int] | None:
+    """A face in a full-monitor grab, (x, y, w, h) in its pixels, or None.
 
-    A Haar cascade on a downscaled grey copy: one pass over a whole screen costs tens of
-    milliseconds, where MediaPipe's short-range detector would miss a face a tenth of the screen
-    tall. MediaPipe confirms it afterwards, in the watched region (`report_face`)."""
+    MediaPipe's detector finds a face that fills a fair share of what it is shown, so the grab is
+    searched downscaled, coarse first (a speaker view's large face), then finer, each scale the way
+    `SmallFaceTracker` searches a frame: whole, then tile by tile (about a second for a 1080p screen)."""
     import cv2
 
-    cascade = _cascade()
-    small = cv2.resize(image, None, fx=LOCATE_SCALE, fy=LOCATE_SCALE, interpolation=cv2.INTER_AREA)
-    grey = cv2.equalizeHist(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY))
-    found = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=4,
-                                     minSize=(LOCATE_MIN_FACE_PX, LOCATE_MIN_FACE_PX))
-    if len(found) == 0:
-        return None
-    x, y, w, h = max(found, key=lambda b: b[2] * b[3])
-    return tuple(int(round(v / LOCATE_SCALE)) for v in (x, y, w, h))
+    from .small_face import SmallFaceTracker, search_crops
+    from .tracking import FaceTracker
 
-
-_CASCADE = None
-
-
-def _cascade():
-    global _CASCADE
-    if _CASCADE is None:
-        import cv2
-
-        _CASCADE = cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml"))
-    return _CASCADE
+    with SmallFaceTracker(FaceTracker(model_path)) as tracker:
+        t = 0.0
+        for scale in LOCATE_SCALES:
+            small = image if scale == 1.0 else cv2.resize(image, None, fx=scale, fy=scale,
+                                                          interpolation=cv2.INTER_AREA)
+            for _ in search_crops(small.shape[1], small.shape[0]):
+                t += 1.0
+                face = tracker.update(small, t)
+                if face is not None:
+                    pts = face.landmarks[:, :2] * np.array([small.shape[1], small.shape[0]]) / scale
+                    x0, y0 = pts.min(axis=0)
+                    x1, y1 = pts.max(axis=0)
+                    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
+            tracker.reset()
+    return None
 
 
 def open_screen_source(spec: ScreenSpec | str, hz: float = GRAB_HZ) -> ScreenSource:

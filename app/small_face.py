@@ -65,7 +65,8 @@ def crop_around(center: tuple[float, float], face_px: float, width: int, height:
 
 
 def search_crops(width: int, height: int) -> list[Crop]:
-    """What to try, one a frame, when no face is known: the whole frame, then overlapping tiles."""
+    """What to try, one a frame, when no face is known: the whole frame, then overlapping tiles from
+    the centre out."""
     long_side = max(width, height)
     whole = Crop(0, 0, width, height, max(1.0, SMALL_FRAME_PX / long_side))
     if long_side <= SEARCH_TILE_PX * (1 + SEARCH_OVERLAP):
@@ -74,8 +75,11 @@ def search_crops(width: int, height: int) -> list[Crop]:
     step = max(1, int(side * (1 - SEARCH_OVERLAP)))
     xs = sorted({*range(0, width - side + 1, step), width - side})
     ys = sorted({*range(0, height - side + 1, step), height - side})
-    scale = TARGET_FACE_PX * CROP_FACE_MULT / side
-    return [whole] + [Crop(x, y, side, side, max(1.0, scale)) for y in ys for x in xs]
+    scale = max(1.0, TARGET_FACE_PX * CROP_FACE_MULT / side)
+    tiles = [Crop(x, y, side, side, scale) for y in ys for x in xs]
+    # centre first: a watched region is usually drawn around the face
+    tiles.sort(key=lambda c: (c.x + side / 2 - width / 2) ** 2 + (c.y + side / 2 - height / 2) ** 2)
+    return [whole] + tiles
 
 
 class SmallFaceTracker:
@@ -85,6 +89,10 @@ class SmallFaceTracker:
 
     def __init__(self, tracker: FaceTracker):
         self.tracker = tracker
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the face followed and the search under way (a new picture to search)."""
         self._crop: Crop | None = None  # following a small face in this crop
         self._search: list[Crop] = []
         self._search_at = 0
