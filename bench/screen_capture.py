@@ -55,19 +55,32 @@ def measure(name: str, seconds: float, server_pid: int, with_filter: bool) -> Ru
     return Run(name, wall, grabs, frames, cpu / wall, srv / wall)
 
 
-def report(runs: list[Run], seconds: float) -> str:
+def mss_notes() -> str:
+    """What mss says of its speed here (its default Linux backend is XShmGetImage, with a note when
+    it had to fall back to XGetImage)."""
+    import mss
+
+    with mss.MSS() as sct:
+        sct.grab(REGION.as_mss())
+        notes = list(sct.performance_status)
+    return "; ".join(notes) if notes else "none (shared-memory grabs)"
+
+
+def report(runs: list[Run], seconds: float, notes: str, load: float) -> str:
     import mss
 
     lines = [
         "# Screen capture benchmark",
         "",
         f"Grabbing a {REGION.width}x{REGION.height} region at {GRAB_HZ:.0f} Hz with mss {mss.__version__} "
-        f"(XShmGetImage) from Xvfb, {seconds:.0f} s per row, rows measured one after the other in one run. "
+        f"from Xvfb (mss performance notes: {notes}), {seconds:.0f} s per row, rows measured one after the "
+        "other in one run. "
         "CPU share = CPU seconds per wall-clock second (1.0 = one core); process = Glimpse's capture thread "
         "plus a consumer taking every frame; server = the X server answering the grabs.",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work, Python "
-        f"{platform.python_version()}. Command: `.venv/bin/python -m bench.screen_capture`.",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work (load average "
+        f"{load:.1f} at the start), Python {platform.python_version()}. "
+        "Command: `.venv/bin/python -m bench.screen_capture --out docs/BENCH_SCREEN.md`.",
         "",
         "| run | grabs/s | frames taken/s | process CPU | X server CPU | total |",
         "|---|---|---|---|---|---|",
@@ -95,9 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     with virtual_display() as server:
         os.environ["DISPLAY"] = server.display
         os.environ.pop("WAYLAND_DISPLAY", None)
+        notes, load = mss_notes(), os.getloadavg()[0]
         runs = [measure("grab only", a.seconds, server.pid, with_filter=False),
                 measure("grab + call-video filter", a.seconds, server.pid, with_filter=True)]
-    text = report(runs, a.seconds)
+    text = report(runs, a.seconds, notes, load)
     print(text)
     if a.out:
         a.out.write_text(text)
