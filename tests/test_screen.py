@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.errors import GlimpseError, ScreenUnreadable, SourceSpecInvalid
+from app.errors import GlimpseError, ScreenUnreadable, SourceInvalid
 from app.screen import (REFIND_AFTER_S, Region, ScreenSource, ScreenSpec, access_problem, black_means, locate_face,
                         open_screen_source, parse_source_spec, watch_region)
 from tests.callfootage import place
@@ -42,7 +42,7 @@ def test_screen_specs_are_read(text, spec):
 @pytest.mark.parametrize("text", ["screen:", "screen:1,2,3", "screen:a,b,c,d", "screen:0", "screen:-1",
                                   "screen:0,0,8,8", "screen:0,0,640,480,1", "camera:0", "video.mp4"])
 def test_bad_specs_give_one_line(text):
-    with pytest.raises(SourceSpecInvalid) as err:
+    with pytest.raises(SourceInvalid) as err:
         parse_source_spec(text)
     assert isinstance(err.value, GlimpseError) and "\n" not in str(err.value) and str(err.value)
 
