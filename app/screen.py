@@ -26,7 +26,8 @@ from .errors import ScreenUnreadable, SourceInvalid
 
 SCREEN_PREFIX = "screen:"
 GRAB_HZ = 30.0  # grabs a second: a call stream is 15-30 fps
-OPEN_TIMEOUT_S = 5.0  # how long opening may take before the screen counts as unreadable
+OPEN_TIMEOUT_S = 5.0  # how long opening may take before the screen counts as unreadable ...
+LOCATE_TIMEOUT_S = 30.0  # ... or, for a monitor, finding the face on it first (about 1 s unloaded)
 FRAME_TIMEOUT_S = 2.0  # a capture thread that delivers nothing for this long has failed
 BLACK_LEVEL = 8  # a grab whose every pixel is at or below this grey level is black
 BLACK_PROBE_S = 0.5  # grabs stay black this long before black means "not allowed to read"
@@ -197,7 +198,8 @@ class ScreenSource:
     `t_s` is the monotonic clock when the grab finished, from the source's start. The region can
     be changed while watching (`set_region`: the listener moved the frame); frames then change size.
     With `monitor` and `locate`, the region is found on that monitor (see `WATCH_FACE_MULT`) and
-    found again after `report_face(False)` has been said for `REFIND_AFTER_S`."""
+    found again after `report_face(False)` has been said for `REFIND_AFTER_S` (the search runs in
+    the capture thread: no grabs for its second or so, while there is no face to watch anyway)."""
 
     def __init__(self, region: Region | None = None, hz: float = GRAB_HZ, monitor: int | None = None,
                  locate: FaceLocator | None = None, open_grabber: Callable[[], Grabber] = MssGrabber,
@@ -221,9 +223,10 @@ class ScreenSource:
         self.grabs = 0
         self._thread = threading.Thread(target=self._run, name="glimpse-screen", daemon=True)
         self._thread.start()
-        if not self._ready.wait(OPEN_TIMEOUT_S):
+        timeout = OPEN_TIMEOUT_S if region is not None else LOCATE_TIMEOUT_S
+        if not self._ready.wait(timeout):
             self.close()
-            raise ScreenUnreadable(f"the screen cannot be read: no grab within {OPEN_TIMEOUT_S:.0f} s")
+            raise ScreenUnreadable(f"the screen cannot be read: no grab within {timeout:.0f} s")
         if self._error is not None:
             error = self._error
             self.close()

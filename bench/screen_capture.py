@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from app.callvideo import CallVideoFilter
 from app.screen import GRAB_HZ, Region, ScreenSource
+from bench.machine import machine
 from tests.xserver import server_cpu_s, virtual_display, xvfb_missing
 
 REGION = Region(100, 80, 640, 480)
@@ -66,7 +66,7 @@ def mss_notes() -> str:
     return "; ".join(notes) if notes else "none (shared-memory grabs)"
 
 
-def report(runs: list[Run], seconds: float, notes: str, load: float) -> str:
+def report(runs: list[Run], seconds: float, notes: str, m: dict) -> str:
     import mss
 
     lines = [
@@ -78,8 +78,8 @@ def report(runs: list[Run], seconds: float, notes: str, load: float) -> str:
         "CPU share = CPU seconds per wall-clock second (1.0 = one core); process = Glimpse's capture thread "
         "plus a consumer taking every frame; server = the X server answering the grabs.",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work (load average "
-        f"{load:.1f} at the start), Python {platform.python_version()}. "
+        f"Machine: {m['cpu']}, {m['cores']} cores shared with other work (load average {m['load']:.1f} at "
+        f"the start), {m['os']}, Python {m['python']}. "
         "Command: `.venv/bin/python -m bench.screen_capture --out docs/BENCH_SCREEN.md`.",
         "",
         "| run | grabs/s | frames taken/s | process CPU | X server CPU | total |",
@@ -108,10 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     with virtual_display() as server:
         os.environ["DISPLAY"] = server.display
         os.environ.pop("WAYLAND_DISPLAY", None)
-        notes, load = mss_notes(), os.getloadavg()[0]
+        notes, m = mss_notes(), machine()
         runs = [measure("grab only", a.seconds, server.pid, with_filter=False),
                 measure("grab + call-video filter", a.seconds, server.pid, with_filter=True)]
-    text = report(runs, a.seconds, notes, load)
+    text = report(runs, a.seconds, notes, m)
     print(text)
     if a.out:
         a.out.write_text(text)
