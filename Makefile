@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install clean strace
+.PHONY: run test bench install clean strace xvfb
 
 # tests/test_privacy.py traces native code with strace (MediaPipe's uploader is C++): installed here
 # when missing (needs root or sudo); without it that one check is skipped and says so.
@@ -26,7 +26,17 @@ run: $(STAMP)
 	$(PY) -m app.sysdeps --install
 	$(PY) -m app $(ARGS)
 
-test: $(STAMP) strace
+# The screen-capture tests start a private X server (Xvfb) and show a Qt window on it (so Qt's xcb
+# plugin libraries too). Xvfb is installed when missing and this is root with apt-get (CI);
+# otherwise those tests are skipped with the reason.
+xvfb: $(STAMP)
+	@command -v Xvfb >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing xvfb"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends xvfb >/dev/null; \
+	  else echo "note: Xvfb is not installed (apt-get install xvfb): the screen tests will skip"; fi; }
+	@if command -v Xvfb >/dev/null 2>&1; then $(PY) -m app.sysdeps --install --platform xcb; fi
+
+test: $(STAMP) strace xvfb
 	$(PY) -m app.sysdeps --install --platform offscreen
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -67,3 +67,7 @@ class SystemLibrariesMissing(GlimpseError):
 class StitchMismatch(GlimpseError):
     """A chunk's frames do not line up with the previous chunk's (an inexact seek); `app.chunked`
     catches it and tracks the video in one process instead."""
+
+
+class ScreenUnreadable(GlimpseError):
+    """The screen cannot be captured (no X display, a Wayland session, no Screen Recording permission)."""

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import numpy as np
+
 from .capture import FileSource, Frame, SourceInfo, prefetched
 from .errors import Cancelled
 from .features import FeatureExtractor, FeatureTable, FeatureTableBuilder, FrameFeatures
 from .prompts import PromptPolicy, assign_prompts
 from .settings import Settings
+from .small_face import SmallFaceTracker
 from .spotting import Evidence, Moment, Spotter, spot, table_evidence
 from .tracking import FaceObservation, FaceTracker
 
@@ -55,6 +58,7 @@ class Analysis:
             "duration_s": round(self.duration_s, 3),
             "face_frames": self.face_frames,
             "faces_seen_max": int(self.table.faces_seen.max()) if len(self.table) else 0,
+            "face_px_median": self.table.meta.get("face_px_median"),  # face height, pixels
             "face_choice": "largest, most central face",
             "settings": self.settings.to_dict(),
             "moments": [m.to_dict() for m in self.moments],
@@ -65,7 +69,7 @@ def track_video(path: str | Path, model_path: str | Path | None = None, progress
                 cancel: threading.Event | None = None, keep_landmarks: bool = False,
                 max_faces: int = 2) -> tuple[SourceInfo, FeatureTable]:
     """Per-frame features of a video file: the expensive part (tracking), done once per video."""
-    with FileSource(path) as source, FaceTracker(model_path, max_faces) as tracker:
+    with FileSource(path) as source, SmallFaceTracker(FaceTracker(model_path, max_faces)) as tracker:
         info = source.info
 
         def faces() -> Iterator[tuple[float, FaceObservation | None]]:
@@ -87,10 +91,18 @@ def table_from_faces(faces: Iterable[tuple[float, FaceObservation | None]], info
     extractor = FeatureExtractor(keep_landmarks)
     builder = FeatureTableBuilder(keep_landmarks)
     size = (info.width, info.height)
+    face_px: list[float] = []
     for t_s, face in faces:
+        if face is not None and face.face_px > 0:  # 0: unknown (faces rebuilt from a worker's columns)
+            face_px.append(face.face_px)
         builder.append(extractor.update(t_s, face, size))
     return builder.build({"source": name, "fps": info.fps, "width": info.width, "height": info.height,
-                          "frames_declared": info.frame_count})
+                          "frames_declared": info.frame_count, "face_px_median": median_or_none(face_px)})
+
+
+def median_or_none(values: list[float]) -> float | None:
+    """The median rounded to 0.1, or None for no values (a video without a face)."""
+    return round(float(np.median(values)), 1) if values else None
 
 
 def analyze(path: str | Path, settings: Settings | None = None, model_path: str | Path | None = None,
@@ -125,7 +137,7 @@ class LivePipeline:
 
     def __init__(self, settings: Settings | None = None, model_path: str | Path | None = None):
         self.settings = settings or Settings()
-        self.tracker = FaceTracker(model_path)
+        self.tracker = SmallFaceTracker(FaceTracker(model_path))
         self.extractor = FeatureExtractor(keep_landmarks=True)
         self.spotter = Spotter(self.settings)
         self.policy = PromptPolicy(self.settings.cooldown_s)

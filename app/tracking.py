@@ -11,6 +11,7 @@ and two faces let us pick the largest, most central one ourselves.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import sys
@@ -63,12 +64,14 @@ class FaceObservation:
     blendshapes: (52,) float32 scores 0..1 in MediaPipe's order (`BLENDSHAPE_NAMES`).
     pose: (4, 4) float32 facial transformation matrix (canonical face -> camera, cm).
     faces_seen: how many faces were in the frame (the largest, most central one is this one).
+    face_px: the face's height in the frame, pixels (forehead to chin; 0 when unknown).
     """
 
     landmarks: np.ndarray
     blendshapes: np.ndarray
     pose: np.ndarray
     faces_seen: int = 1
+    face_px: float = 0.0
 
     def __post_init__(self) -> None:
         if self.landmarks.shape != (N_LANDMARKS, 3):
@@ -103,6 +106,14 @@ def choose_face(faces: list[np.ndarray], previous_center: np.ndarray | None = No
         return int(np.argmin(np.where(large, dist, np.inf)))
     off_center = np.linalg.norm(centers - 0.5, axis=1)
     return int(np.argmax(areas - 0.01 * off_center))
+
+
+FACE_TOP, FACE_BOTTOM = 10, 152  # forehead and chin landmarks
+
+
+def face_height_px(landmarks: np.ndarray, image_height: int) -> float:
+    """Forehead-to-chin height in pixels of normalised (478, 3) landmarks in an image that tall."""
+    return float(abs(landmarks[FACE_BOTTOM, 1] - landmarks[FACE_TOP, 1]) * image_height)
 
 
 @contextlib.contextmanager
@@ -208,6 +219,8 @@ class FaceTracker:
         else:
             result = self._landmarker.detect_for_video(image, ms)
         face = FaceObservation.from_mediapipe(result, self._center)
+        if face is not None:
+            face = dataclasses.replace(face, face_px=face_height_px(face.landmarks, image_bgr.shape[0]))
         self._center = None if face is None else face.landmarks[:, :2].mean(axis=0)
         return face
 
