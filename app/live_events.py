@@ -25,6 +25,7 @@ class LiveStats:
     dropped: int = 0
     latency_ms: float = 0.0
     frames: int = 0
+    repeats: int = 0  # call video: grabs skipped because the picture had not changed
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class LivePacket:
     stats: LiveStats
     attentive_s: float
     captured_at: float  # time.monotonic() when the source delivered the frame
+    face_px: float = 0.0  # the face's height in the frame, pixels (0 without a face)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class FrameTracked:
     features: FrameFeatures
     stats: LiveStats
     attentive_s: float  # seconds of attentive spotting left ("I just asked")
+    face_px: float = 0.0  # the face's height in the frame, pixels (0 without a face)
 
 
 @dataclass(frozen=True)
@@ -103,9 +106,25 @@ class SourceBack:
 
 
 @dataclass(frozen=True)
+class CallPaused:
+    """The watched call video froze (no new picture for longer than `callvideo.FREEZE_S`): nothing is
+    measured until it moves again, and nothing measured before can join what comes after."""
+
+    t_s: float
+
+
+@dataclass(frozen=True)
+class CallResumed:
+    """A new picture after `CallPaused`; the face run starts afresh from it."""
+
+    t_s: float
+    paused_s: float  # how long the picture had been frozen
+
+
+@dataclass(frozen=True)
 class Stopped:
     reason: str  # STOPPED, ENDED or FAILED; the session's threads are done (or about to be)
 
 
 LiveEvent = Union[SourceOpened, FrameReady, FrameTracked, MomentFound, Marked, RecordingChanged, ErrorReported,
-                  SourceLost, SourceBack, Stopped]
+                  SourceLost, SourceBack, CallPaused, CallResumed, Stopped]
