@@ -23,7 +23,7 @@ from .. import __version__, capture
 from .. import settings as settings_mod
 from ..session import sessions_root
 from ..settings import Settings
-from ..sources import DEMO_VIDEO, demo_choice
+from ..sources import DEMO_VIDEO, demo_choice, parse_source
 from .first_run import WelcomePage, ask_consent
 from .live import LivePage
 
@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.live = LivePage(self.load_settings, recordings_root, list_cameras, self.demo_path,
                              getattr(args, "model", None), confirm_consent)
         self.live.error.connect(self.show_error)
+        self.live.watch.qsettings = self.qsettings  # the watched screen region is remembered with the window's state
         self.live.recording_saved.connect(self._recording_saved)
         self.live.discreet_changed.connect(self._discreet_changed)
         self.review: QWidget | None = None
@@ -203,6 +204,9 @@ class MainWindow(QMainWindow):
                 self.review_page().open_path(args.path)
             return
         self.live.setFocus()
+        if getattr(args, "source", None):  # `glimpse live --source screen:...` (the only --source a window takes)
+            self.live.play(parse_source(args.source))
+            return
         camera = getattr(args, "camera", None)
         if camera is not None and not getattr(args, "demo", False):
             if self.live.select_camera(camera):

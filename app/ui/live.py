@@ -29,6 +29,7 @@ from .discreet import DiscreetStrip, FaceDot
 from .first_run import ask_consent
 from .preview import LivePreview
 from .prompt_card import PromptCard
+from .screen_watch import ScreenWatch
 from .worker import LiveWorker
 
 NO_FACE_AFTER_S = 0.3  # a face missing for less than this is tracking flicker, not "no face"
@@ -73,6 +74,7 @@ class LivePage(QWidget):
         self._recording_folder: Path | None = None
         self._recording_since = 0.0
         self.strip: DiscreetStrip | None = None
+        self.watch = ScreenWatch(self)  # the screen source, the notice to the other person, the global key
         self._build()
         self.refresh_sources()
 
@@ -144,6 +146,7 @@ class LivePage(QWidget):
         actions.addWidget(self.ask_button)
         actions.addWidget(self.attentive_label)
         actions.addStretch(1)
+        actions.addWidget(self.watch.adjust_button)
         actions.addWidget(self.landmarks_check)
         actions.addWidget(self.mirror_check)
         actions.addWidget(self.record_button)
@@ -183,7 +186,7 @@ class LivePage(QWidget):
         cameras = self._list_cameras()
         self.source_box.blockSignals(True)
         self.source_box.clear()
-        for choice in camera_choices(cameras) + [demo_choice(self._demo_path)]:
+        for choice in camera_choices(cameras) + [demo_choice(self._demo_path), self.watch.entry()]:
             self.source_box.addItem(choice.label, choice)
         self.source_box.blockSignals(False)
         self.notice.setVisible(not cameras)
@@ -210,6 +213,7 @@ class LivePage(QWidget):
             box.setVisible(camera)
             box.setEnabled(idle)
         self.source_info.setText(FRAME_RATE_HINT if camera else "")
+        self.watch.selected(self.choice())
 
     def play(self, choice: SourceChoice) -> None:
         """Select `choice` (adding it to the list if needed) and (re)start live mode on it."""
@@ -237,11 +241,13 @@ class LivePage(QWidget):
         if self.worker is not None:
             return
         choice = self.choice()
+        if not self.watch.before_start(choice):
+            return  # the notice or the region picker first; they start the page again when done
         self.settings = self._settings_provider()
         w, h = self.size_box.currentData()
         # a camera lost mid-session is reopened (with backoff) until it comes back or Stop is pressed
         worker = LiveWorker(choice.opener(w, h, self.fps_box.currentData()), self.settings, self._model_path,
-                            retry_s=capture.RETRY_S if choice.is_camera else None)
+                            retry_s=capture.RETRY_S if choice.is_camera else None, call_video=choice.is_screen)
         worker.frame_ready.connect(self._pull)
         worker.source_opened.connect(self._source_opened)
         worker.moment.connect(self._on_moment)
@@ -256,6 +262,7 @@ class LivePage(QWidget):
         self.camera_lost = False
         self._last_face_at, self._face_shown = None, None
         worker.start()
+        self.watch.started(worker, choice)
         if self.record_button.isChecked():
             worker.start_recording(self._sessions_root())
         self.preview.clear("Starting…")
@@ -278,6 +285,7 @@ class LivePage(QWidget):
         worker.deleteLater()
         self.worker, self._stopping, self.camera_lost = None, False, False
         self._poll.stop()
+        self.watch.stopped()
         self.card.clear()
         self._set_face(None)
         messages = {ENDED: "The video has ended.", FAILED: "Stopped after a problem (see above)."}
@@ -298,6 +306,7 @@ class LivePage(QWidget):
             worker.join(timeout_s)
         if self.strip is not None:
             self.strip.close()
+        self.watch.stopped()
 
     def _set_state(self, state: str) -> None:
         running = state != "idle"
@@ -336,6 +345,9 @@ class LivePage(QWidget):
             asked = "" if (info.width, info.height) == (w, h) else f" (asked for {w} × {h})"
             self.source_info.setText(f"The camera gives {info.width} × {info.height} at {info.fps:g} frames/s"
                                      f"{asked}. {FRAME_RATE_HINT}")
+        elif choice.is_screen:
+            self.source_info.setText(f"Watching {info.name}, {info.width} × {info.height}, grabbed {info.fps:.0f} "
+                                     "times a second; pictures the call repeats are skipped.")
         else:
             what = ("a real clip with brief expressions added by Glimpse's injector"
                     if choice.label == DEMO_LABEL else "a video file played as if live")
@@ -367,9 +379,12 @@ class LivePage(QWidget):
             self._status_at = now
             s = packet.stats
             self.status_label.setText(f"{'Face found' if face else 'No face'}   ·   tracking {s.fps:.0f} frames/s"
-                                      f"   ·   {s.dropped} dropped   ·   latency {s.latency_ms:.0f} ms")
+                                      f"   ·   {s.dropped} dropped   ·   latency {s.latency_ms:.0f} ms"
+                                      + (f"   ·   face {packet.face_px:.0f} px" if face and packet.face_px else ""))
             self.attentive_label.setText(f"Listening closely · {packet.attentive_s:.0f} s"
                                          if packet.attentive_s > 0 else "")
+            if self.strip is not None:
+                self.strip.set_attentive(packet.attentive_s)
 
     def _set_face(self, face: bool | None) -> None:
         self._face_shown = face
@@ -401,6 +416,8 @@ class LivePage(QWidget):
 
     def _on_marked(self, t_s: float) -> None:
         self.attentive_label.setText(f"Listening closely · {self.settings.attentive_window_s:.0f} s")
+        if self.strip is not None:
+            self.strip.set_attentive(self.settings.attentive_window_s)
 
     # -- recording -----------------------------------------------------------------------------
 

@@ -1,0 +1,159 @@
+"""Watching a video call from the live page: the "Watch part of the screen" source, the notice to the
+other person before the first screen or camera of a session, the region picker and the frame that
+shows what is watched, the remembered region (QSettings), and the global "I just asked" key.
+
+`ScreenWatch` is the live page's helper: the page asks `before_start(choice)` (False: not yet; this
+shows the notice or the picker and starts the page again when they are done), and tells it
+`started(worker, choice)` and `stopped()`. Everything here reacts to signals; nothing waits.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QPushButton, QWidget
+
+from ..consent import NoticeLog, source_kind
+from ..errors import GlimpseError
+from ..hotkey import DEFAULT_HOTKEY, GlobalHotkey, parse_hotkey
+from ..screen import Region, ScreenSpec, access_problem
+from ..sources import SourceChoice
+from .consent_notice import confirm_told
+from .region_picker import RegionPicker
+from .watch_frame import WatchFrame
+
+WATCH_LABEL = "Watch part of the screen…"
+REGION_KEY, HOTKEY_KEY = "live/screen_region", "live/hotkey"
+DEFAULT_REGION = Region(0, 0, 640, 480)
+PAUSED_TEXT = "The call video paused: nothing is measured until it moves again."
+
+
+def read_region(qsettings: QSettings) -> Region | None:
+    """The remembered region, or None (never picked, or unreadable)."""
+    text = qsettings.value(REGION_KEY)
+    try:
+        return Region(*(int(v) for v in str(text).split(","))) if text else None
+    except (ValueError, TypeError, GlimpseError):
+        return None
+
+
+def write_region(qsettings: QSettings, region: Region) -> None:
+    qsettings.setValue(REGION_KEY, f"{region.left},{region.top},{region.width},{region.height}")
+    qsettings.sync()
+
+
+class HotkeyBridge(QObject):
+    """The global key as a Qt signal: the listener thread emits, the GUI thread receives (queued)."""
+
+    pressed = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._key: GlobalHotkey | None = None
+
+    def start(self, text: str) -> None:
+        """Grab the key named `text` ("off": none); raises GlimpseError saying why it cannot be had."""
+        self.stop()
+        key = parse_hotkey(text)
+        if key is not None:
+            self._key = GlobalHotkey(key, self.pressed.emit)
+            self._key.start()
+
+    def stop(self) -> None:
+        key, self._key = self._key, None
+        if key is not None:
+            key.stop()
+
+
+class ScreenWatch(QObject):
+    def __init__(self, page, qsettings: QSettings | None = None,
+                 confirm: Callable[[QWidget, str], bool] = confirm_told):
+        super().__init__(page)
+        self.page = page
+        self.qsettings = qsettings if qsettings is not None else QSettings("glimpse", "glimpse")
+        self.confirm = confirm
+        self.log = NoticeLog()
+        self.frame = WatchFrame()
+        self.picker: RegionPicker | None = None
+        self.hotkey = HotkeyBridge(self)
+        self.hotkey.pressed.connect(page.mark_asked)
+        self._hotkey_said = False  # why the global key is not available: said once a run
+        self.adjust_button = QPushButton("Adjust region")
+        self.adjust_button.setToolTip("Drag a new rectangle over the person's video tile (Esc keeps the old one)")
+        self.adjust_button.clicked.connect(self.adjust)
+        self.adjust_button.hide()
+
+    # -- the source list -------------------------------------------------------------------------
+
+    @property
+    def region(self) -> Region | None:
+        return read_region(self.qsettings)
+
+    def entry(self) -> SourceChoice:
+        return SourceChoice(WATCH_LABEL, screen=ScreenSpec(region=self.region or DEFAULT_REGION))
+
+    def selected(self, choice: SourceChoice | None) -> None:
+        """The page's source changed (or its state): Adjust is offered for the screen source."""
+        self.adjust_button.setVisible(choice is not None and choice.label == WATCH_LABEL)
+
+    # -- starting and stopping -------------------------------------------------------------------
+
+    def before_start(self, choice: SourceChoice) -> bool:
+        kind = source_kind(choice.is_screen, choice.is_camera)
+        if kind == "screen":
+            problem = access_problem()
+            if problem:
+                self.page.error.emit(problem)
+                return False
+        if self.log.needed(kind):
+            if not self.confirm(self.page, kind):
+                return False
+            self.log.confirm(kind)
+        if choice.label == WATCH_LABEL and self.region is None:
+            self.pick(start_after=True)
+            return False
+        return True
+
+    def started(self, worker, choice: SourceChoice) -> None:
+        if choice.is_screen and choice.screen.region is not None:
+            self.frame.watch(choice.screen.region)
+            worker.call_paused.connect(lambda t_s: self.page.status_label.setText(PAUSED_TEXT))
+        try:
+            self.hotkey.start(str(self.qsettings.value(HOTKEY_KEY, DEFAULT_HOTKEY)))
+        except GlimpseError as exc:
+            if not self._hotkey_said:
+                self._hotkey_said = True
+                self.page.error.emit(str(exc))
+
+    def stopped(self) -> None:
+        self.frame.hide()
+        self.hotkey.stop()
+
+    # -- the region ------------------------------------------------------------------------------
+
+    def adjust(self) -> None:
+        problem = access_problem()
+        if problem:
+            self.page.error.emit(problem)
+            return
+        self.pick(start_after=False)
+
+    def pick(self, start_after: bool) -> None:
+        current = self.region if start_after is False else None
+        self.picker = RegionPicker(current)
+        self.picker.picked.connect(lambda region: self._picked(region, start_after))
+        self.picker.open()
+
+    def _picked(self, region: Region, start_after: bool) -> None:
+        write_region(self.qsettings, region)
+        box = self.page.source_box
+        for i in range(box.count()):
+            if box.itemData(i).label == WATCH_LABEL:
+                box.setItemData(i, self.entry())
+        worker = self.page.worker
+        if worker is not None and self.page.choice().label == WATCH_LABEL:
+            worker.set_screen_region(region)  # swapped between two grabs
+            self.frame.watch(region)
+        elif start_after:
+            self.page.start()
