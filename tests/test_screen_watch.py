@@ -289,3 +289,23 @@ def test_the_global_key_works_while_another_app_has_focus(monkeypatch):
             if wm is not None:
                 wm.terminate()
                 wm.wait(timeout=5)
+
+
+def test_the_window_opens_on_a_screen_source_named_on_the_command_line(qtbot, tmp_path, monkeypatch):
+    import argparse
+
+    from app.ui.app import MainWindow
+
+    monkeypatch.delenv("DISPLAY", raising=False)  # offscreen: the screen cannot be read, and says so
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    qs.setValue("welcome_seen", True)
+    args = argparse.Namespace(command="live", camera=None, demo=False, model=None, source="screen:10,20,200,150")
+    window = MainWindow(args, qs, tmp_path / "settings.json", lambda: tmp_path / "sessions", lambda: [])
+    qtbot.addWidget(window)
+    window.show()
+    window.begin()
+    live = window.live
+    assert live.choice().screen.region == Region(10, 20, 200, 150) and not live.is_running()
+    assert "DISPLAY is not set" in window.messages.text.text()
+    window.close()

@@ -40,8 +40,7 @@ class RegionPicker(QWidget):
     cancelled = Signal()
 
     def __init__(self, preset: Region | None = None, parent: QWidget | None = None):
-        flags = (Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
-                 | Qt.WindowType.BypassWindowManagerHint)
+        flags = Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
         super().__init__(parent, flags)
         self.setWindowTitle("Glimpse: choose what to watch")
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -60,6 +59,11 @@ class RegionPicker(QWidget):
         self.raise_()
         self.activateWindow()
         self.setFocus()
+        self.grabKeyboard()  # Esc and Enter reach the picker whichever window had the focus
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self.releaseKeyboard()
+        super().closeEvent(event)
 
     def region(self) -> Region | None:
         if self.rect_.width() < MIN_SIDE_PX or self.rect_.height() < MIN_SIDE_PX:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from ..consent import NoticeLog, source_kind
@@ -26,6 +27,7 @@ from .watch_frame import WatchFrame
 WATCH_LABEL = "Watch part of the screen…"
 REGION_KEY, HOTKEY_KEY = "live/screen_region", "live/hotkey"
 DEFAULT_REGION = Region(0, 0, 640, 480)
+NO_DESKTOP_PLATFORMS = ("offscreen", "minimal")  # Qt without a real desktop: no global key to grab
 PAUSED_TEXT = "The call video paused: nothing is measured until it moves again."
 
 
@@ -78,7 +80,6 @@ class ScreenWatch(QObject):
         self.picker: RegionPicker | None = None
         self.hotkey = HotkeyBridge(self)
         self.hotkey.pressed.connect(page.mark_asked)
-        self._hotkey_said = False  # why the global key is not available: said once a run
         self.adjust_button = QPushButton("Adjust region")
         self.adjust_button.setToolTip("Drag a new rectangle over the person's video tile (Esc keeps the old one)")
         self.adjust_button.clicked.connect(self.adjust)
@@ -119,12 +120,21 @@ class ScreenWatch(QObject):
         if choice.is_screen and choice.screen.region is not None:
             self.frame.watch(choice.screen.region)
             worker.call_paused.connect(lambda t_s: self.page.status_label.setText(PAUSED_TEXT))
+        self.start_hotkey()
+
+    def start_hotkey(self) -> None:
+        """Grab the global key for this session; where it cannot be had, the "I just asked" button's
+        tip says why (not the error bar: Space and the button still work)."""
+        if QGuiApplication.platformName() in NO_DESKTOP_PLATFORMS:
+            return
+        text = str(self.qsettings.value(HOTKEY_KEY, DEFAULT_HOTKEY))
         try:
-            self.hotkey.start(str(self.qsettings.value(HOTKEY_KEY, DEFAULT_HOTKEY)))
+            self.hotkey.start(text)
+            note = f"From any app: {text}" if parse_hotkey(text) else ""
         except GlimpseError as exc:
-            if not self._hotkey_said:
-                self._hotkey_said = True
-                self.page.error.emit(str(exc))
+            note = str(exc)[0].upper() + str(exc)[1:]
+        self.page.ask_button.setToolTip(f"{self.page.ask_action.toolTip()}. {note}" if note else
+                                        self.page.ask_action.toolTip())
 
     def stopped(self) -> None:
         self.frame.hide()
