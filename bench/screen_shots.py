@@ -73,6 +73,7 @@ def child(out: Path) -> int:
     wait(SETTLE_MS)
     shoot(out / "notice.png")
     notice.close()
+    wait(SETTLE_MS)  # the screen redraws under the dialog before the picker takes its picture
 
     tile = Region(*PLAYER_AT, *PLAYER_SIZE)
     watched = Region(tile.left + WATCHED[0], tile.top + WATCHED[1], *WATCHED[2:])

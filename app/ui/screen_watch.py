@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton, QWidget
 
@@ -27,6 +27,7 @@ from .watch_frame import WatchFrame
 WATCH_LABEL = "Watch part of the screen…"
 REGION_KEY, HOTKEY_KEY = "live/screen_region", "live/hotkey"
 DEFAULT_REGION = Region(0, 0, 640, 480)
+REDRAW_MS = 300
 NO_DESKTOP_PLATFORMS = ("offscreen", "minimal")  # Qt without a real desktop: no global key to grab
 PAUSED_TEXT = "The call video paused: nothing is measured until it moves again."
 
@@ -150,8 +151,12 @@ class ScreenWatch(QObject):
         self.pick(start_after=False)
 
     def pick(self, start_after: bool) -> None:
-        current = self.region if start_after is False else None
-        self.picker = RegionPicker(current)
+        """Open the picker once the screen has redrawn under a dialog just closed (the notice): its
+        backdrop is a picture of the screen taken as it opens."""
+        QTimer.singleShot(REDRAW_MS, self, lambda: self._open_picker(start_after))
+
+    def _open_picker(self, start_after: bool) -> None:
+        self.picker = RegionPicker(None if start_after else self.region)
         self.picker.picked.connect(lambda region: self._picked(region, start_after))
         self.picker.open()
 
