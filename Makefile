@@ -13,6 +13,14 @@ strace:
 	@command -v strace >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq strace; } \
 		|| echo "strace could not be installed: the strace privacy check will be skipped"
 
+# tests/test_screen.py starts a private X server (Xvfb) and shows a Qt window on it (so Qt's xcb
+# plugin libraries too): installed here when missing (needs root or sudo); without Xvfb those
+# tests are skipped and say so.
+xvfb: $(STAMP)
+	@command -v Xvfb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq xvfb; } \
+		|| echo "Xvfb could not be installed: the screen tests will be skipped"
+	@if command -v Xvfb >/dev/null 2>&1; then $(PY) -m app.sysdeps --install --platform xcb; fi
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { echo "make: no venv module: on Debian/Ubuntu, sudo apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
@@ -25,16 +33,6 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m app.sysdeps --install
 	$(PY) -m app $(ARGS)
-
-# The screen-capture tests start a private X server (Xvfb) and show a Qt window on it (so Qt's xcb
-# plugin libraries too). Xvfb is installed when missing and this is root with apt-get (CI);
-# otherwise those tests are skipped with the reason.
-xvfb: $(STAMP)
-	@command -v Xvfb >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing xvfb"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	  apt-get install -y -qq --no-install-recommends xvfb >/dev/null; \
-	  else echo "note: Xvfb is not installed (apt-get install xvfb): the screen tests will skip"; fi; }
-	@if command -v Xvfb >/dev/null 2>&1; then $(PY) -m app.sysdeps --install --platform xcb; fi
 
 test: $(STAMP) strace xvfb
 	$(PY) -m app.sysdeps --install --platform offscreen

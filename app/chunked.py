@@ -24,6 +24,7 @@ import numpy as np
 from .capture import FileSource, SourceInfo, prefetched
 from .errors import Cancelled, StitchMismatch, VideoUnreadable
 from .features import FeatureTable
+from .small_face import SmallFaceTracker
 from .tracking import N_BLENDSHAPES, N_LANDMARKS, FaceObservation, FaceTracker
 
 LEAD_S = 1.0  # lead-in of each later chunk (tracked, then dropped): enough for the face to be re-acquired
@@ -104,7 +105,7 @@ def track_chunk(path: str, chunk: Chunk, model_path: str | None = None, max_face
     start = chunk.first - chunk.lead
     want = None if chunk.stop is None else chunk.stop - start
     t, found, faces = [], [], []
-    with FileSource(path) as source, FaceTracker(model_path, max_faces) as tracker:
+    with FileSource(path) as source, SmallFaceTracker(FaceTracker(model_path, max_faces)) as tracker:
         source.seek(start)
         try:
             for k, frame in enumerate(prefetched(iter(source))):

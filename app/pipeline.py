@@ -16,7 +16,7 @@ from .prompts import PromptPolicy, assign_prompts
 from .settings import Settings
 from .small_face import SmallFaceTracker
 from .spotting import Evidence, Moment, Spotter, spot, table_evidence
-from .tracking import FaceObservation, FaceTracker
+from .tracking import FaceObservation, FaceTracker, face_height_px
 
 Progress = Callable[[int, int], None]
 
@@ -93,8 +93,8 @@ def table_from_faces(faces: Iterable[tuple[float, FaceObservation | None]], info
     size = (info.width, info.height)
     face_px: list[float] = []
     for t_s, face in faces:
-        if face is not None and face.face_px > 0:  # 0: unknown (faces rebuilt from a worker's columns)
-            face_px.append(face.face_px)
+        if face is not None:  # from the landmarks: chunked tracking hands back faces without face_px
+            face_px.append(face_height_px(face.landmarks, info.height))
         builder.append(extractor.update(t_s, face, size))
     return builder.build({"source": name, "fps": info.fps, "width": info.width, "height": info.height,
                           "frames_declared": info.frame_count, "face_px_median": median_or_none(face_px)})
