@@ -29,8 +29,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(same as --source demo)")
     p.add_argument("--no-window", action="store_true", help="run without a window: print each moment as a "
                    "JSON line, write the moments JSON at the end (Ctrl-C ends it cleanly)")
-    p.add_argument("--source", help="with --no-window: what to watch, camera:N, demo or file:PATH (a file plays once, "
-                   "in real time; the demo loops); default camera:0")
+    p.add_argument("--source", help="what to watch: camera:N, demo, file:PATH (with --no-window: a file plays "
+                   "once, in real time; the demo loops), screen:X,Y,W,H (a region of the screen, e.g. a video "
+                   "call's tile) or screen:N (monitor N, the face found on it); default camera:0")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="with --no-window: stop after this much "
                    "session time")
     p.add_argument("--out", help="with --no-window: write the moments JSON here at the end (same shape as "
@@ -43,9 +44,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def window_args_problem(a: argparse.Namespace) -> str | None:
-    """Why these options cannot open the window, or None (the window takes --camera and --demo only)."""
+    """Why these options cannot open the window, or None (the window takes --camera, --demo and a
+    screen --source only)."""
+    from .screen import is_screen_spec, parse_source_spec
+
     given = [name for name in ("source", "duration", "out", "record", "asked_at", "settings")
              if getattr(a, name, None) is not None]
+    if given == ["source"] and is_screen_spec(a.source):
+        parse_source_spec(a.source)  # a bad spec is reported here, before the window opens
+        return None
     if given:
         return f"--{given[0].replace('_', '-')} needs --no-window (without it, glimpse live opens the window)"
     return None
@@ -65,7 +72,7 @@ def asked_times(text: str | None) -> tuple[float, ...]:
     return times
 
 
-def source_choice(a: argparse.Namespace) -> "SourceChoice":
+def source_choice(a: argparse.Namespace) -> SourceChoice:
     from .sources import parse_source
 
     named = [s for s in (a.source, "demo" if a.demo else None,

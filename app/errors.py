@@ -71,3 +71,7 @@ class StitchMismatch(GlimpseError):
 
 class ScreenUnreadable(GlimpseError):
     """The screen cannot be captured (no X display, a Wayland session, no Screen Recording permission)."""
+
+
+class HotkeyUnavailable(GlimpseError):
+    """The global "I just asked" key cannot be grabbed here (Wayland, no display, taken by another program)."""

@@ -19,7 +19,11 @@ A camera lost mid-session (given `retry_s`) is not fatal: the tracking thread
 reports `SourceLost`, ends the face run and finishes the recording's segment
 under way (nothing recorded is at risk while the camera is away), and the
 capture thread reopens the camera with backoff; when frames come again
-`SourceBack` follows and the session, and its recording, go on. No Qt here.
+`SourceBack` follows and the session, and its recording, go on.
+
+Watching a video call (`call_video`, a screen source), each grab goes through the call-video
+filter first (`app/callvideo.py`): a repeated picture is not tracked, and a freeze is reported
+(`CallPaused`, then `CallResumed`) and breaks the face run, so it never makes a moment. No Qt here.
 """
 
 from __future__ import annotations
@@ -30,17 +34,21 @@ import queue
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
 
 from .asked import AskedWindow
+from .callvideo import CallVideoFilter, watch_call
 from .capture import FrameSource, ReconnectingSource, SourceInfo
 from .errors import GlimpseError
-from .live_events import (ErrorReported, FrameReady, FrameTracked, LiveEvent, LivePacket, LiveStats, Marked,
-                          MomentFound, RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
+from .live_events import (CallPaused, CallResumed, ErrorReported, FrameReady, FrameTracked, LiveEvent, LivePacket,
+                          LiveStats, Marked, MomentFound, RecordingChanged, SourceBack, SourceLost, SourceOpened,
+                          Stopped)
 from .pipeline import LivePipeline, LiveResult
+from .screen import Region
 from .session import SessionWriter
 from .settings import Settings
 from .spotting import Moment
@@ -128,14 +136,17 @@ class LiveSession:
 
     def __init__(self, open_source: Callable[[], FrameSource], settings: Settings,
                  model_path: str | Path | None = None, on_event: Callable[[LiveEvent], None] | None = None,
-                 retry_s: Sequence[float] | None = None, preview: bool = True):
+                 retry_s: Sequence[float] | None = None, preview: bool = True, call_video: bool = False):
         """`retry_s`: reopen a lost camera, waiting these times between attempts (see
         `ReconnectingSource`); None ends the session on the first `CameraLost`. `preview`: fit
-        each frame for `take()` (a window wants it; a headless run does not)."""
+        each frame for `take()` (a window wants it; a headless run does not). `call_video`: the
+        source is a video call on the screen (repeats skipped, freezes reported)."""
         self._open_source = open_source
         self._on_event = on_event or (lambda event: None)
         self._retry_s = tuple(retry_s) if retry_s else None
         self._preview = preview
+        self._call = CallVideoFilter() if call_video else None
+        self._call_paused = False
         self._lost_epoch = 0  # counts losses reported by the capture thread
         self._lost_reason = ""
         self._model_path = model_path
@@ -200,6 +211,12 @@ class LiveSession:
 
     def set_settings(self, settings: Settings) -> None:
         self._commands.put(("settings", settings))
+
+    def set_screen_region(self, region: Region) -> None:
+        """A screen source watches `region` from its next grab on (the listener moved the frame)."""
+        set_region = getattr(self._source, "set_region", None)
+        if set_region is not None:
+            set_region(region)
 
     # -- threads ----------------------------------------------------------------------------------
 
@@ -290,12 +307,16 @@ class LiveSession:
                     lost = False
                     self._on_event(SourceBack())
                 self._apply_commands(frame.t_s, pipeline)
-                result = pipeline.process(frame)
+                result = pipeline.process(frame) if self._call is None else self._watch_call(pipeline, frame,
+                                                                                             captured_at)
+                if result is None:
+                    continue  # a repeated picture of the call: not a new observation
                 self._record(result)
                 now = time.monotonic()
                 dropped = self._dropped()
                 stats = LiveStats(rate.add(now, now - captured_at), dropped, rate.latency_ms, frame.index + 1,
-                                  rate.late(now, dropped), LATE_WINDOW_S)
+                                  rate.late(now, dropped), LATE_WINDOW_S,
+                                  self._call.repeats if self._call is not None else 0)
                 self._handle(result, stats, captured_at)
             if not self._failed and (reason == ENDED or self._finish_on_stop):
                 for m in pipeline.finish():
@@ -325,6 +346,24 @@ class LiveSession:
                     self._report(exc, fatal=False)
                     self._close_recording()
         self._on_event(SourceLost(message))
+
+    def _watch_call(self, pipeline: LivePipeline, frame, captured_at: float) -> LiveResult | None:
+        """One grab of call video: None for a repeat; a pause is reported and ends the face run."""
+        assert self._call is not None  # only screen sources come here
+        decision, result, moments = watch_call(pipeline, self._call, frame)
+        if decision.paused and not decision.new and not self._call_paused:
+            self._call_paused = True
+            self._on_event(CallPaused(frame.t_s))
+        if decision.break_run:
+            self._call_paused = False
+            self._on_event(CallResumed(frame.t_s, decision.held_s))
+        ended = moments if result is None else moments[:len(moments) - len(result.moments)]
+        for m in ended:  # under way before the pause: wholly measured before it
+            self._moment(m, frame.t_s, captured_at)
+        report_face = getattr(self._source, "report_face", None)  # a monitor's face is searched again when lost
+        if result is not None and report_face is not None:
+            report_face(result.face is not None)
+        return result
 
     def _dropped(self) -> int:
         return self._frames.replaced + int(getattr(self._source, "dropped", 0))
@@ -399,14 +438,15 @@ class LiveSession:
         """Report the frame and its moments, and hand the preview its packet."""
         frame = result.frame
         attentive_s = self._asked.remaining_s(frame.t_s)
-        self._on_event(FrameTracked(frame.index, frame.t_s, result.features, stats, attentive_s))
+        face_px = result.face.face_px if result.face is not None else 0.0
+        self._on_event(FrameTracked(frame.index, frame.t_s, result.features, stats, attentive_s, face_px))
         for m in result.moments:
             self._moment(m, frame.t_s, captured_at)
         if self._preview:
             face = result.face
             packet = LivePacket(frame.index, frame.t_s, fit(frame.image, self.preview_size),
                                 None if face is None else face.landmarks[:, :2].copy(), face is not None, stats,
-                                attentive_s, captured_at)
+                                attentive_s, captured_at, face_px)
             if self._packets.put(packet):
                 self._on_event(FrameReady())
 

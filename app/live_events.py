@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 
@@ -28,6 +27,7 @@ class LiveStats:
     frames: int = 0
     late_recent: int = 0
     late_window_s: float = 60.0
+    repeats: int = 0  # call video: grabs skipped because the picture had not changed
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class LivePacket:
     stats: LiveStats
     attentive_s: float
     captured_at: float  # time.monotonic() when the source delivered the frame
+    face_px: float = 0.0  # the face's height in the frame, pixels (0 without a face)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class FrameTracked:
     features: FrameFeatures
     stats: LiveStats
     attentive_s: float  # seconds of attentive spotting left ("I just asked")
+    face_px: float = 0.0  # the face's height in the frame, pixels (0 without a face)
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,25 @@ class SourceBack:
 
 
 @dataclass(frozen=True)
+class CallPaused:
+    """The watched call video froze (no new picture for longer than `callvideo.FREEZE_S`): nothing is
+    measured until it moves again, and nothing measured before can join what comes after."""
+
+    t_s: float
+
+
+@dataclass(frozen=True)
+class CallResumed:
+    """A new picture after `CallPaused`; the face run starts afresh from it."""
+
+    t_s: float
+    paused_s: float  # how long the picture had been frozen
+
+
+@dataclass(frozen=True)
 class Stopped:
     reason: str  # STOPPED, ENDED or FAILED; the session's threads are done (or about to be)
 
 
-LiveEvent = Union[SourceOpened, FrameReady, FrameTracked, MomentFound, Marked, RecordingChanged, ErrorReported,
-                  SourceLost, SourceBack, Stopped]
+LiveEvent = (SourceOpened | FrameReady | FrameTracked | MomentFound | Marked | RecordingChanged | ErrorReported
+             | SourceLost | SourceBack | CallPaused | CallResumed | Stopped)

@@ -15,15 +15,15 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from .capture import RETRY_S, SourceInfo
 from .errors import GlimpseError
 from .features import FeatureTableBuilder
 from .live import ENDED, FAILED, LiveSession
-from .live_events import (ErrorReported, FrameTracked, LiveEvent, Marked, MomentFound, RecordingChanged, SourceBack,
-                          SourceLost, SourceOpened, Stopped)
-from .pipeline import Analysis
+from .live_events import (CallPaused, CallResumed, ErrorReported, FrameTracked, LiveEvent, Marked, MomentFound,
+                          RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
+from .pipeline import Analysis, median_or_none
 from .settings import Settings
 from .sources import FRAME_RATES, RESOLUTIONS, SourceChoice
 from .spotting import Moment
@@ -46,6 +46,9 @@ class HeadlessRun:
     interrupted: bool = False
     fatal: str | None = None
     recordings: list[Path] = field(default_factory=list)
+    face_px: list[float] = field(default_factory=list)  # per tracked frame with a face
+    repeats: int = 0  # call video: grabs not tracked, the picture unchanged
+    pauses: list[float] = field(default_factory=list)  # call video: how long each freeze lasted, s
 
     @property
     def failed(self) -> bool:
@@ -57,11 +60,17 @@ class HeadlessRun:
         info = self.info
         if info is None:
             raise GlimpseError(self.fatal or "the live session ended before its source opened")
-        table = self.table.build({"source": info.name, "fps": info.fps, "width": info.width, "height": info.height})
+        table = self.table.build({"source": info.name, "fps": info.fps, "width": info.width, "height": info.height,
+                                  "face_px_median": median_or_none(self.face_px)})
         data = Analysis(source or info.name, info, table, settings, self.moments).to_dict()
         ended = "interrupted" if self.interrupted else ("end of source" if self.reason == ENDED else "duration")
         data["live"] = {"asked_s": [round(t, 4) for t in self.marks], "dropped_frames": self.dropped,
-                        "ended": ended, "recordings": [str(f) for f in self.recordings]}
+                        "ended": ended, "recordings": [str(f) for f in self.recordings],
+                        "face_px": {"median": median_or_none(self.face_px),
+                                    "min": round(min(self.face_px), 1) if self.face_px else None,
+                                    "max": round(max(self.face_px), 1) if self.face_px else None},
+                        "call_video": {"repeats_skipped": self.repeats, "pauses": len(self.pauses),
+                                       "paused_s": round(sum(self.pauses), 3)}}
         return data
 
 
@@ -81,7 +90,7 @@ def run(choice: SourceChoice, settings: Settings, model: str | None, duration_s:
         events.put(event)
 
     session = LiveSession(choice.opener(*CAMERA_SIZE, CAMERA_FPS), settings, model, on_event=on_event,
-                          retry_s=RETRY_S if choice.is_camera else None, preview=False)
+                          retry_s=RETRY_S if choice.is_camera else None, preview=False, call_video=choice.is_screen)
 
     def stop(signum, frame_) -> None:
         result.interrupted = True
@@ -115,7 +124,9 @@ def _take(event: LiveEvent, result: HeadlessRun, out, err) -> None:
         if not len(result.table):
             print("glimpse: tracking; Ctrl-C ends the session and writes what was found", file=err, flush=True)
         result.table.append(event.features)
-        result.dropped = event.stats.dropped
+        result.dropped, result.repeats = event.stats.dropped, event.stats.repeats
+        if event.face_px > 0:
+            result.face_px.append(event.face_px)
     elif isinstance(event, MomentFound):
         result.moments.append(event.moment)
         print(json.dumps(event.moment.to_dict()), file=out, flush=True)
@@ -136,5 +147,10 @@ def _take(event: LiveEvent, result: HeadlessRun, out, err) -> None:
         print(f"glimpse: {event.reason}; trying to reconnect", file=err, flush=True)
     elif isinstance(event, SourceBack):
         print("glimpse: the camera is back", file=err, flush=True)
+    elif isinstance(event, CallPaused):
+        print(f"glimpse: the call video paused at {event.t_s:.1f} s", file=err, flush=True)
+    elif isinstance(event, CallResumed):
+        result.pauses.append(event.paused_s)
+        print(f"glimpse: the call video moves again ({event.paused_s:.1f} s frozen)", file=err, flush=True)
     elif isinstance(event, Stopped):
         result.reason = event.reason

@@ -1,4 +1,5 @@
-"""What live mode can watch: a camera, or a video file played as if live (the bundled demo).
+"""What live mode can watch: a camera, a video file played as if live (the bundled demo), or a
+region of the screen (a video call's tile; `app/screen.py` reads and opens it).
 
 No Qt here: the live page lists these choices, `glimpse live --source` names one, and the live
 session opens the one picked in its own thread (opening a camera can take a second).
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from .capture import CameraInfo, CameraSource, FileSource, FrameSource, PacedSource
 from .errors import SourceInvalid
 from .resources import DEMO_VIDEO
+from .screen import Region, ScreenSpec, is_screen_spec, open_screen_source, parse_source_spec
 
 DEMO_LABEL = "Demo recording"
 RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
@@ -23,21 +25,29 @@ FRAME_RATE_HINT = ("Higher frame rates catch shorter moments: at 30 frames/s a 4
 
 @dataclass(frozen=True)
 class SourceChoice:
-    """One entry of the source list: a camera (by index) or a file played in real time."""
+    """One entry of the source list: a camera (by index), a file played in real time, or the screen."""
 
     label: str
     camera: int | None = None
     path: Path | None = None
     loop: bool = True
     speed: float = 1.0
+    screen: ScreenSpec | None = None
 
     @property
     def is_camera(self) -> bool:
         return self.camera is not None
 
+    @property
+    def is_screen(self) -> bool:
+        """Call video: repeated and frozen pictures are filtered before tracking (app/callvideo.py)."""
+        return self.screen is not None
+
     def opener(self, width: int, height: int, fps: float) -> Callable[[], FrameSource]:
         """A function that opens this source (called in the worker thread)."""
-        camera, path = self.camera, self.path
+        camera, path, screen = self.camera, self.path, self.screen
+        if screen is not None:
+            return lambda: open_screen_source(screen)
         if camera is not None:
             return lambda: CameraSource(camera, width, height, fps)
         if path is None:
@@ -57,12 +67,25 @@ def file_choice(path: Path, loop: bool = False, speed: float = 1.0) -> SourceCho
     return SourceChoice(f"{Path(path).name} (played as if live)", path=Path(path), loop=loop, speed=speed)
 
 
-SOURCE_SPECS = "camera:N, demo or file:PATH"
+def screen_choice(spec: ScreenSpec | Region) -> SourceChoice:
+    spec = ScreenSpec(region=spec) if isinstance(spec, Region) else spec
+    if spec.region is not None:
+        r = spec.region
+        label = f"Part of the screen ({r.width} × {r.height} at {r.left}, {r.top})"
+    else:
+        label = f"Screen {spec.monitor} (the face found on it)"
+    return SourceChoice(label, screen=spec)
+
+
+SOURCE_SPECS = "camera:N, demo, file:PATH, screen:X,Y,W,H or screen:N"
 
 
 def parse_source(spec: str) -> SourceChoice:
-    """The source a command line names: `camera:N`, `demo` (the bundled demo, looped) or `file:PATH`
-    (played once in real time). A file is checked here, so a missing one is reported at once."""
+    """The source a command line names: `camera:N`, `demo` (the bundled demo, looped), `file:PATH`
+    (played once in real time), or `screen:X,Y,W,H` / `screen:N` (a screen region, a monitor).
+    A file is checked here, so a missing one is reported at once."""
+    if is_screen_spec(spec):
+        return screen_choice(parse_source_spec(spec))
     kind, _, value = spec.strip().partition(":")
     kind = kind.lower()
     if kind == "camera" and value.strip().isdigit():

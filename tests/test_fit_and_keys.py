@@ -187,7 +187,7 @@ def test_tuning_reaches_the_live_page(qtbot, window, monkeypatch):
     mine = Settings().replace(sensitivity=42.0)
     save(mine, window.settings_path)
     live = window.live
-    monkeypatch.setattr(live, "choice", lambda: type("C", (), {"is_camera": False, "label": "clip",
+    monkeypatch.setattr(live, "choice", lambda: type("C", (), {"is_camera": False, "is_screen": False, "label": "clip",
                                                                "opener": lambda self, w, h, f: Clip})())
     with qtbot.waitSignal(live.running_changed, timeout=5000):
         live.start()

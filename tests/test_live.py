@@ -64,6 +64,7 @@ def page(qtbot, tmp_path):
     # stretch a busy machine made it drop frames from cannot hide the one under test
     page = LivePage(settings_provider=lambda: Settings(cooldown_s=0.0), sessions_root=lambda: tmp_path / "sessions",
                     list_cameras=lambda: [], confirm_consent=lambda parent: True)
+    page.watch.confirm = lambda parent, kind: True  # the notice to the other person: tests/test_screen_watch.py
     qtbot.addWidget(page)
     page.resize(900, 700)
     page.show()

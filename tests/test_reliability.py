@@ -114,6 +114,7 @@ def test_a_lost_camera_is_shown_retried_and_resumed_with_the_recording_kept(qtbo
     monkeypatch.setattr("app.live.STALL_S", 1.0)
     script = CameraScript(DATA / "single_face.mp4")
     page = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
+    page.watch.confirm = lambda parent, kind: True  # the notice to the other person: tests/test_screen_watch.py
     qtbot.addWidget(page)
     page.resize(800, 600)
     page.show()

@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox,
-                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QMainWindow, QMenu, QStackedWidget,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from .. import capture, crashlog
 from .. import settings as settings_mod
@@ -25,7 +25,7 @@ from ..errors import GlimpseError
 from ..prompts import load_bank
 from ..session import open_session, sessions_root
 from ..settings import Settings
-from ..sources import DEMO_VIDEO, demo_choice
+from ..sources import DEMO_VIDEO, demo_choice, parse_source
 from . import theme
 from .first_run import WelcomePage, ask_consent
 from .guide import GuideWindow
@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
                              getattr(args, "model", None), confirm_consent, qsettings=self.qsettings)
         self.live.error.connect(self.show_error)
         self.live.succeeded.connect(self.messages.succeeded)
+        self.live.watch.qsettings = self.qsettings  # the watched screen region is remembered with the window's state
         self.live.recording_saved.connect(self._recording_saved)
         self.live.discreet_changed.connect(self._discreet_changed)
         self.review: QWidget | None = None
@@ -126,7 +127,8 @@ class MainWindow(QMainWindow):
             group.addAction(action)
 
         help_menu = bar.addMenu("&Help")
-        self.guide_action = self._add(help_menu, "How to use Glimpse", self.show_guide, QKeySequence.StandardKey.HelpContents)
+        self.guide_action = self._add(help_menu, "How to use Glimpse", self.show_guide,
+                                      QKeySequence.StandardKey.HelpContents)
         self._add(help_menu, "Keyboard shortcuts", lambda: show_shortcuts(self), "?")
         self._add(help_menu, "About Glimpse", self._about)
 
@@ -184,6 +186,9 @@ class MainWindow(QMainWindow):
                 self.review_page().open_path(args.path)
             return
         self.live.setFocus()
+        if getattr(args, "source", None):  # `glimpse live --source screen:...` (the only --source a window takes)
+            self.live.play(parse_source(args.source))
+            return
         camera = getattr(args, "camera", None)
         if camera is not None and not getattr(args, "demo", False):
             if self.live.select_camera(camera):

@@ -89,12 +89,15 @@ class DiscreetStrip(QWidget):
         self.recording_label = QLabel("● Rec", self, objectName="RecordingLabel")
         self.recording_label.setToolTip("This session is being recorded")
         self.recording_label.hide()
+        self.attentive_label = QLabel("", self, objectName="Quiet")  # "I just asked": the window counting down
+        self.attentive_label.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 6, 4)
         layout.setSpacing(8)
         layout.addWidget(self.dot)
         layout.addWidget(self.card, 1)
         layout.addWidget(self.recording_label)
+        layout.addWidget(self.attentive_label)
         layout.addWidget(self.ask_button)
         layout.addWidget(self.full_button)
         QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.asked.emit)
@@ -109,6 +112,11 @@ class DiscreetStrip(QWidget):
 
     def show_prompt(self, text: str, hold_s: float) -> None:
         self.card.show_prompt(text, hold_s)
+
+    def set_attentive(self, seconds: float) -> None:
+        """Seconds of closer attention left after "I just asked" (0: hidden)."""
+        self.attentive_label.setText(f"Listening closely · {seconds:.0f} s")
+        self.attentive_label.setVisible(seconds > 0)
 
     def set_recording(self, on: bool) -> None:
         self.recording_label.setVisible(on)

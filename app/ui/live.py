@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -33,6 +33,7 @@ from .prompt_card import PromptCard
 from .live_status import (LOST_TEXT, NO_FACE_TEXT, PROMPT_ONLY_KEY, SLOW_TEXT, WATCHING_TEXT, LiveViews, SlowWatch,
                           diagnostics_text)
 from .shortcuts import with_keys
+from .screen_watch import ScreenWatch
 from .worker import LiveWorker
 
 NO_FACE_AFTER_S = 0.3  # a face missing for less than this is tracking flicker, not "no face"
@@ -79,6 +80,7 @@ class LivePage(LiveViews, QWidget):
         self._recording_folder: Path | None = None
         self._recording_since = 0.0
         self.strip: DiscreetStrip | None = None
+        self.watch = ScreenWatch(self)  # the screen source, the notice to the other person, the global key
         self._build()
         self.refresh_sources()
 
@@ -160,6 +162,7 @@ class LivePage(LiveViews, QWidget):
         actions.addWidget(self.ask_button)
         actions.addWidget(self.attentive_label)
         actions.addStretch(1)
+        actions.addWidget(self.watch.adjust_button)
         actions.addWidget(self.prompt_only_button)
         actions.addWidget(self.discreet_button)
         actions.addWidget(self.record_button)
@@ -214,7 +217,7 @@ class LivePage(LiveViews, QWidget):
         cameras = self._list_cameras()
         self.source_box.blockSignals(True)
         self.source_box.clear()
-        for choice in camera_choices(cameras) + [demo_choice(self._demo_path)]:
+        for choice in camera_choices(cameras) + [demo_choice(self._demo_path), self.watch.entry()]:
             self.source_box.addItem(choice.label, choice)
         self.source_box.blockSignals(False)
         self.notice.setVisible(not cameras)
@@ -241,6 +244,7 @@ class LivePage(LiveViews, QWidget):
             box.setVisible(camera)
             box.setEnabled(idle)
         self.source_info.setText(FRAME_RATE_HINT if camera else "")
+        self.watch.selected(self.choice())
 
     def play(self, choice: SourceChoice) -> None:
         """Select `choice` (adding it to the list if needed) and (re)start live mode on it."""
@@ -268,11 +272,13 @@ class LivePage(LiveViews, QWidget):
         if self.worker is not None:
             return
         choice = self.choice()
+        if not self.watch.before_start(choice):
+            return  # the notice or the region picker first; they start the page again when done
         self.settings = self._settings_provider()
         w, h = self.size_box.currentData()
         # a camera lost mid-session is reopened (with backoff) until it comes back or Stop is pressed
         worker = LiveWorker(choice.opener(w, h, self.fps_box.currentData()), self.settings, self._model_path,
-                            retry_s=capture.RETRY_S if choice.is_camera else None)
+                            retry_s=capture.RETRY_S if choice.is_camera else None, call_video=choice.is_screen)
         worker.frame_ready.connect(self._pull)
         worker.source_opened.connect(self._source_opened)
         worker.moment.connect(self._on_moment)
@@ -287,6 +293,7 @@ class LivePage(LiveViews, QWidget):
         self.camera_lost = False
         self._last_face_at, self._face_shown = None, None
         worker.start()
+        self.watch.started(worker, choice)
         if self.record_button.isChecked():
             worker.start_recording(self._sessions_root())
         self.preview.clear("Starting…")
@@ -311,6 +318,7 @@ class LivePage(LiveViews, QWidget):
         worker.deleteLater()
         self.worker, self._stopping, self.camera_lost = None, False, False
         self._poll.stop()
+        self.watch.stopped()
         self.card.clear()
         self._set_face(None)
         messages = {ENDED: "The video has ended.", FAILED: "Stopped after a problem (see above)."}
@@ -333,6 +341,7 @@ class LivePage(LiveViews, QWidget):
             worker.join(timeout_s)
         if self.strip is not None:
             self.strip.close()
+        self.watch.stopped()
 
     def _set_state(self, state: str) -> None:
         running = state != "idle"
@@ -373,6 +382,9 @@ class LivePage(LiveViews, QWidget):
             asked = "" if (info.width, info.height) == (w, h) else f" (asked for {w} × {h})"
             self.source_info.setText(f"The camera gives {info.width} × {info.height} at {info.fps:g} frames/s"
                                      f"{asked}. {FRAME_RATE_HINT}")
+        elif choice.is_screen:
+            self.source_info.setText(f"Watching {info.name}, {info.width} × {info.height}, grabbed {info.fps:.0f} "
+                                     "times a second; pictures the call repeats are skipped.")
         else:
             what = ("a real clip with a few brief expressions added for the demo"
                     if choice.label == DEMO_LABEL else "a video file played as if live")
@@ -404,12 +416,15 @@ class LivePage(LiveViews, QWidget):
         if changed or now - self._status_at >= STATUS_EVERY_S:
             self._status_at = now
             s = packet.stats
-            self.status_label.setText(WATCHING_TEXT if face else NO_FACE_TEXT)
+            face_px = f" · face {packet.face_px:.0f} px" if face and packet.face_px and self.choice().is_screen else ""
+            self.status_label.setText((WATCHING_TEXT + face_px) if face else NO_FACE_TEXT)
             self.status_label.setToolTip(diagnostics_text(s))
             self._show_settings(packet.attentive_s)
             slow = self._slow.update(s.fps, now)
             self.warning_label.setText(SLOW_TEXT.format(fps=s.fps) if slow else "")
             self.warning_label.setVisible(slow)
+            if self.strip is not None:
+                self.strip.set_attentive(packet.attentive_s)
 
     def _set_face(self, face: bool | None) -> None:
         self._face_shown = face
@@ -441,6 +456,8 @@ class LivePage(LiveViews, QWidget):
 
     def _on_marked(self, t_s: float) -> None:
         self._show_settings(self.settings.attentive_window_s)
+        if self.strip is not None:
+            self.strip.set_attentive(self.settings.attentive_window_s)
 
     def _show_settings(self, asked_s: float) -> None:
         """Which settings are in force: the listener's own, or raised for the asked window."""

@@ -9,14 +9,15 @@ GUI takes the newest packet (`take()`) when it is ready to paint.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
 from ..capture import FrameSource, SourceInfo
 from ..live import LiveSession
-from ..live_events import (ErrorReported, FrameReady, LiveEvent, LivePacket, Marked, MomentFound, RecordingChanged,
-                           SourceBack, SourceLost, SourceOpened, Stopped)
+from ..live_events import (CallPaused, CallResumed, ErrorReported, FrameReady, LiveEvent, LivePacket, Marked,
+                           MomentFound, RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
+from ..screen import Region
 from ..settings import Settings
 
 
@@ -34,14 +35,18 @@ class LiveWorker(QObject):
     source_lost = Signal(str)  # the camera stopped delivering (why); the worker keeps trying to reopen it
     source_back = Signal()  # frames come again after `source_lost`
     stopped = Signal(str)  # STOPPED, ENDED or FAILED; the worker's threads are done (or about to be)
+    call_paused = Signal(float)  # the watched call video froze at this time
+    call_resumed = Signal(float, float)  # it moves again (time, seconds frozen)
 
     def __init__(self, open_source: Callable[[], FrameSource], settings: Settings,
                  model_path: str | Path | None = None, parent: QObject | None = None,
-                 retry_s: Sequence[float] | None = None):
+                 retry_s: Sequence[float] | None = None, call_video: bool = False):
         """`retry_s`: reopen a lost camera, waiting these times between attempts (see
-        `ReconnectingSource`); None ends the session on the first `CameraLost`."""
+        `ReconnectingSource`); None ends the session on the first `CameraLost`. `call_video`: a
+        screen source (repeats skipped, freezes reported)."""
         super().__init__(parent)
-        self.session = LiveSession(open_source, settings, model_path, on_event=self._relay, retry_s=retry_s)
+        self.session = LiveSession(open_source, settings, model_path, on_event=self._relay, retry_s=retry_s,
+                                   call_video=call_video)
 
     def _relay(self, event: LiveEvent) -> None:
         """In the session's threads: one signal per event (per-frame reports are not needed here)."""
@@ -61,6 +66,10 @@ class LiveWorker(QObject):
             self.source_lost.emit(event.reason)
         elif isinstance(event, SourceBack):
             self.source_back.emit()
+        elif isinstance(event, CallPaused):
+            self.call_paused.emit(event.t_s)
+        elif isinstance(event, CallResumed):
+            self.call_resumed.emit(event.t_s, event.paused_s)
         elif isinstance(event, Stopped):
             self.stopped.emit(event.reason)
 
@@ -106,3 +115,6 @@ class LiveWorker(QObject):
 
     def set_settings(self, settings: Settings) -> None:
         self.session.set_settings(settings)
+
+    def set_screen_region(self, region: Region) -> None:
+        self.session.set_screen_region(region)

@@ -1,0 +1,168 @@
+"""Watching a video call in a live session: screen specs name a source, repeated grabs are not tracked,
+a freeze is reported as a pause and never yields a moment, and the headless JSON counts both."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.capture import Frame, SourceInfo
+from app.cli_live import window_args_problem
+from app.errors import SourceInvalid
+from app.features import FrameFeatures
+from app.live import LiveSession
+from app.live_events import CallPaused, CallResumed, FrameTracked, LiveStats, MomentFound, SourceOpened, Stopped
+from app.live_run import HeadlessRun, _take
+from app.screen import Region, ScreenSpec
+from app.settings import Settings
+from app.sources import SOURCE_SPECS, parse_source, screen_choice
+from tests.callfootage import call_grabs
+
+DATA = Path(__file__).parent / "data"
+CLIP = DATA / "injected_short.mp4"
+TRUTH = json.loads((DATA / "injected_short.json").read_text())["events"]
+FREEZE_AT_S, FREEZE_FOR_S = 1.5, 1.0  # before the first injected event (as in test_callvideo)
+SESSION_TIMEOUT_S = 120.0  # ~300 grabs tracked one by one on a busy machine
+
+
+# --- naming a screen source ---------------------------------------------------------------------
+
+def test_screen_specs_name_screen_sources():
+    region = parse_source("screen:10,20,640,480")
+    assert region.is_screen and not region.is_camera and region.screen == ScreenSpec(region=Region(10, 20, 640, 480))
+    assert "640 × 480" in region.label
+    monitor = parse_source("SCREEN:2")
+    assert monitor.screen == ScreenSpec(monitor=2) and "Screen 2" in monitor.label
+    assert screen_choice(Region(0, 0, 200, 150)).screen.region == Region(0, 0, 200, 150)
+    assert not parse_source("demo").is_screen
+    assert "screen:X,Y,W,H" in SOURCE_SPECS
+
+
+@pytest.mark.parametrize("text", ["screen:1,2,3", "screen:0", "screen:0,0,4,4"])
+def test_a_bad_screen_spec_is_one_line(text):
+    with pytest.raises(SourceInvalid) as err:
+        parse_source(text)
+    assert "\n" not in str(err.value)
+
+
+def test_the_window_takes_a_screen_source_but_not_other_headless_options():
+    args = argparse.Namespace(source="screen:0,0,640,480", duration=None, out=None, record=None, asked_at=None,
+                              settings=None)
+    assert window_args_problem(args) is None
+    assert "needs --no-window" in window_args_problem(argparse.Namespace(**{**vars(args), "source": "demo"}))
+    assert "needs --no-window" in window_args_problem(argparse.Namespace(**{**vars(args), "duration": 5.0}))
+    with pytest.raises(SourceInvalid):
+        window_args_problem(argparse.Namespace(**{**vars(args), "source": "screen:1,2"}))
+
+
+# --- the session loop ----------------------------------------------------------------------------
+
+class LockstepGrabs:
+    """Call grabs handed over one at a time: the next only once the tracker took the last (no drops),
+    so what was tracked and what was skipped can be counted exactly."""
+
+    def __init__(self, frames: list[Frame]):
+        self.frames = frames
+        h, w = frames[0].image.shape[:2]
+        self.info = SourceInfo("screen:0,0,640,360", 30.0, w, h)
+        self.session: LiveSession | None = None
+
+    def __iter__(self):
+        for frame in self.frames:
+            yield frame
+            while self.session._frames._full:  # noqa: SLF001 - the test's lockstep
+                time.sleep(0.001)
+
+    def close(self):
+        pass
+
+
+def run(frames: list[Frame], call_video: bool) -> list:
+    events, done = [], threading.Event()
+    source = LockstepGrabs(frames)
+
+    def on_event(event):
+        events.append(event)
+        if isinstance(event, Stopped):
+            done.set()
+
+    session = LiveSession(lambda: source, Settings(cooldown_s=0.0), on_event=on_event, preview=False,
+                          call_video=call_video)
+    source.session = session
+    session.start()
+    assert done.wait(SESSION_TIMEOUT_S), "the session did not end"
+    assert session.join(5.0)
+    return events
+
+
+@pytest.fixture(scope="module")
+def frozen_call():
+    grabs = list(call_grabs(CLIP, call_fps=24, grab_hz=30, freeze=(FREEZE_AT_S, FREEZE_FOR_S)))
+    return grabs, run(grabs, call_video=True)
+
+
+def test_repeated_grabs_are_not_tracked(frozen_call):
+    grabs, events = frozen_call
+    same = [False] + [np.array_equal(a.image, b.image) for a, b in zip(grabs, grabs[1:])]
+    tracked = [e for e in events if isinstance(e, FrameTracked)]
+    assert len(tracked) == same.count(False) < len(grabs)
+    assert [e.index for e in tracked] == [k for k, s in enumerate(same) if not s]
+    assert tracked[-1].stats.repeats == sum(same[:tracked[-1].index + 1])
+
+
+def test_a_freeze_is_a_pause_that_never_yields_a_moment(frozen_call):
+    _, events = frozen_call
+    paused = [e for e in events if isinstance(e, CallPaused)]
+    resumed = [e for e in events if isinstance(e, CallResumed)]
+    assert len(paused) == len(resumed) == 1
+    assert FREEZE_AT_S < paused[0].t_s < FREEZE_AT_S + 0.5 < resumed[0].t_s
+    assert abs(resumed[0].t_s - (FREEZE_AT_S + FREEZE_FOR_S)) < 0.1 and abs(resumed[0].paused_s - FREEZE_FOR_S) < 0.1
+    moments = [e.moment for e in events if isinstance(e, MomentFound)]
+    quiet_until = resumed[0].t_s + 1.0  # the jump and the fresh start after it
+    assert not [m for m in moments if FREEZE_AT_S <= m.end_s and m.start_s <= quiet_until]
+    for truth in TRUTH:  # after the pause the face is measured afresh and the events are still found
+        assert any(abs(m.peak_s - truth["apex_s"]) < 0.2 for m in moments), [m.to_dict() for m in moments]
+
+
+def test_face_size_is_reported_per_frame(frozen_call):
+    _, events = frozen_call
+    px = [e.face_px for e in events if isinstance(e, FrameTracked) and e.features.face]
+    assert px and 100 < float(np.median(px)) < 360  # a 640x360 clip's face
+    assert all(e.face_px == 0 for e in events if isinstance(e, FrameTracked) and not e.features.face)
+
+
+def test_without_the_call_filter_every_grab_is_tracked():
+    grabs = list(call_grabs(CLIP, call_fps=15, grab_hz=30))[:40]
+    events = run(grabs, call_video=False)
+    assert len([e for e in events if isinstance(e, FrameTracked)]) == len(grabs)
+    assert not [e for e in events if isinstance(e, (CallPaused, CallResumed))]
+
+
+# --- the headless JSON ---------------------------------------------------------------------------
+
+def test_the_headless_json_counts_repeats_pauses_and_face_size():
+    run_ = HeadlessRun()
+    out, err = io.StringIO(), io.StringIO()
+    _take(SourceOpened(SourceInfo("screen:0,0,200,150", 30.0, 200, 150)), run_, out, err)
+    for i, px in enumerate([54.0, 56.0, 0.0]):
+        _take(FrameTracked(i, i / 30, _features(i / 30), LiveStats(frames=i + 1, repeats=2 * i), 0.0, px), run_, out, err)
+    _take(CallPaused(1.0), run_, out, err)
+    _take(CallResumed(2.0, 0.9), run_, out, err)
+    data = run_.to_dict(None, Settings())
+    assert data["face_px_median"] == 55.0
+    assert data["live"]["face_px"] == {"median": 55.0, "min": 54.0, "max": 56.0}
+    assert data["live"]["call_video"] == {"repeats_skipped": 4, "pauses": 1, "paused_s": 0.9}
+    assert "paused" in err.getvalue() and "moves again" in err.getvalue()
+
+
+def _features(t_s: float) -> FrameFeatures:
+    from app.features import FeatureExtractor
+
+    return FeatureExtractor().update(t_s, None, (200, 150))
