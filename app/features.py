@@ -17,15 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .landmarks import (BROW_INNER, LEFT_BROW, LEFT_EYE_CORNERS, LEFT_EYE_OPENING, LEFT_IRIS, LOWER_LIP,
+                        MOUTH_CORNERS, NOSE_WINGS, RIGHT_BROW, RIGHT_EYE_CORNERS, RIGHT_EYE_OPENING, RIGHT_IRIS,
+                        STABLE_POINTS, UPPER_LIP)
 from .tracking import N_BLENDSHAPES, N_LANDMARKS, FaceObservation
-
-# Points that expressions and blinks barely move: nose bridge, nose tip, temples.
-STABLE_POINTS = np.array([168, 6, 197, 195, 5, 4, 1, 127, 356, 234, 454])
-RIGHT_EYE = (33, 133, 159, 145)  # outer corner, inner corner, upper lid, lower lid (subject's right)
-LEFT_EYE = (263, 362, 386, 374)
-RIGHT_IRIS, LEFT_IRIS = 468, 473
-RIGHT_BROW = np.array([70, 63, 105, 66, 107])
-LEFT_BROW = np.array([300, 293, 334, 296, 336])
 
 # Levels measured per frame, in IOD units (heights: up is positive).
 LEVELS = (
@@ -77,9 +72,9 @@ def rotation_angles(rot: np.ndarray) -> np.ndarray:
     return np.array([yaw, pitch, roll], dtype=np.float32)
 
 
-def _eye_gaze(p: np.ndarray, eye: tuple[int, int, int, int], iris: int) -> tuple[float, float]:
+def _eye_gaze(p: np.ndarray, corners: tuple[int, int], iris: int) -> tuple[float, float]:
     """Iris position against the eye corners, in eye widths (along and across the corner axis)."""
-    outer, inner = p[eye[0], :2], p[eye[1], :2]
+    outer, inner = p[corners[0], :2], p[corners[1], :2]
     axis = inner - outer
     width = float(np.linalg.norm(axis)) or 1.0
     ux = axis / width
@@ -98,14 +93,16 @@ def measure(aligned: np.ndarray, iod: float) -> np.ndarray:
     def dist(i: int, j: int) -> float:
         return float(np.linalg.norm(p[i] - p[j]))
 
-    gx_r, gy_r = _eye_gaze(p, RIGHT_EYE, RIGHT_IRIS)
-    gx_l, gy_l = _eye_gaze(p, LEFT_EYE, LEFT_IRIS)
+    gx_r, gy_r = _eye_gaze(p, RIGHT_EYE_CORNERS, RIGHT_IRIS)
+    gx_l, gy_l = _eye_gaze(p, LEFT_EYE_CORNERS, LEFT_IRIS)
     # gaze x: the right eye's corner axis points the other way round in the image
+    right_corner, left_corner = MOUTH_CORNERS
     levels = [
-        height(RIGHT_BROW), height(LEFT_BROW), dist(107, 336),
-        dist(159, 145), dist(386, 374),
-        height([98, 327]),
-        height([61]), height([291]), dist(61, 291), dist(0, 13) + dist(14, 17), dist(13, 14),
+        height(RIGHT_BROW), height(LEFT_BROW), dist(*BROW_INNER),
+        dist(*RIGHT_EYE_OPENING), dist(*LEFT_EYE_OPENING),
+        height(list(NOSE_WINGS)),
+        height([right_corner]), height([left_corner]), dist(*MOUTH_CORNERS),
+        dist(*UPPER_LIP) + dist(*LOWER_LIP), dist(UPPER_LIP[1], LOWER_LIP[0]),
         (-gx_r + gx_l) / 2, (gy_r + gy_l) / 2,
     ]
     return np.asarray(levels, dtype=np.float32)
@@ -131,7 +128,7 @@ class FeatureExtractor:
         pts = face.landmarks.astype(np.float64) * np.array([w, h, w])
         if self._ref is None:
             self._ref = pts
-            self._iod = float(np.linalg.norm(pts[[33, 133], :2].mean(0) - pts[[263, 362], :2].mean(0))) or 1.0
+            self._iod = float(np.linalg.norm(pts[list(RIGHT_EYE_CORNERS), :2].mean(0) - pts[list(LEFT_EYE_CORNERS), :2].mean(0))) or 1.0
         scale, rot, trans = similarity_align(pts[STABLE_POINTS], self._ref[STABLE_POINTS])
         aligned = scale * pts @ rot.T + trans
         return FrameFeatures(

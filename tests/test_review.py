@@ -36,7 +36,7 @@ def faint_and_clear():
     table = still_face(60, jitter=0.006, seed=3)
     for onset in np.arange(4.0, 58.0, 6.0):
         add_change(table, BROWS, onset, 0.15, 0.07)
-        add_change(table, BROWS, onset + 3.0, 0.15, 0.04)
+        add_change(table, BROWS, onset + 3.0, 0.15, 0.03)
     return analyze("synthetic", Settings(), table=table)
 
 

@@ -17,8 +17,13 @@ def test_round_trip(tmp_path):
 
 @pytest.mark.parametrize("name", S.PRESETS)
 def test_presets_order_sensitivity(name):
-    assert S.preset(name).preset == name
-    assert S.preset("gentle").sensitivity < S.preset("balanced").sensitivity < S.preset("attentive").sensitivity
+    base = S.Settings(cooldown_s=7.0, regions=("brows",))
+    s = S.preset(name, base)
+    assert s.preset == name and s.cooldown_s == 7.0 and s.regions == ("brows",)  # the rest is kept
+    assert all(getattr(s, k) == v for k, v in S.PRESET_VALUES[name].items())
+    levels = [S.preset(n).sensitivity for n in S.PRESETS]
+    assert all(a < b for a, b in zip(levels, levels[1:]))  # gentle < balanced < attentive, strictly
+    assert S.preset(name).sensitivity == S.PRESET_VALUES[name]["sensitivity"]
 
 
 @pytest.mark.parametrize("bad, words", [

@@ -21,22 +21,13 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton,
                                QVBoxLayout, QWidget)
 
-from ..features import LEFT_BROW, RIGHT_BROW
+from ..landmarks import REGION_OUTLINES
 from ..video import Segment, SegmentReader
 from .geometry import fit_rect
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0)
 
-# Landmark groups outlined when a moment in that region is selected (MediaPipe Face Mesh indices).
-REGION_GROUPS: dict[str, tuple[np.ndarray, ...]] = {
-    "brows": (np.r_[RIGHT_BROW, [46, 53, 52, 65, 55]], np.r_[LEFT_BROW, [276, 283, 282, 295, 285]]),
-    "lids": (np.array([33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246]),
-             np.array([263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466])),
-    "nose": (np.array([98, 327, 129, 358, 64, 294, 4, 5]),),
-    "mouth": (np.array([61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40,
-                        185]),),
-    "gaze": (np.arange(468, 473), np.arange(473, 478)),
-}
+REGION_GROUPS = REGION_OUTLINES  # landmark groups outlined when a moment in that region is selected
 
 
 def format_time(t_s: float) -> str:

@@ -1,0 +1,63 @@
+"""The online spotter computes exactly what the batch spotter computes, bit for bit."""
+
+import numpy as np
+import pytest
+
+from app.evidence import EvidenceStream, Timing, nominal_fps, run_evidence, signals
+from app.settings import Settings
+from app.spotting import Spotter, spot_table
+from app.tracking import BLENDSHAPE_NAMES
+from synthetic import add_change, still_face
+
+BROWS = ("brow_right", "brow_left")
+
+
+def lively(seconds: float, fps: float, seed: int):
+    """A face with brief changes on every kind of channel, blinks, speech, head turns and blendshapes."""
+    table = still_face(seconds, fps, jitter=0.006, seed=seed)
+    rng = np.random.default_rng(seed)
+    t = table.t_s
+    names = [BROWS, ("corner_left",), ("nose_wings",), ("lip_thickness",), ("gaze_x",), ("brow_gap",)]
+    for k, onset in enumerate(np.arange(2.0, seconds - 1, 0.9)):
+        add_change(table, names[k % len(names)], onset, 0.07 + 0.05 * (k % 9), rng.choice([-1, 1]) * 0.05)
+    for onset in np.arange(3.3, seconds - 1, 4.1):
+        add_change(table, ("lid_right", "lid_left"), onset, 0.2, -0.09)
+    speech = (t % 11) > 7
+    table.levels[speech, 10] += (0.05 * np.abs(np.sin(2 * np.pi * 4 * t[speech]))).astype(np.float32)
+    turns = (t % 13) > 12
+    table.head[turns, 0] += (80 * (t[turns] % 1)).astype(np.float32)
+    smile = BLENDSHAPE_NAMES.index("mouthSmileLeft")
+    table.blendshapes[:, smile] = np.clip(rng.normal(0.1, 0.05, len(t)), 0, 1).astype(np.float16)
+    return table
+
+
+@pytest.mark.parametrize("fps", [15.0, 25.0, 29.97, 60.0])
+def test_stream_evidence_equals_batch_bit_for_bit(fps):
+    seconds = 2.5 * Timing.for_fps(fps).keep / fps + 3  # long enough for the stream to compact twice
+    table = lively(seconds, fps, seed=int(fps))
+    levels = signals(table.levels, table.blendshapes, table.head)
+    batch = run_evidence(levels, table.head, table.t_s)
+    stream = EvidenceStream(Timing.for_fps(nominal_fps(table.t_s[:8])))
+    rows = [stream.push(levels[i], table.head[i], float(table.t_s[i])) for i in range(len(table))]
+    assert stream._offset > 0  # it did drop old rows
+    for name in ("t_s", "rise", "start_s", "end_s", "flags"):
+        online = np.concatenate([getattr(r, name) for r in rows])
+        np.testing.assert_array_equal(online, getattr(batch, name), err_msg=name)  # NaN == NaN here
+    decided = np.isfinite(batch.rise).all(axis=(1, 2))
+    assert decided.mean() > 0.9 and batch.flags.any(axis=(0, 1)).all()  # every flag occurs
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 1.0])
+@pytest.mark.parametrize("fps", [25.0, 60.0])
+def test_online_moments_equal_batch_on_a_lively_face(fps, smoothing):
+    table = lively(40, fps, seed=7)
+    lost = (table.t_s > 21) & (table.t_s < 21.5)  # the face is lost once: two runs
+    table.face[lost] = False
+    table.levels[lost] = np.nan
+    s = Settings(sensitivity=100, smoothing=smoothing)
+    batch = spot_table(table, s)
+    assert len(batch) >= 4
+    spotter, online = Spotter(s), []
+    for i in range(len(table)):
+        online += spotter.update(table.row(i))
+    assert online + spotter.flush() == batch
