@@ -39,7 +39,8 @@ from .asked import AskedWindow
 from .capture import FrameSource, ReconnectingSource, SourceInfo
 from .errors import GlimpseError
 from .live_events import (ErrorReported, FrameReady, FrameTracked, LiveEvent, LivePacket, LiveStats, Marked,
-                          MomentFound, RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
+                          MomentFound, RateNotice, RecordingChanged, SourceBack, SourceLost, SourceOpened,
+                          Stopped)
 from .pipeline import LivePipeline, LiveResult
 from .session import SessionWriter
 from .settings import Settings
@@ -53,6 +54,8 @@ POLL_S = 0.05  # the threads look at the stop flag (and the tracker for a new fr
 RATE_WINDOW_S = 1.0  # the tracking rate is counted over this much recent time
 LATENCY_SMOOTHING = 0.2  # weight of the newest frame in the smoothed latency
 LATE_WINDOW_S = 60.0  # late (dropped) frames are counted over this much recent time, not since the start
+SLOW_FOR_S = 3.0  # tracking must fall behind for this long before the listener is told (once)
+SLOW_SHARE = 0.95  # keeping fewer than this share of the frames the source offered is falling behind
 
 
 class LatestSlot:
@@ -121,6 +124,32 @@ class _Rate:
         if len(self._times) < 2:
             return 0.0
         return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-6)
+
+
+class _SlowWatch:
+    """Tells once when tracking keeps fewer than SLOW_SHARE of the frames offered over a span of
+    SLOW_FOR_S (consecutive spans): a source that only delivers slowly is not falling behind."""
+
+    def __init__(self) -> None:
+        self._start: tuple[float, int, int] | None = None  # (time, tracked, dropped) at the span's start
+        self.told = False
+
+    def update(self, now: float, tracked: int, dropped: int) -> RateNotice | None:
+        if self.told:
+            return None
+        if self._start is None:
+            self._start = (now, tracked, dropped)
+            return None
+        t0, tracked0, dropped0 = self._start
+        span = now - t0
+        if span < SLOW_FOR_S:
+            return None
+        self._start = (now, tracked, dropped)
+        kept, lost = tracked - tracked0, dropped - dropped0
+        if lost <= 0 or kept >= SLOW_SHARE * (kept + lost):
+            return None
+        self.told = True
+        return RateNotice(kept / span, (kept + lost) / span)
 
 
 class LiveSession:
@@ -258,7 +287,7 @@ class LiveSession:
         try:
             pipeline = LivePipeline(self._in_force, self._model_path)
             self._tracker_ready.set()
-            rate = _Rate()
+            rate, slow, tracked = _Rate(), _SlowWatch(), 0
             epoch, lost, last_t, last_at = 0, False, None, time.monotonic()
             while not self._stop.is_set():
                 item = self._frames.take(timeout=POLL_S)
@@ -297,6 +326,10 @@ class LiveSession:
                 stats = LiveStats(rate.add(now, now - captured_at), dropped, rate.latency_ms, frame.index + 1,
                                   rate.late(now, dropped), LATE_WINDOW_S)
                 self._handle(result, stats, captured_at)
+                tracked += 1
+                notice = slow.update(now, tracked, dropped)
+                if notice is not None:
+                    self._on_event(notice)
             if not self._failed and (reason == ENDED or self._finish_on_stop):
                 for m in pipeline.finish():
                     self._moment(m, m.end_s, time.monotonic())

@@ -21,8 +21,8 @@ from .capture import RETRY_S, SourceInfo
 from .errors import GlimpseError
 from .features import FeatureTableBuilder
 from .live import ENDED, FAILED, LiveSession
-from .live_events import (ErrorReported, FrameTracked, LiveEvent, Marked, MomentFound, RecordingChanged, SourceBack,
-                          SourceLost, SourceOpened, Stopped)
+from .live_events import (ErrorReported, FrameTracked, LiveEvent, Marked, MomentFound, RateNotice, RecordingChanged,
+                          SourceBack, SourceLost, SourceOpened, Stopped)
 from .pipeline import Analysis
 from .settings import Settings
 from .sources import FRAME_RATES, RESOLUTIONS, SourceChoice
@@ -134,6 +134,8 @@ def _take(event: LiveEvent, result: HeadlessRun, out, err) -> None:
             print(f"glimpse: {event.message}", file=err, flush=True)
     elif isinstance(event, SourceLost):
         print(f"glimpse: {event.reason}; trying to reconnect", file=err, flush=True)
+    elif isinstance(event, RateNotice):  # the session says it once
+        print(f"glimpse: {event.message} (the others are skipped evenly)", file=err, flush=True)
     elif isinstance(event, SourceBack):
         print("glimpse: the camera is back", file=err, flush=True)
     elif isinstance(event, Stopped):
