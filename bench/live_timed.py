@@ -87,6 +87,7 @@ class TimedPipeline(LivePipeline):
 class LiveRun:
     cost: Cost  # frames tracked, wall and CPU from start() to Stopped
     dropped: int
+    dropped_by_source: int  # of which the source skipped (a paced file late to deliver), the rest the slot replaced
     t_s: list[float] = field(default_factory=list)  # media time of each tracked frame
     notices: list[RateNotice] = field(default_factory=list)
     features_ms: float = float("nan")
@@ -140,7 +141,9 @@ def run(open_source: Callable[[], FrameSource], settings: Settings) -> LiveRun:
     if not tracked:
         raise RuntimeError(f"the live session tracked nothing: {events[-1:]}")
     pipeline = TimedPipeline.last
-    return LiveRun(Cost(len(tracked), cost_wall, cost_cpu), tracked[-1].stats.dropped, [e.t_s for e in tracked],
+    by_source = int(getattr(opened[0], "dropped", 0)) if opened else 0
+    return LiveRun(Cost(len(tracked), cost_wall, cost_cpu), tracked[-1].stats.dropped, by_source,
+                   [e.t_s for e in tracked],
                    [e for e in events if isinstance(e, RateNotice)],
                    pipeline.ms_per_frame("features") if pipeline else float("nan"),
                    pipeline.ms_per_frame("spotting") if pipeline else float("nan"))
