@@ -1,6 +1,7 @@
 """Glimpse's benchmarks: run from the checkout (`python -m bench`, or `make bench`), never installed.
 
-* __main__.py -- `python -m bench [accuracy|replay|live|reliability] [ARGS]`: one part, or all in turn;
+* __main__.py -- `python -m bench [accuracy|replay|live|live_cpu|live_60|reliability] [ARGS]`: one
+  part, or all in turn;
 * paths.py -- the checkout's folders and the clips the benchmarks read;
 * dataset.py -- the injected dataset: splits, event timelines, building and loading the videos;
 * spotters.py -- Glimpse's spotter and a naive reference, over cached evidence;
@@ -12,6 +13,10 @@
 * report.py -- BENCHMARKS.md and docs/operating_curve.png;
 * replay.py -- docs/BENCH_REPLAY.md: re-spot + redraw, time to first frame, analysis speed;
 * live.py -- docs/BENCH_LIVE.md: prompt latency, preview frame rate, CPU share;
+* live_cpu.py -- docs/BENCH_LIVE.md: the whole live session's CPU against raw MediaPipe, same frames;
+* live_60.py -- docs/BENCH_LIVE.md: what live keeps of a real-time 60 frames/s source, drops, the notice;
+* live_clips.py, live_timed.py, live_doc.py -- their 640x480 clips and raw baseline, the timed headless
+  session, and the file's sections;
 * reliability.py -- the reliability figures for RELIABILITY.md, and its child processes' entry points;
 * faults.py, fuzz.py, crash.py, privacy.py, long_run.py, child.py -- its parts, and their children;
 * demo_doc.py -- assets/DEMO.md's figures, rewritten from a real run over the demo (`--check`);

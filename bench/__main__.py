@@ -1,7 +1,8 @@
 """`python -m bench [PART [ARGS...]]` from the checkout: one benchmark, or (no PART) every report in turn.
 
-PART is accuracy (BENCHMARKS.md), replay (docs/BENCH_REPLAY.md), live (docs/BENCH_LIVE.md) or
-reliability (the figures behind RELIABILITY.md); ARGS go to that part (`python -m bench live --help`).
+PART is accuracy (BENCHMARKS.md), replay (docs/BENCH_REPLAY.md), live, live_cpu or live_60 (the sections
+of docs/BENCH_LIVE.md: prompt latency; the whole live session's CPU against raw MediaPipe; 60 frames/s)
+or reliability (the figures behind RELIABILITY.md); ARGS go to that part (`python -m bench live --help`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import importlib
 import sys
 from typing import Sequence
 
-PARTS = ("accuracy", "replay", "live", "reliability")  # the order of a full run: the slowest last
+PARTS = ("accuracy", "replay", "live", "live_cpu", "live_60", "reliability")  # the order of a full run: the slowest last
 
 
 def main(argv: Sequence[str] | None = None) -> int:
