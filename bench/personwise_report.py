@@ -217,6 +217,10 @@ def write_report(r, strips_section: list[str] | None = None) -> list[Path]:
     lines += ["", "## Pooled operating curve (all seven people, no tuning)", "", *_curve_table(r), ""]
     if strips_section:
         lines += strips_section
+    history = Path("bench/personwise_history.md")
+    if history.exists():  # what each spotter change did (rows added with --log)
+        rows = [ln for ln in history.read_text().splitlines() if ln.startswith("|")]
+        lines += ["## History of the pooled figures (`bench/personwise_history.md`)", "", *rows, ""]
     lines += ["## How it is measured", "",
               "- **Natural false alarms**: every moment the spotter reports on the natural clips, each played once "
               "(no ping-pong), minus moments labelled genuine in `bench/labels/natural_moments.json` (matched by "
