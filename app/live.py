@@ -54,7 +54,8 @@ POLL_S = 0.05  # the threads look at the stop flag (and the tracker for a new fr
 RATE_WINDOW_S = 1.0  # the tracking rate is counted over this much recent time
 LATENCY_SMOOTHING = 0.2  # weight of the newest frame in the smoothed latency
 LATE_WINDOW_S = 60.0  # late (dropped) frames are counted over this much recent time, not since the start
-SLOW_FOR_S = 3.0  # tracking must fall behind for this long before the listener is told (once)
+SLOW_FOR_S = 3.0  # tracking is judged over spans this long...
+SLOW_SPANS = 2  # ...and must fall behind in this many in a row before the listener is told (once): not at start-up
 SLOW_SHARE = 0.95  # keeping fewer than this share of the frames the source offered is falling behind
 
 
@@ -127,11 +128,13 @@ class _Rate:
 
 
 class _SlowWatch:
-    """Tells once when tracking keeps fewer than SLOW_SHARE of the frames offered over a span of
-    SLOW_FOR_S (consecutive spans): a source that only delivers slowly is not falling behind."""
+    """Tells once when tracking keeps fewer than SLOW_SHARE of the frames offered in SLOW_SPANS
+    spans of SLOW_FOR_S in a row (the first frames, slow while the model warms up, are not enough);
+    a source that only delivers slowly drops nothing and is not falling behind."""
 
     def __init__(self) -> None:
         self._start: tuple[float, int, int] | None = None  # (time, tracked, dropped) at the span's start
+        self._slow: list[tuple[float, int, int]] = []  # (span, kept, lost) of the slow spans in a row
         self.told = False
 
     def update(self, now: float, tracked: int, dropped: int) -> RateNotice | None:
@@ -147,8 +150,13 @@ class _SlowWatch:
         self._start = (now, tracked, dropped)
         kept, lost = tracked - tracked0, dropped - dropped0
         if lost <= 0 or kept >= SLOW_SHARE * (kept + lost):
+            self._slow = []
+            return None
+        self._slow.append((span, kept, lost))
+        if len(self._slow) < SLOW_SPANS:
             return None
         self.told = True
+        span, kept, lost = (sum(x) for x in zip(*self._slow))
         return RateNotice(kept / span, (kept + lost) / span)
 
 

@@ -253,7 +253,7 @@ def report(runs: list[Run], command: str, host: str) -> str:
               f"waits for (app/evidence.py POST_S) and {1000 * settle_s:.0f} ms the settle before a moment is "
               f"reported (app/spotting.py SETTLE_S; longer for changes read best by a window over 0.25 s). "
               f"Measured: from the moment's end as the spotter places it to the frame that completed it, p50 "
-              f"{_ms(waited, 50)} / p95 {_ms(waited, 95)} ms (that fixed wait, on the frame grid); from the "
+              f"{_ms(waited, 50)} / p95 {_ms(waited, 95)} ms (the spotter's own wait after the end it gives the moment); from the "
               f"injected change's end to the moment's end, p50 {_ms(ended, 50)} / p95 {_ms(ended, 95)} ms "
               "(negative: the spotter ends the moment where the change fades out, before the envelope's "
               "last frame; a long positive tail: the prompted moment is a longer reading, or a later one, "

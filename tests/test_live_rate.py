@@ -21,7 +21,7 @@ from app.settings import Settings
 SOURCE_FPS = 120.0
 SESSION_S = 2.0
 SLOW_TRACK_S = 1 / 30  # the fake tracker's time per frame: a quarter of the source's rate
-SLOW_FOR_S = 0.8  # the session's "falling behind for this long", shortened so the test is quick
+SLOW_FOR_S = 0.6  # the session's span for "falling behind" (two in a row), shortened so the test is quick
 
 
 class Camera:
@@ -109,3 +109,26 @@ def test_the_headless_run_prints_the_notice_on_stderr():
     _take(RateNotice(38.2, 60.0), HeadlessRun(), out, err)
     assert err.getvalue() == "glimpse: Tracking keeps 38 of 60 frames a second (the others are skipped evenly)\n"
     assert out.getvalue() == ""
+
+
+def test_only_falling_behind_span_after_span_is_told_and_only_once():
+    from app.live import SLOW_FOR_S as SPAN, SLOW_SPANS, _SlowWatch
+
+    watch, tracked, dropped, told = _SlowWatch(), 0, 0, []
+
+    def span(kept: int, lost: int, k: int) -> None:
+        nonlocal tracked, dropped
+        tracked, dropped = tracked + kept, dropped + lost
+        told.append(watch.update(k * SPAN, tracked, dropped))
+
+    watch.update(0.0, 0, 0)
+    span(100, 80, 1)  # a slow start (the model warming up)...
+    span(180, 0, 2)  # ...then keeping up: nothing to say
+    assert told == [None, None]
+    for k in range(SLOW_SPANS):
+        span(90, 90, 3 + k)  # half the frames, span after span
+    notices = [n for n in told if n is not None]
+    assert len(notices) == 1 and told[-1] is notices[0]
+    assert abs(notices[0].tracked_fps - 90 / SPAN) < 1e-6 and abs(notices[0].source_fps - 180 / SPAN) < 1e-6
+    span(90, 90, 3 + SLOW_SPANS)
+    assert told[-1] is None  # said once a session
