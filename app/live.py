@@ -45,7 +45,8 @@ from .callvideo import CallVideoFilter, watch_call
 from .capture import FrameSource, ReconnectingSource, SourceInfo
 from .errors import GlimpseError
 from .live_events import (CallPaused, CallResumed, ErrorReported, FrameReady, FrameTracked, LiveEvent, LivePacket,
-                          LiveStats, Marked, MomentFound, RecordingChanged, SourceBack, SourceLost, SourceOpened,
+                          LiveStats, Marked, MomentFound, RateNotice, RecordingChanged, SourceBack, SourceLost,
+                          SourceOpened,
                           Stopped)
 from .pipeline import LivePipeline, LiveResult
 from .screen import Region
@@ -61,6 +62,9 @@ POLL_S = 0.05  # the threads look at the stop flag (and the tracker for a new fr
 RATE_WINDOW_S = 1.0  # the tracking rate is counted over this much recent time
 LATENCY_SMOOTHING = 0.2  # weight of the newest frame in the smoothed latency
 LATE_WINDOW_S = 60.0  # late (dropped) frames are counted over this much recent time, not since the start
+SLOW_FOR_S = 3.0  # tracking is judged over spans this long...
+SLOW_SPANS = 2  # ...and must fall behind in this many in a row before the listener is told (once): not at start-up
+SLOW_SHARE = 0.95  # keeping fewer than this share of the frames the source offered is falling behind
 
 
 class LatestSlot:
@@ -129,6 +133,39 @@ class _Rate:
         if len(self._times) < 2:
             return 0.0
         return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-6)
+
+
+class _SlowWatch:
+    """Tells once when tracking keeps fewer than SLOW_SHARE of the frames offered in SLOW_SPANS
+    spans of SLOW_FOR_S in a row (the first frames, slow while the model warms up, are not enough);
+    a source that only delivers slowly drops nothing and is not falling behind."""
+
+    def __init__(self) -> None:
+        self._start: tuple[float, int, int] | None = None  # (time, tracked, dropped) at the span's start
+        self._slow: list[tuple[float, int, int]] = []  # (span, kept, lost) of the slow spans in a row
+        self.told = False
+
+    def update(self, now: float, tracked: int, dropped: int) -> RateNotice | None:
+        if self.told:
+            return None
+        if self._start is None:
+            self._start = (now, tracked, dropped)
+            return None
+        t0, tracked0, dropped0 = self._start
+        span = now - t0
+        if span < SLOW_FOR_S:
+            return None
+        self._start = (now, tracked, dropped)
+        kept, lost = tracked - tracked0, dropped - dropped0
+        if lost <= 0 or kept >= SLOW_SHARE * (kept + lost):
+            self._slow = []
+            return None
+        self._slow.append((span, kept, lost))
+        if len(self._slow) < SLOW_SPANS:
+            return None
+        self.told = True
+        span, kept, lost = (sum(x) for x in zip(*self._slow, strict=True))
+        return RateNotice(kept / span, (kept + lost) / span)
 
 
 class LiveSession:
@@ -275,7 +312,7 @@ class LiveSession:
         try:
             pipeline = LivePipeline(self._in_force, self._model_path)
             self._tracker_ready.set()
-            rate = _Rate()
+            rate, slow, tracked = _Rate(), _SlowWatch(), 0
             epoch, lost, last_t, last_at = 0, False, None, time.monotonic()
             while not self._stop.is_set():
                 item = self._frames.take(timeout=POLL_S)
@@ -318,6 +355,10 @@ class LiveSession:
                                   rate.late(now, dropped), LATE_WINDOW_S,
                                   self._call.repeats if self._call is not None else 0)
                 self._handle(result, stats, captured_at)
+                tracked += 1
+                notice = slow.update(now, tracked, dropped)
+                if notice is not None:
+                    self._on_event(notice)
             if not self._failed and (reason == ENDED or self._finish_on_stop):
                 for m in pipeline.finish():
                     self._moment(m, m.end_s, time.monotonic())

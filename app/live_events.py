@@ -124,9 +124,22 @@ class CallResumed:
 
 
 @dataclass(frozen=True)
+class RateNotice:
+    """Tracking keeps falling behind the source (said once a session): frames are dropped evenly,
+    the newest wins. Rates in frames/s over the span that was measured."""
+
+    tracked_fps: float
+    source_fps: float
+
+    @property
+    def message(self) -> str:
+        return f"Tracking keeps {self.tracked_fps:.0f} of {self.source_fps:.0f} frames a second"
+
+
+@dataclass(frozen=True)
 class Stopped:
     reason: str  # STOPPED, ENDED or FAILED; the session's threads are done (or about to be)
 
 
 LiveEvent = (SourceOpened | FrameReady | FrameTracked | MomentFound | Marked | RecordingChanged | ErrorReported
-             | SourceLost | SourceBack | CallPaused | CallResumed | Stopped)
+             | SourceLost | SourceBack | CallPaused | CallResumed | RateNotice | Stopped)

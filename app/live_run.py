@@ -22,7 +22,7 @@ from .errors import GlimpseError
 from .features import FeatureTableBuilder
 from .live import ENDED, FAILED, LiveSession
 from .live_events import (CallPaused, CallResumed, ErrorReported, FrameTracked, LiveEvent, Marked, MomentFound,
-                          RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
+                          RateNotice, RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
 from .pipeline import Analysis, median_or_none
 from .settings import Settings
 from .sources import FRAME_RATES, RESOLUTIONS, SourceChoice
@@ -145,6 +145,8 @@ def _take(event: LiveEvent, result: HeadlessRun, out, err) -> None:
             print(f"glimpse: {event.message}", file=err, flush=True)
     elif isinstance(event, SourceLost):
         print(f"glimpse: {event.reason}; trying to reconnect", file=err, flush=True)
+    elif isinstance(event, RateNotice):  # the session says it once
+        print(f"glimpse: {event.message} (the others are skipped evenly)", file=err, flush=True)
     elif isinstance(event, SourceBack):
         print("glimpse: the camera is back", file=err, flush=True)
     elif isinstance(event, CallPaused):

@@ -1,6 +1,6 @@
 """Glimpse's benchmarks: run from the checkout (`python -m bench`, or `make bench`), never installed.
 
-* __main__.py -- `python -m bench [accuracy|replay|live|reliability] [ARGS]`: one part, or all in turn;
+* __main__.py -- `python -m bench [PART] [ARGS]`: one part, or all in turn (`python -m bench --help`);
 * personwise.py and personwise_*.py -- docs/BENCH_PERSONWISE.md: seven people, leave-one-person-out (the
   headline): tracking cache, injected brief and held events, natural false alarms split by talking, labels in
   labels/, strips, the pooled operating curve;
@@ -18,6 +18,10 @@
 * report.py -- BENCHMARKS.md and docs/operating_curve.png;
 * replay.py -- docs/BENCH_REPLAY.md: re-spot + redraw, time to first frame, analysis speed;
 * live.py -- docs/BENCH_LIVE.md: prompt latency, preview frame rate, CPU share;
+* live_cpu.py -- docs/BENCH_LIVE.md: the whole live session's CPU against raw MediaPipe, same frames;
+* live_60.py -- docs/BENCH_LIVE.md: what live keeps of a real-time 60 frames/s source, drops, the notice;
+* live_clips.py, live_timed.py, live_doc.py -- their 640x480 clips and raw baseline, the timed headless
+  session, and the file's sections;
 * reliability.py -- the reliability figures for RELIABILITY.md, and its child processes' entry points;
 * bundle.py -- docs/BENCH_BUNDLE.md: the bundle's size, start and memory against the source install;
 * faults.py, fuzz.py, crash.py, privacy.py, long_run.py, child.py -- its parts, and their children;

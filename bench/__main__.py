@@ -1,9 +1,10 @@
 """`python -m bench [PART [ARGS...]]` from the checkout: one benchmark, or (no PART) every report in turn.
 
 PART is personwise (docs/BENCH_PERSONWISE.md: the headline, leave-one-person-out), accuracy (BENCHMARKS.md),
-replay (docs/BENCH_REPLAY.md), live (docs/BENCH_LIVE.md), reliability (the figures behind RELIABILITY.md),
-analyze_speed (docs/BENCH_ANALYZE.md), screen_capture (docs/BENCH_SCREEN.md), recording_kill (RELIABILITY.md
-section 6), demo_doc (assets/DEMO.md) or bundle (docs/BENCH_BUNDLE.md); ARGS go to that part
+replay (docs/BENCH_REPLAY.md), live, live_cpu or live_60 (the sections of docs/BENCH_LIVE.md: prompt latency;
+the whole live session's CPU against raw MediaPipe; 60 frames/s), reliability (the figures behind
+RELIABILITY.md), analyze_speed (docs/BENCH_ANALYZE.md), screen_capture (docs/BENCH_SCREEN.md), recording_kill
+(RELIABILITY.md section 6), demo_doc (assets/DEMO.md) or bundle (docs/BENCH_BUNDLE.md); ARGS go to that part
 (`python -m bench live --help`).
 """
 
@@ -13,8 +14,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-PARTS = ("personwise", "accuracy", "replay", "live", "reliability", "analyze_speed", "screen_capture", "recording_kill",
-         "demo_doc", "bundle")  # the order of a full run; bundle needs `make bundle`
+PARTS = ("personwise", "accuracy", "replay", "live", "live_cpu", "live_60", "reliability", "analyze_speed",
+         "screen_capture", "recording_kill", "demo_doc", "bundle")  # the order of a full run; bundle needs `make bundle`
 
 
 def main(argv: Sequence[str] | None = None) -> int:
