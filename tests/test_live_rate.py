@@ -132,3 +132,15 @@ def test_only_falling_behind_span_after_span_is_told_and_only_once():
     assert abs(notices[0].tracked_fps - 90 / SPAN) < 1e-6 and abs(notices[0].source_fps - 180 / SPAN) < 1e-6
     span(90, 90, 3 + SLOW_SPANS)
     assert told[-1] is None  # said once a session
+
+
+def test_the_window_hears_the_rate_notice_once_as_a_signal(qtbot):
+    from app.capture import PacedSource
+    from app.live_events import RateNotice
+    from app.settings import Settings
+    from app.ui.worker import LiveWorker
+
+    worker = LiveWorker(lambda: PacedSource("unused.mp4"), Settings())
+    with qtbot.waitSignal(worker.rate_notice, timeout=1000) as said:
+        worker._relay(RateNotice(51.0, 60.0))
+    assert said.args == ["Tracking keeps 51 of 60 frames a second"]

@@ -287,6 +287,9 @@ class LivePage(LiveViews, QWidget):
         worker.error.connect(self.error)
         worker.source_lost.connect(self._source_lost)
         worker.source_back.connect(self._source_back)
+        # said once, calmly, beside what the source gives: not an error
+        worker.rate_notice.connect(lambda text: self.source_info.setText(
+            f"{self.source_info.text()} {text}; the others are skipped evenly."))
         worker.stopped.connect(functools.partial(self._on_stopped, worker))
         worker.preview_size = self._preview_px
         self.worker, self.moments, self.decided = worker, [], []

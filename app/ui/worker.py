@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from ..capture import FrameSource, SourceInfo
 from ..live import LiveSession
 from ..live_events import (CallPaused, CallResumed, ErrorReported, FrameReady, LiveEvent, LivePacket, Marked,
-                           MomentFound, RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
+                           MomentFound, RateNotice, RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
 from ..screen import Region
 from ..settings import Settings
 
@@ -37,6 +37,7 @@ class LiveWorker(QObject):
     stopped = Signal(str)  # STOPPED, ENDED or FAILED; the worker's threads are done (or about to be)
     call_paused = Signal(float)  # the watched call video froze at this time
     call_resumed = Signal(float, float)  # it moves again (time, seconds frozen)
+    rate_notice = Signal(str)  # tracking keeps fewer frames than the source gives (said once a session)
 
     def __init__(self, open_source: Callable[[], FrameSource], settings: Settings,
                  model_path: str | Path | None = None, parent: QObject | None = None,
@@ -70,6 +71,8 @@ class LiveWorker(QObject):
             self.call_paused.emit(event.t_s)
         elif isinstance(event, CallResumed):
             self.call_resumed.emit(event.t_s, event.paused_s)
+        elif isinstance(event, RateNotice):
+            self.rate_notice.emit(event.message)
         elif isinstance(event, Stopped):
             self.stopped.emit(event.reason)
 
