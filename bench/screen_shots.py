@@ -52,6 +52,7 @@ def child(out: Path) -> int:
     from app.ui.app import make_application
     from app.ui.consent_notice import ConsentNotice
     from app.ui.live import LivePage
+    from app.ui.live_status import WATCHING_TEXT
     from app.ui.region_picker import RegionPicker
     from app.ui.screen_watch import WATCH_LABEL
     from app.ui.screenshots import wait, wait_for
@@ -86,7 +87,7 @@ def child(out: Path) -> int:
     page.watch.confirm = lambda parent, kind: True  # told: the notice above
     page.watch._picked(watched, start_after=False)
     page.start()
-    if not wait_for(lambda: "Face found" in page.status_label.text(), 60):
+    if not wait_for(lambda: page.status_label.text().startswith(WATCHING_TEXT), 60):
         print(f"no face tracked: {page.status_label.text()}", file=sys.stderr)
         return 1
     wait(3000)
