@@ -30,6 +30,7 @@ from .discreet import DiscreetStrip, FaceDot
 from .first_run import ask_consent
 from .preview import LivePreview
 from .prompt_card import PromptCard
+from .live_recording import LiveRecording
 from .live_status import (LOST_TEXT, NO_FACE_TEXT, PROMPT_ONLY_KEY, SLOW_TEXT, WATCHING_TEXT, LiveViews, SlowWatch,
                           diagnostics_text)
 from .shortcuts import with_keys
@@ -42,7 +43,7 @@ STALE_PAINT_S = 0.25  # a hidden or minimised preview does not paint; do not wai
 NO_CAMERA_TEXT = ("No camera found. You can watch the bundled demo recording, played as if live: a real "
                   "clip into which a few brief expressions were added for the demo.")
 CUES = ("off", "visual", "sound")
-class LivePage(LiveViews, QWidget):
+class LivePage(LiveRecording, LiveViews, QWidget):
     """Live mode. `sessions_root` is where recordings go; `settings_provider` is asked for the
     listener's settings at each start (the review's tuning panel may have changed them)."""
 
@@ -471,48 +472,3 @@ class LivePage(LiveViews, QWidget):
         else:
             self.attentive_label.setText("")
             self.settings_label.setText(f"Your settings · sensitivity {self.settings.sensitivity:g}")
-
-    # -- recording -----------------------------------------------------------------------------
-
-    def _record_toggled(self, on: bool) -> None:
-        if on and not self._consent_given:
-            if not self.confirm_consent(self):
-                self._set_record_button(False)
-                return
-            self._consent_given = True
-        if self.worker is None:
-            return  # starts (or not) with the next session
-        if on:
-            self.worker.start_recording(self._sessions_root())
-        else:
-            self.worker.stop_recording()
-
-    def _set_record_button(self, on: bool) -> None:
-        self.record_button.blockSignals(True)
-        self.record_button.setChecked(on)
-        self.record_button.setText("Stop recording" if on else "Record")
-        self.record_button.blockSignals(False)
-
-    def _on_recording(self, folder: Path | None) -> None:
-        if folder is not None:
-            self._recording_folder, self._recording_since = Path(folder), time.monotonic()
-            self._set_record_button(True)
-            self._show_recording_time()
-            self._clock.start()
-        else:
-            saved, self._recording_folder = self._recording_folder, None
-            self._clock.stop()
-            self.recording_label.setText("")
-            self._set_record_button(False)  # the next session is recorded only if asked again
-            if saved is not None:
-                self.recording_saved.emit(saved)
-        if self.strip is not None:
-            self.strip.set_recording(folder is not None)
-        self.window().setWindowTitle(("● Recording — " if folder is not None else "") + "Glimpse")
-
-    def is_recording(self) -> bool:
-        return self._recording_folder is not None
-
-    def _show_recording_time(self) -> None:
-        seconds = int(time.monotonic() - self._recording_since)
-        self.recording_label.setText(f"● Recording  {seconds // 60}:{seconds % 60:02d}")

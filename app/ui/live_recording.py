@@ -1,0 +1,56 @@
+"""The Live page's recording controls: consent the first time, the Record button, the running clock.
+
+A mixin of `LivePage` (it uses the page's worker, buttons and labels); nothing here touches the video.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+
+class LiveRecording:
+    """Record / Stop recording for `LivePage`: asks for consent once, shows the time while recording."""
+
+    def _record_toggled(self, on: bool) -> None:
+        if on and not self._consent_given:
+            if not self.confirm_consent(self):
+                self._set_record_button(False)
+                return
+            self._consent_given = True
+        if self.worker is None:
+            return  # starts (or not) with the next session
+        if on:
+            self.worker.start_recording(self._sessions_root())
+        else:
+            self.worker.stop_recording()
+
+    def _set_record_button(self, on: bool) -> None:
+        self.record_button.blockSignals(True)
+        self.record_button.setChecked(on)
+        self.record_button.setText("Stop recording" if on else "Record")
+        self.record_button.blockSignals(False)
+
+    def _on_recording(self, folder: Path | None) -> None:
+        if folder is not None:
+            self._recording_folder, self._recording_since = Path(folder), time.monotonic()
+            self._set_record_button(True)
+            self._show_recording_time()
+            self._clock.start()
+        else:
+            saved, self._recording_folder = self._recording_folder, None
+            self._clock.stop()
+            self.recording_label.setText("")
+            self._set_record_button(False)  # the next session is recorded only if asked again
+            if saved is not None:
+                self.recording_saved.emit(saved)
+        if self.strip is not None:
+            self.strip.set_recording(folder is not None)
+        self.window().setWindowTitle(("● Recording — " if folder is not None else "") + "Glimpse")
+
+    def is_recording(self) -> bool:
+        return self._recording_folder is not None
+
+    def _show_recording_time(self) -> None:
+        seconds = int(time.monotonic() - self._recording_since)
+        self.recording_label.setText(f"● Recording  {seconds // 60}:{seconds % 60:02d}")
