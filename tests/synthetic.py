@@ -1,9 +1,13 @@
-"""Synthetic feature tables: a still face with tracker-like jitter, and changes added at known times."""
+"""Synthetic inputs: feature tables of a still face with tracker-like jitter and changes added at known
+times, and a blank frame source for live sessions that need no face."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
+from app.capture import Frame, SourceInfo
 from app.features import LEVEL, N_LEVELS, FeatureTable
 from app.tracking import N_BLENDSHAPES
 
@@ -39,3 +43,18 @@ def add_hold(table: FeatureTable, level_names, onset_s: float, hold_s: float, am
     down = np.clip((onset_s + ramp_s + hold_s + ramp_s - t) / ramp_s, 0, 1)
     for name in level_names:
         table.levels[:, LEVEL[name]] += (amplitude * np.minimum(up, down)).astype(np.float32)
+
+
+class BlankClip:
+    """`seconds` of blank 30 fps frames, delivered ten times faster than real time (a FrameSource)."""
+
+    def __init__(self, seconds: float = 3.0):
+        self.info = SourceInfo("clip", 30.0, 64, 48, int(seconds * 30))
+
+    def __iter__(self):
+        for i in range(self.info.frame_count):
+            time.sleep(1 / 300)
+            yield Frame(i, i / 30, np.zeros((48, 64, 3), np.uint8))
+
+    def close(self):
+        pass

@@ -4,7 +4,6 @@ with the focus in the tuning drawer, the live status speaks in words, and the pr
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,6 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox
 
 from app.asked import ASKED_BOOST
-from app.capture import Frame, SourceInfo
 from app.live_events import LivePacket, LiveStats
 from app.pipeline import LiveResult
 from app.prompts import PromptPolicy
@@ -22,6 +20,7 @@ from app.settings import Settings
 from app.ui.app import MainWindow
 from app.ui.live_status import LOST_TEXT, NO_FACE_TEXT, SLOW_FOR_S, WATCHING_TEXT, SlowWatch
 from app.ui.shortcuts import GENERAL_KEYS, LIVE_KEYS, REVIEW_KEYS, show_shortcuts
+from synthetic import BlankClip
 
 DATA = Path(__file__).parent / "data"
 NARROW = (800, 600)
@@ -143,18 +142,6 @@ def test_a_slow_tracking_warning_comes_only_after_a_while():
     assert not watch.update(0.0, 200.0)  # a rate not known yet is no reason to warn
 
 
-class Clip:
-    info = SourceInfo("clip", 30.0, 64, 48, 90)
-
-    def __iter__(self):
-        for i in range(self.info.frame_count):
-            time.sleep(1 / 300)
-            yield Frame(i, i / 30, np.zeros((48, 64, 3), np.uint8))
-
-    def close(self):
-        pass
-
-
 class NoTracker:
     """The live pipeline without a tracker: notes the settings each frame is spotted with."""
 
@@ -188,7 +175,7 @@ def test_tuning_reaches_the_live_page(qtbot, window, monkeypatch):
     save(mine, window.settings_path)
     live = window.live
     monkeypatch.setattr(live, "choice", lambda: type("C", (), {"is_camera": False, "is_screen": False, "label": "clip",
-                                                               "opener": lambda self, w, h, f: Clip})())
+                                                               "opener": lambda self, w, h, f: BlankClip})())
     with qtbot.waitSignal(live.running_changed, timeout=5000):
         live.start()
     assert live.settings == mine and live.settings_label.text() == "Your settings · sensitivity 42"

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
-import numpy as np
 
-from app.capture import Frame, SourceInfo
 from app.live import ENDED, LiveSession
 from app.live_events import FrameTracked, Marked, MomentFound, SourceOpened, Stopped
 from app.pipeline import LiveResult
@@ -18,6 +15,7 @@ from app.asked import ASKED_BOOST, asked_settings
 from app.settings import Settings
 from app.sources import file_choice
 from app.spotting import Moment
+from synthetic import BlankClip
 
 DATA = Path(__file__).parent / "data"
 SESSION_TIMEOUT_S = 40.0  # a 10 s clip in real time, on a busy machine
@@ -60,21 +58,6 @@ def test_a_paced_clip_gives_its_moments_through_the_callback():
             assert e.t_s >= e.moment.end_s - 1e-6
 
 
-class Clip:
-    """`seconds` of blank 30 fps frames, delivered ten times faster than real time."""
-
-    def __init__(self, seconds: float):
-        self.info = SourceInfo("clip", 30.0, 64, 48, int(seconds * 30))
-
-    def __iter__(self):
-        for i in range(self.info.frame_count):
-            time.sleep(1 / 300)
-            yield Frame(i, i / 30, np.zeros((48, 64, 3), np.uint8))
-
-    def close(self):
-        pass
-
-
 class SettingsLog:
     """Stands in for the live pipeline (no tracker): notes the settings each frame is spotted with."""
 
@@ -103,7 +86,7 @@ def test_scripted_marks_raise_sensitivity_for_the_asked_window(monkeypatch):
     base = Settings(attentive_window_s=2.0)
 
     def make(on_event):
-        session = LiveSession(lambda: Clip(8.0), base, on_event=on_event, preview=False)
+        session = LiveSession(lambda: BlankClip(8.0), base, on_event=on_event, preview=False)
         session.mark(at_s=3.0)
         session.mark(at_s=1.0)  # given out of order: applied in time order
         return session
@@ -132,7 +115,7 @@ def test_stopping_with_finish_reports_the_moment_under_way(monkeypatch):
             if isinstance(event, FrameTracked) and event.t_s >= 1.0:
                 session.request_stop(finish=finish)
 
-        events = run_session(lambda on_event: LiveSession(lambda: Clip(60.0), Settings(), on_event=on_event,
+        events = run_session(lambda on_event: LiveSession(lambda: BlankClip(60.0), Settings(), on_event=on_event,
                                                           preview=False), stop_at_one_second)
         assert len([e for e in events if isinstance(e, MomentFound)]) == int(finish)
         assert len([e for e in events if isinstance(e, FrameTracked) and e.t_s >= 1.0]) == 1, "tracked past the stop"
