@@ -13,7 +13,6 @@ Writes its section of docs/BENCH_LIVE.md.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
 import time
@@ -22,10 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from app.capture import PacedSource
-from app.settings import Settings
-from bench.live_clips import SIZE, Cost, clip, load_line, raw, warm_up
+from bench.live_clips import SIZE, Cost, clip, load_line, warm_up
 from bench.live_doc import DOC, write_section
-from bench.live_timed import LiveRun, run
+from bench.live_timed import LiveRun, side_by_side
 from bench.machine import cpu_name
 
 FPS = 60.0
@@ -50,18 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     path = clip(FPS, a.seconds)
     warm_up()
     load_before = load_line()
-    raws: list[Cost] = []
-    lives: list[LiveRun] = []
-    for r in range(a.rounds):
-        gc.collect()
-        raws.append(raw(path))
-        print(f"round {r + 1}: raw  {raws[-1].fps:.1f} frames/s", file=sys.stderr, flush=True)
-        gc.collect()
-        lives.append(run(lambda: PacedSource(path), Settings()))
-        lv = lives[-1]
-        print(f"round {r + 1}: live {lv.tracked_fps:.1f} frames/s, {lv.cost.frames} tracked, {lv.dropped} dropped "
-              f"({lv.dropped_by_source} by the source), "
+
+    def said(r: int, rw: Cost, lv: LiveRun) -> None:
+        print(f"round {r}: raw {rw.fps:.1f} frames/s; live {lv.tracked_fps:.1f} frames/s, {lv.cost.frames} "
+              f"tracked, {lv.dropped} dropped ({lv.dropped_by_source} by the source), "
               f"notices {[n.message for n in lv.notices]}", file=sys.stderr, flush=True)
+
+    raws, lives = side_by_side(path, a.rounds, lambda: PacedSource(path), said)
     lines = [
         "## 60 frames/s: what live keeps of a real-time source",
         "",

@@ -14,17 +14,15 @@ Writes its section of docs/BENCH_LIVE.md.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
 import time
 from pathlib import Path
 
 from app.capture import FileSource
-from app.settings import Settings
-from bench.live_clips import SIZE, Cost, clip, load_line, raw, warm_up
+from bench.live_clips import SIZE, Cost, clip, load_line, warm_up
 from bench.live_doc import DOC, write_section
-from bench.live_timed import LiveRun, Lockstep, run
+from bench.live_timed import LiveRun, side_by_side, Lockstep
 from bench.machine import cpu_name
 
 FPS = 30.0
@@ -40,19 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     path = clip(FPS, a.seconds)
     warm_up()
     load_before = load_line()
-    raws: list[Cost] = []
-    lives: list[LiveRun] = []
-    for r in range(a.rounds):
-        gc.collect()
-        raws.append(raw(path))
-        print(f"round {r + 1}: raw  {raws[-1].frames} frames, {raws[-1].cpu_s:.2f} s CPU, "
-              f"{raws[-1].cpu_ms_per_frame:.2f} ms/frame", file=sys.stderr, flush=True)
-        gc.collect()
-        lives.append(run(lambda: Lockstep(FileSource(path)), Settings()))
-        c = lives[-1].cost
-        print(f"round {r + 1}: live {c.frames} frames ({lives[-1].dropped} dropped), {c.cpu_s:.2f} s CPU, "
-              f"{c.cpu_ms_per_frame:.2f} ms/frame; features {lives[-1].features_ms:.3f} ms, "
-              f"spotting {lives[-1].spotting_ms:.3f} ms a frame", file=sys.stderr, flush=True)
+
+    def said(r: int, rw: Cost, lv: LiveRun) -> None:
+        print(f"round {r}: raw {rw.frames} frames, {rw.cpu_s:.2f} s CPU, {rw.cpu_ms_per_frame:.2f} ms/frame; live "
+              f"{lv.cost.frames} frames ({lv.dropped} dropped), {lv.cost.cpu_s:.2f} s CPU, "
+              f"{lv.cost.cpu_ms_per_frame:.2f} ms/frame; features {lv.features_ms:.3f} ms, spotting "
+              f"{lv.spotting_ms:.3f} ms a frame", file=sys.stderr, flush=True)
+
+    raws, lives = side_by_side(path, a.rounds, lambda: Lockstep(FileSource(path)), said)
     ratios = [lv.cost.cpu_ms_per_frame / rw.cpu_ms_per_frame for rw, lv in zip(raws, lives)]
     ratio = statistics.median(ratios)
     raw_ms = statistics.median(x.cpu_ms_per_frame for x in raws)

@@ -9,6 +9,7 @@ up their thread CPU time (the tracking thread's own; a microsecond a call).
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from app.capture import FrameSource
 from app.live_events import FrameTracked, LiveEvent, RateNotice, Stopped
 from app.pipeline import LivePipeline
 from app.settings import Settings
-from bench.live_clips import Cost
+from bench.live_clips import Cost, raw
 
 SESSION_TIMEOUT_S = 600.0
 LOCKSTEP_WAIT_S = 2.0  # a lockstep source gives up waiting for the tracker after this long (never, in practice)
@@ -147,3 +148,19 @@ def run(open_source: Callable[[], FrameSource], settings: Settings) -> LiveRun:
                    [e for e in events if isinstance(e, RateNotice)],
                    pipeline.ms_per_frame("features") if pipeline else float("nan"),
                    pipeline.ms_per_frame("spotting") if pipeline else float("nan"))
+
+
+def side_by_side(path, rounds: int, open_source: Callable[[], FrameSource],
+                 said: Callable[[int, Cost, LiveRun], None]) -> tuple[list[Cost], list[LiveRun]]:
+    """Raw MediaPipe over `path`, then a whole live session (default settings) over `open_source()`,
+    round after round in this process, so each ratio compares runs the machine's load treated alike;
+    `said(round, raw, live)` reports each round as it ends."""
+    raws: list[Cost] = []
+    lives: list[LiveRun] = []
+    for r in range(rounds):
+        gc.collect()
+        raws.append(raw(path))
+        gc.collect()
+        lives.append(run(open_source, Settings()))
+        said(r + 1, raws[-1], lives[-1])
+    return raws, lives
