@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Sequence
 
+from ..cli_args import non_negative_float, positive_float
 from ..errors import AnnotationsInvalid
 
 DURATION_BUCKETS = (("<100 ms", 0.0, 0.1), ("100-250 ms", 0.1, 0.25), ("250-500 ms", 0.25, 0.5 + 1e-9),
@@ -425,36 +426,12 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     """The options of `glimpse evaluate`."""
     ap.add_argument("truth", metavar="TRUTH", help="truth JSON from 'glimpse inject', or an annotation CSV")
     ap.add_argument("moments", metavar="MOMENTS", help="moments JSON from 'glimpse analyze'")
-    ap.add_argument("--fps", type=_positive, default=None, help="frame rate of a CSV truth's clip "
+    ap.add_argument("--fps", type=positive_float, default=None, help="frame rate of a CSV truth's clip "
                     "(default: the frame rate in MOMENTS)")
     ap.add_argument("--clip", default=None, help="CSV truth: only rows of this clip (e.g. 006_1)")
     ap.add_argument("--first-frame", type=int, default=1, help="CSV truth: number of the clip's first frame")
-    ap.add_argument("--tolerance", type=_non_negative, default=0.1, metavar="S", help="seconds around each event")
+    ap.add_argument("--tolerance", type=non_negative_float, default=0.1, metavar="S", help="seconds around each event")
     ap.add_argument("--json", action="store_true", help="print the full result as JSON")
-
-
-def _positive(text: str) -> float:
-    value = _number_arg(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, found {text!r}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = _number_arg(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, found {text!r}")
-    return value
-
-
-def _number_arg(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a number, found {text!r}")
-    return value
 
 
 def main_evaluate(argv: Sequence[str] | None = None) -> int:
