@@ -37,11 +37,11 @@ JAW_TARGETS = ("mouth", "brows", "lids", "nose")
 
 
 def coupled(s: Settings) -> tuple:
-    """(source actions, target actions, factor) of the couplings the settings' filters turn on."""
+    """(name, source actions, target actions, factor) of the couplings the settings' filters turn on."""
     groups = (("jaw", JAW_TARGETS, JAW_COUPLING, s.talking_filter),
               ("blink", ("brows", "nose", "mouth", "gaze"), BLINK_COUPLING, s.blink_filter),
               ("head", ("brows", "lids", "nose", "mouth", "gaze"), HEAD_COUPLING, s.head_motion_filter))
-    return tuple((in_regions(src), in_regions(*targets), np.float32(factor))
+    return tuple((src, in_regions(src), in_regions(*targets), np.float32(factor))
                  for src, targets, factor, on in groups if on)
 IS_MOUTH = in_regions("mouth")
 IS_EYE_AREA = in_regions("lids", "brows", "gaze")  # the flag masks these; the lid coupling the rest
@@ -142,19 +142,38 @@ class Decider:
             self._bar_for = timing
         return self._bar
 
-    def scores(self, ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def scores(self, ev: Evidence, trace: dict[str, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per decision frame and action: the best rise over the allowed lengths as a multiple of its
         bar (>= 1 is a moment), the index of that length, and whether a window longer than any
-        allowed one explains the change better (then it is not a brief change)."""
+        allowed one explains the change better (then it is not a brief change).
+
+        `trace` (diagnostics, benchmarks) receives, after each rule in turn, the (n, A) best ratio
+        so far: which rule took a change below its bar."""
         s = self.settings
         bar = np.broadcast_to(self._allowed_bar(ev.timing), ev.rise.shape)  # (n, A, W)
+
+        def note(stage: str, r: np.ndarray) -> None:
+            if trace is not None:
+                trace[stage] = r.max(axis=2)
+
+        if trace is not None:
+            note("allowed", np.where(np.isfinite(bar) & ~np.isnan(ev.rise), ev.rise / np.float32(self.theta),
+                                     np.float32(-np.inf)))
         flag = ev.flags[:, None, :, :]  # (n, 1, W, N_FLAGS)
-        if s.blink_filter:
-            bar = np.where(flag[..., Flag.BLINK] & IS_EYE_AREA[None, :, None], np.float32(np.inf), bar)
-        if s.talking_filter:
-            bar = np.where(flag[..., Flag.TALKING] & IS_MOUTH[None, :, None], bar * np.float32(TALKING_FACTOR), bar)
-        if s.head_motion_filter:
-            bar = np.where(flag[..., Flag.HEAD_FAST], np.float32(np.inf), bar)
+        for on, f, rule in ((s.blink_filter, Flag.BLINK, "flag_blink"),
+                            (s.talking_filter, Flag.TALKING, "flag_talking"),
+                            (s.head_motion_filter, Flag.HEAD_FAST, "flag_head_fast")):
+            if not on:
+                continue
+            if f == Flag.BLINK:
+                bar = np.where(flag[..., f] & IS_EYE_AREA[None, :, None], np.float32(np.inf), bar)
+            elif f == Flag.TALKING:
+                bar = np.where(flag[..., f] & IS_MOUTH[None, :, None], bar * np.float32(TALKING_FACTOR), bar)
+            else:
+                bar = np.where(flag[..., f], np.float32(np.inf), bar)
+            if trace is not None:
+                note(rule, np.where(np.isfinite(bar) & ~np.isnan(ev.rise), ev.rise / bar, np.float32(-np.inf)))
         usable = np.isfinite(bar) & ~np.isnan(ev.rise)
         ratio = np.where(usable, ev.rise / np.where(usable, bar, np.float32(1)), np.float32(-np.inf))
         # a change that a window longer than any allowed one explains better is not a brief moment
@@ -163,12 +182,15 @@ class Decider:
         brief = np.where(self._allowed, raw, np.float32(-np.inf)).max(axis=2)
         longer = too_long > brief
         ratio = np.where(longer[..., None], np.float32(-np.inf), ratio)
-        for source, targets, factor in coupled(s):
+        note("longer_window", ratio)
+        for name, source, targets, factor in coupled(s):
             explained = raw[:, source].max(axis=1)[:, None, :] >= factor * raw[:, targets]
             ratio[:, targets] = np.where(explained, np.float32(-np.inf), ratio[:, targets])
+            note(f"explained_{name}", ratio)
         for b, confirming in _CONFIRMED:
             agree = np.maximum(ratio[:, confirming].max(axis=1), 0)
             ratio[:, b] = np.where(np.isfinite(ratio[:, b]), np.sqrt(np.maximum(ratio[:, b], 0) * agree), -np.inf)
+        note("confirmed", ratio)
         width = ratio.argmax(axis=2)
         return np.take_along_axis(ratio, width[..., None], axis=2)[..., 0], width, longer
 
