@@ -46,6 +46,21 @@ def test_envelope_rises_holds_and_falls():
     assert e.regions == ["brows"] and Event.from_dict(e.to_dict()) == e
 
 
+def test_a_partial_return_falls_to_its_residual_then_fades():
+    from app.research.events import RESIDUAL_FADE_S
+
+    e = make_event("brow_lower", apex_s=1.0, duration_s=0.3, amplitude_iod=0.02, residual=0.6)
+    assert e.envelope(e.offset_s) == pytest.approx(0.6)  # the coded offset keeps 0.6 of the change
+    assert e.end_s == pytest.approx(e.offset_s + RESIDUAL_FADE_S)
+    tail = [e.envelope(t) for t in np.linspace(e.offset_s, e.end_s - 1e-6, 20)]
+    assert np.all(np.diff(tail) < 0) and tail[-1] < 0.01 and e.envelope(e.end_s) == 0.0
+    fall = [e.envelope(t) for t in np.linspace(e.apex_s + e.hold_s / 2 + 1e-3, e.offset_s, 20)]
+    assert np.all(np.diff(fall) < 0) and min(fall) >= 0.6 - 1e-9
+    assert Event.from_dict(e.to_dict()) == e
+    full = make_event("brow_lower", apex_s=1.0, duration_s=0.3, amplitude_iod=0.02)
+    assert "residual" not in full.to_dict() and full.end_s == full.offset_s  # old truth files unchanged
+
+
 def test_macro_events_are_held():
     e = make_event("lip_corner_pull", apex_s=10.0, duration_s=3.0, amplitude_iod=0.04, kind="macro")
     assert e.duration_s == pytest.approx(3.0) and e.hold_s == pytest.approx(2.3)
@@ -58,6 +73,7 @@ def test_macro_events_are_held():
     (dict(type="lip_press", side="left"), "side"),
     (dict(amplitude_iod=0.0), "amplitude"),
     (dict(onset_s=1.2), "times"),
+    (dict(residual=1.0), "residual"),
 ])
 def test_event_rejects_impossible_values(kwargs, message):
     base = dict(onset_s=1.0, apex_s=1.1, offset_s=1.2, type="brow_raise", kind="micro", amplitude_iod=0.05,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import math
 import sys
@@ -220,7 +221,7 @@ def _limit(e: Event, points: np.ndarray, fps: float) -> Event:
     if limit <= 0:
         raise InjectError(f"{e.type} at {e.onset_s:.3f} s: the {'lips' if e.type == 'lip_press' else 'eyes'} "
                           f"are closed during the event, nothing to move")
-    return Event(e.onset_s, e.apex_s, e.offset_s, e.type, e.kind, limit, e.side, e.hold_s)
+    return dataclasses.replace(e, amplitude_iod=limit)
 
 
 def inject(video_in: str | Path, video_out: str | Path, events: int | Sequence[Event], seed: int = 0,
@@ -273,7 +274,7 @@ def inject(video_in: str | Path, video_out: str | Path, events: int | Sequence[E
             for k, image in enumerate(frames):
                 t = k / fps
                 pulls = [Pull(e.type, e.side, e.amplitude_iod * s * e.envelope(t))
-                         for e, s in zip(planned, event_iod, strict=True) if e.onset_s < t < e.offset_s]
+                         for e, s in zip(planned, event_iod, strict=True) if e.onset_s < t < e.end_s]
                 if pulls and face[k]:
                     image = warp_frame(image, FaceFrame.from_points(_full(points[k])), pulls)
                 writer.write(image)
