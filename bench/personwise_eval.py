@@ -15,7 +15,8 @@ from app.settings import Settings
 
 from .personwise_data import PEOPLE, Person
 from .personwise_inject import Injected, injected
-from .personwise_score import Counts, add_types, control_counts, core_by_type, injected_counts, in_spans, natural_counts
+from .personwise_score import (Counts, add_types, control_counts, core_by_type, in_spans, injected_counts, natural_counts,
+                               posed_counts)
 from .personwise_spot import moments_under
 from .personwise_talking import load_labels
 from .personwise_track import RawTrack, features_of, tracked
@@ -28,6 +29,7 @@ class PersonData:
     person: Person
     natural: list[tuple[str, RawTrack]]  # (clip path, raw track)
     injected: list[tuple[Injected, RawTrack]]  # (injected clip, raw track of its source)
+    posed: list[tuple[str, RawTrack]]
 
 
 def load_people(log=print) -> list[PersonData]:
@@ -35,7 +37,7 @@ def load_people(log=print) -> list[PersonData]:
     for p in PEOPLE:
         natural = [(clip, tracked(clip, log=log)) for clip in p.natural]
         inj = [(one, tracked(s.clip, log=log)) for s in p.inject for one in injected(s, log=log)]
-        out.append(PersonData(p, natural, inj))
+        out.append(PersonData(p, natural, inj, [(clip, tracked(clip, log=log)) for clip in p.posed]))
     return out
 
 
@@ -83,6 +85,10 @@ def evaluate_people(people: list[PersonData], settings: list[Settings]) -> Evalu
                 per_settings[i][name] = ms
                 rows[i] = rows[i] + natural_counts(ms, table.t_s, table.face, track.fps, s.warmup_s,
                                                    talking.get(name, []), labels.get(name, []), s.max_duration_s)
+        for _, track in pd.posed:
+            table = features_of(track)
+            for i, (s, ms) in enumerate(zip(settings, moments_under(table, settings))):
+                rows[i] = rows[i] + posed_counts(ms, table.t_s, table.face, track.fps, s.warmup_s)
         for inj, src in pd.injected:
             spans = talking.get(Path(inj.source.clip).name, [])
             at = _talking_at(inj, src, spans)

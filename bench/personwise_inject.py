@@ -3,7 +3,8 @@
 For each `InjectSource` we plan explicit events (deterministic: the seed comes from the clip's name),
 spread at random over the whole clip, talking stretches included: brief ones 67-500 ms (log-uniform),
 every injector type in turn, amplitudes uniform in `AMPLITUDE_IOD`, a fifth of them one-sided;
-held ones 1-3 s. `app.research.inject.inject` writes the injected clip; the *control* is the same clip through
+held ones 1-3 s. Real-size rounds add brief events only, as small as real micro-expressions (1-3.5% IOD)
+and returning part way as real ones do. `app.research.inject.inject` writes the injected clip; the *control* is the same clip through
 the same injector with no events (same ping-pong, same re-encode), so "what the footage does by
 itself" is measured on identical pixels minus the warps. Both are tracked once and cached.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.research.events import REAL_AMPLITUDE_IOD, REAL_RESIDUALS, RESIDUAL_FADE_S
 from app.research.inject import ACTION_TYPES, LIMITS, Event, inject, make_event, pingpong_order
 from app.storage import write_atomic
 
@@ -27,6 +29,8 @@ from .personwise_track import RawTrack, file_digest, tracked
 
 INJECT_DIR = Path("out/personwise/injected")
 MICRO_S = (0.067, 0.5)
+REAL_MICRO_S = (0.1, 0.5)  # real-size rounds: as long as real micro-expressions
+REAL_SLACK_S = 0.5  # room per real-size event beyond its length, fade and gap (random placement)
 MACRO_S = (1.0, 3.0)
 AMPLITUDE_IOD = (0.02, 0.08)
 MACRO_AMPLITUDE_IOD = (0.04, 0.08)
@@ -51,9 +55,9 @@ class Injected:
     order: np.ndarray  # source frame index of every output frame
 
 
-def _seed(source: InjectSource, round_no: int) -> int:
+def _seed(source: InjectSource, round_no: int, real: bool = False) -> int:
     tail = f":{round_no}" if round_no else ""  # round 0 keeps the first version's seed (and caches)
-    return zlib.crc32(f"personwise:{Path(source.clip).name}:{PLAN_VERSION}{tail}".encode())
+    return zlib.crc32(f"personwise:{Path(source.clip).name}:{PLAN_VERSION}{tail}{':real' if real else ''}".encode())
 
 
 def _pixels(track: RawTrack, order: np.ndarray) -> np.ndarray:
@@ -73,45 +77,53 @@ def _limit_iod(p: np.ndarray, type: str) -> float:
     return share * float(np.nanmin(np.fmin.reduce(gaps)))
 
 
-def plan(source: InjectSource, track: RawTrack, round_no: int = 0) -> tuple[list[Event], np.ndarray]:
-    """Explicit events for `source` (times in the output video) and the output->source frame order."""
+def plan(source: InjectSource, track: RawTrack, round_no: int = 0, real: bool = False) -> tuple[list[Event], np.ndarray]:
+    """Explicit events for `source` (times in the output video) and the output->source frame order.
+    `real`: brief events of real size (log-uniform over REAL_AMPLITUDE_IOD, 100-500 ms), each returning
+    only part way as often as real ones do (a residual drawn from REAL_RESIDUALS)."""
     fps = track.fps
     n_out = len(track) if source.length_s is None else int(round(source.length_s * fps))
     order = pingpong_order(len(track), n_out)
     p = _pixels(track, order)
     face = track.face[order]
-    rng = np.random.default_rng(_seed(source, round_no))
+    rng = np.random.default_rng(_seed(source, round_no, real))
     specs = []
-    for kind, count, (lo, hi), amps in (("micro", source.micro, MICRO_S, AMPLITUDE_IOD),
-                                         ("macro", source.macro, MACRO_S, MACRO_AMPLITUDE_IOD)):
+    rounds = ((("micro", source.micro, REAL_MICRO_S, REAL_AMPLITUDE_IOD),) if real else
+              (("micro", source.micro, MICRO_S, AMPLITUDE_IOD), ("macro", source.macro, MACRO_S, MACRO_AMPLITUDE_IOD)))
+    for kind, count, (lo, hi), amps in rounds:
+        if real:  # events that return part way take longer: as many as fit
+            span = n_out / fps - START_S - END_MARGIN_S
+            count = min(count, int(span / (hi + RESIDUAL_FADE_S + GAP_S + REAL_SLACK_S)))
         types = list(rng.permutation(ACTION_TYPES))
         for k in range(count):
             type = str(types[k % len(types)])
             dur = float(np.exp(rng.uniform(math.log(lo), math.log(hi))))
             side = (str(rng.choice(["right", "left"])) if kind == "micro" and type != "lip_press"
                     and rng.random() < UNILATERAL_SHARE else "both")
-            specs.append((type, dur, float(rng.uniform(*amps)), kind, side))
+            amp = float(np.exp(rng.uniform(*np.log(amps)))) if real else float(rng.uniform(*amps))
+            residual = float(rng.choice(REAL_RESIDUALS)) if real else 0.0
+            specs.append((type, dur, amp, kind, side, residual))
     specs = [specs[i] for i in rng.permutation(len(specs))]
     span = n_out / fps - START_S - END_MARGIN_S
-    free = span - sum(d + GAP_S for _, d, _, _, _ in specs)
+    free = span - sum(d + GAP_S for _, d, *_ in specs)
     if free < 0:
         raise ValueError(f"{source.clip}: {len(specs)} events do not fit in {span:.1f} s")
     shares = rng.dirichlet(np.ones(len(specs) + 1)) * free
     events, t = [], START_S
-    for (type, dur, amp, kind, side), extra in zip(specs, shares):
+    for (type, dur, amp, kind, side, residual), extra in zip(specs, shares):
         t += extra
         proto = make_event(type, 0.0, dur, amp, kind, side)
         apex = round((t - proto.onset_s) * fps) / fps  # apexes on frames
-        e = make_event(type, apex, dur, amp, kind, side)
+        e = make_event(type, apex, dur, amp, kind, side, residual)
         lo, hi = int(math.floor(e.onset_s * fps)), int(math.ceil(e.offset_s * fps))
         if not face[lo:hi + 1].all():
             raise ValueError(f"{source.clip}: no face at {e.onset_s:.2f}-{e.offset_s:.2f} s")
         if type == "upper_lid_raise" and _limit_iod(p[lo:hi + 1], type) < max(MIN_AMPLITUDE_IOD, 0.4 * EYES_OPEN_IOD):
-            e = make_event("brow_raise", apex, dur, amp, kind, "both")
+            e = make_event("brow_raise", apex, dur, amp, kind, "both", residual)
         elif _limit_iod(p[lo:hi + 1], type) < MIN_AMPLITUDE_IOD:
-            e = make_event("lip_corner_pull", apex, dur, amp, kind, side)
+            e = make_event("lip_corner_pull", apex, dur, amp, kind, side, residual)
         events.append(e)
-        t = e.offset_s + GAP_S
+        t = e.end_s + GAP_S
     return events, order
 
 
@@ -143,4 +155,8 @@ def injected(source: InjectSource, log=print) -> list[Injected]:
         events, order = plan(source, src_track, k)
         video, truth = _written(source, events, f"inj{k}" if k else "inj", log)
         out.append(Injected(source, k, truth, tracked(video, log=log), control, order))
+    for k in range(source.real_rounds):
+        events, order = plan(source, src_track, k, real=True)
+        video, truth = _written(source, events, f"real{k}", log)
+        out.append(Injected(source, source.rounds + k, truth, tracked(video, log=log), control, order))
     return out

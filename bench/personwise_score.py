@@ -25,6 +25,7 @@ from app.research.evaluate import evaluate, overlaps
 
 CORE_DURATION_S = (0.1, 0.45)  # as app/bench.py CORE_DURATION_S (not imported: app/bench* is moving)
 CORE_AMPLITUDE_IOD = 0.045  # as app/bench.py CORE_AMPLITUDE_IOD
+REAL_SIZE_IOD = (0.01, 0.03)  # "real-size" events: as large as real micro-expressions (issue 19)
 TOLERANCE_S = 0.1  # app.evaluate.evaluate's default
 CAP_SLACK_S = 1e-3  # a moment this close to max_duration_s is "at the cap"
 
@@ -46,6 +47,12 @@ class Counts:
     core_talk_hits: int = 0
     micro_n: int = 0
     micro_hits: int = 0
+    real_n: int = 0  # real-size brief events (1-3% IOD, 100-450 ms), any round
+    real_hits: int = 0
+    real_quiet_n: int = 0  # ... while the person is not talking
+    real_quiet_hits: int = 0
+    posed: int = 0  # moments on posed footage (mostly genuine quick faces: counted apart, not false alarms)
+    posed_min: float = 0.0
     held_n: int = 0
     held_reported: int = 0
     ctl_fa: int = 0  # moments on the controls (lengthened, re-encoded footage without events)
@@ -96,6 +103,18 @@ class Counts:
         return self.micro_hits / self.micro_n if self.micro_n else float("nan")
 
     @property
+    def real_recall(self) -> float:
+        return self.real_hits / self.real_n if self.real_n else float("nan")
+
+    @property
+    def real_quiet_recall(self) -> float:
+        return self.real_quiet_hits / self.real_quiet_n if self.real_quiet_n else float("nan")
+
+    @property
+    def posed_per_min(self) -> float:
+        return self.posed / self.posed_min if self.posed_min > 0 else float("nan")
+
+    @property
     def core_recall_clean(self) -> float:
         return self.core_hits_clean / self.core_n if self.core_n else float("nan")
 
@@ -132,6 +151,13 @@ def is_core(e: dict) -> bool:
     d = e["offset_s"] - e["onset_s"]
     return (CORE_DURATION_S[0] - 1e-9 <= d <= CORE_DURATION_S[1] + 1e-9
             and (e.get("amplitude_iod") or 0.0) >= CORE_AMPLITUDE_IOD - 1e-9)
+
+
+def is_real_size(e: dict) -> bool:
+    d = e["offset_s"] - e["onset_s"]
+    a = e.get("amplitude_iod") or 0.0
+    return (CORE_DURATION_S[0] - 1e-9 <= d <= CORE_DURATION_S[1] + 1e-9
+            and REAL_SIZE_IOD[0] - 1e-9 <= a <= REAL_SIZE_IOD[1] + 1e-9)
 
 
 def in_spans(t: float, spans: Sequence[tuple[float, float]]) -> bool:
@@ -192,6 +218,11 @@ def natural_counts(moments: Sequence[dict], t_s: np.ndarray, face: np.ndarray, f
     return c + cap_counts(moments, max_duration_s)
 
 
+def posed_counts(moments: Sequence[dict], t_s: np.ndarray, face: np.ndarray, fps: float, warmup_s: float) -> Counts:
+    """A posed clip played once: its moments per eligible minute, apart from the false alarms."""
+    return Counts(posed=len(moments), posed_min=float(eligible_mask(t_s, face, warmup_s).sum()) / fps / 60.0)
+
+
 def control_counts(moments: Sequence[dict], t_s: np.ndarray, face: np.ndarray, fps: float, warmup_s: float) -> Counts:
     """A control clip: every moment is false (no events, no labels), per eligible minute."""
     return Counts(ctl_fa=len(moments), ctl_min=float(eligible_mask(t_s, face, warmup_s).sum()) / fps / 60.0)
@@ -205,6 +236,7 @@ def injected_counts(truth: dict, moments: Sequence[dict], control: Sequence[dict
     micro = r["events"]
     core = [e for e in micro if is_core(e)]
     core_talk = [e for e in core if talking_at((e["onset_s"] + e["offset_s"]) / 2)]
+    real_quiet = [e for e in micro if is_real_size(e) and not talking_at((e["onset_s"] + e["offset_s"]) / 2)]
 
     def near(m: dict, e: dict) -> bool:
         return overlaps(m["start_s"], m["end_s"], e["onset_s"] - tolerance_s, e["offset_s"] + tolerance_s)
@@ -217,7 +249,9 @@ def injected_counts(truth: dict, moments: Sequence[dict], control: Sequence[dict
     clean = sum(any(near(m, e) and not in_control(m) for m in moments) for e in core)
     c = Counts(core_n=len(core), core_hits=sum(e["hit"] for e in core), core_hits_clean=clean, core_talk_n=len(core_talk),
                core_talk_hits=sum(e["hit"] for e in core_talk), micro_n=len(micro),
-               micro_hits=sum(e["hit"] for e in micro), held_n=len(macro), held_reported=held)
+               micro_hits=sum(e["hit"] for e in micro), held_n=len(macro), held_reported=held,
+               real_n=sum(is_real_size(e) for e in micro), real_hits=sum(e["hit"] for e in micro if is_real_size(e)),
+               real_quiet_n=len(real_quiet), real_quiet_hits=sum(e["hit"] for e in real_quiet))
     return c + cap_counts(moments, max_duration_s)
 
 

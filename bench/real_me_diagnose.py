@@ -1,0 +1,159 @@
+"""Which rule drops a real micro-expression: instrumented, not guessed.
+
+    python -m bench.real_me_diagnose [--fps 30] [--preset balanced]
+
+For every clip in its context videos (see `bench.real_me`): the best score (rise over the bar, >= 1 is
+a moment) over the decision frames that decide the clip, after each rule of `Decider.scores` in turn
+(the length limits, the blink / talking / head flags, the longer-window veto, the jaw / blink / head
+couplings, the smile confirmation); then, one at a time, each evidence rule switched off (the return
+and spread penalties, the learned unit of a rise, the drift penalty) and each settings rule relaxed
+(longest moment 1 s, filters off), and whether the clip is then found. The first stage at which the
+score falls below 1, or the single relaxation that finds it, names the rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
+
+import numpy as np
+
+from app import evidence as evidence_module
+from app import spotting as spotting_module
+from app.evidence import ACTIONS, POST_S
+from app.settings import Settings, preset
+
+from .personwise_track import features_of
+from .real_me import Case, cases, outcome
+
+DECIDE_AFTER_S = POST_S + 0.6  # decision frames up to this long after the coded offset decide the clip
+STAGES = ("allowed", "flag_blink", "flag_talking", "flag_head_fast", "longer_window", "explained_jaw",
+          "explained_blink", "explained_head", "confirmed")
+
+# One rule off at a time: (name, evidence constants patched, settings changes, spotting constants patched)
+ABLATIONS: tuple[tuple[str, dict, dict, dict], ...] = (
+    ("no return penalty", {"K_RETURN": 0.0}, {}, {}),
+    ("no spread penalty", {"K_SPREAD": 0.0}, {}, {}),
+    ("no learned unit", {"ACTIVITY_WEIGHT": 0.0}, {}, {}),
+    ("no drift penalty", {"_NO_DRIFT": True}, {}, {}),
+    ("longest moment 1 s", {}, {"max_duration_s": 1.0}, {}),
+    ("no blink filter", {}, {"blink_filter": False}, {}),
+    ("no talking filter", {}, {"talking_filter": False}, {}),
+    ("no head filter", {}, {"head_motion_filter": False}, {}),
+    ("no couplings", {}, {}, {"coupled": lambda s: ()}),
+    ("warm-up 0.5 s", {}, {"warmup_s": 0.5}, {}),
+)
+
+
+@contextlib.contextmanager
+def patched(module, values: dict) -> Iterator[None]:
+    saved = {k: getattr(module, k) for k in values if hasattr(module, k)}
+    try:
+        for k, v in values.items():
+            if hasattr(module, k):
+                setattr(module, k, v)
+        yield
+    finally:
+        for k, v in saved.items():
+            setattr(module, k, v)
+
+
+@contextlib.contextmanager
+def no_drift() -> Iterator[None]:
+    """The drift penalty (slope of the level before a window) off: `before` seen as flat."""
+    original = evidence_module.decide_rows
+
+    def without(c, rows, timing, offset=0):
+        rise, start, end, flags = original(c, rows, timing, offset)
+        widths = np.array(timing.widths)
+        q, p = timing.post, timing.pre
+        d = rows[:, None]
+        e = np.maximum(d - q, 0)
+        ok = d + offset >= np.array([timing.first_decision(w) for w in widths])[None, :]
+        b = np.where(ok, e - widths, 0)
+        drift = np.abs(c.before[b] - c.before[np.maximum(b - p, 0)])  # (n, W, A)
+        unit = np.maximum(c.noise[b], np.float32(evidence_module.ACTIVITY_WEIGHT) * c.activity[b])
+        scale = unit * np.sqrt(1.0 / widths + evidence_module.MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
+        return rise + (drift / scale).transpose(0, 2, 1), start, end, flags
+
+    evidence_module.decide_rows = without
+    try:
+        yield
+    finally:
+        evidence_module.decide_rows = original
+
+
+def _window(case: Case, t: np.ndarray) -> np.ndarray:
+    return (t >= case.onset_s) & (t <= case.offset_s + DECIDE_AFTER_S)
+
+
+def stage_scores(case: Case, settings: Settings) -> tuple[dict[str, float], str]:
+    """Best score in the clip's decision frames after each rule, and the action that carries it at the
+    first stage."""
+    from app.spotting import Decider, table_evidence
+
+    best = dict.fromkeys(STAGES, -np.inf)
+    action = ""
+    for ev in table_evidence(features_of(case.track, None)):
+        trace: dict[str, np.ndarray] = {}
+        Decider(settings).scores(ev, trace)
+        rows = _window(case, ev.t_s)
+        if not rows.any():
+            continue
+        for stage, r in trace.items():
+            v = float(r[rows].max())
+            if v > best[stage]:
+                best[stage] = v
+                if stage == "allowed":
+                    action = ACTIONS[int(np.unravel_index(np.argmax(r[rows]), r[rows].shape)[1])].name
+    return best, action
+
+
+def found_under(case: Case, settings: Settings, ev_patch: dict, spot_patch: dict) -> bool:
+    from app.spotting import spot, table_evidence
+
+    drift = ev_patch.get("_NO_DRIFT", False)
+    with patched(evidence_module, ev_patch), patched(spotting_module, spot_patch), \
+            (no_drift() if drift else contextlib.nullcontext()):
+        ev = table_evidence(features_of(case.track, None))
+        moments = [m.to_dict() for m in spot(ev, settings)]
+    return outcome(case, moments, settings.warmup_s).found
+
+
+def diagnose(case: Case, settings: Settings) -> dict:
+    scores, action = stage_scores(case, settings)
+    base = found_under(case, settings, {}, {})
+    first_drop = next((s for s in STAGES if scores[s] < 1.0), None)
+    rescued = [name for name, ev_p, s_p, sp_p in ABLATIONS
+               if not base and found_under(case, settings.replace(**s_p), ev_p, sp_p)]
+    return {"found": base, "scores": scores, "action": action, "first_drop": first_drop, "rescued_by": rescued}
+
+
+def report(all_cases: list[Case], settings: Settings, fps: int) -> list[str]:
+    lines = ["| clip | size | found | best action | " + " | ".join(STAGES) + " | first rule below 1 | found when off |",
+             "|---|---|---|---|" + "---|" * len(STAGES) + "---|---|"]
+    for case in all_cases:
+        if case.variant.fps != fps:
+            continue
+        d = diagnose(case, settings)
+        cells = " | ".join(f"{d['scores'][s]:.2f}" if np.isfinite(d["scores"][s]) else "-" for s in STAGES)
+        lines.append(f"| {case.clip.short} | {case.variant.face_px} | {'yes' if d['found'] else 'no'} | {d['action']} | "
+                     f"{cells} | {d['first_drop'] or ('(decision)' if not d['found'] else '-')} | "
+                     f"{', '.join(d['rescued_by']) or '-'} |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.real_me_diagnose", description=__doc__.splitlines()[0])
+    ap.add_argument("--fps", type=int, default=30)
+    ap.add_argument("--preset", default="balanced")
+    args = ap.parse_args(argv)
+    all_cases = cases(log=lambda m: print(m, file=sys.stderr))
+    print("\n".join(report(all_cases, preset(args.preset), args.fps)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
