@@ -156,6 +156,9 @@ BLINK_RATIO = 0.6  # eyes closing to this share of their usual opening is a blin
 # and for a restless level before it (speech, crying, fidgeting): tuned on the tune split only.
 K_RETURN = 1.0
 K_SPREAD = 1.0
+# The return test reads the level after a window as if it came back by at least this share of the rise
+# (0: a full return is needed; real micro-expressions often keep half their change at the offset).
+RETURN_SHARE = 0.0
 ACTIVITY_WEIGHT = 2.0  # the unit of a rise is at least this multiple of the person's usual restlessness
 FPS_PROBE_FRAMES = 8  # a run's frame rate is read from its first frames
 FALLBACK_FPS = 30.0
@@ -362,11 +365,30 @@ def action_levels(levels: np.ndarray) -> np.ndarray:
     return levels[:, ACTION_SIGNALS] * ACTION_SIGNS
 
 
-def decide_rows(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -> tuple[np.ndarray, ...]:
-    """Rise-and-return, event windows and window flags for decision `rows` (indices into the columns,
-    whose row 0 is run row `offset`).
+@dataclass(frozen=True)
+class RiseParts:
+    """The terms of the rise-and-return test for some decision rows, each (n, W, A) float32 in level
+    units (`scale` is the noise unit times the window's factor): rise = (min(up, down) - drift -
+    K_RETURN * unreturned - K_SPREAD * spread) / scale."""
 
-    Returns rise (len(rows), A, W), start_s and end_s (len(rows), W), flags (len(rows), W, N_FLAGS)."""
+    up: np.ndarray  # the window's mean above the level before it
+    down: np.ndarray  # ... above the level after it
+    drift: np.ndarray  # slope of the level before
+    unreturned: np.ndarray  # after - before
+    spread: np.ndarray  # restlessness of the level before
+    noise: np.ndarray  # (n, W, A) the channel's noise
+    activity: np.ndarray  # the person's usual short-term movement (the learned unit is ACTIVITY_WEIGHT x this)
+    scale: np.ndarray
+
+    def rise(self) -> np.ndarray:
+        penalty = self.drift + np.float32(K_RETURN) * self.unreturned + np.float32(K_SPREAD) * self.spread
+        down = self.down + np.float32(RETURN_SHARE) * self.up if RETURN_SHARE else self.down
+        return (np.minimum(self.up, down) - penalty) / self.scale
+
+
+def rise_parts(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -> tuple[RiseParts, np.ndarray, np.ndarray]:
+    """The rise's terms for decision `rows` (indices into the columns, whose row 0 is run row `offset`),
+    whether each width can be decided there (n, W), and the rows where each window ends (n, W)."""
     widths = np.array(timing.widths)
     q, p = timing.post, timing.pre
     d = rows[:, None]
@@ -379,12 +401,22 @@ def decide_rows(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -
     drift = np.abs(before - c.before[np.maximum(b - p, 0)])
     # ...and returns to it; and the level before was calm, not mid-way through other movement
     after = c.after[rows][:, None, :]
-    unreturned = np.abs(after - before)
     unit = np.maximum(c.noise[b], np.float32(ACTIVITY_WEIGHT) * c.activity[b])
     scale = unit * np.sqrt(1.0 / widths + MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
-    penalty = drift + np.float32(K_RETURN) * unreturned + np.float32(K_SPREAD) * spread
-    rise = (np.minimum(centre - before, centre - after) - penalty) / scale
-    rise = np.where(ok[:, :, None], rise, np.float32(np.nan)).transpose(0, 2, 1)
+    parts = RiseParts(centre - before, centre - after, drift, np.abs(after - before), spread, c.noise[b],
+                      c.activity[b], scale)
+    return parts, ok, e
+
+
+def decide_rows(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -> tuple[np.ndarray, ...]:
+    """Rise-and-return, event windows and window flags for decision `rows` (indices into the columns,
+    whose row 0 is run row `offset`).
+
+    Returns rise (len(rows), A, W), start_s and end_s (len(rows), W), flags (len(rows), W, N_FLAGS)."""
+    widths = np.array(timing.widths)
+    d = rows[:, None]
+    parts, ok, e = rise_parts(c, rows, timing, offset)
+    rise = np.where(ok[:, :, None], parts.rise(), np.float32(np.nan)).transpose(0, 2, 1)
     # the window that fits best covers the top of a change; its onset and offset reach about half
     # a window further each way (never past the decision frame)
     half = 0.5 / timing.fps
@@ -395,8 +427,8 @@ def decide_rows(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -
     return rise, start, end, flags
 
 
-def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_row: int = 0) -> Evidence:
-    """Evidence for every frame of one whole face run (`levels` as from `signals`)."""
+def run_columns(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray) -> tuple[Columns, Timing]:
+    """The causal columns of one whole face run (`levels` as from `signals`), and its timing."""
     n = len(t_s)
     timing = Timing.for_fps(nominal_fps(t_s[:FPS_PROBE_FRAMES]))
     x = action_levels(levels)
@@ -411,6 +443,13 @@ def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_ro
         checkpoints, max(1, len(checkpoints) // NOISE_CHUNK))])[np.arange(n) // timing.noise_stride]
     c = Columns(t_s, x, np.cumsum(x, axis=0, dtype=np.float64), before, spread, after, noise, activity, flags,
                 np.cumsum(flags, axis=0, dtype=np.int64))
+    return c, timing
+
+
+def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_row: int = 0) -> Evidence:
+    """Evidence for every frame of one whole face run (`levels` as from `signals`)."""
+    n = len(t_s)
+    c, timing = run_columns(levels, head, t_s)
     w = len(timing.widths)
     out = [decide_rows(c, rows, timing) for rows in _chunks(n)] or [(
         np.zeros((0, N_ACTIONS, w), np.float32), np.zeros((0, w)), np.zeros((0, w)), np.zeros((0, w, N_FLAGS), bool))]
