@@ -146,7 +146,9 @@ def remove_global(flow: np.ndarray, layout: Layout) -> tuple[np.ndarray, float]:
 class FlowTracker:
     """Per-frame pixel motion for one face at a time: `update(image, landmarks, t_s) -> FlowRow`."""
 
-    def __init__(self) -> None:
+    def __init__(self, reference_frames: int = 1) -> None:
+        """`reference_frames`: flow against the crop this many frames back (1: the previous frame)."""
+        self.reference_frames = reference_frames
         self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
         # FAST stops at a quarter of the crop's resolution, which smooths a brow's 1-2 px away (a third
         # of it is seen); one scale finer sees two thirds at about 1.5x the cost (tests/test_flow.py)
@@ -156,7 +158,7 @@ class FlowTracker:
     def reset(self) -> None:
         """A new face run: a new canonical layout from the next face."""
         self._layout: Layout | None = None
-        self._prev: np.ndarray | None = None
+        self._crops: list[np.ndarray] = []  # the last `reference_frames` crops, oldest first
 
     def crop(self, image: np.ndarray, pts: np.ndarray) -> np.ndarray:
         """The canonical grey crop of `image` (BGR or grey) for pixel landmarks `pts` (478, 2)."""
@@ -175,9 +177,10 @@ class FlowTracker:
         if self._layout is None:
             self._layout = Layout.from_points(pts)
         crop = self.crop(image, pts)
-        prev, self._prev = self._prev, crop
-        if prev is None:
+        self._crops.append(crop)
+        if len(self._crops) <= self.reference_frames:
             return empty_row(t_s)
+        prev = self._crops.pop(0)
         flow = np.asarray(self._dis.calc(prev, crop, np.zeros((CROP_PX, CROP_PX, 2), np.float32))).reshape(-1, 2)
         residual, moved = remove_global(flow, self._layout)
         return FlowRow(t_s, region_stats(residual, self._layout), moved)

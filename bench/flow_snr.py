@@ -33,9 +33,10 @@ QUIETEST_S = 2.0
 TALKING = ("franck_part1.mp4", "idiap_webcam_talking.mp4", "liveportrait_d10_talking.mp4")
 
 
-def flow_levels(video, track: RawTrack) -> tuple[np.ndarray, float]:
-    """(n, N_REGIONS * 2) integrated flow levels of a tracked video, and the mean cost a frame (ms)."""
-    ft, lv = FlowTracker(), FlowLevels()
+def flow_levels(video, track: RawTrack, reference_frames: int = 1) -> tuple[np.ndarray, float]:
+    """(n, N_REGIONS * 2) integrated flow levels of a tracked video (or, with `reference_frames` > 1, the
+    flow against that many frames back itself), and the mean cost a frame (ms)."""
+    ft, lv = FlowTracker(reference_frames), FlowLevels()
     out, spent = [], 0.0
     with FileSource(video) as src:
         for k, frame in enumerate(src):
@@ -45,7 +46,7 @@ def flow_levels(video, track: RawTrack) -> tuple[np.ndarray, float]:
             t0 = time.perf_counter()
             row = ft.update(frame.image, lm, frame.t_s)
             spent += time.perf_counter() - t0
-            out.append(lv.update(row).reshape(-1))
+            out.append(lv.update(row).reshape(-1) if reference_frames == 1 else row.values[:, :2].reshape(-1))
     return np.stack(out), 1000 * spent / max(1, len(out))
 
 

@@ -105,7 +105,7 @@ def plan(source: InjectSource, track: RawTrack, round_no: int = 0, real: bool = 
             specs.append((type, dur, amp, kind, side, residual))
     specs = [specs[i] for i in rng.permutation(len(specs))]
     span = n_out / fps - START_S - END_MARGIN_S
-    free = span - sum(d + GAP_S for _, d, *_ in specs)
+    free = span - sum(d + GAP_S + (RESIDUAL_FADE_S if residual else 0.0) for _, d, _, _, _, residual in specs)
     if free < 0:
         raise ValueError(f"{source.clip}: {len(specs)} events do not fit in {span:.1f} s")
     shares = rng.dirichlet(np.ones(len(specs) + 1)) * free

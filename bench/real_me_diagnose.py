@@ -111,6 +111,42 @@ def stage_scores(case: Case, settings: Settings) -> tuple[dict[str, float], str]
     return best, action
 
 
+def parts_at_best(case: Case, settings: Settings) -> dict[str, float | str]:
+    """The rise's terms, in units of the bar, at the decision frame, action and allowed length where the
+    clip's change *before* any penalty (up over the noise unit) is largest: what the penalties and the
+    learned unit take off it."""
+    from app.evidence import in_regions, rise_parts, run_columns, signals
+    from app.spotting import face_runs, threshold_for
+
+    table = features_of(case.track, None)
+    theta = threshold_for(settings.sensitivity)
+    reportable = in_regions(*settings.regions)
+    best: dict[str, float | str] = {"up": -np.inf}
+    for a, b in face_runs(table.face):
+        lv = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b])
+        c, timing = run_columns(lv, table.head[a:b], table.t_s[a:b])
+        rows = np.flatnonzero(_window(case, table.t_s[a:b]))
+        if not len(rows):
+            continue
+        parts, ok, _ = rise_parts(c, rows, timing)
+        dur = np.array(timing.widths) / timing.fps
+        allowed = ok & (dur <= settings.max_duration_s + 1e-6)[None, :]
+        noise_scale = parts.scale / np.maximum(parts.noise, np.float32(evidence_module.ACTIVITY_WEIGHT) * parts.activity) * parts.noise
+        up = np.where(allowed[:, :, None] & reportable[None, None, :], parts.up / noise_scale, -np.inf)
+        i, w, k = np.unravel_index(np.argmax(up), up.shape)
+        if up[i, w, k] <= best["up"]:  # type: ignore[operator]
+            continue
+        unit = float(parts.scale[i, w, k] * theta)
+        best = {"action": ACTIONS[k].name, "length_s": float(dur[w]), "up": float(up[i, w, k]) / theta,
+                "up_in_unit": float(parts.up[i, w, k]) / unit, "down": float(parts.down[i, w, k]) / unit,
+                "drift": float(parts.drift[i, w, k]) / unit,
+                "unreturned": evidence_module.K_RETURN * float(parts.unreturned[i, w, k]) / unit,
+                "spread": evidence_module.K_SPREAD * float(parts.spread[i, w, k]) / unit,
+                "unit_x_noise": float(parts.scale[i, w, k] / noise_scale[i, w, k]),
+                "rise": float(parts.rise()[i, w, k]) / theta}
+    return best
+
+
 def found_under(case: Case, settings: Settings, ev_patch: dict, spot_patch: dict) -> bool:
     from app.spotting import spot, table_evidence
 
@@ -145,6 +181,20 @@ def report(all_cases: list[Case], settings: Settings, fps: int) -> list[str]:
     return lines
 
 
+def parts_report(all_cases: list[Case], settings: Settings, fps: int) -> list[str]:
+    lines = ["| clip | size | action, length | change / bar (noise unit) | learned unit x noise | change / bar "
+             "(unit used) | return (down) | drift | unreturned | spread | rise / bar |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for case in all_cases:
+        if case.variant.fps != fps:
+            continue
+        p = parts_at_best(case, settings)
+        lines.append(f"| {case.clip.short} | {case.variant.face_px} | {p['action']}, {p['length_s']:.2f} s | {p['up']:.2f} | "
+                     f"{p['unit_x_noise']:.1f} | {p['up_in_unit']:.2f} | {p['down']:.2f} | {p['drift']:.2f} | "
+                     f"{p['unreturned']:.2f} | {p['spread']:.2f} | {p['rise']:.2f} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.real_me_diagnose", description=__doc__.splitlines()[0])
     ap.add_argument("--fps", type=int, default=30)
@@ -152,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     all_cases = cases(log=lambda m: print(m, file=sys.stderr))
     print("\n".join(report(all_cases, preset(args.preset), args.fps)))
+    print()
+    print("\n".join(parts_report(all_cases, preset(args.preset), args.fps)))
     return 0
 
 
