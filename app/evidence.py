@@ -386,7 +386,8 @@ class RiseParts:
         return (np.minimum(self.up, down) - penalty) / self.scale
 
 
-def rise_parts(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -> tuple[RiseParts, np.ndarray, np.ndarray]:
+def rise_parts(c: Columns, rows: np.ndarray, timing: Timing,
+               offset: int = 0) -> tuple[RiseParts, np.ndarray, np.ndarray]:
     """The rise's terms for decision `rows` (indices into the columns, whose row 0 is run row `offset`),
     whether each width can be decided there (n, W), and the rows where each window ends (n, W)."""
     widths = np.array(timing.widths)
