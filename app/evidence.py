@@ -26,6 +26,7 @@ from enum import IntEnum
 import numpy as np
 
 from .features import LEVELS
+from .flow import REGION_NAMES as FLOW_REGION_NAMES
 from .tracking import BLENDSHAPE_NAMES
 
 # MediaPipe's blendshape scores, summed per action: a second opinion on the same landmarks, from a
@@ -40,14 +41,18 @@ BLEND_SIGNALS = {
     "shape_sneer": ("noseSneerLeft", "noseSneerRight"),
 }
 HEAD_SIGNALS = ("head_yaw", "head_pitch", "head_roll")  # degrees against the run's reference pose
-SIGNALS = LEVELS + tuple(BLEND_SIGNALS) + HEAD_SIGNALS
+# Pixel motion (app.flow): each region's integrated flow (`FlowLevels`), IOD units, image axes (y down).
+FLOW_SIGNALS = tuple(f"flow_{region}_{axis}" for region in FLOW_REGION_NAMES for axis in "xy")
+SIGNALS = LEVELS + tuple(BLEND_SIGNALS) + HEAD_SIGNALS + FLOW_SIGNALS
 SIGNAL = {name: i for i, name in enumerate(SIGNALS)}
 _BLEND_COLUMNS = [[BLENDSHAPE_NAMES.index(n) for n in names] for names in BLEND_SIGNALS.values()]
 
 
-def signals(levels: np.ndarray, blendshapes: np.ndarray, head: np.ndarray) -> np.ndarray:
+def signals(levels: np.ndarray, blendshapes: np.ndarray, head: np.ndarray,
+            flow: np.ndarray | None = None) -> np.ndarray:
     """(n, len(SIGNALS)) float32: the levels, the blendshape sums (summed in one fixed order, so one
-    row gives the same values alone as in a batch), then the head angles."""
+    row gives the same values alone as in a batch), the head angles, then the flow levels ((n,
+    len(FLOW_SIGNALS)); zeros without pixels: those channels then never rise)."""
     b = blendshapes.astype(np.float32)
     sums = []
     for cols in _BLEND_COLUMNS:
@@ -55,7 +60,8 @@ def signals(levels: np.ndarray, blendshapes: np.ndarray, head: np.ndarray) -> np
         for c in cols[1:]:
             acc += b[:, c]
         sums.append(acc)
-    return np.concatenate([levels.astype(np.float32), np.stack(sums, axis=1), head.astype(np.float32)], axis=1)
+    flow = np.zeros((len(levels), len(FLOW_SIGNALS)), np.float32) if flow is None else flow.astype(np.float32)
+    return np.concatenate([levels.astype(np.float32), np.stack(sums, axis=1), head.astype(np.float32), flow], axis=1)
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,21 @@ ACTIONS = (
     Action("frown_shape", "shape_frown", +1, "mouth"),
     Action("press_shape", "shape_press", +1, "mouth"),
     Action("sneer_shape", "shape_sneer", +1, "nose"),
+    # Pixel motion of the same regions (y down: up is -1); off unless spotting.FLOW_REGIONS lets them in
+    Action("flow_brow_up_right", "flow_brow_right_y", -1, "brows"),
+    Action("flow_brow_up_left", "flow_brow_left_y", -1, "brows"),
+    Action("flow_brow_down_right", "flow_brow_right_y", +1, "brows"),
+    Action("flow_brow_down_left", "flow_brow_left_y", +1, "brows"),
+    Action("flow_lid_up_right", "flow_lid_right_y", -1, "lids"),
+    Action("flow_lid_up_left", "flow_lid_left_y", -1, "lids"),
+    Action("flow_nose_up", "flow_nose_y", -1, "nose"),
+    Action("flow_corner_up_right", "flow_corner_right_y", -1, "mouth"),
+    Action("flow_corner_up_left", "flow_corner_left_y", -1, "mouth"),
+    Action("flow_corner_down_right", "flow_corner_right_y", +1, "mouth"),
+    Action("flow_corner_down_left", "flow_corner_left_y", +1, "mouth"),
+    Action("flow_corner_out_right", "flow_corner_right_x", -1, "mouth"),
+    Action("flow_corner_out_left", "flow_corner_left_x", +1, "mouth"),
+    Action("flow_chin_up", "flow_chin_y", -1, "mouth"),
     # Movements that are never moments themselves but explain away a change that comes with them
     # (regions no setting names): the jaw (speech), the lids closing (blinks), the head (nods, laughter).
     Action("jaw_open", "mouth_open", +1, "jaw"),
@@ -109,6 +130,7 @@ N_ACTIONS = len(ACTIONS)
 ACTION_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
 ACTION_SIGNALS = np.array([SIGNAL[a.signal] for a in ACTIONS])
 ACTION_SIGNS = np.array([a.sign for a in ACTIONS], dtype=np.float32)
+IS_FLOW = np.array([a.signal in FLOW_SIGNALS for a in ACTIONS])
 
 
 def in_regions(*regions: str) -> np.ndarray:
@@ -143,6 +165,7 @@ NOISE_FLOOR = 0.002  # IOD units: the tracker's resolution on a sharp 640x360 fa
 BLEND_NOISE_FLOOR = 0.04  # blendshape score units
 GAZE_NOISE_FLOOR = 0.03  # eye widths: eyes flick about constantly; only a real look away counts
 HEAD_NOISE_FLOOR_DEG = 0.3  # the tracker's pose jitter on a still head
+FLOW_NOISE_FLOOR = 0.001  # IOD units: integrated flow on a still, sharp face
 # std of one frame's level from the median absolute frame-to-frame change (white jitter):
 # 1.4826 turns a median absolute deviation into a std; a difference of two frames has sqrt 2 of it.
 MAD_TO_STD = 1.4826
@@ -171,6 +194,7 @@ def noise_floor() -> np.ndarray:
     floor[[SIGNAL["gaze_x"], SIGNAL["gaze_y"]]] = GAZE_NOISE_FLOOR
     floor[len(LEVELS):len(LEVELS) + len(BLEND_SIGNALS)] = BLEND_NOISE_FLOOR
     floor[[SIGNAL[n] for n in HEAD_SIGNALS]] = HEAD_NOISE_FLOOR_DEG
+    floor[[SIGNAL[n] for n in FLOW_SIGNALS]] = FLOW_NOISE_FLOOR
     return floor
 
 

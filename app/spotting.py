@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .evidence import (ACTION_INDEX, ACTIONS, FPS_PROBE_FRAMES, Evidence, EvidenceStream, Flag, Timing,
+from .evidence import (ACTION_INDEX, ACTIONS, FPS_PROBE_FRAMES, IS_FLOW, Evidence, EvidenceStream, Flag, Timing,
                        in_regions, nominal_fps, run_evidence, signals)
 from .features import FeatureTable, FrameFeatures
 from .settings import Settings
 
 IS_GAZE = in_regions("gaze")
+# Regions whose pixel-motion channels may raise a moment (the rest only as landmarks and blendshapes).
+FLOW_REGIONS: tuple[str, ...] = ()
 # A change that comes with a movement of the jaw, the lids or the head of at least `factor` times its
 # own size (both in noise units, same window) is explained by that movement: speech, a blink, a nod.
 JAW_COUPLING = BLINK_COUPLING = HEAD_COUPLING = 1.0
@@ -118,7 +120,7 @@ class Decider:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.theta = threshold_for(settings.sensitivity)
-        self._off = ~in_regions(*settings.regions)
+        self._off = ~in_regions(*settings.regions) | (IS_FLOW & ~in_regions(*FLOW_REGIONS))
         self._bar_for: Timing | None = None
         self.reset()
 
@@ -276,10 +278,11 @@ def face_runs(face: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-def table_evidence(table: FeatureTable) -> list[Evidence]:
-    """Evidence for every face run of a recording: the settings-free, cacheable part of spotting."""
-    return [run_evidence(signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b]), table.head[a:b],
-                         table.t_s[a:b], a)
+def table_evidence(table: FeatureTable, flow: np.ndarray | None = None) -> list[Evidence]:
+    """Evidence for every face run of a recording: the settings-free, cacheable part of spotting.
+    `flow`: (N, len(FLOW_SIGNALS)) flow levels of the recording's frames, when its pixels were seen."""
+    return [run_evidence(signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b],
+                                 None if flow is None else flow[a:b]), table.head[a:b], table.t_s[a:b], a)
             for a, b in face_runs(table.face)]
 
 

@@ -56,3 +56,16 @@ def flow_of(video: str | Path, track: RawTrack, cache_dir: Path | None = FLOW_DI
         write_atomic(where, buf.getvalue())
         log(f"  flow of {Path(video).name}: {len(out)} frames")
     return out
+
+
+def flow_levels(rows: np.ndarray, t_s: np.ndarray) -> np.ndarray:
+    """(n, len(FLOW_SIGNALS)) float32 integrated flow levels (app.flow.FlowLevels) of cached flow rows."""
+    from app.flow import FlowLevels, FlowRow
+
+    lv = FlowLevels()
+    return np.stack([lv.update(FlowRow(float(t), r)).reshape(-1) for t, r in zip(t_s, rows)]).astype(np.float32)
+
+
+def clip_flow(video: str | Path, track: RawTrack, log=print) -> np.ndarray:
+    """The flow levels of a tracked clip (rows cached)."""
+    return flow_levels(flow_of(video, track, log=log), track.t_s)

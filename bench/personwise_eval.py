@@ -14,7 +14,7 @@ from collections.abc import Callable
 from app.settings import Settings
 
 from .personwise_data import PEOPLE, Person
-from .personwise_inject import Injected, injected
+from .personwise_inject import INJECT_DIR, Injected, injected
 from .personwise_score import (Counts, add_types, control_counts, core_by_type, in_spans, injected_counts, natural_counts,
                                posed_counts)
 from .personwise_spot import moments_under
@@ -67,7 +67,16 @@ def _talking_at(inj: Injected, src: RawTrack, spans) -> Callable[[float], bool]:
     return at
 
 
-def evaluate_people(people: list[PersonData], settings: list[Settings]) -> Evaluated:
+def _flow(video, track: RawTrack, with_flow: bool):
+    if not with_flow:
+        return None
+    from .flow_cache import clip_flow
+
+    return clip_flow(video, track, log=lambda m: None)
+
+
+def evaluate_people(people: list[PersonData], settings: list[Settings], with_flow: bool = False) -> Evaluated:
+    """`with_flow`: pixel motion too (computed once per clip, cached under out/personwise/flow/)."""
     talking = load_labels()
     labels = load_moment_labels()
     counts: dict[str, list[Counts]] = {}
@@ -81,22 +90,23 @@ def evaluate_people(people: list[PersonData], settings: list[Settings]) -> Evalu
         for clip, track in pd.natural:
             name = Path(clip).name
             table = features_of(track)
-            for i, (s, ms) in enumerate(zip(settings, moments_under(table, settings))):
+            for i, (s, ms) in enumerate(zip(settings, moments_under(table, settings, _flow(clip, track, with_flow)))):
                 per_settings[i][name] = ms
                 rows[i] = rows[i] + natural_counts(ms, table.t_s, table.face, track.fps, s.warmup_s,
                                                    talking.get(name, []), labels.get(name, []), s.max_duration_s)
-        for _, track in pd.posed:
+        for clip, track in pd.posed:
             table = features_of(track)
-            for i, (s, ms) in enumerate(zip(settings, moments_under(table, settings))):
+            for i, (s, ms) in enumerate(zip(settings, moments_under(table, settings, _flow(clip, track, with_flow)))):
                 rows[i] = rows[i] + posed_counts(ms, table.t_s, table.face, track.fps, s.warmup_s)
         for inj, src in pd.injected:
             spans = talking.get(Path(inj.source.clip).name, [])
             at = _talking_at(inj, src, spans)
-            got = moments_under(features_of(inj.track), settings)
+            got = moments_under(features_of(inj.track), settings, _flow(INJECT_DIR / inj.track.source, inj.track, with_flow))
             key = id(inj.control)  # one control serves every round of a source
             if key not in controls:
                 ctl_table = features_of(inj.control)
-                controls[key] = moments_under(ctl_table, settings)
+                controls[key] = moments_under(ctl_table, settings,
+                                              _flow(INJECT_DIR / inj.control.source, inj.control, with_flow))
                 for i, s in enumerate(settings):
                     rows[i] = rows[i] + control_counts(controls[key][i], ctl_table.t_s, ctl_table.face,
                                                        inj.control.fps, s.warmup_s)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import fields
 
+import numpy as np
+
 from app.features import FeatureTable
 from app.settings import PRESETS, Settings, preset
 
@@ -55,13 +57,10 @@ def describe(s: Settings, grid: dict[str, tuple] | None = None) -> str:
     return f"sensitivity {s.sensitivity:g}{extra}"
 
 
-def moments_under(table: FeatureTable, settings: list[Settings]) -> list[list[dict]]:
-    """Moments (as dicts) of one clip under each settings: settings-free evidence computed once."""
-    try:
-        from app.spotting import spot, table_evidence
-    except ImportError:  # the two-stage API went away: fall back to the one-call form
-        from app.spotting import spot_table
+def moments_under(table: FeatureTable, settings: list[Settings], flow: np.ndarray | None = None) -> list[list[dict]]:
+    """Moments (as dicts) of one clip under each settings: settings-free evidence computed once.
+    `flow`: the clip's flow levels (bench.flow_cache.clip_flow), when pixel motion is to be used."""
+    from app.spotting import spot, table_evidence
 
-        return [[m.to_dict() for m in spot_table(table, s)] for s in settings]
-    evidence = table_evidence(table)
+    evidence = table_evidence(table, flow)
     return [[m.to_dict() for m in spot(evidence, s)] for s in settings]

@@ -92,13 +92,16 @@ def outcome(case: Case, moments: list[dict], warmup_s: float) -> Outcome:
                    float(case.track.face.mean()))
 
 
-def spot_cases(all_cases: list[Case], settings: list[Settings]) -> list[list[Outcome]]:
-    """Per case, an outcome per settings (evidence computed once per case)."""
+def spot_cases(all_cases: list[Case], settings: list[Settings], with_flow: bool = False) -> list[list[Outcome]]:
+    """Per case, an outcome per settings (evidence computed once per case); `with_flow`: pixel motion too."""
     from app.spotting import spot, table_evidence
+
+    from .flow_cache import clip_flow
 
     out = []
     for c in all_cases:
-        ev = table_evidence(features_of(c.track, None))
+        flow = clip_flow(c.video, c.track, log=lambda m: None) if with_flow else None
+        ev = table_evidence(features_of(c.track, None), flow)
         out.append([outcome(c, [m.to_dict() for m in spot(ev, s)], s.warmup_s) for s in settings])
     return out
 

@@ -10,7 +10,6 @@ caches must exist (run `python -m bench personwise` and `python -m bench real_me
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
 
@@ -34,12 +33,17 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "partial return 0.5, penalty 0.5": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.5}, {}),
     "partial return 0.5, penalty 0.25": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.25}, {}),
     "partial return 0.3, penalty 0.3": ({"RETURN_SHARE": 0.3, "K_RETURN": 0.3}, {}),
+    "flow: brows": ({}, {"FLOW_REGIONS": ("brows",)}),
+    "flow: lids": ({}, {"FLOW_REGIONS": ("lids",)}),
+    "flow: nose": ({}, {"FLOW_REGIONS": ("nose",)}),
+    "flow: mouth": ({}, {"FLOW_REGIONS": ("mouth",)}),
+    "flow: all": ({}, {"FLOW_REGIONS": ("brows", "lids", "nose", "mouth")}),
 }
 
 
-def line(name: str, people, real_cases) -> str:
+def line(name: str, people, real_cases, with_flow: bool) -> str:
     cands, presets = candidates(grid={}), preset_settings()
-    ev = evaluate_people(people, cands + list(presets.values()))
+    ev = evaluate_people(people, cands + list(presets.values()), with_flow)
     per = {p: rows[:len(cands)] for p, rows in ev.counts.items()}
     held = pooled_held_out(lopo(per, FA_CAP))
     bal = total([rows[len(cands) + list(presets).index("balanced")] for rows in ev.counts.values()])
@@ -50,7 +54,7 @@ def line(name: str, people, real_cases) -> str:
           f"balanced: core {bal.core_recall:.2f}, real quiet {bal.real_quiet_recall:.2f}, FA {bal.fa_per_min:.2f}, "
           f"held {bal.held_share:.0%}, posed {bal.posed_per_min:.1f}/min")
     rm_cands = [preset("balanced").replace(sensitivity=x) for x in SENSITIVITIES]
-    res = spot_cases(real_cases, [preset("balanced")] + rm_cands)
+    res = spot_cases(real_cases, [preset("balanced")] + rm_cands, with_flow)
     outs = [r[0] for r in res]
     rm = []
     for fps in (30, 60):
@@ -68,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         ev_patch, spot_patch = VARIANTS[name]
         started = time.perf_counter()
-        with patched(evidence_module, ev_patch), patched(spotting_module, spot_patch), contextlib.nullcontext():
-            print(line(name, people, real_cases), flush=True)
+        with patched(evidence_module, ev_patch), patched(spotting_module, spot_patch):
+            print(line(name, people, real_cases, bool(spot_patch.get("FLOW_REGIONS"))), flush=True)
         print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
     return 0
 
