@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from bench.personwise_lopo import choose, lopo, pooled_curve, pooled_held_out
-from bench.personwise_score import (Counts, control_counts, eligible_mask, injected_counts, is_core, label_of, natural_counts,
-                                    total, wilson)
+from bench.personwise_score import (Counts, control_counts, eligible_mask, injected_counts, is_core, is_real_size, label_of,
+                                    natural_counts, posed_counts, total, wilson)
 
 FPS = 25.0
 
@@ -85,6 +85,24 @@ def test_injected_counts_core_recall_and_held_against_control():
     # the same hit is a coincidence when the footage has that moment without the event
     c2 = injected_counts(truth, moments, control + [_moment(5.1, 5.2)], lambda t: False, max_duration_s=0.5)
     assert (c2.core_hits, c2.core_hits_clean) == (1, 0)
+
+
+def test_real_size_events_are_counted_apart_and_while_quiet():
+    assert is_real_size(_event(1.0, 1.2, amp=0.01)) and is_real_size(_event(1.0, 1.45, amp=0.03))
+    assert not is_real_size(_event(1.0, 1.2, amp=0.035)) and not is_real_size(_event(1.0, 1.05, amp=0.02))
+    truth = {"duration_s": 60.0, "events": [_event(5.0, 5.3, amp=0.015), _event(20.0, 20.3, amp=0.025),
+                                            _event(30.0, 30.2, amp=0.06)]}
+    c = injected_counts(truth, [_moment(5.1, 5.3), _moment(30.0, 30.2)], [], talking_at=lambda t: t > 15,
+                        max_duration_s=0.5)
+    assert (c.real_n, c.real_hits, c.real_quiet_n, c.real_quiet_hits) == (2, 1, 1, 1)
+    assert c.real_recall == pytest.approx(0.5) and c.real_quiet_recall == 1.0
+    assert (c.core_n, c.core_hits) == (1, 1)  # the large one is core, not real-size
+
+
+def test_posed_moments_are_a_rate_apart_from_false_alarms():
+    t = np.arange(int(32 * FPS)) / FPS
+    c = posed_counts([_moment(5.0, 5.2)] * 3, t, np.ones(len(t), bool), FPS, 2.0)
+    assert c.posed == 3 and c.posed_per_min == pytest.approx(6.0, rel=1e-2) and c.fa == 0
 
 
 def test_control_counts_every_moment_per_eligible_minute():
