@@ -52,6 +52,7 @@ IS_EYE_AREA = in_regions("lids", "brows", "gaze")  # the flag masks these; the l
 CONFIRMED_BY = {"smile_shape": ("corner_up_right", "corner_up_left", "mouth_stretch")}
 _CONFIRMED = [(ACTION_INDEX[b], [ACTION_INDEX[n] for n in names]) for b, names in CONFIRMED_BY.items()]
 TALKING_FACTOR = 2.0  # while the person talks, a mouth change needs this much more rise
+FLOW_TALKING_FACTOR = 2.0  # ... and a pixel-motion change this much more again (any region)
 GLANCE_MIN_S = 0.15
 SETTLE_S = 0.05  # how long the strongest reading of a change may still improve before it is reported
 WAIT_FROM_S = 0.25  # a change read best by a longer window than this waits...
@@ -172,6 +173,8 @@ class Decider:
                 bar = np.where(flag[..., f] & IS_EYE_AREA[None, :, None], np.float32(np.inf), bar)
             elif f == Flag.TALKING:
                 bar = np.where(flag[..., f] & IS_MOUTH[None, :, None], bar * np.float32(TALKING_FACTOR), bar)
+                # speech moves the skin of the whole lower face: pixel motion needs more while talking
+                bar = np.where(flag[..., f] & IS_FLOW[None, :, None], bar * np.float32(FLOW_TALKING_FACTOR), bar)
             else:
                 bar = np.where(flag[..., f], np.float32(np.inf), bar)
             if trace is not None:

@@ -33,6 +33,7 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "partial return 0.5, penalty 0.5": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.5}, {}),
     "partial return 0.5, penalty 0.25": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.25}, {}),
     "partial return 0.3, penalty 0.3": ({"RETURN_SHARE": 0.3, "K_RETURN": 0.3}, {}),
+    "partial return 0.7, penalty 0.7": ({"RETURN_SHARE": 0.7, "K_RETURN": 0.7}, {}),
     "flow: brows": ({}, {"FLOW_REGIONS": ("brows",)}),
     "flow: lids": ({}, {"FLOW_REGIONS": ("lids",)}),
     "flow: nose": ({}, {"FLOW_REGIONS": ("nose",)}),
@@ -58,8 +59,8 @@ def line(name: str, people, real_cases, with_flow: bool) -> str:
     outs = [r[0] for r in res]
     rm = []
     for fps in (30, 60):
-        every, some, n, ctx = summary(real_cases, outs, fps)
-        rm.append(f"{fps} fps: {every}/{n} at every size, {some}/{n} at some, {ctx} context")
+        most, every, some, n, ctx = summary(real_cases, outs, fps)
+        rm.append(f"{fps} fps: found {most}/{n} (every size {every}, some {some}), {ctx} context")
     held_db = "; ".join(f"{db} held out: s{s.sensitivity:g} {f}/{t} found, {c} ctx"
                         for db, s, (f, t, c) in lodo(real_cases, [r[1:] for r in res], rm_cands))
     return f"{name}\n  person-wise {pw}\n  real_me balanced {'; '.join(rm)}\n  real_me LODO {held_db}"
