@@ -45,7 +45,7 @@ def coupled(s: Settings) -> tuple:
               ("head", ("brows", "lids", "nose", "mouth", "gaze"), HEAD_COUPLING, s.head_motion_filter))
     return tuple((src, in_regions(src), in_regions(*targets), np.float32(factor))
                  for src, targets, factor, on in groups if on)
-IS_MOUTH = in_regions("mouth")
+TALKING_REGIONS: tuple[str, ...] = ("mouth",)  # regions whose bar the talking factor raises while the person talks
 IS_EYE_AREA = in_regions("lids", "brows", "gaze")  # the flag masks these; the lid coupling the rest
 # "Smile" counts only as far as the landmarks agree (geometric mean of the two): its score jumps on
 # its own on a crying or grimacing face. The other blendshape sums hold up alone.
@@ -172,7 +172,8 @@ class Decider:
             if f == Flag.BLINK:
                 bar = np.where(flag[..., f] & IS_EYE_AREA[None, :, None], np.float32(np.inf), bar)
             elif f == Flag.TALKING:
-                bar = np.where(flag[..., f] & IS_MOUTH[None, :, None], bar * np.float32(TALKING_FACTOR), bar)
+                talk = in_regions(*TALKING_REGIONS)[None, :, None]
+                bar = np.where(flag[..., f] & talk, bar * np.float32(TALKING_FACTOR), bar)
                 # speech moves the skin of the whole lower face: pixel motion needs more while talking
                 bar = np.where(flag[..., f] & IS_FLOW[None, :, None], bar * np.float32(FLOW_TALKING_FACTOR), bar)
             else:

@@ -158,10 +158,33 @@ def found_under(case: Case, settings: Settings, ev_patch: dict, spot_patch: dict
     return outcome(case, moments, settings.warmup_s).found
 
 
+def decision_rule(case: Case, settings: Settings) -> str:
+    """Why a change over its bar was not reported: the longer-window veto while it waited, the warm-up,
+    or a moment reported outside the clip's time."""
+    from app.spotting import Decider, spot, table_evidence
+
+    for ev in table_evidence(features_of(case.track, None)):
+        sc, _, longer = Decider(settings).scores(ev)
+        rows = np.flatnonzero(_window(case, ev.t_s))
+        over = [r for r in rows if sc[r].max() >= 1.0]
+        if not over:
+            continue
+        a = int(np.argmax(sc[over[0]]))
+        if longer[over[0]:rows[-1] + 1, a].any():
+            return "longer-window veto (while waiting)"
+        if case.onset_s - float(ev.t_s[0]) < settings.warmup_s:
+            return "warm-up"
+        if spot([ev], settings):
+            return "reported outside the clip"
+    return "decision"
+
+
 def diagnose(case: Case, settings: Settings) -> dict:
     scores, action = stage_scores(case, settings)
     base = found_under(case, settings, {}, {})
     first_drop = next((s for s in STAGES if scores[s] < 1.0), None)
+    if first_drop is None and not base:
+        first_drop = decision_rule(case, settings)
     rescued = [name for name, ev_p, s_p, sp_p in ABLATIONS
                if not base and found_under(case, settings.replace(**s_p), ev_p, sp_p)]
     return {"found": base, "scores": scores, "action": action, "first_drop": first_drop, "rescued_by": rescued}
@@ -176,7 +199,7 @@ def report(all_cases: list[Case], settings: Settings, fps: int) -> list[str]:
         d = diagnose(case, settings)
         cells = " | ".join(f"{d['scores'][s]:.2f}" if np.isfinite(d["scores"][s]) else "-" for s in STAGES)
         lines.append(f"| {case.clip.short} | {case.variant.face_px} | {'yes' if d['found'] else 'no'} | {d['action']} | "
-                     f"{cells} | {d['first_drop'] or ('(decision)' if not d['found'] else '-')} | "
+                     f"{cells} | {d['first_drop'] or '-'} | "
                      f"{', '.join(d['rescued_by']) or '-'} |")
     return lines
 
