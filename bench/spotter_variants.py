@@ -46,6 +46,11 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "flow: nose": ({}, {"FLOW_REGIONS": ("nose",)}),
     "flow: mouth": ({}, {"FLOW_REGIONS": ("mouth",)}),
     "flow: all": ({}, {"FLOW_REGIONS": ("brows", "lids", "nose", "mouth")}),
+    "talking bar x2 everywhere + flow: nose": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze"),
+                                                    "FLOW_REGIONS": ("nose",)}),
+    "talking bar x2 everywhere + flow: nose, no extra flow talking bar": (
+        {}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze"), "FLOW_REGIONS": ("nose",),
+             "FLOW_TALKING_FACTOR": 1.0}),
 }
 
 
