@@ -30,8 +30,9 @@ from .features import FeatureTable, FrameFeatures
 from .settings import Settings
 
 IS_GAZE = in_regions("gaze")
-# Regions whose pixel-motion channels may raise a moment (the rest only as landmarks and blendshapes).
-FLOW_REGIONS: tuple[str, ...] = ()
+# Regions whose pixel-motion channels may raise a moment where pixels are seen (bench/SPOTTER_LOG.md,
+# change 12: nose only; brows, lids and mouth lost held-out recall or added false alarms).
+FLOW_REGIONS: tuple[str, ...] = ("nose",)
 # A change that comes with a movement of the jaw, the lids or the head of at least `factor` times its
 # own size (both in noise units, same window) is explained by that movement: speech, a blink, a nod.
 JAW_COUPLING = BLINK_COUPLING = HEAD_COUPLING = 1.0
@@ -45,10 +46,11 @@ def coupled(s: Settings) -> tuple:
               ("head", ("brows", "lids", "nose", "mouth", "gaze"), HEAD_COUPLING, s.head_motion_filter))
     return tuple((src, in_regions(src), in_regions(*targets), np.float32(factor))
                  for src, targets, factor, on in groups if on)
-# Listening-aware: while the person talks, every region's bar is raised (speech moves brows, lids and eyes
-# too); while they listen it stays where the sensitivity puts it. Mouth only before issue 19: the 17-person
-# held-out run (bench/SPOTTER_LOG.md, change 10) has fewer false alarms and more real-size recall this way.
-TALKING_REGIONS: tuple[str, ...] = ("mouth", "brows", "lids", "nose", "gaze")
+# Listening-aware: while the person talks, the bar of brows, lids and nose is raised too (speech moves
+# them), not only the mouth's; while they listen it stays where the sensitivity puts it. Glances are left
+# out: people look away as they talk, and the talking flag also fires on a grimacing mouth (the demo).
+# 17-person held-out run (bench/SPOTTER_LOG.md, change 10): natural FA 2.08 -> 1.67/min.
+TALKING_REGIONS: tuple[str, ...] = ("mouth", "brows", "lids", "nose")
 IS_EYE_AREA = in_regions("lids", "brows", "gaze")  # the flag masks these; the lid coupling the rest
 # "Smile" counts only as far as the landmarks agree (geometric mean of the two): its score jumps on
 # its own on a crying or grimacing face. The other blendshape sums hold up alone.
