@@ -14,8 +14,10 @@ clear, with the noise unit of the clip's own quietest 2 s (speech is the limit).
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +32,7 @@ from .real_me import Case, cases
 PRE_S = 0.3
 LANDMARK_CHANNELS = [i for i, n in enumerate(LEVELS) if not n.startswith("gaze")]
 QUIETEST_S = 2.0
+COST_ROUNDS = 3
 TALKING = ("franck_part1.mp4", "idiap_webcam_talking.mp4", "liveportrait_d10_talking.mp4")
 
 
@@ -91,7 +94,15 @@ def direct_snr(case: Case) -> float:
     return float(np.nanmax(np.nanmax(np.abs(fl[during] - med), axis=0) / robust_std(fl[still])))
 
 
+DOC = Path("docs/BENCH_FLOW.md")
+
+
 def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.flow_snr", description=__doc__.splitlines()[0])
+    ap.add_argument("--write", action="store_true", help=f"also write {DOC} (with bench.flow_cost's figure)")
+    args = ap.parse_args(argv)
+    lines: list[str] = []
+    print_ = lines.append
     rows, costs = [], []
     for case in cases(log=lambda m: print(m, file=sys.stderr), fps_list=(30,)):
         lm = features_of(case.track, None).levels[:, LANDMARK_CHANNELS].astype(np.float64)
@@ -101,17 +112,18 @@ def main(argv: list[str] | None = None) -> int:
         s_fl, k_fl = snr(case, fl)
         rows.append((case, s_lm, LEVELS[LANDMARK_CHANNELS[k_lm]], s_fl, f"{REGION_NAMES[k_fl // 2]} {'xy'[k_fl % 2]}",
                      direct_snr(case)))
-    print(f"| clip | face px | landmarks SNR (channel) | flow, integrated (channel) | flow / landmarks | flow against "
+    print_(f"| clip | face px | landmarks SNR (channel) | flow, integrated (channel) | flow / landmarks | flow against "
           f"{REFERENCE_S:g} s back |")
-    print("|---|---|---|---|---|---|")
+    print_("|---|---|---|---|---|---|")
     for case, s_lm, n_lm, s_fl, n_fl, s_dir in rows:
-        print(f"| {case.clip.short} | {case.variant.face_px} | {s_lm:.1f} ({n_lm}) | {s_fl:.1f} ({n_fl}) | "
+        print_(f"| {case.clip.short} | {case.variant.face_px} | {s_lm:.1f} ({n_lm}) | {s_fl:.1f} ({n_fl}) | "
               f"{s_fl / s_lm:.1f}x | {s_dir:.1f} |")
     lm_all, fl_all, dir_all = (np.array([r[k] for r in rows]) for k in (1, 3, 5))
-    print(f"median SNR: landmarks {np.median(lm_all):.1f}, flow integrated {np.median(fl_all):.1f}, flow against "
+    print_("")
+    print_(f"median SNR: landmarks {np.median(lm_all):.1f}, flow integrated {np.median(fl_all):.1f}, flow against "
           f"{REFERENCE_S:g} s back {np.median(dir_all):.1f}; over 4 units: landmarks {(lm_all > 4).sum()}/{len(rows)}, "
           f"flow {(fl_all > 4).sum()}/{len(rows)}, {(dir_all > 4).sum()}/{len(rows)}")
-    print(f"flow cost a frame (crop, DIS FAST, global fit, regions): median {np.median(costs):.2f} ms over "
+    print_(f"flow cost a frame (crop, DIS FAST, global fit, regions): median {np.median(costs):.2f} ms over "
           f"{len(costs)} videos")
     for name in TALKING:
         tr = tracked(shared_data() / "natural" / name)
@@ -122,8 +134,22 @@ def main(argv: list[str] | None = None) -> int:
             span = int(QUIETEST_S * tr.fps)
             unit = np.min([robust_std(c[a:a + span]) for a in range(int(tr.fps), len(c) - span, span // 2)], axis=0)
             share = np.nanmean((np.abs(c) / unit > 4).any(axis=1))
-            print(f"{name}: {label}: frames with some channel's change over 4 units (noise of its quietest "
+            print_(f"{name}: {label}: frames with some channel's change over 4 units (noise of its quietest "
                   f"{QUIETEST_S:g} s): {share:.0%}")
+    print("\n".join(lines))
+    if args.write:
+        from .flow_cost import DEFAULT, one_round
+        from .personwise_report import spotter_version
+
+        rounds = [one_round(DEFAULT) for _ in range(COST_ROUNDS)]
+        mp, fl = (float(np.median([r[k] for r in rounds])) for k in (0, 1))
+        head = ["# Pixel motion against landmarks (`python -m bench.flow_snr --write`)", "",
+                f"Generated on {time.strftime('%Y-%m-%d %H:%M')} (at {spotter_version()}). " + " ".join(__doc__.split("\n\n")[1:]).replace("\n", " "), "",
+                f"Cost (`python -m bench.flow_cost`, {DEFAULT.name}, {COST_ROUNDS} rounds, CPU time a frame, medians; "
+                f"shared 2-core machine): MediaPipe {mp:.2f} ms, flow {fl:.2f} ms, (MediaPipe + flow) / MediaPipe = "
+                f"{(mp + fl) / mp:.2f}x.", ""]
+        DOC.write_text("\n".join(head + lines) + "\n")
+        print(f"wrote {DOC}")
     return 0
 
 
