@@ -127,6 +127,7 @@ class Decider:
         self.settings = settings
         self.theta = threshold_for(settings.sensitivity)
         self._off = ~in_regions(*settings.regions) | (IS_FLOW & ~in_regions(*FLOW_REGIONS))
+        self._talk = in_regions(*TALKING_REGIONS)
         self._bar_for: Timing | None = None
         self.reset()
 
@@ -168,23 +169,23 @@ class Decider:
         if trace is not None:
             note("allowed", np.where(np.isfinite(bar) & ~np.isnan(ev.rise), ev.rise / np.float32(self.theta),
                                      np.float32(-np.inf)))
-        flag = ev.flags[:, None, :, :]  # (n, 1, W, N_FLAGS)
-        for on, f, rule in ((s.blink_filter, Flag.BLINK, "flag_blink"),
-                            (s.talking_filter, Flag.TALKING, "flag_talking"),
-                            (s.head_motion_filter, Flag.HEAD_FAST, "flag_head_fast")):
-            if not on:
-                continue
-            if f == Flag.BLINK:
-                bar = np.where(flag[..., f] & IS_EYE_AREA[None, :, None], np.float32(np.inf), bar)
-            elif f == Flag.TALKING:
-                talk = in_regions(*TALKING_REGIONS)[None, :, None]
-                bar = np.where(flag[..., f] & talk, bar * np.float32(TALKING_FACTOR), bar)
-                # speech moves the skin of the whole lower face: pixel motion needs more while talking
-                bar = np.where(flag[..., f] & IS_FLOW[None, :, None], bar * np.float32(FLOW_TALKING_FACTOR), bar)
-            else:
-                bar = np.where(flag[..., f], np.float32(np.inf), bar)
+        def note_bar(stage: str) -> None:
             if trace is not None:
-                note(rule, np.where(np.isfinite(bar) & ~np.isnan(ev.rise), ev.rise / bar, np.float32(-np.inf)))
+                note(stage, np.where(np.isfinite(bar) & ~np.isnan(ev.rise), ev.rise / bar, np.float32(-np.inf)))
+
+        flag = ev.flags[:, None, :, :]  # (n, 1, W, N_FLAGS)
+        if s.blink_filter:
+            bar = np.where(flag[..., Flag.BLINK] & IS_EYE_AREA[None, :, None], np.float32(np.inf), bar)
+            note_bar("flag_blink")
+        if s.talking_filter:
+            talking = flag[..., Flag.TALKING]
+            bar = np.where(talking & self._talk[None, :, None], bar * np.float32(TALKING_FACTOR), bar)
+            # speech moves the skin of the whole lower face: pixel motion needs more while talking
+            bar = np.where(talking & IS_FLOW[None, :, None], bar * np.float32(FLOW_TALKING_FACTOR), bar)
+            note_bar("flag_talking")
+        if s.head_motion_filter:
+            bar = np.where(flag[..., Flag.HEAD_FAST], np.float32(np.inf), bar)
+            note_bar("flag_head_fast")
         usable = np.isfinite(bar) & ~np.isnan(ev.rise)
         ratio = np.where(usable, ev.rise / np.where(usable, bar, np.float32(1)), np.float32(-np.inf))
         # a change that a window longer than any allowed one explains better is not a brief moment
