@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         rounds = [one_round(DEFAULT) for _ in range(COST_ROUNDS)]
         mp, fl = (float(np.median([r[k] for r in rounds])) for k in (0, 1))
         head = ["# Pixel motion against landmarks (`python -m bench.flow_snr --write`)", "",
-                f"Generated on {time.strftime('%Y-%m-%d %H:%M')} (at {spotter_version()}). " + " ".join(__doc__.split("\n\n")[1:]).replace("\n", " "), "",
+                f"Generated on {time.strftime('%Y-%m-%d %H:%M')} (at {spotter_version()}). " + " ".join(__doc__.split("\n\n")[2:]).replace("\n", " "), "",
                 f"Cost (`python -m bench.flow_cost`, {DEFAULT.name}, {COST_ROUNDS} rounds, CPU time a frame, medians; "
                 f"shared 2-core machine): MediaPipe {mp:.2f} ms, flow {fl:.2f} ms, (MediaPipe + flow) / MediaPipe = "
                 f"{(mp + fl) / mp:.2f}x.", ""]
