@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from .landmarks import (LEFT_BROW, LEFT_EYE_OPENING, MOUTH_CORNERS, NOSE_WINGS, RIGHT_BROW, RIGHT_EYE_OPENING,
@@ -148,6 +147,8 @@ class FlowTracker:
 
     def __init__(self, reference_frames: int = 1) -> None:
         """`reference_frames`: flow against the crop this many frames back (1: the previous frame)."""
+        import cv2  # here, not at the top: the evidence kernel reads this module's region names only
+
         self.reference_frames = reference_frames
         self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
         # FAST stops at a quarter of the crop's resolution, which smooths a brow's 1-2 px away (a third
@@ -162,6 +163,8 @@ class FlowTracker:
 
     def crop(self, image: np.ndarray, pts: np.ndarray) -> np.ndarray:
         """The canonical grey crop of `image` (BGR or grey) for pixel landmarks `pts` (478, 2)."""
+        import cv2
+
         assert self._layout is not None
         m = _similarity(pts[STABLE_POINTS], self._layout.canonical[STABLE_POINTS])
         grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
