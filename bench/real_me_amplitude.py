@@ -98,7 +98,7 @@ def measure(clip: Clip) -> Amplitude:
 
 def amplitude_table() -> list[str]:
     rows = [measure(c) for c in load_clips()]
-    out = [__doc__.split("\n\n")[1].replace("\n", " "), "",
+    out = [__doc__.split("\n\n")[2].replace("\n", " "), "",
            "| clip | database | region moving most | peak (% IOD) | at (s) | left at offset | brows | lids | nose | mouth | chin |",
            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for a in rows:
