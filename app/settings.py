@@ -48,8 +48,8 @@ class Settings:
                                       choices=REGIONS)
     blink_filter: bool = _field(True, "Ignore blinks", "Eyelid closures and the small movements around them "
                                       "are not moments.")
-    talking_filter: bool = _field(True, "Ignore talking", "While the person speaks, a change needs to be much "
-                                        "larger to count (most of all around the mouth).")
+    talking_filter: bool = _field(True, "Ignore talking", "Mouth movement while the person speaks needs a much "
+                                        "larger change to count.")
     head_motion_filter: bool = _field(True, "Ignore head movement",
                                             "Changes during a fast turn or nod are not moments.")
     smoothing: float = _field(0.0, "Smoothing", "Averages the signal over a few frames: steadier, but may miss "

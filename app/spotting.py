@@ -46,17 +46,17 @@ def coupled(s: Settings) -> tuple:
               ("head", ("brows", "lids", "nose", "mouth", "gaze"), HEAD_COUPLING, s.head_motion_filter))
     return tuple((src, in_regions(src), in_regions(*targets), np.float32(factor))
                  for src, targets, factor, on in groups if on)
-# Listening-aware: while the person talks, the bar of brows, lids and nose is raised too (speech moves
-# them), not only the mouth's; while they listen it stays where the sensitivity puts it. Glances are left
-# out: people look away as they talk, and the talking flag also fires on a grimacing mouth (the demo).
-# 17-person held-out run (bench/SPOTTER_LOG.md, change 10): natural FA 2.08 -> 1.67/min.
-TALKING_REGIONS: tuple[str, ...] = ("mouth", "brows", "lids", "nose")
+# Regions whose bar the talking factor raises while the person talks. Raising brows, lids and nose too
+# (listening-aware) cut held-out false alarms (2.08 -> 1.67/min) at a recall within noise, but the talking
+# flag also fires on a grimacing or laughing face and the demo then loses its first added expressions
+# (bench/SPOTTER_LOG.md, change 10): mouth only until the talking flag tells speech better.
+TALKING_REGIONS: tuple[str, ...] = ("mouth",)
 IS_EYE_AREA = in_regions("lids", "brows", "gaze")  # the flag masks these; the lid coupling the rest
 # "Smile" counts only as far as the landmarks agree (geometric mean of the two): its score jumps on
 # its own on a crying or grimacing face. The other blendshape sums hold up alone.
 CONFIRMED_BY = {"smile_shape": ("corner_up_right", "corner_up_left", "mouth_stretch")}
 _CONFIRMED = [(ACTION_INDEX[b], [ACTION_INDEX[n] for n in names]) for b, names in CONFIRMED_BY.items()]
-TALKING_FACTOR = 2.0  # while the person talks, a change needs this much more rise
+TALKING_FACTOR = 2.0  # while the person talks, a change in TALKING_REGIONS needs this much more rise
 FLOW_TALKING_FACTOR = 2.0  # ... and a pixel-motion change this much more again (any region)
 GLANCE_MIN_S = 0.15
 SETTLE_S = 0.05  # how long the strongest reading of a change may still improve before it is reported
