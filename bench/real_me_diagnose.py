@@ -67,16 +67,8 @@ def no_drift() -> Iterator[None]:
 
     def without(c, rows, timing, offset=0):
         rise, start, end, flags = original(c, rows, timing, offset)
-        widths = np.array(timing.widths)
-        q, p = timing.post, timing.pre
-        d = rows[:, None]
-        e = np.maximum(d - q, 0)
-        ok = d + offset >= np.array([timing.first_decision(w) for w in widths])[None, :]
-        b = np.where(ok, e - widths, 0)
-        drift = np.abs(c.before[b] - c.before[np.maximum(b - p, 0)])  # (n, W, A)
-        unit = np.maximum(c.noise[b], np.float32(evidence_module.ACTIVITY_WEIGHT) * c.activity[b])
-        scale = unit * np.sqrt(1.0 / widths + evidence_module.MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
-        return rise + (drift / scale).transpose(0, 2, 1), start, end, flags
+        parts, _, _ = evidence_module.rise_parts(c, rows, timing, offset)
+        return rise + (parts.drift / parts.scale).transpose(0, 2, 1), start, end, flags
 
     evidence_module.decide_rows = without
     try:
