@@ -3,7 +3,7 @@
 PART is personwise (docs/BENCH_PERSONWISE.md: the headline, leave-one-person-out), accuracy (BENCHMARKS.md),
 replay (docs/BENCH_REPLAY.md), live, live_cpu or live_60 (the sections of docs/BENCH_LIVE.md: prompt latency;
 the whole live session's CPU against raw MediaPipe; 60 frames/s), reliability (the figures behind
-RELIABILITY.md), analyze_speed (docs/BENCH_ANALYZE.md), screen_capture (docs/BENCH_SCREEN.md), recording_kill
+RELIABILITY.md), analyze_speed (docs/BENCH_ANALYZE.md), face_size (docs/BENCH_FACE_SIZE.md), screen_capture (docs/BENCH_SCREEN.md), recording_kill
 (RELIABILITY.md section 6), demo_doc (assets/DEMO.md) or bundle (docs/BENCH_BUNDLE.md); ARGS go to that part
 (`python -m bench live --help`).
 """
@@ -14,7 +14,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-PARTS = ("personwise", "accuracy", "replay", "live", "live_cpu", "live_60", "reliability", "analyze_speed",
+PARTS = ("personwise", "accuracy", "replay", "live", "live_cpu", "live_60", "reliability", "analyze_speed", "face_size",
          "screen_capture", "recording_kill", "demo_doc", "bundle")  # the order of a full run; bundle needs `make bundle`
 
 
