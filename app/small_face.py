@@ -7,7 +7,8 @@ margin), upscaled so the face is about `TARGET_FACE_PX` tall, and maps the landm
 full-frame coordinates. A face large enough for the detector is tracked in the plain frame, as raw
 MediaPipe tracks it, whatever the frame's size: a face that fills a small picture (a tight screen
 region around a face on a call) included. Without a face it searches, one try a frame: the plain
-frame, the whole frame upscaled when the frame is small, then tiles of two sizes from the centre out.
+frame, the whole frame upscaled when the frame is small, then tiles of two sizes from the centre out,
+the plain frame every other try (a face that walks in is found as soon as raw MediaPipe finds it).
 """
 
 from __future__ import annotations
@@ -86,14 +87,17 @@ def crop_around(center: tuple[float, float], face_px: float, width: int, height:
 def search_crops(width: int, height: int) -> list[Crop]:
     """What to try, one a frame, when no face is known: the plain frame, the whole frame upscaled when it
     is small, then overlapping tiles of the sizes in SEARCH_TILES_PX, taken in turn, each from the centre
-    out (a watched region is usually drawn around the face)."""
+    out (a watched region is usually drawn around the face), with the plain frame between tiles."""
     long_side = max(width, height)
-    crops = [Crop(0, 0, width, height, 1.0)]
+    plain = Crop(0, 0, width, height, 1.0)
+    crops = [plain]
     if long_side < SMALL_FRAME_PX:
         crops.append(Crop(0, 0, width, height, SMALL_FRAME_PX / long_side))
     sizes = [tile_grid(width, height, tile) for tile in SEARCH_TILES_PX if long_side > tile * (1 + SEARCH_OVERLAP)]
     for k in range(max(map(len, sizes), default=0)):
-        crops += [tiles[k] for tiles in sizes if k < len(tiles)]
+        for tiles in sizes:
+            if k < len(tiles):
+                crops += [tiles[k], plain]  # a face walking in is large: the plain frame every other try
     return crops
 
 

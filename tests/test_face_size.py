@@ -85,7 +85,7 @@ class CountingTracker:
         pass
 
 
-def test_the_search_tries_every_place_once_before_it_starts_again():
+def test_the_search_tries_every_tile_with_the_plain_frame_between():
     import numpy as np
 
     fake = CountingTracker()
@@ -93,9 +93,17 @@ def test_the_search_tries_every_place_once_before_it_starts_again():
     n = len(search_crops(1280, 720))
     for k in range(n + 1):
         follow.update(np.zeros((720, 1280, 3), np.uint8), k / 30)
-    assert fake.shapes[0] == (720, 1280) and fake.shapes[n] == (720, 1280)  # plain first, and again after a round
-    assert (720, 1280) not in fake.shapes[1:n]  # tiles between
-    assert {c.w for c in search_crops(1280, 720)[1:]} == {240, 480}  # of two sizes
+    plain = (720, 1280)
+    assert all(s == plain for s in fake.shapes[0::2])  # a face that walks in is seen at once
+    assert all(s != plain for s in fake.shapes[1:n:2])  # tiles between ...
+    assert {c.w for c in search_crops(1280, 720)[1:]} == {240, 480, 1280}  # ... of two sizes
+
+
+@pytest.mark.parametrize("name", ["noface_face.mov", "face_noface.mov"])
+def test_a_face_that_walks_in_or_out_is_found_as_raw_mediapipe_finds_it(name):
+    with FileSource(ROOT / "tests" / "data" / name) as src:
+        frames = list(src)
+    assert coverage(frames, glimpse=True) >= coverage(frames, glimpse=False) - TOLERANCE
 
 
 # --- the same through a screen region under Xvfb --------------------------------------------------------
