@@ -19,7 +19,7 @@ strace:
 xvfb: $(STAMP)
 	@command -v Xvfb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq xvfb; } \
 		|| echo "Xvfb could not be installed: the screen tests will be skipped"
-	@if command -v Xvfb >/dev/null 2>&1; then $(PY) -m app.sysdeps --install --platform xcb; fi
+	@if command -v Xvfb >/dev/null 2>&1; then $(PY) -m app.system.sysdeps --install --platform xcb; fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { echo "make: no venv module: on Debian/Ubuntu, sudo apt-get install python3-venv"; exit 1; }
@@ -31,14 +31,16 @@ install: $(STAMP)
 
 # Qt's platform plugin needs system libraries the wheels do not carry: installed (apt-get) when missing.
 run: $(STAMP)
-	$(PY) -m app.sysdeps --install
+	$(PY) -m app.system.sysdeps --install
 	$(PY) -m app $(ARGS)
 
-# Lint (ruff) and types (mypy, configured in pyproject.toml) first: either failing fails `make test`.
+# Lint (ruff, the whole repository), the layers of app/ (import-linter) and types (mypy), all configured in
+# pyproject.toml, first: any of them failing fails `make test`.
 test: $(STAMP) strace xvfb
-	$(PY) -m ruff check app bench tests
+	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m mypy
-	$(PY) -m app.sysdeps --install --platform offscreen
+	$(PY) -m app.system.sysdeps --install --platform offscreen
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 # Every report (BENCHMARKS.md, docs/BENCH_REPLAY.md, docs/BENCH_LIVE.md, the RELIABILITY.md figures);

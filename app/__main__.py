@@ -1,26 +1,32 @@
-"""`python -m app` and the `glimpse` command: the crash log first (app/crashlog.py), then the CLI."""
+"""`python -m app` and the `glimpse` command: the crash log first (app/system/crashlog.py), then the CLI."""
 
 import sys
 
 
+def open_window(args) -> int:
+    """The desktop app: the one place the command line reaches the Qt shell (the core never imports it)."""
+    from app.ui.app import run_app
+
+    return run_app(args)
+
+
 def cli_main(argv: list[str] | None) -> int:
     """The command line, imported only once the crash log is in place (an import error is logged too)."""
-    from .cli import main as run
+    from app.cli.main import main as run
 
-    return run(argv)
+    return run(argv, open_window)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Installs the local crash log (and says where the last crash was written), clears what a killed
     Glimpse left half-written (stale temporary files), then runs the command."""
-    from . import crashlog
-
+    from app.system import crashlog
     notice = crashlog.install()
     if notice is not None and sys.stderr is not None:
         print(notice.line, file=sys.stderr)
-    from .session import sessions_root
-    from .settings import user_settings_path
-    from .storage import cache_root, remove_stale_temps
+    from app.settings.schema import user_settings_path
+    from app.store.session import sessions_root
+    from app.system.files import cache_root, remove_stale_temps
 
     remove_stale_temps([user_settings_path().parent, cache_root(), sessions_root()])
     return cli_main(argv)

@@ -61,11 +61,11 @@ class OptionInvalid(GlimpseError):
 
 
 class SystemLibrariesMissing(GlimpseError):
-    """System libraries that Qt's platform plugin (or OpenCV) needs are not installed (see app/sysdeps.py)."""
+    """System libraries that Qt's platform plugin (or OpenCV) needs are not installed (see app/system/sysdeps.py)."""
 
 
 class StitchMismatch(GlimpseError):
-    """A chunk's frames do not line up with the previous chunk's (an inexact seek); `app.chunked`
+    """A chunk's frames do not line up with the previous chunk's (an inexact seek); `app.run.chunked`
     catches it and tracks the video in one process instead."""
 
 

@@ -14,8 +14,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-PARTS = ("personwise", "accuracy", "replay", "live", "live_cpu", "live_60", "reliability", "analyze_speed", "face_size",
-         "screen_capture", "recording_kill", "demo_doc", "bundle")  # the order of a full run; bundle needs `make bundle`
+PARTS = {  # part -> module, in the order of a full run; bundle needs `make bundle`
+    "personwise": "bench.personwise.run", "accuracy": "bench.accuracy.run", "replay": "bench.accuracy.replay",
+    "live": "bench.live.latency", "live_cpu": "bench.live.cpu", "live_60": "bench.live.at_60",
+    "reliability": "bench.reliability.run", "analyze_speed": "bench.live.analyze_speed",
+    "face_size": "bench.accuracy.face_size", "screen_capture": "bench.live.screen_capture",
+    "recording_kill": "bench.reliability.recording_kill", "demo_doc": "bench.accuracy.demo_doc",
+    "bundle": "bench.reliability.bundle",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,10 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"python -m bench: unknown part {argv[0]!r}; choose one of {', '.join(PARTS)}", file=sys.stderr)
         return 2
     if argv:
-        return importlib.import_module(f"bench.{argv[0]}").main(argv[1:])
+        return importlib.import_module(PARTS[argv[0]]).main(argv[1:])
     for part in PARTS:  # each part's own defaults: the full figures
         print(f"== python -m bench {part}", flush=True)
-        code = importlib.import_module(f"bench.{part}").main([])
+        code = importlib.import_module(PARTS[part]).main([])
         if code:
             return code
     return 0

@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from app.capture import FileSource, PacedSource, list_cameras
 from app.errors import VideoUnreadable
+from app.sources.capture import FileSource, PacedSource, list_cameras
 
 DATA = Path(__file__).parent / "data"
 
@@ -156,7 +156,7 @@ def _number(frame) -> int:
 def test_the_camera_buffers_one_frame_and_a_slow_consumer_gets_the_newest_with_its_real_time():
     import time
 
-    from app.capture import CameraSource
+    from app.sources.capture import CameraSource
 
     fake = FakeCamera(fps=100.0)
     cam = CameraSource(0, open_capture=lambda index: fake)
@@ -183,8 +183,8 @@ def test_the_camera_buffers_one_frame_and_a_slow_consumer_gets_the_newest_with_i
 def test_a_failing_or_hung_camera_is_lost_and_closing_does_not_wait_for_a_hung_read():
     import time
 
-    from app.capture import CameraSource
     from app.errors import CameraLost
+    from app.sources.capture import CameraSource
 
     fake = FakeCamera()
     cam = CameraSource(0, lost_after_s=0.3, open_capture=lambda index: fake)

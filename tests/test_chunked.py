@@ -7,11 +7,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.capture import SourceInfo
-from app.chunked import (Chunk, Observations, StitchMismatch, default_workers, plan_chunks, stitched_faces,
-                         track_video_parallel)
-from app.pipeline import analyze, track_video
-from app.settings import Settings, preset
+from app.run.chunked import (
+    Chunk,
+    Observations,
+    StitchMismatch,
+    default_workers,
+    plan_chunks,
+    stitched_faces,
+    track_video_parallel,
+)
+from app.run.pipeline import analyze, track_video
+from app.settings.schema import Settings, preset
+from app.sources.capture import SourceInfo
 
 DATA = Path(__file__).parent / "data"
 
@@ -81,7 +88,7 @@ def test_a_truncated_video_in_two_workers_gives_what_one_reads(tmp_path):
     """Its container declares more frames than can be read: chunks past the end are empty."""
     import av
 
-    from app.capture import FileSource
+    from app.sources.capture import FileSource
 
     whole, cut = tmp_path / "whole.mp4", tmp_path / "cut.mp4"
     with FileSource(DATA / "injected_short.mp4") as src, av.open(str(whole), "w",

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from app.capture import FileSource
-from app.small_face import Crop, SmallFaceTracker, search_crops
-from tests.callfootage import write_video
-from tests.facematrix import FACE_SIZES, FRAME_SIZES, Cell, FaceBox, cell_frames, cells, coverage
-from tests.xserver import virtual_display, xvfb_missing
+from app.face.small_face import Crop, SmallFaceTracker, search_crops
+from app.sources.capture import FileSource
+from tests.support.callfootage import write_video
+from tests.support.facematrix import FACE_SIZES, FRAME_SIZES, Cell, FaceBox, cell_frames, cells, coverage
+from tests.support.xserver import virtual_display, xvfb_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIPS = [ROOT / "tests" / "data" / "WolfgangLanger_Pexels.mp4",
@@ -140,7 +140,7 @@ def test_a_tight_screen_region_around_a_face_finds_it(tmp_path):
     with virtual_display() as server:
         env = dict(os.environ, DISPLAY=server.display, QT_QPA_PLATFORM="xcb")
         env.pop("WAYLAND_DISPLAY", None)
-        players = [subprocess.Popen([sys.executable, "-m", "tests.player", str(v), str(x), str(y)], cwd=ROOT, env=env,
+        players = [subprocess.Popen([sys.executable, "-m", "tests.support.player", str(v), str(x), str(y)], cwd=ROOT, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                    for v, (x, y) in zip(videos, corners)]
         try:
@@ -165,7 +165,7 @@ def test_a_tight_screen_region_around_a_face_finds_it(tmp_path):
 
 def wait_for_pictures(display: str, corners, cells_) -> None:
     """Until every player shows its picture (a grab of its corner is not the empty screen)."""
-    from app.screen import MssGrabber, Region
+    from app.sources.screen import MssGrabber, Region
 
     grabber = MssGrabber(display)
     deadline = time.monotonic() + PLAYER_UP_S

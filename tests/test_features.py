@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from app.features import LEVELS, FeatureExtractor, FeatureTable, rotation_angles, similarity_align
-from app.tracking import FaceObservation
+from app.face.features import LEVELS, FeatureExtractor, FeatureTable, rotation_angles, similarity_align
+from app.face.tracking import FaceObservation
 
 
 def random_rotation(rng, max_deg):

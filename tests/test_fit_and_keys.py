@@ -12,15 +12,15 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox
 
-from app.asked import ASKED_BOOST
-from app.live_events import LivePacket, LiveStats
-from app.pipeline import LiveResult
-from app.prompts import PromptPolicy
-from app.settings import Settings
+from app.prompts.asked import ASKED_BOOST
+from app.prompts.policy import PromptPolicy
+from app.run.events import LivePacket, LiveStats
+from app.run.pipeline import LiveResult
+from app.settings.schema import Settings
 from app.ui.app import MainWindow
 from app.ui.live_status import LOST_TEXT, NO_FACE_TEXT, SLOW_FOR_S, WATCHING_TEXT, SlowWatch
 from app.ui.shortcuts import GENERAL_KEYS, LIVE_KEYS, REVIEW_KEYS, show_shortcuts
-from synthetic import BlankClip
+from tests.support.synthetic import BlankClip
 
 DATA = Path(__file__).parent / "data"
 NARROW = (800, 600)
@@ -168,9 +168,9 @@ class NoTracker:
 def test_tuning_reaches_the_live_page(qtbot, window, monkeypatch):
     """The live page starts from the settings file the tuning drawer writes, says which settings are in
     force, and "I just asked" raises them relative to the listener's own."""
-    from app.settings import save
+    from app.settings.schema import save
 
-    monkeypatch.setattr("app.live.LivePipeline", NoTracker)
+    monkeypatch.setattr("app.run.live.LivePipeline", NoTracker)
     mine = Settings().replace(sensitivity=42.0)
     save(mine, window.settings_path)
     live = window.live

@@ -1,7 +1,7 @@
 """Bad input: 200+ truncated, bit-flipped, random, mislabelled and oversized files, and damaged
 session folders, through `glimpse analyze` and the replay loader.
 
-Each input runs in a child process (bench/reliability.py `_fuzz-child`) with a time bound, so
+Each input runs in a child process (bench/reliability/run.py `_fuzz-child`) with a time bound, so
 a crash in OpenCV, FFmpeg or MediaPipe, or a hang, is caught and named instead of taking pytest
 down. Every input must end within the bound with a valid result or one clear line from Glimpse."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.fuzz import fuzz_summary, make_fuzz_inputs, make_session_inputs, run_fuzz
+from tests.support.fuzz import fuzz_summary, make_fuzz_inputs, make_session_inputs, run_fuzz
 
 BOUND_S = 30.0  # per input, for both paths; typical is well under a second
 

@@ -17,10 +17,10 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
-from app.prompts import load_bank
-from app.session import open_session
-from app.settings import Settings
-from app.sources import DEMO_LABEL, SourceChoice, file_choice
+from app.prompts.policy import load_bank
+from app.run.choices import DEMO_LABEL, SourceChoice, file_choice
+from app.settings.schema import Settings
+from app.store.session import open_session
 from app.ui.app import MainWindow
 from app.ui.live import NO_CAMERA_TEXT, LivePage
 from app.ui.live_status import NO_FACE_TEXT
@@ -36,7 +36,6 @@ def injected_clip(tmp_path_factory) -> tuple[Path, dict]:
     4.87-5.17 s: 0.07 IOD, 300 ms. Its truth says when."""
     from app.research.events import make_event
     from app.research.inject import inject
-
     folder = tmp_path_factory.mktemp("clip")
     cut = folder / "cut.mp4"
     cap = cv2.VideoCapture(str(DATA / "WolfgangLanger_Pexels.mp4"))

@@ -13,17 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.capture import Frame, SourceInfo
-from app.cli_live import window_args_problem
+from app.cli.live import window_args_problem
+from app.cli.live_run import HeadlessRun, _take
 from app.errors import SourceInvalid
-from app.features import FrameFeatures
-from app.live import LiveSession
-from app.live_events import CallPaused, CallResumed, FrameTracked, LiveStats, MomentFound, SourceOpened, Stopped
-from app.live_run import HeadlessRun, _take
-from app.screen import Region, ScreenSpec
-from app.settings import Settings
-from app.sources import SOURCE_SPECS, parse_source, screen_choice
-from tests.callfootage import call_grabs
+from app.face.features import FrameFeatures
+from app.run.choices import SOURCE_SPECS, parse_source, screen_choice
+from app.run.events import CallPaused, CallResumed, FrameTracked, LiveStats, MomentFound, SourceOpened, Stopped
+from app.run.live import LiveSession
+from app.settings.schema import Settings
+from app.sources.capture import Frame, SourceInfo
+from app.sources.screen import Region, ScreenSpec
+from tests.support.callfootage import call_grabs
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "injected_short.mp4"
@@ -163,6 +163,6 @@ def test_the_headless_json_counts_repeats_pauses_and_face_size():
 
 
 def _features(t_s: float) -> FrameFeatures:
-    from app.features import FeatureExtractor
+    from app.face.features import FeatureExtractor
 
     return FeatureExtractor().update(t_s, None, (200, 150))

@@ -10,13 +10,13 @@ import time
 
 import numpy as np
 
-from app.capture import Frame, SourceInfo
-from app.live import LiveSession
-from app.live_events import FrameTracked, RateNotice, Stopped
-from app.live_run import HeadlessRun, _take
-from app.pipeline import LiveResult
-from app.prompts import PromptPolicy
-from app.settings import Settings
+from app.cli.live_run import HeadlessRun, _take
+from app.prompts.policy import PromptPolicy
+from app.run.events import FrameTracked, RateNotice, Stopped
+from app.run.live import LiveSession
+from app.run.pipeline import LiveResult
+from app.settings.schema import Settings
+from app.sources.capture import Frame, SourceInfo
 
 SOURCE_FPS = 120.0
 SESSION_S = 2.0
@@ -64,8 +64,8 @@ def pipeline_taking(seconds: float):
 
 
 def run(monkeypatch, seconds: float) -> list:
-    monkeypatch.setattr("app.live.LivePipeline", pipeline_taking(seconds))
-    monkeypatch.setattr("app.live.SLOW_FOR_S", SLOW_FOR_S)
+    monkeypatch.setattr("app.run.live.LivePipeline", pipeline_taking(seconds))
+    monkeypatch.setattr("app.run.live.SLOW_FOR_S", SLOW_FOR_S)
     events, done = [], threading.Event()
 
     def on_event(event):
@@ -112,7 +112,8 @@ def test_the_headless_run_prints_the_notice_on_stderr():
 
 
 def test_only_falling_behind_span_after_span_is_told_and_only_once():
-    from app.live import SLOW_FOR_S as SPAN, SLOW_SPANS, _SlowWatch
+    from app.run.live import SLOW_FOR_S as SPAN
+    from app.run.live import SLOW_SPANS, _SlowWatch
 
     watch, tracked, dropped, told = _SlowWatch(), 0, 0, []
 
@@ -135,9 +136,9 @@ def test_only_falling_behind_span_after_span_is_told_and_only_once():
 
 
 def test_the_window_hears_the_rate_notice_once_as_a_signal(qtbot):
-    from app.capture import PacedSource
-    from app.live_events import RateNotice
-    from app.settings import Settings
+    from app.run.events import RateNotice
+    from app.settings.schema import Settings
+    from app.sources.capture import PacedSource
     from app.ui.worker import LiveWorker
 
     worker = LiveWorker(lambda: PacedSource("unused.mp4"), Settings())

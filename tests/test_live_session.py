@@ -6,16 +6,15 @@ import json
 import threading
 from pathlib import Path
 
-
-from app.live import ENDED, LiveSession
-from app.live_events import FrameTracked, Marked, MomentFound, SourceOpened, Stopped
-from app.pipeline import LiveResult
-from app.prompts import PromptPolicy
-from app.asked import ASKED_BOOST, asked_settings
-from app.settings import Settings
-from app.sources import file_choice
-from app.spotting import Moment
-from synthetic import BlankClip
+from app.prompts.asked import ASKED_BOOST, asked_settings
+from app.prompts.policy import PromptPolicy
+from app.run.choices import file_choice
+from app.run.events import FrameTracked, Marked, MomentFound, SourceOpened, Stopped
+from app.run.live import ENDED, LiveSession
+from app.run.pipeline import LiveResult
+from app.settings.schema import Settings
+from app.spotting.spotter import Moment
+from tests.support.synthetic import BlankClip
 
 DATA = Path(__file__).parent / "data"
 SESSION_TIMEOUT_S = 40.0  # a 10 s clip in real time, on a busy machine
@@ -82,7 +81,7 @@ class SettingsLog:
 
 
 def test_scripted_marks_raise_sensitivity_for_the_asked_window(monkeypatch):
-    monkeypatch.setattr("app.live.LivePipeline", SettingsLog)
+    monkeypatch.setattr("app.run.live.LivePipeline", SettingsLog)
     base = Settings(attentive_window_s=2.0)
 
     def make(on_event):
@@ -109,7 +108,7 @@ def test_scripted_marks_raise_sensitivity_for_the_asked_window(monkeypatch):
 def test_stopping_with_finish_reports_the_moment_under_way(monkeypatch):
     """A headless run that stops (duration, Ctrl-C) still reports what was under way; the window's
     Stop does not (unchanged)."""
-    monkeypatch.setattr("app.live.LivePipeline", SettingsLog)
+    monkeypatch.setattr("app.run.live.LivePipeline", SettingsLog)
     for finish in (False, True):
         def stop_at_one_second(session, event, finish=finish):
             if isinstance(event, FrameTracked) and event.t_s >= 1.0:

@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
-from app.asked import ASKED_BOOST, AskedWindow
-from app.capture import Frame, SourceInfo
 from app.errors import CameraLost
-from app.live import FAILED, LatestSlot, fit
-from app.pipeline import LiveResult
-from app.prompts import PromptPolicy, load_bank
-from app.settings import Settings
-from app.sources import FRAME_RATE_HINT
-from app.spotting import Moment
+from app.prompts.asked import ASKED_BOOST, AskedWindow
+from app.prompts.policy import PromptPolicy, load_bank
+from app.run.choices import FRAME_RATE_HINT
+from app.run.live import FAILED, LatestSlot, fit
+from app.run.pipeline import LiveResult
+from app.settings.schema import Settings
+from app.sources.capture import Frame, SourceInfo
+from app.spotting.spotter import Moment
 from app.ui import prompt_card
 from app.ui.app import MainWindow
 from app.ui.first_run import CONSENT_TEXT, WELCOME_HTML
@@ -141,7 +141,7 @@ class ScriptedPipeline:
 def test_i_just_asked_lifts_the_quiet_time_after_a_prompt(qtbot, monkeypatch, asked):
     """A prompt at 1 s, then the listener asks a question at 2 s: the moment at 3 s, in the attentive
     window, is prompted although the 20 s quiet time after the first prompt has not passed."""
-    monkeypatch.setattr("app.live.LivePipeline", ScriptedPipeline)
+    monkeypatch.setattr("app.run.live.LivePipeline", ScriptedPipeline)
     clip = PausingClip()
     worker = LiveWorker(lambda: clip, Settings(cooldown_s=20.0))
     moments, marks = [], []

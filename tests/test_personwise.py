@@ -5,9 +5,18 @@ import math
 import numpy as np
 import pytest
 
-from bench.personwise_lopo import choose, lopo, pooled_curve, pooled_held_out
-from bench.personwise_score import (Counts, control_counts, eligible_mask, injected_counts, is_core, label_of, natural_counts,
-                                    total, wilson)
+from bench.personwise.lopo import choose, lopo, pooled_curve, pooled_held_out
+from bench.personwise.score import (
+    Counts,
+    control_counts,
+    eligible_mask,
+    injected_counts,
+    is_core,
+    label_of,
+    natural_counts,
+    total,
+    wilson,
+)
 
 FPS = 25.0
 
@@ -135,7 +144,7 @@ def test_wilson_interval():
 
 
 def test_grid_parsing_and_candidate_blocks():
-    from bench.personwise_spot import SENSITIVITIES, candidates, parse_grid
+    from bench.personwise.spot import SENSITIVITIES, candidates, parse_grid
 
     grid = parse_grid(["max_duration_s=0.4,0.5", "talking_filter=true,false"])
     assert grid == {"max_duration_s": (0.4, 0.5), "talking_filter": (True, False)}
@@ -150,7 +159,7 @@ def test_grid_parsing_and_candidate_blocks():
 
 
 def test_feature_cache_follows_the_track(tmp_path):
-    from bench.personwise_track import RawTrack, features_of
+    from bench.personwise.track import RawTrack, features_of
 
     rng = np.random.default_rng(0)
     n = 6

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app.pipeline import analyze
-from app.settings import Settings
+from app.run.pipeline import analyze
+from app.settings.schema import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = ROOT / "tests" / "data" / "pinned_moments.json"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app import settings as S
 from app.errors import SettingsInvalid
-from app.prompts import PromptPolicy, bank_for, load_bank
-from app.questions import CLOSED_OPENINGS, FORBIDDEN_WORDS, bank_problems, problems, words
-from app.spotting import Moment
+from app.prompts.policy import PromptPolicy, bank_for, load_bank
+from app.settings import schema as S
+from app.settings.questions import CLOSED_OPENINGS, FORBIDDEN_WORDS, bank_problems, problems, words
+from app.spotting.spotter import Moment
 
 # the check must keep at least these: a shorter list would let a feeling word or a yes/no opening through
 MUST_FORBID = {"angry", "sad", "happy", "fear", "feel", "feeling", "emotion", "lying", "hiding", "honest",

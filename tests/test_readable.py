@@ -12,12 +12,11 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 
-from app import capture
-
-from app.prompts import load_bank
-from app.review import rows
-from app.settings import Settings
-from app.spotting import Moment
+from app.prompts.policy import load_bank
+from app.settings.schema import Settings
+from app.sources import capture
+from app.spotting.spotter import Moment
+from app.store.marks import rows
 from app.ui import theme
 from app.ui.app import MainWindow
 from app.ui.elide import ElidedLabel
@@ -266,7 +265,7 @@ def test_a_session_summary_is_saved_as_a_page_or_a_pdf(qtbot, tmp_path):
 
 
 def test_your_questions_are_saved_with_the_settings(qtbot, tmp_path, monkeypatch):
-    from app import settings as settings_mod
+    from app.settings import schema as settings_mod
     from app.ui import app as app_mod
 
     mine = ("What happened then?", "Who else was there?")
@@ -313,7 +312,7 @@ def test_an_error_from_review_shows_once_in_the_window_and_the_next_success_clea
 
 
 def test_new_questions_reach_a_running_live_pipeline():
-    from app.pipeline import LivePipeline
+    from app.run.pipeline import LivePipeline
 
     built_in = load_bank()
     pipeline = LivePipeline(Settings().replace(cooldown_s=0.0))

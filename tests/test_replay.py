@@ -16,11 +16,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 
-from app import cli
-from app.recordings import load_video
-from app.review import HELPFUL, NOT_A_MOMENT
-from app.settings import Settings, preset, save
-from app.spotting import threshold_for
+from app.cli import main as cli
+from app.run.recordings import load_video
+from app.settings.schema import Settings, preset, save
+from app.spotting.spotter import threshold_for
+from app.store.marks import HELPFUL, NOT_A_MOMENT
 from app.ui.moments_list import MomentsModel
 from app.ui.replay import ReplayPage
 from app.ui.review_mode import LIVE, WHAT_IF
@@ -148,8 +148,8 @@ def test_a_threshold_change_re_spots_like_analyze(qtbot, make_page, cache, analy
 
 
 def test_marks_and_notes_survive_a_reload(qtbot, make_page, cache, tmp_path):
-    from app.review import review_path_for_video
-    from app.storage import video_digest
+    from app.store.marks import review_path_for_video
+    from app.system.files import video_digest
 
     use_settings(tmp_path, MORE)  # more than the two moments marked
     page = make_page()
@@ -214,7 +214,7 @@ def test_the_cache_is_used_the_second_time(qtbot, make_page, tmp_path, monkeypat
     def no_tracking(*args, **kwargs):
         raise AssertionError("tracking ran although the features were cached")
 
-    monkeypatch.setattr("app.recordings.track_video", no_tracking)
+    monkeypatch.setattr("app.run.recordings.track_video", no_tracking)
     second = open_and_wait(qtbot, page, SHORT)
     assert not second.tracked and shown(page) == [m.to_dict() for m in first.analysis.moments]
     np.testing.assert_array_equal(second.analysis.table.levels, first.analysis.table.levels)
@@ -335,9 +335,9 @@ def test_landmark_overlay(qtbot, make_page, cache):
 
 def test_a_session_folder_shows_its_asked_marks_and_keeps_marks_inside(qtbot, make_page, cache, analyze_cli,
                                                                        tmp_path):
-    from app.capture import FileSource
-    from app.session import SessionWriter
-    from app.storage import cache_path, load_cached
+    from app.sources.capture import FileSource
+    from app.store.cache import cache_path, load_cached
+    from app.store.session import SessionWriter
 
     table = load_cached(cache_path(CLIP))
     with FileSource(CLIP) as source:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.review import HELPFUL, NOT_A_MOMENT
+from app.store.marks import HELPFUL, NOT_A_MOMENT
 from app.ui.replay import ReplayPage
 
 OUT = os.environ.get("GLIMPSE_SCREENSHOTS")

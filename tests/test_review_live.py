@@ -19,15 +19,15 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app import cli
-from app.asked import ASKED_BOOST
-from app.live import LATE_WINDOW_S, _Rate
-from app.relive import relive_session
-from app.review import HELPFUL
-from app.session import open_session
-from app.settings import Settings, save
-from app.spotting import threshold_for
-from app.strength import relative
+from app.cli import main as cli
+from app.prompts.asked import ASKED_BOOST
+from app.run.live import LATE_WINDOW_S, _Rate
+from app.run.relive import relive_session
+from app.settings.schema import Settings, save
+from app.spotting.spotter import threshold_for
+from app.spotting.strength import relative
+from app.store.marks import HELPFUL
+from app.store.session import open_session
 from app.ui import replay as replay_mod
 from app.ui.moments_list import ANALYSING_TEXT, QUESTION_COLUMN, QUESTION_HEADERS
 from app.ui.replay import ReplayPage

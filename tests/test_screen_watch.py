@@ -17,21 +17,20 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from app.consent import NOTICE_INTRO, NOTICE_STORAGE, NOTICE_TEXT, NoticeLog, source_kind
 from app.errors import HotkeyUnavailable, OptionInvalid
-from app.hotkey import DEFAULT_HOTKEY, GlobalHotkey, HotKey, hotkey_problem, parse_hotkey
-from app.screen import Region
-from app.settings import Settings
-from app.sources import SourceChoice, demo_choice
+from app.prompts.consent import NOTICE_INTRO, NOTICE_STORAGE, NOTICE_TEXT, NoticeLog, source_kind
+from app.run.choices import SourceChoice, demo_choice
+from app.settings.schema import Settings
+from app.sources.hotkey import DEFAULT_HOTKEY, GlobalHotkey, HotKey, hotkey_problem, parse_hotkey
+from app.sources.screen import Region
 from app.ui.consent_notice import ConsentNotice
 from app.ui.discreet import DiscreetStrip
 from app.ui.live import LivePage
 from app.ui.region_picker import RegionPicker
 from app.ui.screen_watch import WATCH_LABEL, read_region
 from app.ui.watch_frame import BORDER_PX, WatchFrame
+from tests.support.xserver import virtual_display, xvfb_missing
 from tests.test_live_widgets import EMOTION_WORDS
-from tests.xserver import virtual_display, xvfb_missing
-
 
 # --- the notice ----------------------------------------------------------------------------------
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.capture import Frame, SourceInfo
 from app.errors import SessionInvalid
-from app.features import N_LEVELS, FrameFeatures, empty_features
-from app.session import SessionWriter, delete_session, is_session, list_sessions, open_session
-from app.settings import Settings, preset
-from app.spotting import Moment
+from app.face.features import N_LEVELS, FrameFeatures, empty_features
+from app.settings.schema import Settings, preset
+from app.sources.capture import Frame, SourceInfo
+from app.spotting.spotter import Moment
+from app.store.session import SessionWriter, delete_session, is_session, list_sessions, open_session
 
 FPS = 10.0
 INFO = SourceInfo("test camera", FPS, 64, 48)
@@ -105,10 +105,10 @@ def test_a_cut_off_last_line_is_left_out_with_a_note(tmp_path):
 KILL_CHILD = """
 import json, sys, time
 import numpy as np
-from app.capture import Frame, SourceInfo
-from app.features import N_LEVELS, FrameFeatures
-from app.session import SessionWriter
-from app.settings import Settings
+from app.sources.capture import Frame, SourceInfo
+from app.face.features import N_LEVELS, FrameFeatures
+from app.store.session import SessionWriter
+from app.settings.schema import Settings
 fps = 30.0
 w = SessionWriter(sys.argv[1], SourceInfo("stand-in", fps, 160, 120), Settings(), consent_confirmed=True,
                   segment_s=1.0)
@@ -146,7 +146,7 @@ def _record_and_kill(root: Path, after_s: float) -> tuple[Path, float]:
 def test_a_kill_loses_under_a_second_of_video_and_the_cut_segment_is_finished_on_opening(tmp_path, after_s):
     import cv2
 
-    from app.segment_io import CLUSTER_MS, count_frames
+    from app.store.segment_io import CLUSTER_MS, count_frames
 
     folder, declared = _record_and_kill(tmp_path, after_s)
     s = open_session(folder)
@@ -181,8 +181,8 @@ def test_a_recording_still_being_written_is_read_as_it_is_and_left_alone(tmp_pat
 
 
 def test_the_row_log_reads_back_whole_rows_only(tmp_path):
-    from app.features import FeatureTable
-    from app.segment_io import RowLog, read_rows
+    from app.face.features import FeatureTable
+    from app.store.segment_io import RowLog, read_rows
 
     rows = [features(i / FPS, face=i != 2) for i in range(5)]
     log = RowLog(tmp_path / "x.rows", keep_landmarks=True)
@@ -305,6 +305,6 @@ def test_the_session_format_needs_no_qt():
     import subprocess
     import sys
 
-    code = ("import sys; sys.modules['PySide6'] = None; import app.session; "
+    code = ("import sys; sys.modules['PySide6'] = None; import app.store.session; "
             "assert not any(m.startswith('PySide6') and sys.modules[m] for m in sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(Path(__file__).parent.parent))

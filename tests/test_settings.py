@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from app import settings as S
 from app.errors import SettingsInvalid
+from app.settings import schema as S
 
 
 def test_round_trip(tmp_path):

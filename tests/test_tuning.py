@@ -7,8 +7,8 @@ from dataclasses import fields
 import pytest
 from PySide6.QtWidgets import QCheckBox
 
-from app.review import KeptCounts
-from app.settings import PRESETS, REGIONS, Settings, preset
+from app.settings.schema import PRESETS, REGIONS, Settings, preset
+from app.store.marks import KeptCounts
 from app.ui.tuning import NumberField, QuestionsField, Throttle, TuningPanel
 
 

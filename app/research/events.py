@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from ..errors import InjectError as InjectError  # re-exported: callers catch it from here
+from app.errors import InjectError as InjectError  # re-exported: callers catch it from here
 
 ACTION_TYPES = ("brow_raise", "brow_lower", "lip_corner_pull", "lip_corner_depress",
                 "nose_wrinkle", "lip_press", "upper_lid_raise")

@@ -11,28 +11,39 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QMainWindow, QMenu, QStackedWidget,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .. import capture, crashlog
-from .. import settings as settings_mod
-from ..errors import GlimpseError
-from ..prompts import load_bank
-from ..session import open_session, sessions_root
-from ..settings import Settings
-from ..sources import DEMO_VIDEO, demo_choice, parse_source
-from . import theme
-from .first_run import WelcomePage, ask_consent
-from .guide import GuideWindow
-from .live import LivePage
-from .messages import ERROR, INFO, MessageArea
-from .questions_dialog import QuestionsDialog
-from .shortcuts import show_shortcuts
+from app.errors import GlimpseError
+from app.prompts.policy import load_bank
+from app.run.choices import DEMO_VIDEO, demo_choice, parse_source
+from app.settings import schema as settings_mod
+from app.settings.schema import Settings
+from app.sources import capture
+from app.store.session import open_session, sessions_root
+from app.system import crashlog
+from app.ui import theme
+from app.ui.first_run import WelcomePage, ask_consent
+from app.ui.guide import GuideWindow
+from app.ui.live import LivePage
+from app.ui.messages import ERROR, INFO, MessageArea
+from app.ui.questions_dialog import QuestionsDialog
+from app.ui.shortcuts import show_shortcuts
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +216,7 @@ class MainWindow(QMainWindow):
         """The Review page, imported on first use (it is the heavier one)."""
         if self.review is None:
             try:
-                from .replay import ReplayPage
+                from app.ui.replay import ReplayPage
                 page = ReplayPage(settings_path=self.settings_path, model_path=getattr(self.args, "model", None))
             except ModuleNotFoundError as exc:
                 if exc.name != "app.ui.replay":
@@ -300,8 +311,8 @@ class MainWindow(QMainWindow):
             if not name:
                 return None
             out = Path(name)
-        from .. import summary
-        from .summary_pdf import write_pdf
+        from app.store import summary
+        from app.ui.summary_pdf import write_pdf
 
         try:
             page = summary.to_html(summary.collect(open_session(folder)))
@@ -345,7 +356,7 @@ class MainWindow(QMainWindow):
             self.activateWindow()
 
     def _about(self) -> None:
-        from .about import show_about  # app/ui/about.py: model digest, licences, folders, diagnostics
+        from app.ui.about import show_about  # app/ui/about.py: model digest, licences, folders, diagnostics
 
         self.about_dialog = show_about(self, getattr(self.args, "model", None))
 

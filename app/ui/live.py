@@ -9,33 +9,58 @@ from __future__ import annotations
 
 import functools
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .. import capture
-from ..asked import asked_settings
-from ..live import ENDED, FAILED
-from ..live_events import LivePacket
-from ..session import sessions_root as default_sessions_root
-from ..settings import Settings
-from ..sources import (DEMO_LABEL, DEMO_VIDEO, FRAME_RATE_HINT, FRAME_RATES, RESOLUTIONS, SourceChoice,
-                      camera_choices, demo_choice)
-from ..spotting import Moment
-from .discreet import DiscreetStrip, FaceDot
-from .first_run import ask_consent
-from .preview import LivePreview
-from .prompt_card import PromptCard
-from .live_recording import LiveRecording
-from .live_status import (LOST_TEXT, NO_FACE_TEXT, PROMPT_ONLY_KEY, SLOW_TEXT, WATCHING_TEXT, LiveViews, SlowWatch,
-                          diagnostics_text)
-from .shortcuts import with_keys
-from .screen_watch import ScreenWatch
-from .worker import LiveWorker
+from app.prompts.asked import asked_settings
+from app.run.choices import (
+    DEMO_LABEL,
+    DEMO_VIDEO,
+    FRAME_RATE_HINT,
+    FRAME_RATES,
+    RESOLUTIONS,
+    SourceChoice,
+    camera_choices,
+    demo_choice,
+)
+from app.run.events import LivePacket
+from app.run.live import ENDED, FAILED
+from app.settings.schema import Settings
+from app.sources import capture
+from app.spotting.spotter import Moment
+from app.store.session import sessions_root as default_sessions_root
+from app.ui.discreet import DiscreetStrip, FaceDot
+from app.ui.first_run import ask_consent
+from app.ui.live_recording import LiveRecording
+from app.ui.live_status import (
+    LOST_TEXT,
+    NO_FACE_TEXT,
+    PROMPT_ONLY_KEY,
+    SLOW_TEXT,
+    WATCHING_TEXT,
+    LiveViews,
+    SlowWatch,
+    diagnostics_text,
+)
+from app.ui.preview import LivePreview
+from app.ui.prompt_card import PromptCard
+from app.ui.screen_watch import ScreenWatch
+from app.ui.shortcuts import with_keys
+from app.ui.worker import LiveWorker
 
 NO_FACE_AFTER_S = 0.3  # a face missing for less than this is tracking flicker, not "no face"
 STATUS_EVERY_S = 0.5  # numbers in the status line change at most this often (calm, readable)

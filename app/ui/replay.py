@@ -14,33 +14,33 @@ from __future__ import annotations
 
 import functools
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
 
-from .. import settings as settings_mod
-from ..capture import FileSource
-from ..errors import GlimpseError
-from ..pipeline import Analysis
-from ..recordings import LiveRecord, Recording, load_session, load_video
-from ..review import HELPFUL, NOT_A_MOMENT, Mark, Review, live_summary, match
-from ..review import rows as review_rows
-from ..settings import Settings
-from ..spotting import Moment, strength_curve, threshold_for
-from .drawer import Drawer
-from .jobs import Job, JobRunner
-from .moments_list import MomentsList
-from .player import Highlight, VideoPlayer
-from .progress_view import AnalysisProgress
-from .replay_files import ReplayFiles
-from .review_mode import LIVE, WHAT_IF, ReviewMode
-from .shortcuts import REVIEW_KEYS, ControlKeys, keep_control_keys, with_keys
-from .timeline import Timeline, lost_spans
-from .tuning import TuningPanel
+from app.errors import GlimpseError
+from app.run.pipeline import Analysis
+from app.run.recordings import LiveRecord, Recording, load_session, load_video
+from app.settings import schema as settings_mod
+from app.settings.schema import Settings
+from app.sources.capture import FileSource
+from app.spotting.spotter import Moment, strength_curve, threshold_for
+from app.store.marks import HELPFUL, NOT_A_MOMENT, Mark, Review, live_summary, match
+from app.store.marks import rows as review_rows
+from app.ui.drawer import Drawer
+from app.ui.jobs import Job, JobRunner
+from app.ui.moments_list import MomentsList
+from app.ui.player import Highlight, VideoPlayer
+from app.ui.progress_view import AnalysisProgress
+from app.ui.replay_files import ReplayFiles
+from app.ui.review_mode import LIVE, WHAT_IF, ReviewMode
+from app.ui.shortcuts import REVIEW_KEYS, ControlKeys, keep_control_keys, with_keys
+from app.ui.timeline import Timeline, lost_spans
+from app.ui.tuning import TuningPanel
 
 HIGHLIGHT_MARGIN_S = 0.3  # the region stays outlined this long around a selected moment
 SETTINGS_SAVE_DELAY_MS = 500  # the settings file is written once the listener pauses

@@ -7,19 +7,19 @@ page itself stays about reviewing.
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from .. import settings as settings_mod
-from ..capture import VIDEO_EXTENSIONS
-from ..recordings import openable
-from ..errors import GlimpseError
-from ..review import export as export_text
-from ..review import rows as review_rows
-from ..review import to_csv, to_json
-from ..session import forget, sessions_root
+from app.errors import GlimpseError
+from app.run.recordings import openable
+from app.settings import schema as settings_mod
+from app.sources.capture import VIDEO_EXTENSIONS
+from app.store.marks import export as export_text
+from app.store.marks import rows as review_rows
+from app.store.marks import to_csv, to_json
+from app.store.session import forget, sessions_root
 
 
 class ReplayFiles:

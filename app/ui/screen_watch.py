@@ -15,14 +15,14 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton, QWidget
 
-from ..consent import NoticeLog, source_kind
-from ..errors import GlimpseError
-from ..hotkey import DEFAULT_HOTKEY, GlobalHotkey, parse_hotkey
-from ..screen import Region, ScreenSpec, access_problem
-from ..sources import SourceChoice
-from .consent_notice import confirm_told
-from .region_picker import RegionPicker
-from .watch_frame import WatchFrame
+from app.errors import GlimpseError
+from app.prompts.consent import NoticeLog, source_kind
+from app.run.choices import SourceChoice
+from app.sources.hotkey import DEFAULT_HOTKEY, GlobalHotkey, parse_hotkey
+from app.sources.screen import Region, ScreenSpec, access_problem
+from app.ui.consent_notice import confirm_told
+from app.ui.region_picker import RegionPicker
+from app.ui.watch_frame import WatchFrame
 
 WATCH_LABEL = "Watch part of the screen…"
 REGION_KEY, HOTKEY_KEY = "live/screen_region", "live/hotkey"

@@ -1,4 +1,4 @@
-"""A session summary as PDF: the same HTML page (`app.summary`), laid out by Qt's rich-text engine.
+"""A session summary as PDF: the same HTML page (`app.store.summary`), laid out by Qt's rich-text engine.
 
 Qt's QTextDocument reads the page's embedded PNG and QPdfWriter prints it: no extra dependency.
 """
@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QPageSize, QPdfWriter, QTextDocument
 
-from ..storage import write_atomic
-from ..summary import PICTURE_SIZE
+from app.store.summary import PICTURE_SIZE
+from app.system.files import write_atomic
 
 PICTURE_WIDTH_PX = 640  # Qt's rich text ignores max-width: the picture is given a width that fits A4
 

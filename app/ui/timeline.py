@@ -18,10 +18,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
 
-from ..spotting import Moment
-from ..strength import relative
-from .player import format_time
-from .theme import Tones, tones_for
+from app.spotting.spotter import Moment
+from app.spotting.strength import relative
+from app.ui.player import format_time
+from app.ui.theme import Tones, tones_for
 
 SELECTED = QColor(255, 170, 0)
 PLAYHEAD = QColor(200, 40, 60)

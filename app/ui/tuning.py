@@ -1,5 +1,5 @@
 """The tuning panel, built from the settings schema: every field's title, help, bounds and step come
-from `app.settings.Settings`, so a new setting appears here without touching this file.
+from `app.settings.schema.Settings`, so a new setting appears here without touching this file.
 
 A thin view: it turns the listener's edits into new `Settings` (throttled to
 one every ~100 ms, newest wins) and shows what the page tells it.
@@ -8,19 +8,33 @@ one every ~100 ms, newest wins) and shows what the page tells it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import Field, fields
 from typing import Any
-from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..errors import GlimpseError, SettingsInvalid
-from ..prompts import load_bank
-from ..review import KeptCounts
-from ..settings import PRESETS, Settings, preset
-from .questions_dialog import QuestionsDialog
+from app.errors import GlimpseError, SettingsInvalid
+from app.prompts.policy import load_bank
+from app.settings.schema import PRESETS, Settings, preset
+from app.store.marks import KeptCounts
+from app.ui.questions_dialog import QuestionsDialog
 
 THROTTLE_MS = 100
 # Read only by live mode; shown apart so the listener knows they do not change the timeline.

@@ -8,17 +8,31 @@ GUI takes the newest packet (`take()`) when it is ready to paint.
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ..capture import FrameSource, SourceInfo
-from ..live import LiveSession
-from ..live_events import (CallPaused, CallResumed, ErrorReported, FrameReady, LiveEvent, LivePacket, Marked,
-                           MomentFound, RateNotice, RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
-from ..screen import Region
-from ..settings import Settings
+from app.run.events import (
+    CallPaused,
+    CallResumed,
+    ErrorReported,
+    FrameReady,
+    LiveEvent,
+    LivePacket,
+    Marked,
+    MomentFound,
+    RateNotice,
+    RecordingChanged,
+    SourceBack,
+    SourceLost,
+    SourceOpened,
+    Stopped,
+)
+from app.run.live import LiveSession
+from app.settings.schema import Settings
+from app.sources.capture import FrameSource, SourceInfo
+from app.sources.screen import Region
 
 
 class LiveWorker(QObject):

@@ -1,0 +1,171 @@
+"""A headless live run: one `LiveSession` driven to its end from the main thread.
+
+The session's events are gathered on the main thread (moments printed as JSON lines as they
+come, notes on stderr); the result is what `glimpse analyze` would report over the frames the
+session tracked (`HeadlessRun.to_dict`, built by the same `Analysis.to_dict`). Ctrl-C and
+SIGTERM end it cleanly: the moments under way are finished first. No Qt here.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.errors import GlimpseError
+from app.face.features import FeatureTableBuilder
+from app.run.choices import FRAME_RATES, RESOLUTIONS, SourceChoice
+from app.run.events import (
+    CallPaused,
+    CallResumed,
+    ErrorReported,
+    FrameTracked,
+    LiveEvent,
+    Marked,
+    MomentFound,
+    RateNotice,
+    RecordingChanged,
+    SourceBack,
+    SourceLost,
+    SourceOpened,
+    Stopped,
+)
+from app.run.live import ENDED, FAILED, LiveSession
+from app.run.pipeline import Analysis, median_or_none
+from app.settings.schema import Settings
+from app.sources.capture import RETRY_S, SourceInfo
+from app.spotting.spotter import Moment
+
+CAMERA_SIZE, CAMERA_FPS = RESOLUTIONS[1], FRAME_RATES[1]  # what the window asks a camera for by default
+EVENT_WAIT_S = 0.2  # the main thread wakes this often, so a signal is handled promptly
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@dataclass
+class HeadlessRun:
+    """What a headless session reported, gathered on the main thread."""
+
+    moments: list[Moment] = field(default_factory=list)
+    marks: list[float] = field(default_factory=list)
+    info: SourceInfo | None = None
+    table: FeatureTableBuilder = field(default_factory=FeatureTableBuilder)
+    dropped: int = 0
+    reason: str = ""
+    interrupted: bool = False
+    fatal: str | None = None
+    recordings: list[Path] = field(default_factory=list)
+    face_px: list[float] = field(default_factory=list)  # per tracked frame with a face
+    repeats: int = 0  # call video: grabs not tracked, the picture unchanged
+    pauses: list[float] = field(default_factory=list)  # call video: how long each freeze lasted, s
+
+    @property
+    def failed(self) -> bool:
+        return self.reason == FAILED
+
+    def to_dict(self, source: str | None, settings: Settings) -> dict:
+        """The `glimpse analyze` JSON of what the session tracked (same code), plus a `live` entry.
+        `source`: what to call it (default: the source's own name, e.g. "camera 0")."""
+        info = self.info
+        if info is None:
+            raise GlimpseError(self.fatal or "the live session ended before its source opened")
+        table = self.table.build({"source": info.name, "fps": info.fps, "width": info.width, "height": info.height,
+                                  "face_px_median": median_or_none(self.face_px)})
+        data = Analysis(source or info.name, info, table, settings, self.moments).to_dict()
+        ended = "interrupted" if self.interrupted else ("end of source" if self.reason == ENDED else "duration")
+        data["live"] = {"asked_s": [round(t, 4) for t in self.marks], "dropped_frames": self.dropped,
+                        "ended": ended, "recordings": [str(f) for f in self.recordings],
+                        "face_px": {"median": median_or_none(self.face_px),
+                                    "min": round(min(self.face_px), 1) if self.face_px else None,
+                                    "max": round(max(self.face_px), 1) if self.face_px else None},
+                        "call_video": {"repeats_skipped": self.repeats, "pauses": len(self.pauses),
+                                       "paused_s": round(sum(self.pauses), 3)}}
+        return data
+
+
+def run(choice: SourceChoice, settings: Settings, model: str | None, duration_s: float | None,
+        asked_at: Sequence[float] = (), record: Path | None = None, out=None, err=None) -> HeadlessRun:
+    """Run one session to its end (the source's end, `duration_s` of session time, or a stop signal),
+    with "I just asked" marks at the session times `asked_at` and, given `record`, a recording into a
+    new folder there. Moments go to `out` as JSON lines, notes to `err` (stdout and stderr)."""
+    out, err = out or sys.stdout, err or sys.stderr
+    events: queue.SimpleQueue = queue.SimpleQueue()
+    result = HeadlessRun()
+    session: LiveSession
+
+    def on_event(event: LiveEvent) -> None:  # in the session's threads
+        if isinstance(event, FrameTracked) and duration_s is not None and event.t_s >= duration_s:
+            session.request_stop(finish=True)  # no frame past the duration is tracked
+        events.put(event)
+
+    session = LiveSession(choice.opener(*CAMERA_SIZE, CAMERA_FPS), settings, model, on_event=on_event,
+                          retry_s=RETRY_S if choice.is_camera else None, preview=False, call_video=choice.is_screen)
+
+    def stop(signum, frame_) -> None:
+        result.interrupted = True
+        session.request_stop(finish=True)
+        for s in STOP_SIGNALS:  # a second Ctrl-C is the hard way out
+            signal.signal(s, signal.SIG_DFL)
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS} if in_main else {}
+    try:
+        for t in asked_at:
+            session.mark(at_s=t)
+        if record is not None:
+            session.start_recording(record)
+        session.start()
+        while not result.reason:
+            try:
+                event = events.get(timeout=EVENT_WAIT_S)
+            except queue.Empty:
+                continue
+            _take(event, result, out, err)
+        session.join()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return result
+
+
+def _take(event: LiveEvent, result: HeadlessRun, out, err) -> None:
+    if isinstance(event, FrameTracked):
+        if not len(result.table):
+            print("glimpse: tracking; Ctrl-C ends the session and writes what was found", file=err, flush=True)
+        result.table.append(event.features)
+        result.dropped, result.repeats = event.stats.dropped, event.stats.repeats
+        if event.face_px > 0:
+            result.face_px.append(event.face_px)
+    elif isinstance(event, MomentFound):
+        result.moments.append(event.moment)
+        print(json.dumps(event.moment.to_dict()), file=out, flush=True)
+    elif isinstance(event, SourceOpened):
+        result.info = event.info
+    elif isinstance(event, Marked):
+        result.marks.append(event.t_s)
+    elif isinstance(event, RecordingChanged):
+        if event.folder is not None:
+            result.recordings.append(event.folder)
+            print(f"glimpse: recording into {event.folder}", file=err, flush=True)
+    elif isinstance(event, ErrorReported):
+        if event.fatal:
+            result.fatal = result.fatal or event.message
+        else:
+            print(f"glimpse: {event.message}", file=err, flush=True)
+    elif isinstance(event, SourceLost):
+        print(f"glimpse: {event.reason}; trying to reconnect", file=err, flush=True)
+    elif isinstance(event, RateNotice):  # the session says it once
+        print(f"glimpse: {event.message} (the others are skipped evenly)", file=err, flush=True)
+    elif isinstance(event, SourceBack):
+        print("glimpse: the camera is back", file=err, flush=True)
+    elif isinstance(event, CallPaused):
+        print(f"glimpse: the call video paused at {event.t_s:.1f} s", file=err, flush=True)
+    elif isinstance(event, CallResumed):
+        result.pauses.append(event.paused_s)
+        print(f"glimpse: the call video moves again ({event.paused_s:.1f} s frozen)", file=err, flush=True)
+    elif isinstance(event, Stopped):
+        result.reason = event.reason
