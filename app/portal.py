@@ -48,6 +48,7 @@ SHARED_NAME = "the shared window"
 
 REFUSED = "No window or screen was shared, so Glimpse has nothing to watch; start again and pick the call's window."
 STOPPED = "Screen sharing was stopped from the desktop, so Glimpse stopped watching; start again to share a window."
+LOST = "The shared window stopped sending pictures ({}), so Glimpse stopped watching; start again to share it."
 NO_PORTAL = ("the screen cannot be read: this desktop offers no screen sharing to applications (the "
              "xdg-desktop-portal ScreenCast interface); install xdg-desktop-portal and your desktop's backend "
              "(xdg-desktop-portal-gnome, -kde or -wlr), or watch with the camera (--source camera)")
@@ -115,7 +116,7 @@ class Bus(Protocol):
 
     def property(self, interface: str, name: str) -> Any: ...
 
-    def signals(self, interface: str, member: str) -> Callable[[float], tuple | None]: ...
+    def signals(self, interface: str, member: str, path: str = OBJECT_PATH) -> Callable[[float], tuple | None]: ...
 
     def close_session(self, session: str) -> None: ...
 
@@ -126,14 +127,18 @@ class PortalBus:
     """The session bus through jeepney, for the portal's objects: method calls; requests, whose answer
     comes in a Request::Response signal; properties; and signals to wait for."""
 
-    def __init__(self) -> None:
+    def __init__(self, address: str | None = None) -> None:
+        """`address`: the bus (default: DBUS_SESSION_BUS_ADDRESS, else the user bus in XDG_RUNTIME_DIR)."""
         from jeepney.io.blocking import open_dbus_connection
 
-        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and not os.environ.get("XDG_RUNTIME_DIR"):
-            raise ScreenUnreadable(NO_PORTAL)
+        runtime = os.environ.get("XDG_RUNTIME_DIR")
+        address = address or os.environ.get("DBUS_SESSION_BUS_ADDRESS") or (
+            f"unix:path={runtime}/bus" if runtime else None)
+        if not address:
+            raise ScreenUnreadable(f"{NO_PORTAL} (no session bus: DBUS_SESSION_BUS_ADDRESS is not set)")
         try:
-            self._conn = open_dbus_connection(bus="SESSION", enable_fds=True)
-        except (OSError, KeyError, ValueError) as exc:
+            self._conn = open_dbus_connection(bus=address, enable_fds=True)
+        except (OSError, ValueError) as exc:
             raise ScreenUnreadable(f"{NO_PORTAL} (no session bus: {exc})") from None
         self._sender = self._conn.unique_name[1:].replace(".", "_")
         self._lock = threading.Lock()
@@ -145,17 +150,17 @@ class PortalBus:
 
     def call(self, interface: str, method: str, signature: str, body: tuple) -> tuple:
         from jeepney import DBusErrorResponse, new_method_call
+        from jeepney.wrappers import unwrap_msg
 
         try:
             with self._lock:
-                reply = self._conn.send_and_get_reply(
-                    new_method_call(self._address(interface), method, signature, body), timeout=CALL_TIMEOUT_S)
+                return tuple(unwrap_msg(self._conn.send_and_get_reply(
+                    new_method_call(self._address(interface), method, signature, body), timeout=CALL_TIMEOUT_S)))
         except DBusErrorResponse as exc:
             raise ScreenUnreadable(f"{NO_PORTAL} ({exc.name})") from None
         except TimeoutError:
             raise ScreenUnreadable(f"the desktop's portal did not answer {method} within "
                                    f"{CALL_TIMEOUT_S:.0f} s") from None
-        return tuple(reply.body)
 
     def _subscribe(self, rule) -> None:
         from jeepney import message_bus
@@ -184,26 +189,31 @@ class PortalBus:
     def property(self, interface: str, name: str) -> Any:
         """A property of the portal's object, or None where the interface is not offered."""
         from jeepney import DBusErrorResponse, Properties
+        from jeepney.wrappers import unwrap_msg
 
         try:
             with self._lock:
-                reply = self._conn.send_and_get_reply(Properties(self._address(interface)).get(name),
-                                                      timeout=CALL_TIMEOUT_S)
+                (value,) = unwrap_msg(self._conn.send_and_get_reply(Properties(self._address(interface)).get(name),
+                                                                    timeout=CALL_TIMEOUT_S))
         except (DBusErrorResponse, TimeoutError):
             return None
-        return plain("v", reply.body[0])
+        return plain("v", value)
 
-    def signals(self, interface: str, member: str) -> Callable[[float], tuple | None]:
-        """A function that waits up to its argument (seconds) for the next such signal: its body, or None."""
+    def signals(self, interface: str, member: str, path: str = OBJECT_PATH) -> Callable[[float], tuple | None]:
+        """A function that waits up to its argument (seconds, 0: only look) for the next such signal from
+        the portal: its arguments, or None."""
         from jeepney import MatchRule
 
-        rule = MatchRule(type="signal", interface=interface, member=member, path=OBJECT_PATH)
-        self._subscribe(rule)
-        answers = self._conn.filter(rule, bufsize=16)
+        # the bus delivers only the portal's own (another client cannot fake a Closed); locally, jeepney
+        # sees the sender's unique name, so its filter leaves the sender out
+        self._subscribe(MatchRule(type="signal", sender=BUS_NAME, interface=interface, member=member, path=path))
+        answers = self._conn.filter(MatchRule(type="signal", interface=interface, member=member, path=path),
+                                    bufsize=16)
 
         def wait(timeout: float) -> tuple | None:
             try:
-                return body_of(self._conn.recv_until_filtered(answers.queue, timeout=timeout))
+                with self._lock:
+                    return body_of(self._conn.recv_until_filtered(answers.queue, timeout=timeout))
             except TimeoutError:
                 return None
         return wait
@@ -333,6 +343,7 @@ class PortalGrabber:
     def __init__(self, bus: Bus, stream: SharedStream, open_capture: Callable[[SharedStream], Capture] = capture_stream,
                  first_frame_timeout: float = FIRST_FRAME_TIMEOUT_S):
         self._bus, self._stream = bus, stream
+        self._closed = bus.signals(SESSION, "Closed", stream.session)  # the desktop ends the share
         self._capture = open_capture(stream)
         deadline = time.monotonic() + first_frame_timeout
         while (frame := self._newest()) is None:
@@ -343,8 +354,10 @@ class PortalGrabber:
         self._size = frame.shape[1], frame.shape[0]
 
     def _newest(self) -> np.ndarray | None:
+        if self._closed(0) is not None:
+            raise ShareEnded(STOPPED)
         if self._capture.window_invalid:
-            raise ShareEnded(STOPPED if not self._capture.error else f"{STOPPED[:-1]} ({self._capture.error}).")
+            raise ShareEnded(LOST.format(self._capture.error) if self._capture.error else STOPPED)
         return self._capture.get_frame()
 
     def grab(self, region: Region) -> np.ndarray:

@@ -99,7 +99,11 @@ def watch(name: str, size: tuple[int, int], player_args: tuple[str, ...], second
     finally:
         player.terminate()
         player.wait(timeout=10)
-    data = json.loads(out.read_text())
+    return case_from(name, json.loads(out.read_text()), file_peaks, loop_s, seconds)
+
+
+def case_from(name: str, data: dict, file_peaks: list[float], loop_s: float, seconds: float) -> Case:
+    """A row from `glimpse live --out`'s JSON, its moments matched to the file's (the player loops the clip)."""
     peaks = [m["peak_s"] for m in data["moments"]]
     agree, offset = agreement(peaks, file_peaks, loop_s)
     expected = sum(1 for p in file_peaks for k in range(int(seconds // loop_s) + 2)
