@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .errors import ScreenUnreadable, ShareEnded
-from .screen import GRAB_HZ, Region, ScreenSource, locate_face
+from .screen import GRAB_HZ, FaceLocator, Region, ScreenSource, locate_face
 
 BUS_NAME = "org.freedesktop.portal.Desktop"
 OBJECT_PATH = "/org/freedesktop/portal/desktop"
@@ -380,8 +380,9 @@ class PortalGrabber:
 
 
 def open_portal_source(region: Region | None = None, hz: float = GRAB_HZ, state: Path | None = None,
-                       bus: Bus | None = None) -> ScreenSource:
-    """Share a window through the desktop, then watch `region` of it, or the face found in it."""
+                       bus: Bus | None = None, open_capture: Callable[[SharedStream], Capture] = capture_stream,
+                       locate: FaceLocator = locate_face) -> ScreenSource:
+    """Share a window through the desktop, then watch `region` of it, or the face found in it (`locate`)."""
     state = state_path() if state is None else state
     bus = PortalBus() if bus is None else bus
     try:
@@ -391,8 +392,8 @@ def open_portal_source(region: Region | None = None, hz: float = GRAB_HZ, state:
         raise
     if stream.restore_token:
         save_token(state, stream.restore_token)
-    grabber = PortalGrabber(bus, stream)
-    return ScreenSource(region, hz, monitor=None if region else 1, locate=None if region else locate_face,
+    grabber = PortalGrabber(bus, stream, open_capture)
+    return ScreenSource(region, hz, monitor=None if region else 1, locate=None if region else locate,
                         open_grabber=lambda: grabber, display_checks=False,
                         name=SHARED_NAME if region is None else f"part of {SHARED_NAME}")
 

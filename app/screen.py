@@ -39,8 +39,9 @@ MIN_SIDE_PX = 16  # smallest region side that can hold a face at all
 MAC_PERMISSION = ("macOS returns black grabs until Glimpse (or the Terminal or Python running it) may "
                   "record the screen: System Settings > Privacy & Security > Screen Recording, switch it "
                   "on, then restart Glimpse")
-WAYLAND_ADVICE = ("on a Wayland session Glimpse asks the desktop to share a window instead: use --source "
-                  "screen:portal (in the app: Watch a window…)")
+WAYLAND_ADVICE = ("on a Wayland session let the desktop share the call's window instead: --source screen:portal "
+                  "(in the app: Watch a window…); an X grab sees only XWayland windows; or watch with the camera "
+                  "(--source camera)")
 
 
 @dataclass(frozen=True)

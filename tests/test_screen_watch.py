@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from app.consent import NOTICE_INTRO, NOTICE_STORAGE, NOTICE_TEXT, NoticeLog, source_kind
 from app.errors import HotkeyUnavailable, OptionInvalid
 from app.hotkey import DEFAULT_HOTKEY, GlobalHotkey, HotKey, hotkey_problem, parse_hotkey
-from app.screen import Region
+from app.screen import Region, ScreenSpec
 from app.settings import Settings
 from app.sources import SourceChoice, demo_choice
 from app.ui.consent_notice import ConsentNotice
@@ -103,7 +103,7 @@ def test_a_screen_that_cannot_be_read_is_said_in_plain_words(qtbot, page, monkey
     errors = []
     page.error.connect(errors.append)
     page.watch.confirm = lambda parent, kind: pytest.fail("refused before the notice")
-    page.play(page.watch.entry())
+    page.play(SourceChoice(WATCH_LABEL, screen=ScreenSpec(region=Region(0, 0, 640, 480))))  # an X grab
     assert page.worker is None and errors and "Wayland" in errors[0] and "camera" in errors[0]
 
 
