@@ -9,6 +9,7 @@ The desktop's packages are installed by `make test` (its `wayland` step); withou
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -69,3 +70,23 @@ def test_a_share_whose_stream_ends_ends_with_one_sentence(tmp_path):
     assert live.returncode == 2
     assert "The shared window stopped sending pictures (connection error), so Glimpse stopped watching" in err
     assert "Traceback" not in err
+
+
+@needs_wayland
+def test_the_real_portal_takes_back_the_token_it_gave(desktop):
+    """The token a share returns is accepted by the next share (a desktop with a dialog then skips it)."""
+    from app.portal import PortalBus, share
+
+    def share_once(token):
+        bus = PortalBus(desktop.env["DBUS_SESSION_BUS_ADDRESS"])
+        try:
+            stream = share(bus, token)
+        finally:
+            bus.close()
+        os.close(stream.fd)
+        return stream
+
+    first = share_once(None)
+    again = share_once(first.restore_token)
+    assert first.restore_token and again.restore_token
+    assert again.node_id > 0 and (again.width, again.height) == (1280, 800)
