@@ -16,6 +16,7 @@ ends the source with `ShareEnded`: one plain sentence.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -40,6 +41,7 @@ MONITOR, WINDOW = 1, 2  # SelectSources types
 CURSOR_HIDDEN = 1
 PERSIST_UNTIL_REVOKED = 2
 RESPONSE_OK, RESPONSE_CANCELLED = 0, 1
+NO_ANSWER = -1  # `request`'s code when no Response came in time (the portal's own codes are 0, 1, 2)
 PICK_TIMEOUT_S = 300.0  # the listener answers the desktop's share dialog within this
 CALL_TIMEOUT_S = 10.0  # a portal call that is not a dialog answers within this
 FIRST_FRAME_TIMEOUT_S = 5.0  # PipeWire delivers the first picture of a started share within this
@@ -89,7 +91,7 @@ def plain(signature: str, value: Any) -> Any:
     if signature == "v":
         return plain(*value)
     if signature.startswith("a{"):
-        key, item = split_signature(signature[2:-1])
+        _key, item = split_signature(signature[2:-1])
         return {k: plain(item, v) for k, v in value.items()}
     if signature.startswith("a"):
         return [plain(signature[1:], v) for v in value]
@@ -170,7 +172,8 @@ class PortalBus:
 
     def request(self, interface: str, method: str, signature: str, args: tuple, options: dict,
                 timeout: float) -> tuple[int, dict]:
-        """Call a method that answers through a Request object: (response code, results)."""
+        """Call a method that answers through a Request object: (response code, results), NO_ANSWER when
+        none came within `timeout`."""
         from jeepney import MatchRule
 
         token = f"glimpse_{secrets.token_hex(6)}"
@@ -182,7 +185,7 @@ class PortalBus:
             try:
                 message = self._conn.recv_until_filtered(answers, timeout=timeout)
             except TimeoutError:
-                raise ShareEnded(REFUSED) from None
+                return NO_ANSWER, {}
         code, results = body_of(message)
         return int(code), results
 
@@ -268,7 +271,7 @@ def share(bus: Bus, restore_token: str | None = None, pick_timeout: float = PICK
         code, _ = bus.request(SCREENCAST, "SelectSources", "oa{sv}", (session,), options, CALL_TIMEOUT_S)
         if code == RESPONSE_OK:
             code, results = bus.request(SCREENCAST, "Start", "osa{sv}", (session, ""), {}, pick_timeout)
-        if code == RESPONSE_CANCELLED:
+        if code in (RESPONSE_CANCELLED, NO_ANSWER):  # the dialog cancelled, or left unanswered
             raise ShareEnded(REFUSED)
         if code != RESPONSE_OK or not results.get("streams"):
             raise ShareEnded(f"{REFUSED[:-1]} (the desktop's sharing answered {code}).")
@@ -343,15 +346,25 @@ class PortalGrabber:
     def __init__(self, bus: Bus, stream: SharedStream, open_capture: Callable[[SharedStream], Capture] = capture_stream,
                  first_frame_timeout: float = FIRST_FRAME_TIMEOUT_S):
         self._bus, self._stream = bus, stream
-        self._closed = bus.signals(SESSION, "Closed", stream.session)  # the desktop ends the share
-        self._capture = open_capture(stream)
-        deadline = time.monotonic() + first_frame_timeout
+        try:
+            self._closed = bus.signals(SESSION, "Closed", stream.session)  # the desktop ends the share
+            self._capture = open_capture(stream)
+        except BaseException:
+            self._release()
+            raise
+        try:
+            self._size = self._first_size(first_frame_timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _first_size(self, timeout: float) -> tuple[int, int]:
+        deadline = time.monotonic() + timeout
         while (frame := self._newest()) is None:
             if time.monotonic() > deadline:
-                self.close()
-                raise ScreenUnreadable(f"the shared window gave no picture within {first_frame_timeout:.0f} s")
+                raise ScreenUnreadable(f"the shared window gave no picture within {timeout:.0f} s")
             time.sleep(0.02)
-        self._size = frame.shape[1], frame.shape[0]
+        return frame.shape[1], frame.shape[0]
 
     def _newest(self) -> np.ndarray | None:
         if self._closed(0) is not None:
@@ -375,8 +388,13 @@ class PortalGrabber:
         try:
             self._capture.stop()
         finally:
-            self._bus.close_session(self._stream.session)
-            self._bus.close()
+            self._release()
+
+    def _release(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._stream.fd)  # pipewire-capture works on its own copy
+        self._bus.close_session(self._stream.session)
+        self._bus.close()
 
 
 def open_portal_source(region: Region | None = None, hz: float = GRAB_HZ, state: Path | None = None,

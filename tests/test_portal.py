@@ -52,7 +52,7 @@ class FakeBus:
 
     def call(self, interface, method, signature, body):
         assert method == "OpenPipeWireRemote" and body[0] == SESSION_PATH
-        return (FakeFd(17),)
+        return (FakeFd(os.open(os.devnull, os.O_RDONLY)),)  # a real descriptor: the grabber closes it
 
     def request(self, interface, method, signature, args, options, timeout):
         self.requests.append((method, args, options))
@@ -149,7 +149,9 @@ def test_signatures_split_into_complete_types():
 def test_a_share_asks_for_a_window_or_monitor_kept_until_revoked_with_last_times_token():
     bus = FakeBus()
     stream = portal.share(bus, restore_token="token-1")
-    assert stream == portal.SharedStream(17, 42, 1280, 800, "token-2", SESSION_PATH)
+    os.close(stream.fd)
+    assert (stream.node_id, stream.width, stream.height) == (42, 1280, 800)
+    assert (stream.restore_token, stream.session) == ("token-2", SESSION_PATH)
     methods = [m for m, _, _ in bus.requests]
     assert methods == ["CreateSession", "SelectSources", "Start"]
     select = bus.requests[1][2]
@@ -161,7 +163,7 @@ def test_a_share_asks_for_a_window_or_monitor_kept_until_revoked_with_last_times
 
 def test_a_desktop_that_shares_monitors_only_is_asked_for_a_monitor():
     bus = FakeBus(props={(portal.SCREENCAST, "AvailableSourceTypes"): 1})
-    portal.share(bus)
+    os.close(portal.share(bus).fd)
     assert bus.requests[1][2]["types"] == ("u", portal.MONITOR)
     assert "restore_token" not in bus.requests[1][2]
 
@@ -208,7 +210,7 @@ def test_the_state_file_lives_in_the_settings_folder(monkeypatch, tmp_path):
 
 
 def grabber(capture: FakeCapture, bus: FakeBus | None = None) -> portal.PortalGrabber:
-    stream = portal.SharedStream(17, 42, 1280, 800, None, SESSION_PATH)
+    stream = portal.SharedStream(os.open(os.devnull, os.O_RDONLY), 42, 1280, 800, None, SESSION_PATH)
     return portal.PortalGrabber(bus or FakeBus(), stream, lambda s: capture, first_frame_timeout=1.0)
 
 
