@@ -422,7 +422,8 @@ def locate_face(image: np.ndarray, model_path=None) -> tuple[int, int, int, int]
 
 
 def open_screen_source(spec: ScreenSpec | str, hz: float = GRAB_HZ) -> ScreenSource:
-    """The source a spec names: a region as given, or a monitor with its face found automatically."""
+    """The source a spec names: a region as given, a monitor with its face found automatically, or
+    (`screen:portal`) the window the desktop shares, its face found or a region of it watched."""
     spec = parse_source_spec(spec) if isinstance(spec, str) else spec
     if spec.portal:
         from .portal import open_portal_source

@@ -132,8 +132,10 @@ def _has_owner(address: str, name: str) -> bool:
 def _portal_ready(address: str) -> bool:
     """The ScreenCast portal answers on the private bus."""
     from app.errors import ScreenUnreadable
-    from app.portal import SCREENCAST, PortalBus
+    from app.portal import BUS_NAME, SCREENCAST, PortalBus
 
+    if not _has_owner(address, BUS_NAME):  # asking before it is up would make the bus start a copy of its own
+        return False
     try:
         bus = PortalBus(address)
     except ScreenUnreadable:
