@@ -49,7 +49,6 @@ class PortalHotkey:
         self._on_problem = on_problem or (lambda message: None)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._bus: Bus | None = None
         self.trigger: str | None = None  # how the desktop says the shortcut is pressed, once bound
 
     def start(self) -> None:
@@ -59,21 +58,21 @@ class PortalHotkey:
         self._thread.start()
 
     def _run(self) -> None:
+        """The thread owns the connection: closing it ends the portal's session."""
+        bus = None
         try:
             bus = self._open_bus()
-        except GlimpseError:
-            self._on_problem(f"the global key is not available: {FOCUS_ONLY}")
-            return
-        self._bus = bus
-        try:
             if not offered(bus):
                 raise HotkeyUnavailable(f"the global key is not available: {FOCUS_ONLY}")
             activated = bus.signals(SHORTCUTS, "Activated")  # before binding: no press is missed
-            session = self._bind(bus)
+            self._listen(self._bind(bus), activated)
         except GlimpseError as exc:
-            self._on_problem(str(exc))
-            return
-        self._listen(session, activated)
+            if not self._stop.is_set():  # nobody listens any more once stopped
+                self._on_problem(str(exc) if isinstance(exc, HotkeyUnavailable) else
+                                 f"the global key is not available: {FOCUS_ONLY}")
+        finally:
+            if bus is not None:
+                bus.close()
 
     def _bind(self, bus: Bus) -> str:
         code, results = bus.request(SHORTCUTS, "CreateSession", "a{sv}", (),
@@ -103,11 +102,8 @@ class PortalHotkey:
                 self._callback()
 
     def stop(self) -> None:
-        """Stop listening; the portal ends the session with the connection. (A confirmation still open on
-        the desktop keeps the daemon thread waiting; nothing waits for it.)"""
+        """Stop listening. (A confirmation still open on the desktop keeps the daemon thread waiting for
+        its answer; nothing waits for it.)"""
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=2 * POLL_S + 1.0)
-        bus, self._bus = self._bus, None
-        if bus is not None and (self._thread is None or not self._thread.is_alive()):
-            bus.close()
