@@ -67,9 +67,10 @@ def test_a_share_whose_stream_ends_ends_with_one_sentence(tmp_path):
             if live.poll() is None:
                 live.kill()
                 live.wait()
-    assert live.returncode == 2
-    assert "The shared window stopped sending pictures (connection error), so Glimpse stopped watching" in err
-    assert "Traceback" not in err
+    said = [line for line in err.splitlines() if line.startswith("glimpse: ")]
+    assert live.returncode == 2 and "Traceback" not in err
+    # the stream's end, or the portal closing the session first: either way one sentence
+    assert len(said) == 1 and "so Glimpse stopped watching; start again" in said[0], err[-1500:]
 
 
 @needs_wayland
