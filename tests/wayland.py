@@ -193,7 +193,11 @@ def wayland_desktop(width: int = SCREEN[0], height: int = SCREEN[1]) -> Iterator
         yield Desktop(env, folder, services)
     finally:
         services.stop()
-        shutil.rmtree(folder, ignore_errors=True)
+        for _ in range(50):  # the document portal's FUSE mount in run/doc goes a moment after its process
+            shutil.rmtree(folder, ignore_errors=True)
+            if not folder.exists():
+                break
+            time.sleep(0.1)
 
 
 def main(argv: list[str]) -> int:
