@@ -75,3 +75,7 @@ class ScreenUnreadable(GlimpseError):
 
 class HotkeyUnavailable(GlimpseError):
     """The global "I just asked" key cannot be grabbed here (Wayland, no display, taken by another program)."""
+
+
+class ShareEnded(ScreenUnreadable):
+    """The desktop's screen sharing (Wayland portal) was refused by the listener, or stopped from the desktop."""

@@ -67,7 +67,7 @@ def test_ctrl_c_ends_cleanly_and_still_writes_the_file(tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--source", "webcam"], "--source 'webcam': expected camera:N, demo, file:PATH, screen:X,Y,W,H or screen:N"),
+    (["--source", "webcam"], "--source 'webcam': expected camera:N, demo, file:PATH, screen:X,Y,W,H, screen:N or screen:portal"),
     (["--source", "file:no/such.mp4"], "no/such.mp4: no such file"),
     (["--source", "camera:57"], "camera 57 could not be opened"),
     (["--demo", "--source", "camera:0"], "one source at a time"),

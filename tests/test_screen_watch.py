@@ -22,7 +22,7 @@ from app.prompts.consent import NOTICE_INTRO, NOTICE_STORAGE, NOTICE_TEXT, Notic
 from app.run.choices import SourceChoice, demo_choice
 from app.settings.schema import Settings
 from app.sources.hotkey import DEFAULT_HOTKEY, GlobalHotkey, HotKey, hotkey_problem, parse_hotkey
-from app.sources.screen import Region
+from app.sources.screen import Region, ScreenSpec
 from app.ui.consent_notice import ConsentNotice
 from app.ui.discreet import DiscreetStrip
 from app.ui.live import LivePage
@@ -102,7 +102,7 @@ def test_a_screen_that_cannot_be_read_is_said_in_plain_words(qtbot, page, monkey
     errors = []
     page.error.connect(errors.append)
     page.watch.confirm = lambda parent, kind: pytest.fail("refused before the notice")
-    page.play(page.watch.entry())
+    page.play(SourceChoice(WATCH_LABEL, screen=ScreenSpec(region=Region(0, 0, 640, 480))))  # an X grab
     assert page.worker is None and errors and "Wayland" in errors[0] and "camera" in errors[0]
 
 

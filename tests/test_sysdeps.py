@@ -56,7 +56,7 @@ def test_the_table_covers_every_system_library_the_wheels_link_here():
     if not sys.platform.startswith("linux"):
         pytest.skip("ldd is Linux only")
     sonames = set()
-    for platform in ("xcb", "offscreen"):
+    for platform in ("xcb", "offscreen", "wayland"):
         for path in sysdeps.native_files(platform):
             for line in sysdeps.run_ldd(path).splitlines():
                 left, sep, right = line.strip().partition("=>")

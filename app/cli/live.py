@@ -31,7 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "JSON line, write the moments JSON at the end (Ctrl-C ends it cleanly)")
     p.add_argument("--source", help="what to watch: camera:N, demo, file:PATH (with --no-window: a file plays "
                    "once, in real time; the demo loops), screen:X,Y,W,H (a region of the screen, e.g. a video "
-                   "call's tile) or screen:N (monitor N, the face found on it); default camera:0")
+                   "call's tile), screen:N (monitor N, the face found on it) or screen:portal (Wayland: a window the "
+                   "desktop shares, the face found in it; screen:portal:X,Y,W,H for part of it); default camera:0")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="with --no-window: stop after this much "
                    "session time")
     p.add_argument("--out", help="with --no-window: write the moments JSON here at the end (same shape as "

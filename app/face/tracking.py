@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,23 +117,39 @@ def face_height_px(landmarks: np.ndarray, image_height: int) -> float:
     return float(abs(landmarks[FACE_BOTTOM, 1] - landmarks[FACE_TOP, 1]) * image_height)
 
 
+_quiet_lock = threading.Lock()
+_quiet: dict[str, int] = {"depth": 0}  # threads inside quiet_native_stderr; "saved": the real fd 2 meanwhile
+
+
 @contextlib.contextmanager
 def quiet_native_stderr():
-    """Silence MediaPipe's C++ start-up log lines (they ignore Python logging and GLOG variables)."""
+    """Silence MediaPipe's C++ start-up log lines (they ignore Python logging and GLOG variables).
+
+    fd 2 is the process's, shared by every thread: two trackers starting at once (a screen source finding
+    the face while the live session loads its own) must not each save and restore it, or the one that
+    leaves last puts /dev/null back and every later message is lost. The first to enter redirects, the
+    last to leave restores."""
+    with _quiet_lock:
+        if _quiet["depth"] == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+            except (OSError, ValueError):  # no usable fd 2 (some embedded or test runners)
+                saved = -1
+            if saved >= 0:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            _quiet["saved"] = saved
+        _quiet["depth"] += 1
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no usable fd 2 (some embedded or test runners)
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _quiet_lock:
+            _quiet["depth"] -= 1
+            if _quiet["depth"] == 0 and _quiet["saved"] >= 0:
+                os.dup2(_quiet["saved"], 2)
+                os.close(_quiet["saved"])
 
 
 # MediaPipe's uploader sends through the libcurl linked into its native library, and libcurl takes

@@ -70,7 +70,9 @@ def file_choice(path: Path, loop: bool = False, speed: float = 1.0) -> SourceCho
 
 def screen_choice(spec: ScreenSpec | Region) -> SourceChoice:
     spec = ScreenSpec(region=spec) if isinstance(spec, Region) else spec
-    if spec.region is not None:
+    if spec.portal:
+        label = "A shared window" + (" (part of it)" if spec.region is not None else " (the face found in it)")
+    elif spec.region is not None:
         r = spec.region
         label = f"Part of the screen ({r.width} × {r.height} at {r.left}, {r.top})"
     else:
@@ -78,12 +80,13 @@ def screen_choice(spec: ScreenSpec | Region) -> SourceChoice:
     return SourceChoice(label, screen=spec)
 
 
-SOURCE_SPECS = "camera:N, demo, file:PATH, screen:X,Y,W,H or screen:N"
+SOURCE_SPECS = "camera:N, demo, file:PATH, screen:X,Y,W,H, screen:N or screen:portal"
 
 
 def parse_source(spec: str) -> SourceChoice:
     """The source a command line names: `camera:N`, `demo` (the bundled demo, looped), `file:PATH`
-    (played once in real time), or `screen:X,Y,W,H` / `screen:N` (a screen region, a monitor).
+    (played once in real time), or `screen:X,Y,W,H` / `screen:N` / `screen:portal` (a screen region, a
+    monitor, a window the desktop shares).
     A file is checked here, so a missing one is reported at once."""
     if is_screen_spec(spec):
         return screen_choice(parse_source_spec(spec))
@@ -101,8 +104,13 @@ def parse_source(spec: str) -> SourceChoice:
 
 
 def open_screen_source(spec: ScreenSpec | str, hz: float = GRAB_HZ) -> ScreenSource:
-    """The source a spec names: a region as given, or a monitor with its face found automatically."""
+    """The source a spec names: a region as given, a monitor with its face found automatically, or
+    (`screen:portal`) the window the desktop shares, its face found or a region of it watched."""
     spec = parse_source_spec(spec) if isinstance(spec, str) else spec
+    if spec.portal:
+        from app.sources.portal import open_portal_source
+
+        return open_portal_source(spec.region, hz, locate=locate_face)
     if spec.region is not None:
         return ScreenSource(spec.region, hz)
     return ScreenSource(None, hz, monitor=spec.monitor, locate=locate_face)

@@ -3,8 +3,9 @@
 Qt has no global hotkeys. On X11 the key is grabbed on the root window with XGrabKey (python-xlib,
 in a small thread): the call app does not see it, and it works whatever window is in front. On
 Windows and macOS pynput's global hotkeys are used (macOS asks for the Accessibility permission;
-neither is tested here). A Wayland session gives no application a global key, by design: there
-`hotkey_problem` says so, and the in-window Space and the discreet strip's button remain.
+neither is tested here). A Wayland session gives no application a global key by itself: there the
+desktop's GlobalShortcuts portal binds it where offered (KDE Plasma 6, GNOME 48+: app/sources/portal_shortcuts.py);
+elsewhere the in-window Space and the discreet strip's button remain, and `on_problem` says so once.
 
 `parse_hotkey("Ctrl+Alt+Space")` reads the configured text (no X needed); `GlobalHotkey(key,
 callback).start()` calls `callback()` in the listener's thread on every press (the Qt side turns it
@@ -20,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from app.errors import HotkeyUnavailable, OptionInvalid
 
@@ -36,8 +38,8 @@ POLL_S = 0.1  # the X listener looks at its stop flag this often
 
 MAC_NOTE = ("on macOS the global key needs the Accessibility permission: System Settings > Privacy & Security > "
             "Accessibility, switch it on for Glimpse (or the Terminal running it), then restart Glimpse")
-WAYLAND_NOTE = ("a Wayland session gives no application a global key: use Space in Glimpse's window or the "
-                "discreet strip's button (under XWayland the key works only while an X window is in front)")
+WAYLAND_NOTE = ("a Wayland session gives no application a global key without the desktop's shortcuts portal: "
+                "use Space in Glimpse's window or the discreet strip's button")
 
 
 @dataclass(frozen=True)
@@ -116,15 +118,25 @@ def hotkey_problem(env: Mapping[str, str] | None = None, system: str | None = No
 class GlobalHotkey:
     """Calls `callback()` (in its own thread) whenever `key` is pressed, whichever app is in front."""
 
-    def __init__(self, key: HotKey, callback: Callable[[], None], display: str | None = None):
-        self.key, self._callback, self._display = key, callback, display
+    def __init__(self, key: HotKey, callback: Callable[[], None], display: str | None = None,
+                 on_problem: Callable[[str], None] | None = None):
+        """`on_problem`: on Wayland, told (from another thread) why the key cannot be had, if it cannot."""
+        self.key, self._callback, self._display, self._on_problem = key, callback, display, on_problem
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._listener = None  # pynput's, off X11
+        self._listener: Any = None  # pynput's, off X11; app/portal_shortcuts.PortalHotkey on Wayland
         self._last = -REPEAT_GAP_S
 
     def start(self) -> None:
-        """Grab the key; raises HotkeyUnavailable (with why) when it cannot be had."""
+        """Grab the key; raises HotkeyUnavailable (with why) when it cannot be had (on Wayland: `on_problem`)."""
+        from .portal import is_wayland_session
+
+        if platform.system() == "Linux" and is_wayland_session():
+            from .portal_shortcuts import PortalHotkey
+
+            self._listener = PortalHotkey(self.key, self._pressed, self._on_problem)
+            self._listener.start()
+            return
         problem = hotkey_problem()
         if problem:
             raise HotkeyUnavailable(problem)

@@ -1,7 +1,8 @@
 """Screen sources: a region of the screen, or a monitor with the face found on it (a video call).
 
-`parse_source_spec("screen:X,Y,W,H" | "screen:N")` reads a `--source` text; `open_screen_source`
-turns it into a `FrameSource` (the same interface as `capture.CameraSource`). Grabs run in a
+`parse_source_spec("screen:X,Y,W,H" | "screen:N" | "screen:portal[:X,Y,W,H]")` reads a `--source` text;
+`open_screen_source` turns it into a `FrameSource` (the same interface as `capture.CameraSource`); a
+`screen:portal` source asks the desktop for a window or a screen (Wayland: `app/sources/portal.py`). Grabs run in a
 capture thread at a fixed rate with mss; the consumer always gets the newest grab (older ones
 are counted in `dropped`), stamped with the monotonic clock at the moment it was grabbed.
 
@@ -26,6 +27,7 @@ from app.errors import ScreenUnreadable, SourceInvalid
 from app.sources.capture import Frame, SourceInfo
 
 SCREEN_PREFIX = "screen:"
+PORTAL = "portal"  # screen:portal: the desktop's ScreenCast portal (app/sources/portal.py)
 GRAB_HZ = 30.0  # grabs a second: a call stream is 15-30 fps
 OPEN_TIMEOUT_S = 5.0  # how long opening may take before the screen counts as unreadable ...
 LOCATE_TIMEOUT_S = 30.0  # ... or, for a monitor, finding the face on it first (about 1 s unloaded)
@@ -37,9 +39,9 @@ MIN_SIDE_PX = 16  # smallest region side that can hold a face at all
 MAC_PERMISSION = ("macOS returns black grabs until Glimpse (or the Terminal or Python running it) may "
                   "record the screen: System Settings > Privacy & Security > Screen Recording, switch it "
                   "on, then restart Glimpse")
-WAYLAND_ADVICE = ("on a Wayland session Glimpse can read only X windows: run the call app in an X window "
-                  "(XWayland, e.g. start the browser with --ozone-platform=x11) or watch with the camera "
-                  "instead (--source camera)")
+WAYLAND_ADVICE = ("on a Wayland session let the desktop share the call's window instead: --source screen:portal "
+                  "(in the app: Watch a window…); an X grab sees only XWayland windows; or watch with the camera "
+                  "(--source camera)")
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,18 @@ class Region:
 @dataclass(frozen=True)
 class ScreenSpec:
     """What `screen:...` names: a `region`, or a `monitor` (1-based, as mss numbers them) whose face
-    is found automatically."""
+    is found automatically. With `portal`, the window or screen the desktop shares (Wayland), and
+    `region` lies in that shared picture (its top-left is 0, 0)."""
 
     region: Region | None = None
     monitor: int | None = None
+    portal: bool = False
 
     @property
     def text(self) -> str:
+        if self.portal:
+            r = self.region
+            return f"{SCREEN_PREFIX}{PORTAL}" + (f":{r.left},{r.top},{r.width},{r.height}" if r else "")
         if self.region is not None:
             r = self.region
             return f"{SCREEN_PREFIX}{r.left},{r.top},{r.width},{r.height}"
@@ -88,11 +95,21 @@ def is_screen_spec(text: str) -> bool:
 
 
 def parse_source_spec(text: str) -> ScreenSpec:
-    """`screen:X,Y,W,H` (a region) or `screen:N` (monitor N, from 1). Raises `SourceInvalid`."""
+    """`screen:X,Y,W,H` (a region), `screen:N` (monitor N, from 1), or `screen:portal` (what the desktop
+    shares), optionally `screen:portal:X,Y,W,H` (a region of it). Raises `SourceInvalid`."""
     body = text.strip()[len(SCREEN_PREFIX):] if is_screen_spec(text) else None
-    usage = "expected screen:X,Y,W,H (a region in pixels) or screen:N (monitor N, from 1)"
+    usage = ("expected screen:X,Y,W,H (a region in pixels), screen:N (monitor N, from 1) or screen:portal "
+             "(a window the desktop shares; screen:portal:X,Y,W,H for part of it)")
     if body is None:
         raise SourceInvalid(f"source {text!r} is not a screen source; {usage}")
+    kind, _, rest = body.partition(":")
+    if kind.strip().lower() == PORTAL:
+        if not rest.strip():
+            return ScreenSpec(portal=True)
+        inner = parse_source_spec(SCREEN_PREFIX + rest)
+        if inner.region is None:
+            raise SourceInvalid(f"source {text!r}: {usage}")
+        return ScreenSpec(region=inner.region, portal=True)
     parts = [p.strip() for p in body.split(",")]
     try:
         numbers = [int(p) for p in parts]
@@ -201,19 +218,21 @@ class ScreenSource:
     be changed while watching (`set_region`: the listener moved the frame); frames then change size.
     With `monitor` and `locate`, the region is found on that monitor (see `WATCH_FACE_MULT`) and
     found again after `report_face(False)` has been said for `REFIND_AFTER_S` (the search runs in
-    the capture thread: no grabs for its second or so, while there is no face to watch anyway)."""
+    the capture thread: no grabs for its second or so, while there is no face to watch anyway).
+    `display_checks`: refuse up front where the display cannot be read (no X, macOS without permission);
+    off for a picture the desktop hands over itself (the portal's grabber)."""
 
     def __init__(self, region: Region | None = None, hz: float = GRAB_HZ, monitor: int | None = None,
                  locate: FaceLocator | None = None, open_grabber: Callable[[], Grabber] = MssGrabber,
                  env: Mapping[str, str] | None = None, system: str | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, display_checks: bool = True, name: str | None = None):
         if region is None and monitor is None:
             raise SourceInvalid("a screen source needs a region or a monitor")
-        problem = access_problem(env, system)
+        problem = access_problem(env, system) if display_checks else None
         if problem:
             raise ScreenUnreadable(problem)
         self.hz, self._clock, self._open_grabber = hz, clock, open_grabber
-        self._black_message = black_means(env, system)
+        self._black_message = black_means(env, system) if display_checks else None
         self._monitor_index, self._locate = monitor, locate
         self._region: Region | None = region  # found on the monitor by _open when not given
         self._monitor_region: Region | None = None
@@ -235,7 +254,7 @@ class ScreenSource:
             self.close()
             raise error
         r = self.region
-        name = f"screen {self._monitor_index}" if region is None else ScreenSpec(region=r).text
+        name = name or (f"screen {self._monitor_index}" if region is None else ScreenSpec(region=r).text)
         self.info = SourceInfo(name, float(hz), r.width, r.height)
 
     @property

@@ -28,6 +28,9 @@ from app.errors import SystemLibrariesMissing
 # The Qt modules the app and pyqtgraph load, and the other wheels' native parts (paths inside each package).
 QT_MODULES = ("QtCore", "QtGui", "QtWidgets", "QtOpenGL", "QtOpenGLWidgets", "QtSvg", "QtTest")
 CORE_LIBRARIES = (("cv2", "cv2*.so"), ("mediapipe", "tasks/c/libmediapipe*.so"))
+# On a Wayland desktop the screen comes as a PipeWire stream (app/sources/portal.py): pipewire-capture's native part
+# links the system's libpipewire-0.3.
+PLATFORM_LIBRARIES = {"wayland": (("pipewire_capture", "_native*.so"),)}
 LDD_TIMEOUT_S = 20.0
 APT_LOCK_WAIT_S = 300  # another apt-get (an update, another install) may hold dpkg's lock: wait for it
 
@@ -56,7 +59,7 @@ DEBIAN_PACKAGES = {
     "libgpg-error.so.0": "libgpg-error0", "liblz4.so.1": "liblz4-1", "liblzma.so.5": "liblzma5",
     "libzstd.so.1": "libzstd1", "libz.so.1": "zlib1g", "libstdc++.so.6": "libstdc++6", "libgcc_s.so.1": "libgcc-s1",
     "libc.so.6": "libc6", "libm.so.6": "libc6", "libdl.so.2": "libc6", "libpthread.so.0": "libc6",
-    "librt.so.1": "libc6",
+    "librt.so.1": "libc6", "libpipewire-0.3.so.0": "libpipewire-0.3-0", "libffi.so.8": "libffi8",
 }
 
 
@@ -87,7 +90,8 @@ def _package_dir(name: str) -> Path | None:
 
 
 def native_files(platform: str, core: bool = True) -> list[Path]:
-    """The shared objects to check: the platform plugin and Qt modules, and (with `core`) cv2 and mediapipe."""
+    """The shared objects to check: the platform plugin and Qt modules, and (with `core`) cv2 and mediapipe, and
+    the platform's own (Wayland: the PipeWire stream's)."""
     files: list[Path] = []
     qt = _package_dir("PySide6")
     if qt:
@@ -95,7 +99,7 @@ def native_files(platform: str, core: bool = True) -> list[Path]:
         if platform == "xcb":  # OpenGL on X11; Qt falls back without it, the app's GL views do not
             files += sorted((qt / "Qt" / "plugins" / "xcbglintegrations").glob("*.so"))
         files += [p for m in QT_MODULES for p in sorted(qt.glob(f"{m}.*.so"))]
-    for package, pattern in CORE_LIBRARIES if core else ():
+    for package, pattern in (*CORE_LIBRARIES, *PLATFORM_LIBRARIES.get(platform, ())) if core else ():
         folder = _package_dir(package)
         files += sorted(folder.glob(pattern)) if folder else []
     return files
@@ -159,8 +163,8 @@ def apt_line(packages: Sequence[str], root: bool | None = None) -> str:
 def message(found: Missing, debian: bool | None = None) -> str:
     """One paragraph for a person: what is missing and the exact line that installs it."""
     debian = is_debian_like() if debian is None else debian
-    text = (f"system libraries are missing: {', '.join(found.libraries)} (Qt's window, OpenCV or MediaPipe "
-            "cannot load without them).")
+    text = (f"system libraries are missing: {', '.join(found.libraries)} (Qt's window, OpenCV, MediaPipe or "
+            "the Wayland screen stream cannot load without them).")
     if debian and found.packages:
         text += f" Install them with: {apt_line(found.packages)}"
     elif found.packages:

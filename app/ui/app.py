@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.live = LivePage(self.load_settings, recordings_root, list_cameras, self.demo_path,
                              getattr(args, "model", None), confirm_consent, qsettings=self.qsettings)
         self.live.error.connect(self.show_error)
+        self.live.watch.note.connect(lambda text: self.show_message(text, False))
         self.live.succeeded.connect(self.messages.succeeded)
         self.live.watch.qsettings = self.qsettings  # the watched screen region is remembered with the window's state
         self.live.recording_saved.connect(self._recording_saved)

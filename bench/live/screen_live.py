@@ -1,7 +1,7 @@
 """Watching a video call end to end: `glimpse live --source screen:X,Y,W,H --no-window` on a window that
 plays a face video under Xvfb, against `glimpse analyze` of the same video.
 
-    .venv/bin/python -m bench.live.screen_live [--seconds 20] [--out docs/BENCH_SCREEN.md]
+    .venv/bin/python -m bench.live.latency.screen_live [--seconds 20] [--out docs/BENCH_SCREEN.md]
 
 For a 640x480 region (the clip at full size) and a 200x150 tile (the clip shrunk so the face is about
 55 px tall), runs the real command line in a subprocess and prints observations a second (frames
@@ -98,7 +98,11 @@ def watch(name: str, size: tuple[int, int], player_args: tuple[str, ...], second
     finally:
         player.terminate()
         player.wait(timeout=10)
-    data = json.loads(out.read_text())
+    return case_from(name, json.loads(out.read_text()), file_peaks, loop_s, seconds)
+
+
+def case_from(name: str, data: dict, file_peaks: list[float], loop_s: float, seconds: float) -> Case:
+    """A row from `glimpse live --out`'s JSON, its moments matched to the file's (the player loops the clip)."""
     peaks = [m["peak_s"] for m in data["moments"]]
     agree, offset = agreement(peaks, file_peaks, loop_s)
     expected = sum(1 for p in file_peaks for k in range(int(seconds // loop_s) + 2)
@@ -120,7 +124,7 @@ def report(cases: list[Case], file_peaks: list[float], seconds: float, m: dict) 
         f"when its peak is within {AGREE_S} s of a file moment, after one fitted clock offset (the player's "
         "loop starts before the session's clock). Rows one after the other in one run.", "",
         f"Machine: {m['cpu']}, {m['cores']} cores shared with other work (load average {m['load']:.1f} at "
-        f"the start), Python {m['python']}. Command: `.venv/bin/python -m bench.live.screen_live --out "
+        f"the start), Python {m['python']}. Command: `.venv/bin/python -m bench.live.latency.screen_live --out "
         "docs/BENCH_SCREEN.md`.", "",
         "| watched | observations/s | face found | face px (median) | repeats skipped | pauses | dropped "
         "| screen moments (peaks, s) | within 0.2 s of analyze | analyze's moments in the watched time | offset |",
