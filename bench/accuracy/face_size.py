@@ -38,13 +38,14 @@ BEFORE = "d398668"  # main before the fix
 def tracker_of(commit: str, folder: Path):
     """`SmallFaceTracker` as it was at `commit` (app/face/small_face.py from git), or None without git."""
     try:
-        source = subprocess.run(["git", "show", f"{commit}:app/face/small_face.py"], cwd=ROOT, capture_output=True,
+        # app/small_face.py: where it was before the move to app/face/
+        source = subprocess.run(["git", "show", f"{commit}:app/small_face.py"], cwd=ROOT, capture_output=True,
                                 text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
     path = folder / "small_face_before.py"
     path.write_text(source)
-    spec = importlib.util.spec_from_file_location("app.small_face_before", path)
+    spec = importlib.util.spec_from_file_location("app.face.small_face_before", path)  # `.tracking` is app.face's
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -84,7 +85,8 @@ def main(argv=None) -> int:
     lines = ["# Faces of every size in frames of every size", "",
              f"`python -m bench face_size --frames {a.frames}`: {len(clips)} real clips ({', '.join(c.name for c in clips)}),",
              f"{a.frames} frames each, every clip placed in every cell; coverage is the share of frames with a face. "
-             f"'before' is app/face/small_face.py at {a.before}, measured in the same run. Machine: {machine()}; "
+             f"'before' is the tracker at {a.before}, measured in the same run. Machine: "
+             f"{', '.join(f'{k} {v}' for k, v in machine().items())}; "
              f"{time.monotonic() - started:.0f} s.", "",
              "| frame | face | raw MediaPipe | Glimpse before | Glimpse now | worst clip, now - raw (pp) |",
              "|---|---|---|---|---|---|"]
