@@ -36,6 +36,10 @@ class SettingsInvalid(GlimpseError):
     """A settings file that cannot be read or holds out-of-range values."""
 
 
+class SettingsUnsaved(GlimpseError):
+    """The listener's settings could not be written to their file (a read-only folder, a full disk)."""
+
+
 class SessionInvalid(GlimpseError):
     """A session folder or cache that is missing parts or is corrupt."""
 
