@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from app.errors import SettingsInvalid, SettingsUnsaved
+from app.errors import NewerSettings, SettingsInvalid, SettingsUnsaved
 from app.settings.schema import Settings, from_dict, kind_of, shown
 from app.system.files import write_atomic
 
@@ -49,10 +49,6 @@ def _from_version_0(data: dict[str, Any]) -> dict[str, Any]:
 
 
 MIGRATIONS: dict[int, Migration] = {0: _from_version_0}  # version -> the step to the next version
-
-
-class NewerSettings(SettingsInvalid):
-    """A settings file written by a newer Glimpse: readable by it, not by this one."""
 
 
 def version_of(data: Any) -> int:
