@@ -103,7 +103,8 @@ class Bench:
         from app.settings.store import SettingsStore
         from app.ui.replay import ReplayPage
 
-        page = ReplayPage(SettingsStore.open(self.work / "settings.json"))
+        # no throttle: each settings change below re-spots at once, as the first of a slider drag does
+        page = ReplayPage(SettingsStore.open(self.work / "settings.json"), throttle_ms=0)
         page.resize(1400, 900)
         page.show()
         self.app.processEvents()
