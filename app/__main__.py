@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     notice = crashlog.install()
     if notice is not None and sys.stderr is not None:
         print(notice.line, file=sys.stderr)
-    from app.settings.schema import user_settings_path
+    from app.settings.store import user_settings_path
     from app.store.session import sessions_root
     from app.system.files import cache_root, remove_stale_temps
 

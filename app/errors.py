@@ -36,6 +36,14 @@ class SettingsInvalid(GlimpseError):
     """A settings file that cannot be read or holds out-of-range values."""
 
 
+class NewerSettings(SettingsInvalid):
+    """A settings file written by a newer Glimpse: readable by it, not by this one (left as it is)."""
+
+
+class SettingsUnsaved(GlimpseError):
+    """The listener's settings could not be written to their file (a read-only folder, a full disk)."""
+
+
 class SessionInvalid(GlimpseError):
     """A session folder or cache that is missing parts or is corrupt."""
 

@@ -166,13 +166,11 @@ class NoTracker:
 
 
 def test_tuning_reaches_the_live_page(qtbot, window, monkeypatch):
-    """The live page starts from the settings file the tuning drawer writes, says which settings are in
-    force, and "I just asked" raises them relative to the listener's own."""
-    from app.settings.schema import save
-
+    """The live page starts from the listener's settings (the window's store, which the tuning drawer
+    writes), says which settings are in force, and "I just asked" raises them relative to the listener's own."""
     monkeypatch.setattr("app.run.live.LivePipeline", NoTracker)
     mine = Settings().replace(sensitivity=42.0)
-    save(mine, window.settings_path)
+    window.settings_store.set(mine)
     live = window.live
     monkeypatch.setattr(live, "choice", lambda: type("C", (), {"is_camera": False, "is_screen": False, "label": "clip",
                                                                "opener": lambda self, w, h, f: BlankClip})())

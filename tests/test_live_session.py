@@ -7,14 +7,11 @@ import threading
 from pathlib import Path
 
 from app.prompts.asked import ASKED_BOOST, asked_settings
-from app.prompts.policy import PromptPolicy
 from app.run.choices import file_choice
 from app.run.events import FrameTracked, Marked, MomentFound, SourceOpened, Stopped
 from app.run.live import ENDED, LiveSession
-from app.run.pipeline import LiveResult
 from app.settings.schema import Settings
-from app.spotting.spotter import Moment
-from tests.support.synthetic import BlankClip
+from tests.support.synthetic import BlankClip, SettingsLog
 
 DATA = Path(__file__).parent / "data"
 SESSION_TIMEOUT_S = 40.0  # a 10 s clip in real time, on a busy machine
@@ -55,29 +52,6 @@ def test_a_paced_clip_gives_its_moments_through_the_callback():
     for e in events:
         if isinstance(e, MomentFound):
             assert e.t_s >= e.moment.end_s - 1e-6
-
-
-class SettingsLog:
-    """Stands in for the live pipeline (no tracker): notes the settings each frame is spotted with."""
-
-    seen: list[tuple[float, Settings]] = []
-
-    def __init__(self, settings, model_path=None):
-        self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
-        SettingsLog.seen = []
-
-    def set_settings(self, settings):
-        self.settings = settings
-
-    def process(self, frame):
-        SettingsLog.seen.append((frame.t_s, self.settings))
-        return LiveResult(frame, None, None, ())
-
-    def finish(self):
-        return (Moment(0.1, 0.2, 0.3, ("brows",), 9.0),)
-
-    def close(self):
-        pass
 
 
 def test_scripted_marks_raise_sensitivity_for_the_asked_window(monkeypatch):

@@ -22,6 +22,7 @@ from app.run.choices import file_choice
 from app.run.live import FAILED
 from app.run.recordings import load_video
 from app.settings.schema import Settings
+from app.settings.store import SettingsStore
 from app.sources.capture import Frame, PacedSource, SourceInfo
 from app.store.cache import cache_path
 from app.store.marks import review_path_for_video
@@ -58,7 +59,7 @@ def test_analyze_live_and_replay_try_no_connection(qtbot, tmp_path, monkeypatch,
     monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
     assert cli_main(["analyze", str(CLIP), "--out", str(tmp_path / "m.json"), "--quiet"]) == 0
 
-    live = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
+    live = LivePage(SettingsStore(), lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
     qtbot.addWidget(live)
     live.show()
     saved = []
@@ -70,7 +71,7 @@ def test_analyze_live_and_replay_try_no_connection(qtbot, tmp_path, monkeypatch,
     qtbot.waitUntil(lambda: bool(saved), timeout=10_000)
     live.shutdown()
 
-    page = ReplayPage(settings_path=tmp_path / "settings.json", synchronous=True)
+    page = ReplayPage(SettingsStore.open(tmp_path / "settings.json"), synchronous=True)
     qtbot.addWidget(page)
     for path in (CLIP, saved[0]):
         page.open_path(path)
@@ -164,7 +165,7 @@ def _recorded_session(root: Path) -> Path:
 def test_one_action_deletes_a_session_or_a_videos_cache_and_marks(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
     folder = _recorded_session(tmp_path / "sessions")
-    page = ReplayPage(settings_path=tmp_path / "settings.json", synchronous=True)
+    page = ReplayPage(SettingsStore.open(tmp_path / "settings.json"), synchronous=True)
     qtbot.addWidget(page)
     asked = []
     page.confirm_delete = lambda parent, question: asked.append(question) or len(asked) > 1

@@ -265,7 +265,7 @@ def test_a_session_summary_is_saved_as_a_page_or_a_pdf(qtbot, tmp_path):
 
 
 def test_your_questions_are_saved_with_the_settings(qtbot, tmp_path, monkeypatch):
-    from app.settings import schema as settings_mod
+    from app.settings.store import load
     from app.ui import app as app_mod
 
     mine = ("What happened then?", "Who else was there?")
@@ -283,7 +283,7 @@ def test_your_questions_are_saved_with_the_settings(qtbot, tmp_path, monkeypatch
     monkeypatch.setattr(app_mod, "QuestionsDialog", Accepting)
     w = window(qtbot, tmp_path)
     w.edit_questions()
-    saved = settings_mod.load(tmp_path / "settings.json")
+    saved = load(tmp_path / "settings.json")
     assert saved.questions == mine and saved.preset == "balanced"
     assert "Your questions are saved" in w.messages.text.text()
 

@@ -22,7 +22,8 @@ from app.errors import CameraLost, CameraUnavailable
 from app.face.features import N_LEVELS, FeatureTable
 from app.run.choices import SourceChoice
 from app.run.recordings import load_session, load_video
-from app.settings.schema import Settings, load_or_default, preset, save, to_json
+from app.settings.schema import Settings, preset
+from app.settings.store import SettingsStore, save, to_json
 from app.sources.capture import CameraSource, Frame, ReconnectingSource, SourceInfo
 from app.store.cache import load_cached, save_cached
 from app.store.session import open_session
@@ -113,7 +114,7 @@ def test_a_lost_camera_is_shown_retried_and_resumed_with_the_recording_kept(qtbo
     monkeypatch.setattr("app.sources.capture.RETRY_S", (0.2, 0.4))
     monkeypatch.setattr("app.run.live.STALL_S", 1.0)
     script = CameraScript(DATA / "single_face.mp4")
-    page = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
+    page = LivePage(SettingsStore(), lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
     page.watch.confirm = lambda parent, kind: True  # the notice to the other person: tests/test_screen_watch.py
     qtbot.addWidget(page)
     page.resize(800, 600)
@@ -195,7 +196,8 @@ def test_corrupt_settings_give_defaults_a_clear_message_and_are_kept_aside(tmp_p
         path = tmp_path / f"{k}" / "settings.json"
         path.parent.mkdir()
         path.write_bytes(data)
-        settings, message = load_or_default(path)
+        store = SettingsStore.open(path)
+        settings, message = store.settings, store.problem
         if message is None:  # a harmless change: the file still holds valid settings
             assert path.read_bytes() == data
             continue

@@ -18,7 +18,8 @@ from PySide6.QtTest import QTest
 
 from app.cli import main as cli
 from app.run.recordings import load_video
-from app.settings.schema import Settings, preset, save
+from app.settings.schema import Settings, preset
+from app.settings.store import SettingsStore, save
 from app.spotting.spotter import threshold_for
 from app.store.marks import HELPFUL, NOT_A_MOMENT
 from app.ui.moments_list import MomentsModel
@@ -83,7 +84,7 @@ def make_page(qtbot, tmp_path):
     pages = []
 
     def make(**kwargs) -> ReplayPage:
-        page = ReplayPage(settings_path=tmp_path / "settings.json", **kwargs)
+        page = ReplayPage(SettingsStore.open(tmp_path / "settings.json"), **kwargs)
         qtbot.addWidget(page)
         page.resize(1200, 800)
         page.show()
@@ -142,8 +143,8 @@ def test_a_threshold_change_re_spots_like_analyze(qtbot, make_page, cache, analy
     assert markers(page) == [(round(m["peak_s"], 4), round(m["strength"], 3)) for m in expected]
     assert page.timeline.threshold.value() == pytest.approx(threshold_for(80.0))
     # the settings file live mode reads is written once the listener pauses
-    qtbot.waitUntil(lambda: (page.settings_path.exists() and
-                             json.loads(page.settings_path.read_text())["settings"]["sensitivity"] == 80.0),
+    qtbot.waitUntil(lambda: (page.settings_store.path.exists() and
+                             json.loads(page.settings_store.path.read_text())["settings"]["sensitivity"] == 80.0),
                     timeout=3000)
 
 
@@ -390,21 +391,21 @@ def test_settings_files(qtbot, make_page, cache, tmp_path):
     good = tmp_path / "colleague.json"
     save(Settings().replace(sensitivity=65.0, cooldown_s=5.0), good)
     with qtbot.waitSignal(page.moments_changed, timeout=2000):
-        page.import_settings(good)
+        page.tuning.import_settings(good)
     assert page.settings.sensitivity == 65.0 and page.tuning.editors["cooldown_s"].value() == 5.0
     broken = tmp_path / "broken.json"
     broken.write_text('{"settings": {"sensitivity": 500}}')
-    page.import_settings(broken)
+    page.tuning.import_settings(broken)
     assert page.settings.sensitivity == 65.0 and "outside" in page.tuning.message.text()
-    page.export_settings(tmp_path / "out.json")
+    page.tuning.export_settings(tmp_path / "out.json")
     assert json.loads((tmp_path / "out.json").read_text())["settings"]["sensitivity"] == 65.0
     page.shutdown()  # saves the pending settings at once
-    assert json.loads(page.settings_path.read_text())["settings"]["cooldown_s"] == 5.0
+    assert json.loads(page.settings_store.path.read_text())["settings"]["cooldown_s"] == 5.0
 
 
 def test_a_broken_settings_file_gives_the_defaults_and_is_kept(qtbot, make_page, tmp_path):
     (tmp_path / "settings.json").write_text('{"settings": {"sensitivity": "high"}')
     page = make_page()
     assert page.settings == Settings()
-    assert "not valid JSON" in page.last_message and "kept as" in page.tuning.message.text()
+    assert "not valid JSON" in page.settings_store.problem and "kept as" in page.tuning.message.text()
     assert len(list(tmp_path.glob("settings.json.broken-*"))) == 1

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from app.errors import HotkeyUnavailable, OptionInvalid
 from app.prompts.consent import NOTICE_INTRO, NOTICE_STORAGE, NOTICE_TEXT, NoticeLog, source_kind
 from app.run.choices import SourceChoice, demo_choice
-from app.settings.schema import Settings
+from app.settings.store import SettingsStore
 from app.sources.hotkey import DEFAULT_HOTKEY, GlobalHotkey, HotKey, hotkey_problem, parse_hotkey
 from app.sources.screen import Region, ScreenSpec
 from app.ui.consent_notice import ConsentNotice
@@ -66,7 +66,7 @@ def test_the_notice_is_asked_once_per_kind_of_source():
 
 @pytest.fixture
 def page(qtbot, tmp_path):
-    page = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
+    page = LivePage(SettingsStore(), lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
     page.watch.qsettings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
     qtbot.addWidget(page)
     yield page

@@ -29,8 +29,8 @@ from app.run.batch import (
     summary_row,
     write_result,
 )
-from app.settings import schema as settings_mod
-from app.settings.schema import PRESETS, Settings
+from app.settings import store as settings_file
+from app.settings.schema import PRESETS, Settings, preset
 from app.system.files import caching_on, write_atomic
 
 EXIT_ERROR, EXIT_NO_FACE = 2, 3
@@ -48,7 +48,7 @@ model and the feature version), so a second analysis of a video, at any settings
 
 
 def add_parser(sub, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    sens = settings_mod.Settings.__dataclass_fields__["sensitivity"].metadata
+    sens = Settings.__dataclass_fields__["sensitivity"].metadata
     p = sub.add_parser("analyze", parents=[common], help="find moments in video files", description=DESCRIPTION,
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("videos", nargs="+", metavar="VIDEO", help="video files")
@@ -79,9 +79,9 @@ def add_parser(sub, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def chosen_settings(a: argparse.Namespace) -> Settings:
-    s = settings_mod.load(a.settings) if a.settings else Settings()
+    s = settings_file.load(a.settings) if a.settings else Settings()
     if a.preset:
-        s = settings_mod.preset(a.preset, s)
+        s = preset(a.preset, s)
     if a.sensitivity is not None:
         s = s.replace(sensitivity=a.sensitivity)
     return s

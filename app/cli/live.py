@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.errors import GlimpseError, OptionInvalid
-from app.settings import schema as settings_mod
+from app.settings import store as settings_file
+from app.settings.schema import Settings
 from app.system.files import write_atomic
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def source_choice(a: argparse.Namespace) -> SourceChoice:
 
 def cmd_live_headless(a: argparse.Namespace) -> int:
     """`glimpse live --no-window ...`; raises GlimpseError (one line, exit 2) on bad input."""
-    settings = settings_mod.load(a.settings) if a.settings else settings_mod.Settings()
+    settings = settings_file.load(a.settings) if a.settings else Settings()
     choice = source_choice(a)
     asked_at = asked_times(a.asked_at)
     if a.duration is not None and not a.duration > 0:

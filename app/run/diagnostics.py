@@ -151,7 +151,7 @@ def model_facts(path: str | Path | None = None) -> ModelFacts:
 
 def app_folders() -> tuple[tuple[str, Path], ...]:
     """Where Glimpse keeps settings, recordings, the cache and the logs (each honours its override)."""
-    from app.settings.schema import user_settings_path
+    from app.settings.store import user_settings_path
     from app.store.session import sessions_root
     from app.system.crashlog import log_dir
     from app.system.files import cache_root

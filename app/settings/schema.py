@@ -2,21 +2,17 @@
 
 Every field carries its default, bounds, title and help text in its metadata,
 so the tuning panel is built from this schema and a settings file is checked
-against it. Files are readable, versioned JSON.
+against it (the file itself, versioned JSON, is `app.settings.store`'s).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import time
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 from app.errors import SettingsInvalid
 
-SETTINGS_VERSION = 1
 REGIONS = ("brows", "lids", "nose", "mouth", "gaze")
 PRESETS = ("gentle", "balanced", "attentive")
 NOT_TUNING = frozenset({"questions"})  # changing these keeps the preset: they do not change what is spotted
@@ -103,19 +99,19 @@ def validate(s: Settings) -> list[str]:
         if f.name == "regions":
             bad = [r for r in value if r not in REGIONS]
             if bad:
-                problems.append(f"regions: unknown {bad}; expected some of {list(REGIONS)}")
+                problems.append(f"regions: unknown {shown(bad)}; expected some of {list(REGIONS)}")
             continue
         if f.name == "questions":
             problems += _question_problems(value)
             continue
         if meta.get("choices") and value not in meta["choices"]:
-            problems.append(f"{f.name}: {value!r} is not one of {list(meta['choices'])}")
+            problems.append(f"{f.name}: {shown(value)} is not one of {list(meta['choices'])}")
         if isinstance(f.default, bool):
             if not isinstance(value, bool):
-                problems.append(f"{f.name}: expected true or false, found {value!r}")
+                problems.append(f"{f.name}: expected true or false, found {shown(value)}")
         elif isinstance(f.default, float):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                problems.append(f"{f.name}: expected a number, found {value!r}")
+                problems.append(f"{f.name}: expected a number, found {shown(value)}")
             elif not meta["min"] <= value <= meta["max"]:
                 problems.append(f"{f.name}: {value} is outside {meta['min']}..{meta['max']}")
     if not problems and s.min_duration_s >= s.max_duration_s:
@@ -129,95 +125,52 @@ def _question_problems(value: Any) -> list[str]:
     from app.settings.questions import MIN_QUESTIONS, named_words
 
     if not (isinstance(value, tuple) and all(isinstance(q, str) and q.strip() for q in value)):
-        return [f"questions: expected a list of non-empty texts, found {value!r:.80}"]
+        return [f"questions: expected a list of non-empty texts, found {shown(value)}"]
     if value and len(value) < MIN_QUESTIONS:
         return [f"questions: at least {MIN_QUESTIONS} are needed, found {len(value)}"]
     named = named_words(value)
     return [f"questions: {sorted(named)} may not be used in a question"] if named else []
 
 
-def from_dict(data: Any) -> Settings:
-    """Settings from a parsed file; unknown keys are an error so typos are not silently ignored."""
-    if not isinstance(data, dict):
-        raise SettingsInvalid(f"expected a JSON object, found {type(data).__name__}")
-    if data.get("version", SETTINGS_VERSION) != SETTINGS_VERSION:
-        raise SettingsInvalid(f"settings version {data.get('version')!r}; "
-                              f"this Glimpse reads version {SETTINGS_VERSION}")
-    values = dict(data.get("settings", data))
-    values.pop("version", None)
+def from_dict(values: Any) -> Settings:
+    """Settings from their parsed values (a JSON object of field names; see `app.settings.store` for the
+    file around it). Anything else, unknown keys (typos are not silently ignored) and values of the wrong
+    kind raise SettingsInvalid naming the field."""
+    if not isinstance(values, dict):
+        raise SettingsInvalid(f"expected a JSON object of settings, found {kind_of(values)}")
     known = {f.name: f for f in fields(Settings)}
-    unknown = sorted(set(values) - set(known))
+    unknown = sorted(str(k) for k in values if k not in known)
     if unknown:
-        raise SettingsInvalid(f"unknown setting(s) {unknown}; known: {sorted(known)}")
-    if "regions" in values:
-        if not isinstance(values["regions"], list):
-            raise SettingsInvalid(f"regions: expected a list, found {values['regions']!r}")
-        values["regions"] = tuple(values["regions"])
-    if "questions" in values:
-        if not isinstance(values["questions"], list):
-            raise SettingsInvalid(f"questions: expected a list, found {values['questions']!r:.80}")
-        values["questions"] = tuple(values["questions"])
+        raise SettingsInvalid(f"unknown setting(s) {shown(unknown)}; known: {sorted(known)}")
+    values = dict(values)
+    for name in ("regions", "questions"):
+        if name in values:
+            if not isinstance(values[name], list):
+                raise SettingsInvalid(f"{name}: expected a list, found {shown(values[name])}")
+            values[name] = tuple(values[name])
     for name, value in values.items():
         if isinstance(known[name].default, float) and isinstance(value, int) and not isinstance(value, bool):
-            values[name] = float(value)
-    try:
-        return Settings(**values)
-    except TypeError as exc:  # pragma: no cover - guarded by the unknown-key check
-        raise SettingsInvalid(str(exc)) from exc
+            try:
+                values[name] = float(value)
+            except OverflowError:  # an integer too large for a float is outside every range
+                raise SettingsInvalid(f"{name}: a number this large is outside "
+                                      f"{known[name].metadata['min']}..{known[name].metadata['max']}") from None
+    return Settings(**values)
 
 
-def to_json(s: Settings) -> str:
-    return json.dumps({"version": SETTINGS_VERSION, "settings": s.to_dict()}, indent=2) + "\n"
+SHOWN_CHARS = 60  # a value quoted in a message: enough to recognise it, never a whole file
 
 
-def load(path: str | Path) -> Settings:
-    """Read a settings file; any problem raises SettingsInvalid naming the file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SettingsInvalid(f"settings file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsInvalid(f"settings file {path} cannot be read: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SettingsInvalid(f"settings file {path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    except RecursionError:
-        raise SettingsInvalid(f"settings file {path} is not valid JSON (nested too deeply)") from None
-    try:
-        return from_dict(data)
-    except SettingsInvalid as exc:
-        raise SettingsInvalid(f"settings file {path}: {exc}") from None
+def shown(value: Any) -> str:
+    """`value` as a message quotes it: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "\u2026"
 
 
-def save(s: Settings, path: str | Path) -> None:
-    from app.system.files import write_atomic
-
-    write_atomic(Path(path), to_json(s).encode("utf-8"))
-
-
-def load_or_default(path: str | Path) -> tuple[Settings, str | None]:
-    """The settings at `path`, or the defaults with a message when the file is broken.
-
-    A broken file is moved aside (never deleted) so the person can still read it.
-    """
-    path = Path(path)
-    if not path.exists():
-        return Settings(), None
-    try:
-        return load(path), None
-    except SettingsInvalid as exc:
-        aside = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
-        try:
-            path.replace(aside)
-            kept = f"; the file was kept as {aside}"
-        except OSError:
-            kept = ""
-        return Settings(), f"{exc}. Using the default settings{kept}."
-
-
-def user_settings_path() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("glimpse", appauthor=False)) / "settings.json"
+def kind_of(value: Any) -> str:
+    """A JSON value's kind in words (a message names what was found, not Python's type names)."""
+    for kind, name in ((bool, "true or false"), (int, "a number"), (float, "a number"), (str, "a text"),
+                       (list, "a list")):
+        if isinstance(value, kind):
+            return f"{name} ({shown(value)})"
+    return "nothing (null)" if value is None else type(value).__name__

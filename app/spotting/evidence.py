@@ -20,7 +20,7 @@ batch it is computed in; the online stream computes each row's columns once, whe
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from enum import IntEnum
 
 import numpy as np
@@ -246,9 +246,6 @@ class Evidence:
     flags: np.ndarray
     timing: Timing
     first_row: int = 0  # row of the recording's FeatureTable where this face run starts
-    # the last settings scored and their scores: replay asks for moments and the strength curve
-    # under the same settings, one right after the other
-    scored: tuple | None = field(default=None, repr=False, compare=False)
 
 
 def _windows(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:

@@ -20,6 +20,7 @@ much latency.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,13 +48,16 @@ JAW_COUPLING = BLINK_COUPLING = HEAD_COUPLING = 1.0
 JAW_TARGETS = ("mouth", "brows", "lids", "nose")
 
 
+# (the filter that turns it on, source actions, target actions, factor)
+COUPLINGS = tuple((flag, in_regions(src), in_regions(*targets), np.float32(factor)) for flag, src, targets, factor in (
+    ("talking_filter", "jaw", JAW_TARGETS, JAW_COUPLING),
+    ("blink_filter", "blink", ("brows", "nose", "mouth", "gaze"), BLINK_COUPLING),
+    ("head_motion_filter", "head", ("brows", "lids", "nose", "mouth", "gaze"), HEAD_COUPLING)))
+
+
 def coupled(s: Settings) -> tuple:
     """(source actions, target actions, factor) of the couplings the settings' filters turn on."""
-    groups = (("jaw", JAW_TARGETS, JAW_COUPLING, s.talking_filter),
-              ("blink", ("brows", "nose", "mouth", "gaze"), BLINK_COUPLING, s.blink_filter),
-              ("head", ("brows", "lids", "nose", "mouth", "gaze"), HEAD_COUPLING, s.head_motion_filter))
-    return tuple((in_regions(src), in_regions(*targets), np.float32(factor))
-                 for src, targets, factor, on in groups if on)
+    return tuple((source, targets, factor) for flag, source, targets, factor in COUPLINGS if getattr(s, flag))
 IS_MOUTH = in_regions("mouth")
 IS_EYE_AREA = in_regions("lids", "brows", "gaze")  # the flag masks these; the lid coupling the rest
 # "Smile" counts only as far as the landmarks agree (geometric mean of the two): its score jumps on
@@ -183,12 +187,6 @@ class Decider:
         width = ratio.argmax(axis=2)
         return np.take_along_axis(ratio, width[..., None], axis=2)[..., 0], width, longer
 
-    def scores_of(self, ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """`scores(ev)`, kept on `ev` so a second request under the same settings costs nothing."""
-        if ev.scored is None or ev.scored[0] != self.settings:
-            ev.scored = (self.settings, *self.scores(ev))
-        return ev.scored[1], ev.scored[2], ev.scored[3]
-
     @property
     def smoothing_frames(self) -> int:
         """Decision frames averaged by the smoothing setting (1: none; at most about 0.15 s)."""
@@ -272,37 +270,61 @@ def table_evidence(table: FeatureTable) -> list[Evidence]:
             for a, b in face_runs(table.face)]
 
 
-def strength_curve(runs: list[Evidence], settings: Settings, n_rows: int) -> np.ndarray:
-    """(n_rows,) float32: per frame of the recording, the strongest change the settings would consider,
-    in the threshold's units (compare with `threshold_for(settings.sensitivity)`); NaN without a face.
-    Each value belongs to the frame where it was decided (0.2 s after the change ended)."""
-    curve = np.full(n_rows, np.nan, np.float32)
-    decider = Decider(settings)
+@dataclass(frozen=True)
+class Spotted:
+    """A recording's moments (not yet prompted) under one set of settings, and its strength curve:
+    (n_rows,) float32, per frame the strongest change the settings would consider, in the threshold's
+    units (compare with `threshold_for(settings.sensitivity)`), NaN without a face. Each value belongs
+    to the frame where it was decided (0.2 s after the change ended)."""
+
+    moments: tuple[Moment, ...]
+    curve: np.ndarray
+
+
+def _scored(runs: list[Evidence], settings: Settings) -> Iterator[tuple[Decider, Evidence, np.ndarray, np.ndarray,
+                                                                         np.ndarray]]:
+    """Per face run: its decider, its evidence, and its (smoothed) scores, widths and longer flags."""
     for ev in runs:
-        scores = smooth_scores(decider.scores_of(ev)[0], decider.smoothing_frames)
-        best = scores.max(axis=1) * np.float32(decider.theta)
-        curve[ev.first_row:ev.first_row + len(best)] = np.maximum(best, 0)
-    return curve
+        decider = Decider(settings)
+        scores, widths, longer = decider.scores(ev)
+        yield decider, ev, smooth_scores(scores, decider.smoothing_frames), widths, longer
+
+
+def _decided(decider: Decider, ev: Evidence, scores: np.ndarray, widths: np.ndarray,
+             longer: np.ndarray) -> list[Moment]:
+    """The moments of one scored face run."""
+    moments = []
+    run_start = float(ev.t_s[0])
+    hot = np.flatnonzero(scores.max(axis=1) >= 1.0)
+    # frames that are neither hot nor right after a hot one leave the decider as it was
+    for d in np.union1d(hot, np.minimum(hot + 1, len(ev.t_s) - 1)):
+        m = decider.decide(ev, scores[d], widths[d], longer[d], int(d), run_start)
+        if m is not None:
+            moments.append(m)
+    m = decider.finish(run_start)
+    if m is not None:
+        moments.append(m)
+    return moments
+
+
+def spot_with_curve(runs: list[Evidence], settings: Settings, n_rows: int) -> Spotted:
+    """Moments and strength curve together, each run scored once (what Review draws after a change)."""
+    moments: list[Moment] = []
+    curve = np.full(n_rows, np.nan, np.float32)
+    for decider, ev, scores, widths, longer in _scored(runs, settings):
+        curve[ev.first_row:ev.first_row + len(scores)] = np.maximum(scores.max(axis=1) * np.float32(decider.theta), 0)
+        moments += _decided(decider, ev, scores, widths, longer)
+    return Spotted(tuple(moments), curve)
+
+
+def strength_curve(runs: list[Evidence], settings: Settings, n_rows: int) -> np.ndarray:
+    """The strength curve alone (see `Spotted`)."""
+    return spot_with_curve(runs, settings, n_rows).curve
 
 
 def spot(runs: list[Evidence], settings: Settings) -> list[Moment]:
     """Moments (not yet prompted) in a recording's evidence, under `settings`."""
-    moments = []
-    for ev in runs:
-        decider = Decider(settings)
-        scores, widths, longer = decider.scores_of(ev)
-        scores = smooth_scores(scores, decider.smoothing_frames)
-        run_start = float(ev.t_s[0])
-        hot = np.flatnonzero(scores.max(axis=1) >= 1.0)
-        # frames that are neither hot nor right after a hot one leave the decider as it was
-        for d in np.union1d(hot, np.minimum(hot + 1, len(ev.t_s) - 1)):
-            m = decider.decide(ev, scores[d], widths[d], longer[d], int(d), run_start)
-            if m is not None:
-                moments.append(m)
-        m = decider.finish(run_start)
-        if m is not None:
-            moments.append(m)
-    return moments
+    return [m for scored in _scored(runs, settings) for m in _decided(*scored)]
 
 
 def spot_table(table: FeatureTable, settings: Settings) -> list[Moment]:

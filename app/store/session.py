@@ -47,8 +47,8 @@ except ImportError:  # not on Windows
 
 from app.errors import SessionInvalid, SettingsInvalid
 from app.face.features import FeatureTable, FrameFeatures
-from app.settings import schema as settings_mod
-from app.settings.schema import Settings
+from app.settings import store as settings_file
+from app.settings.schema import Settings, from_dict
 from app.sources.capture import Frame, SourceInfo
 from app.spotting.spotter import Moment
 from app.store.segment_io import (
@@ -152,7 +152,7 @@ class SessionWriter:
             "ended": None, "frames": 0, "duration_s": 0.0,
         }
         self._write_info()
-        settings_mod.save(settings, self.folder / "settings.json")
+        settings_file.save(settings, self.folder / "settings.json")
         self._moments = _append_only(self.folder / "moments.jsonl")
         _hold_lock(self._moments)  # released by the kernel however this process ends
         self._marks = _append_only(self.folder / "marks.jsonl")
@@ -355,6 +355,8 @@ def _read_info(folder: Path) -> dict:
         raise SessionInvalid(f"{path}: cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise SessionInvalid(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except ValueError:  # Python's limit on the digits of an integer (4300)
+        raise SessionInvalid(f"{path}: not valid JSON here (it holds a number too long to read)") from None
     except RecursionError:
         raise SessionInvalid(f"{path}: not valid JSON (nested too deeply)") from None
     if not isinstance(info, dict) or info.get("format") != FORMAT:
@@ -419,7 +421,7 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
     info = _read_info(folder)
     notes: list[str] = []
     try:
-        settings = settings_mod.load(folder / "settings.json")
+        settings = settings_file.load(folder / "settings.json")
     except SettingsInvalid as exc:
         raise SessionInvalid(str(exc)) from None
     seg_dir = folder / "segments"
@@ -437,8 +439,8 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
         records = _read_lines(folder / "moments.jsonl", notes)
         moments = [Moment.from_dict(d) for d in records]
         marks = [float(d["t_s"]) for d in _read_lines(folder / "marks.jsonl", notes)]
-        in_force = [settings_mod.from_dict(d["settings"]) if "settings" in d else None for d in records]
-        log = [(float(d["t_s"]), settings_mod.from_dict(d["settings"]))
+        in_force = [from_dict(d["settings"]) if "settings" in d else None for d in records]
+        log = [(float(d["t_s"]), from_dict(d["settings"]))
                for d in (_read_lines(folder / SETTINGS_LOG, notes) if (folder / SETTINGS_LOG).is_file() else [])]
     except (KeyError, TypeError, ValueError, SettingsInvalid) as exc:
         raise SessionInvalid(f"{folder}: a moment, mark or settings line is missing a field ({exc})") from None

@@ -1,8 +1,9 @@
 """The desktop app: `run_app(args)` and the main window shell (Live and Review pages, menus).
 
 Window geometry and whether the first-run page was seen are UI state in QSettings;
-the spotting settings live in the core's settings file (shared with the CLI and
-the review's tuning panel). Every error any page reports reaches the one message
+the listener's settings have one owner, the window's `SettingsStore` (its file is
+the one the CLI's --settings reads): Review's tuning drawer and the questions dialog
+change them, live mode and Review follow every change. Every error any page reports reaches the one message
 area at the top of the window (`messages.MessageArea`): a new message replaces the old one,
 and an error clears when the next action succeeds. Help opens beside the window, never in it.
 """
@@ -32,8 +33,7 @@ from PySide6.QtWidgets import (
 from app.errors import GlimpseError
 from app.prompts.policy import load_bank
 from app.run.choices import DEMO_VIDEO, demo_choice, parse_source
-from app.settings import schema as settings_mod
-from app.settings.schema import Settings
+from app.settings.store import user_settings_path
 from app.sources import capture
 from app.store.session import open_session, sessions_root
 from app.system import crashlog
@@ -43,6 +43,7 @@ from app.ui.guide import GuideWindow
 from app.ui.live import LivePage
 from app.ui.messages import ERROR, INFO, MessageArea
 from app.ui.questions_dialog import QuestionsDialog
+from app.ui.settings_store import gui_store
 from app.ui.shortcuts import show_shortcuts
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.args = args
         self.qsettings = qsettings if qsettings is not None else QSettings("glimpse", "glimpse")
-        self.settings_path = Path(settings_path) if settings_path else settings_mod.user_settings_path()
+        self.settings_path = Path(settings_path) if settings_path else user_settings_path()
+        self.settings_store = gui_store(self.settings_path, self)
         self.demo_path = Path(demo_path)
         self.recordings_root = recordings_root
         self.setWindowTitle("Glimpse")
@@ -75,7 +77,7 @@ class MainWindow(QMainWindow):
         self.guide: GuideWindow | None = None
         self.welcome = WelcomePage()
         self.welcome.done.connect(self._welcome_done)
-        self.live = LivePage(self.load_settings, recordings_root, list_cameras, self.demo_path,
+        self.live = LivePage(self.settings_store, recordings_root, list_cameras, self.demo_path,
                              getattr(args, "model", None), confirm_consent, qsettings=self.qsettings)
         self.live.error.connect(self.show_error)
         self.live.watch.note.connect(lambda text: self.show_message(text, False))
@@ -97,10 +99,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.messages)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self._settings_message: str | None = None
         self._build_menus()
         if not self.restoreGeometry(self.qsettings.value("geometry", b"")):
             self.resize(1000, 760)
+        if self.settings_store.problem:  # a broken settings file: said once, and set aside
+            self.show_error(self.settings_store.problem)
 
     # -- menus ---------------------------------------------------------------------------------
 
@@ -218,7 +221,7 @@ class MainWindow(QMainWindow):
         if self.review is None:
             try:
                 from app.ui.replay import ReplayPage
-                page = ReplayPage(settings_path=self.settings_path, model_path=getattr(self.args, "model", None))
+                page = ReplayPage(self.settings_store, model_path=getattr(self.args, "model", None))
             except ModuleNotFoundError as exc:
                 if exc.name != "app.ui.replay":
                     raise
@@ -291,14 +294,6 @@ class MainWindow(QMainWindow):
         self.messages.show_message(f"Recording saved in {folder}", INFO,
                                    ("Open in Review", lambda: self.open_in_review(folder)))
 
-    def load_settings(self) -> Settings:
-        """The listener's settings, read at each start; a broken file is reported once and set aside."""
-        settings, message = settings_mod.load_or_default(self.settings_path)
-        if message and message != self._settings_message:
-            self._settings_message = message
-            self.show_error(message)
-        return settings
-
     def save_summary(self, folder: Path | None = None, out: Path | None = None) -> Path | None:
         """File > Save a session summary: a recorded session's page (HTML, or PDF when the name ends .pdf)."""
         if folder is None:
@@ -325,28 +320,23 @@ class MainWindow(QMainWindow):
         return written
 
     def edit_questions(self) -> None:
-        """Live > Your questions: edit the questions Glimpse offers; saved with the settings."""
-        base = getattr(self.review, "settings", None)
-        base = base if isinstance(base, Settings) else self.load_settings()
+        """Live > Your questions: edit the questions Glimpse offers; saved with the settings, and offered
+        from now on (a running live session takes them between two frames, Review re-spots)."""
         try:
             built_in = load_bank()
         except GlimpseError as exc:
             self.show_error(str(exc))
             return
-        dialog = QuestionsDialog(base.questions, built_in, self)
+        dialog = QuestionsDialog(self.settings_store.settings.questions, built_in, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        new = base.replace(questions=dialog.questions())
-        apply = getattr(self.review, "apply_settings", None)
         try:
-            if callable(apply):
-                apply(new)  # the review page re-spots with them and saves its settings itself
-            else:
-                settings_mod.save(new, self.settings_path)
-        except (OSError, GlimpseError) as exc:
-            self.show_error(f"Your questions could not be saved in {self.settings_path}: {exc}")
+            self.settings_store.update(questions=dialog.questions())
+            self.settings_store.flush()
+        except GlimpseError as exc:
+            self.show_error(str(exc))
             return
-        self.messages.show_message("Your questions are saved. Live mode offers them from its next start.", INFO)
+        self.messages.show_message("Your questions are saved; Glimpse offers them from now on.", INFO)
 
     def _discreet_changed(self, on: bool) -> None:
         if on:
@@ -363,6 +353,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.qsettings.setValue("geometry", self.saveGeometry())
+        try:
+            self.settings_store.flush()  # a change still waiting for the pause before its save
+        except GlimpseError as exc:
+            log.warning("%s", exc)
         if self.guide is not None:
             self.guide.close()
         self.live.shutdown()

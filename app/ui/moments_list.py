@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.run.review_model import LIVE, WHAT_IF, ReviewResult
 from app.settings.schema import Settings
 from app.spotting.spotter import threshold_for
 from app.spotting.strength import relative
 from app.store.marks import HELPFUL, NOT_A_MOMENT, VERDICT_TITLES
 from app.ui.elide import ElidedLabel
 from app.ui.player import format_time
-from app.ui.review_mode import LIVE, WHAT_IF
 from app.ui.theme import tones_for
 
 COLUMNS = ("Time", "Length", "Regions", "Strength", "Question", "Your mark", "Note")
@@ -242,6 +242,12 @@ class MomentsList(QWidget):
         self.count_label.setText(f"{n} moment{'s' if n != 1 else ''}, {prompted} with a question"
                                  if n else ANALYSING_TEXT if self._analysing else NO_MOMENTS_TEXT)
         self.select(selected)
+
+    def show_result(self, result: ReviewResult) -> None:
+        """What Review's model computed: the view's rows (one selected), against the view's thresholds."""
+        self.model.set_threshold(result.threshold, result.row_thresholds)
+        self.model.set_view(result.view)
+        self.set_rows(result.rows, result.selected)
 
     def set_threshold(self, threshold: float, per_row: Sequence[float] = ()) -> None:
         """The threshold the moments were found with: their strength words are relative to it. `per_row`:

@@ -109,10 +109,11 @@ def play(clip: Path, truth: dict, size: tuple[int, int]) -> Run:
 
     from app.run.choices import file_choice
     from app.settings.schema import Settings
+    from app.settings.store import SettingsStore
     from app.ui.live import LivePage
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    page = LivePage(lambda: Settings(cooldown_s=0.0), lambda: Path(os.devnull), lambda: [])
+    page = LivePage(SettingsStore(Settings(cooldown_s=0.0)), lambda: Path(os.devnull), lambda: [])
     page.resize(1000, 760)
     page.show()
     shown: list[tuple[float, object]] = []

@@ -48,7 +48,7 @@ def child(out: Path) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.settings.schema import Settings
+    from app.settings.store import SettingsStore
     from app.sources.screen import Region
     from app.ui.app import make_application
     from app.ui.consent_notice import ConsentNotice
@@ -60,7 +60,7 @@ def child(out: Path) -> int:
 
     make_application()
     tmp = Path(tempfile.mkdtemp(prefix="glimpse-screen-shots-"))
-    page = LivePage(Settings, lambda: tmp / "sessions", lambda: [], confirm_consent=lambda parent: True)
+    page = LivePage(SettingsStore(), lambda: tmp / "sessions", lambda: [], confirm_consent=lambda parent: True)
     page.setWindowTitle("Glimpse")
     page.watch.qsettings = QSettings(str(tmp / "ui.ini"), QSettings.Format.IniFormat)
     page.setGeometry(*PAGE_GEOMETRY)

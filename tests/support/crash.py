@@ -125,12 +125,12 @@ def _atomic_child(folder: str) -> int:
     """Child: rewrites a settings file, an export and a feature cache, alternating two versions of
     each, as fast as it can, until it is killed."""
     from app.face.features import FeatureTable
-    from app.settings import schema as settings_mod
+    from app.settings import schema, store
     from app.store import marks as review
     from app.store.cache import save_cached
 
     folder = Path(folder)
-    versions = [settings_mod.Settings(), settings_mod.preset("attentive")]
+    versions = [schema.Settings(), schema.preset("attentive")]
     tables = [FeatureTable(np.arange(n, dtype=np.float64), np.ones(n, bool), np.zeros((n, 13), np.float32),
                            np.zeros((n, 3), np.float32), np.zeros((n, 52), np.float16), np.ones(n, np.int8),
                            meta={"n": n}) for n in (1000, 20000)]
@@ -138,7 +138,7 @@ def _atomic_child(folder: str) -> int:
     print("ready", flush=True)
     k = 0
     while True:
-        settings_mod.save(versions[k % 2], folder / "settings.json")
+        store.save(versions[k % 2], folder / "settings.json")
         review.export(folder / "moments.json", exports[k % 2])
         save_cached(folder / "cache" / "features.npz", tables[k % 2])
         k += 1
@@ -147,7 +147,7 @@ def _atomic_child(folder: str) -> int:
 def kill_atomic_writer(folder: Path, after_s: float) -> dict:
     """SIGKILL the rewriting child after `after_s`; every file must hold one whole version."""
     from app.face.features import FeatureTable
-    from app.settings import schema as settings_mod
+    from app.settings.store import load
 
     folder.mkdir(parents=True, exist_ok=True)
     child = subprocess.Popen([sys.executable, "-m", "tests.support.crash", "_atomic", str(folder)],
@@ -163,7 +163,7 @@ def kill_atomic_writer(folder: Path, after_s: float) -> dict:
             child.wait()
     found = {}
     try:
-        found["settings"] = settings_mod.load(folder / "settings.json").preset
+        found["settings"] = load(folder / "settings.json").preset
     except Exception as exc:  # noqa: BLE001 - reported, the test says what it found
         found["settings"] = f"broken: {exc}"
     try:

@@ -1,5 +1,5 @@
 """Synthetic inputs: feature tables of a still face with tracker-like jitter and changes added at known
-times, and a blank frame source for live sessions that need no face."""
+times, a blank frame source for live sessions that need no face, and a live pipeline without a tracker."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ import numpy as np
 
 from app.face.features import LEVEL, N_LEVELS, FeatureTable
 from app.face.tracking import N_BLENDSHAPES
+from app.prompts.policy import PromptPolicy
+from app.run.pipeline import LiveResult
+from app.settings.schema import Settings
 from app.sources.capture import Frame, SourceInfo
+from app.spotting.spotter import Moment
 
 REST = np.array([-1.49, -1.39, 0.51, 0.10, 0.10, -2.50, -2.90, -2.82, 1.00, 0.32, 0.05, 0.0, 0.0], np.float32)
 
@@ -55,6 +59,29 @@ class BlankClip:
         for i in range(self.info.frame_count):
             time.sleep(1 / 300)
             yield Frame(i, i / 30, np.zeros((48, 64, 3), np.uint8))
+
+    def close(self):
+        pass
+
+
+class SettingsLog:
+    """Stands in for the live pipeline (no tracker): notes the settings each frame is spotted with."""
+
+    seen: list[tuple[float, Settings]] = []
+
+    def __init__(self, settings, model_path=None):
+        self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
+        SettingsLog.seen = []
+
+    def set_settings(self, settings):
+        self.settings = settings
+
+    def process(self, frame):
+        SettingsLog.seen.append((frame.t_s, self.settings))
+        return LiveResult(frame, None, None, ())
+
+    def finish(self):
+        return (Moment(0.1, 0.2, 0.3, ("brows",), 9.0),)
 
     def close(self):
         pass
