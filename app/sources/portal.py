@@ -290,7 +290,7 @@ def share(bus: Bus, restore_token: str | None = None, pick_timeout: float = PICK
 
 def state_path() -> Path:
     """`screen_share.json` beside the settings file."""
-    from app.settings.schema import user_settings_path
+    from app.settings.store import user_settings_path
 
     return user_settings_path().parent / STATE_FILE
 
