@@ -139,11 +139,14 @@ def _question_problems(value: Any) -> list[str]:
 def from_dict(data: Any) -> Settings:
     """Settings from a parsed file; unknown keys are an error so typos are not silently ignored."""
     if not isinstance(data, dict):
-        raise SettingsInvalid(f"expected a JSON object, found {type(data).__name__}")
+        raise SettingsInvalid(f"expected a JSON object, found {_json_kind(data)}")
     if data.get("version", SETTINGS_VERSION) != SETTINGS_VERSION:
         raise SettingsInvalid(f"settings version {data.get('version')!r}; "
                               f"this Glimpse reads version {SETTINGS_VERSION}")
-    values = dict(data.get("settings", data))
+    values = data.get("settings", data)
+    if not isinstance(values, dict):
+        raise SettingsInvalid(f'"settings" must be an object of named values, found {_json_kind(values)}')
+    values = dict(values)
     values.pop("version", None)
     known = {f.name: f for f in fields(Settings)}
     unknown = sorted(set(values) - set(known))
@@ -159,11 +162,23 @@ def from_dict(data: Any) -> Settings:
         values["questions"] = tuple(values["questions"])
     for name, value in values.items():
         if isinstance(known[name].default, float) and isinstance(value, int) and not isinstance(value, bool):
-            values[name] = float(value)
+            try:
+                values[name] = float(value)
+            except OverflowError:  # a whole number past any float: reported against the bounds
+                raise SettingsInvalid(f"{name}: a {len(str(abs(value)))}-digit number is outside "
+                                      f"{known[name].metadata['min']}..{known[name].metadata['max']}") from None
     try:
         return Settings(**values)
     except TypeError as exc:  # pragma: no cover - guarded by the unknown-key check
         raise SettingsInvalid(str(exc)) from exc
+
+
+def _json_kind(value: Any) -> str:
+    """What a parsed JSON value is, in JSON's words."""
+    if value is None:
+        return "null"
+    kinds = ((bool, "true or false"), (int, "a number"), (float, "a number"), (str, "a text"), (list, "a list"))
+    return next((f"{kind} ({value!r:.40})" for t, kind in kinds if isinstance(value, t)), type(value).__name__)
 
 
 def to_json(s: Settings) -> str:
@@ -185,6 +200,8 @@ def load(path: str | Path) -> Settings:
         raise SettingsInvalid(f"settings file {path} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
     except RecursionError:
         raise SettingsInvalid(f"settings file {path} is not valid JSON (nested too deeply)") from None
+    except ValueError:  # not a JSONDecodeError: an integer past Python's 4300-digit limit
+        raise SettingsInvalid(f"settings file {path} holds a number too long to read") from None
     try:
         return from_dict(data)
     except SettingsInvalid as exc:
