@@ -200,32 +200,33 @@ def _first_rows(table: FeatureTable, n: int) -> FeatureTable:
     return dataclasses.replace(table, **cols, landmarks=None if table.landmarks is None else table.landmarks[:n])
 
 
-class _Damaged(Exception):
+@dataclass(frozen=True)
+class _Damaged:
     """A segment that cannot be read whole: why, in words; its features when they were readable, and
     its video when its first `whole` frames are (they are kept)."""
 
-    def __init__(self, why: str, table: FeatureTable | None = None, video: Path | None = None, whole: int = 0):
-        super().__init__(why)
-        self.why, self.table, self.video, self.whole = why, table, video, whole
+    why: str
+    table: FeatureTable | None = None
+    video: Path | None = None
+    whole: int = 0
 
 
-def _finished_segment(npz: Path, files: dict[str, Path]) -> tuple[Path, FeatureTable]:
-    """A finished segment's video and features; `_Damaged` when they do not match (its readable start,
-    when there is one, goes with the exception)."""
+def _finished_segment(npz: Path, files: dict[str, Path]) -> tuple[Path, FeatureTable] | _Damaged:
+    """A finished segment's video and features, or what is damaged when they do not match."""
     video = next((files[s] for s in VIDEO_SUFFIXES if s in files), None)
     try:
         table = FeatureTable.load(npz)
     except Exception:  # noqa: BLE001 - a damaged npz fails in zipfile, zlib, numpy or ast: all mean "corrupt"
         table = None
     if video is None:
-        raise _Damaged("its video file is missing", table)
+        return _Damaged("its video file is missing", table)
     if table is None:
-        raise _Damaged("its measurements are damaged")
+        return _Damaged("its measurements are damaged")
     n_video = count_frames(video)
     if n_video <= 0:
-        raise _Damaged("its video is damaged", table)
+        return _Damaged("its video is damaged", table)
     if n_video < len(table):
-        raise _Damaged("part of its video is damaged", table, video, n_video)
+        return _Damaged("part of its video is damaged", table, video, n_video)
     return video, table  # (frames past its features, should there be any, are never shown)
 
 
@@ -323,25 +324,22 @@ def read_segments(seg_dir: Path, fps: float, notes: list[str], finish_cut: bool,
     lost: list[tuple[int, _Damaged]] = []  # (where in `tables` it would have been, what happened)
     for i in range(last + 1):
         kinds = files.get(i, {})
-        try:
-            if ".npz" in kinds:
-                video, table = _finished_segment(kinds[".npz"], kinds)
-            else:
-                cut = _cut_segment(kinds, fps, finish_cut)
-                if cut is None:
-                    if i == last and kinds:
-                        notes.append(CUT_NOTE)
-                        continue
-                    raise _Damaged("its files are missing" if not kinds else "its video or measurements are damaged")
-                video, table = cut
-        except _Damaged as damaged:
-            if damaged.whole and damaged.video is not None and damaged.table is not None:  # its start is kept
-                videos.append(damaged.video)
-                tables.append(_first_rows(damaged.table, damaged.whole))
-            lost.append((len(tables), damaged))
+        if ".npz" in kinds:
+            read = _finished_segment(kinds[".npz"], kinds)
+        else:
+            cut = _cut_segment(kinds, fps, finish_cut)
+            if cut is None and i == last and kinds:
+                notes.append(CUT_NOTE)
+                continue
+            read = cut or _Damaged("its files are missing" if not kinds else "its video or measurements are damaged")
+        if isinstance(read, _Damaged):
+            if read.whole and read.video is not None and read.table is not None:  # its start is kept
+                videos.append(read.video)
+                tables.append(_first_rows(read.table, read.whole))
+            lost.append((len(tables), read))
             continue
-        videos.append(video)
-        tables.append(table)
+        videos.append(read[0])
+        tables.append(read[1])
     if missing is not None:
         missing += [_span(k, damaged, tables, fps) for k, damaged in lost]
     return videos, tables

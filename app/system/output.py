@@ -72,17 +72,16 @@ def output_problem(path: str | os.PathLike, folder: bool = False) -> str | None:
     Nothing is written: names are measured against what the disk allows, the nearest folder that
     exists must be a folder we may write in (a read-only disk says so too)."""
     path = Path(path).absolute()
-    target_dir = path if folder else path.parent
-    base = _existing_ancestor(target_dir)
+    base = _existing_ancestor(path if folder else path.parent)
     limit = _name_max(base if base.is_dir() else base.parent)
     for part in path.parts[1:]:
         size = len(os.fsencode(part))
         if size > limit:
             return f"the name {shown(part)!r} is {size} bytes long; names on this disk can be at most {limit} bytes"
+    if base == path and not base.is_dir():
+        return f"{shown(path)} is a file; expected a folder"
     if not base.is_dir():
         return f"{shown(base)} is a file, not a folder"
-    if folder and path.exists() and not path.is_dir():
-        return f"{shown(path)} is a file; expected a folder"
     if not folder and path.is_dir():
         return f"{shown(path)} is a folder; expected a file name"
     if not os.access(base, os.W_OK | os.X_OK):
