@@ -114,13 +114,15 @@ def frame_rate(path: Path, declared: float) -> tuple[float, float, str]:
     if MIN_FPS <= declared < MAX_FPS:
         return declared, 1.0, ""
     step = _frame_step(path)
-    absurd = 0 < declared < MIN_FPS or not np.isfinite(declared)
-    said = f"the file says {declared:.3g} frames a second, which cannot be right"
+    said = f"the file says {declared:.3g} frames a second, which cannot be right" if declared > 0 else ""
     if step is not None and MIN_FPS <= 1.0 / step < MAX_FPS:
-        return 1.0 / step, 1.0, f"{said}; its timestamps give {1.0 / step:.3g}, which is used" if absurd else ""
-    scale = 1.0 / DEFAULT_FPS / step if step is not None else 1.0
-    return DEFAULT_FPS, scale, (f"{said}, and its timestamps agree; Glimpse assumes {DEFAULT_FPS:g} frames a "
-                                "second, so times in the results are estimates")
+        measured = 1.0 / step
+        told = said and declared < MIN_FPS  # a time base (above MAX_FPS) goes unsaid
+        return measured, 1.0, f"{said}; its timestamps give {measured:.3g}, which is used" if told else ""
+    scale = 1.0 / DEFAULT_FPS / step if step is not None else 1.0  # no timestamps: frames DEFAULT_FPS apart
+    agree = ", and its timestamps agree" if step is not None else ""
+    return DEFAULT_FPS, scale, (f"{said}{agree}; Glimpse assumes {DEFAULT_FPS:g} frames a second, so times in "
+                                "the results are estimates") if said else ""
 
 
 class FileSource:

@@ -94,11 +94,9 @@ def output_problem(path: str | os.PathLike, folder: bool = False) -> str | None:
     return None
 
 
-def check_output(path: str | os.PathLike | None, option: str, folder: bool = False) -> None:
-    """Raises OutputUnwritable (naming `option`) when `path` cannot be written; None passes."""
-    if path is None:
-        return
-    problem = output_problem(path, folder)
+def check_output(path: str | os.PathLike, option: str) -> None:
+    """Raises OutputUnwritable (naming `option`) when a file cannot be written at `path`."""
+    problem = output_problem(path)
     if problem:
         raise OutputUnwritable(f"{option} {shown(path)}: {problem}; nothing was done")
 
