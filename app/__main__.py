@@ -10,11 +10,25 @@ def open_window(args) -> int:
     return run_app(args)
 
 
+def print_pdf(page_html: str) -> bytes:
+    """A summary page as PDF (`glimpse summary --out FILE.pdf`), printed by Qt's text engine like the
+    window's File menu does; no window opens (Qt's offscreen platform unless one was chosen)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    from app.ui.summary_pdf import pdf_bytes
+
+    _app = QGuiApplication.instance() or QGuiApplication([])  # fonts and layout need one; kept while printing
+    return pdf_bytes(page_html)
+
+
 def cli_main(argv: list[str] | None) -> int:
     """The command line, imported only once the crash log is in place (an import error is logged too)."""
     from app.cli.main import main as run
 
-    return run(argv, open_window)
+    return run(argv, open_window, print_pdf)
 
 
 def main(argv: list[str] | None = None) -> int:

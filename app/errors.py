@@ -87,3 +87,13 @@ class HotkeyUnavailable(GlimpseError):
 
 class ShareEnded(ScreenUnreadable):
     """The desktop's screen sharing (Wayland portal) was refused by the listener, or stopped from the desktop."""
+
+
+class OutputUnwritable(GlimpseError):
+    """A file or folder the person asked for cannot be written (read-only, full, a name too long); the
+    message says where the result was kept, when it was."""
+
+
+class RecordingFailed(OutputUnwritable):
+    """A recording that can no longer be written (a full disk, a folder taken away): it stops, what was
+    written is kept and the session is marked ended."""

@@ -4,7 +4,8 @@ PART is personwise (docs/BENCH_PERSONWISE.md: the headline, leave-one-person-out
 replay (docs/BENCH_REPLAY.md), live, live_cpu or live_60 (the sections of docs/BENCH_LIVE.md: prompt latency;
 the whole live session's CPU against raw MediaPipe; 60 frames/s), reliability (the figures behind
 RELIABILITY.md), analyze_speed (docs/BENCH_ANALYZE.md), face_size (docs/BENCH_FACE_SIZE.md), screen_capture (docs/BENCH_SCREEN.md), recording_kill
-(RELIABILITY.md section 6), demo_doc (assets/DEMO.md) or bundle (docs/BENCH_BUNDLE.md); ARGS go to that part
+(RELIABILITY.md section 6), demo_doc (assets/DEMO.md), memory (30 minutes of headless live mode: RELIABILITY.md
+section 4) or bundle (docs/BENCH_BUNDLE.md); ARGS go to that part
 (`python -m bench live --help`).
 """
 
@@ -20,7 +21,7 @@ PARTS = {  # part -> module, in the order of a full run; bundle needs `make bund
     "reliability": "bench.reliability.run", "analyze_speed": "bench.live.analyze_speed",
     "face_size": "bench.accuracy.face_size", "screen_capture": "bench.live.screen_capture",
     "recording_kill": "bench.reliability.recording_kill", "demo_doc": "bench.accuracy.demo_doc",
-    "bundle": "bench.reliability.bundle",
+    "memory": "bench.reliability.memory", "bundle": "bench.reliability.bundle",
 }
 
 

@@ -195,3 +195,11 @@ def test_bench_imports_without_qt():
     proc = subprocess.run([sys.executable, "-c", block + "import bench.__main__, bench.accuracy.report, bench.accuracy.run, bench.reliability.run\nprint('ok')"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_memory_growth_is_the_slope_after_the_warm_up():
+    from bench.reliability.memory import growth_per_min
+
+    samples = [(0.0, 7.0), (1.0, 250.0), (2.0, 260.0), (3.0, 261.0), (4.0, 262.0)]  # the model loads first
+    assert growth_per_min(samples) == pytest.approx(1.0)
+    assert np.isnan(growth_per_min(samples[:3]))

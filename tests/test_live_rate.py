@@ -9,6 +9,7 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 from app.cli.live_run import HeadlessRun, _take
 from app.prompts.policy import PromptPolicy
@@ -145,3 +146,38 @@ def test_the_window_hears_the_rate_notice_once_as_a_signal(qtbot):
     with qtbot.waitSignal(worker.rate_notice, timeout=1000) as said:
         worker._relay(RateNotice(51.0, 60.0))
     assert said.args == ["Tracking keeps 51 of 60 frames a second"]
+
+
+def test_a_headless_run_keeps_no_per_frame_table():
+    """Issue 20 item 14: the headless run grew about 1 MB a minute (its per-frame table, kept only to count
+    frames for the final JSON); now what it keeps does not grow with the frames (the 30-minute figure:
+    `python -m bench memory`, RELIABILITY.md)."""
+    import tracemalloc
+
+    from app.face.features import N_LEVELS, FrameFeatures
+    from app.run.events import LiveStats, SourceOpened
+    from app.settings.schema import Settings
+    from app.sources.capture import SourceInfo
+
+    run_, out, err = HeadlessRun(), io.StringIO(), io.StringIO()
+    _take(SourceOpened(SourceInfo("camera 0", 30.0, 640, 480)), run_, out, err)
+
+    def frames(start: int, n: int) -> None:
+        for i in range(start, start + n):
+            f = FrameFeatures(i / 30, True, np.full(N_LEVELS, 0.01, np.float32), np.zeros(3, np.float32),
+                              np.zeros(52, np.float32), 1)
+            _take(FrameTracked(i, i / 30, f, LiveStats(frames=i + 1), 0.0, 180.0 + i % 7), run_, out, err)
+
+    frames(0, 1000)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        frames(1000, 20_000)  # 11 minutes at 30 frames a second
+        grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
+    finally:
+        tracemalloc.stop()
+    assert grown < 20_000, f"{grown} bytes kept for 20,000 frames"
+    data = run_.to_dict(None, Settings())
+    assert data["frames"] == 21_000 and data["face_frames"] == 21_000
+    assert data["duration_s"] == pytest.approx(20_999 / 30 + 1 / 30, abs=1e-3)
+    assert data["live"]["face_px"] == {"median": 183.0, "min": 180.0, "max": 186.0}

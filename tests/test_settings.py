@@ -235,3 +235,80 @@ def test_any_json_value_anywhere_gives_a_clear_error_or_the_defaults_with_a_back
             assert store.settings == S.Settings() and "\n" not in store.problem
             kept = list(Path(folder).glob("settings.json.broken-*"))
             assert len(kept) == 1 and kept[0].read_text() == text and str(kept[0]) in store.problem
+
+
+# -- issue 20 item 11: settings files of any shape, in the command line and the session reader -------------
+
+HUGE = "9" * 5000  # past Python's 4300-digit limit for reading an integer
+ODD_FILES = {
+    "settings a number": '{"version": 1, "settings": 5}',
+    "settings null": '{"version": 1, "settings": null}',
+    "settings a string": '{"version": 1, "settings": "balanced"}',
+    "a 5000-digit integer": f'{{"version": 1, "settings": {{"sensitivity": {HUGE}}}}}',
+    "a 400-digit integer": f'{{"version": 1, "settings": {{"cooldown_s": {HUGE[:400]}}}}}',
+    "the file a list": "[1, 2]",
+}
+ODD_WORDS = {
+    "settings a number": "expected a JSON object of settings, found a number (5)",
+    "settings null": "expected a JSON object of settings, found nothing (null)",
+    "settings a string": "expected a JSON object of settings, found a text ('balanced')",
+    "a 5000-digit integer": "too long to read",
+    "a 400-digit integer": "cooldown_s: a number this large is outside 0.0..120.0",
+    "the file a list": "expected a JSON object, found a list",
+}
+
+
+@pytest.mark.parametrize("how", ODD_FILES)
+@pytest.mark.parametrize("command", ["analyze", "live"])
+def test_a_settings_file_of_any_shape_is_one_line_and_exit_2(tmp_path, capsys, command, how):
+    from app.cli.main import main
+    from tests.support.paths import CLIP
+
+    path = tmp_path / "s.json"
+    path.write_text(ODD_FILES[how])
+    argv = ["analyze", str(CLIP)] if command == "analyze" else ["live", "--no-window", "--demo", "--duration", "3"]
+    assert main([*argv, "--settings", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ODD_WORDS[how] in err[0] and str(path) in err[0], err
+
+
+@pytest.mark.parametrize("how", ODD_FILES)
+def test_a_session_with_such_settings_opens_with_the_defaults_and_says_so(tmp_path, how):
+    from tests.test_session import record
+
+    folder = record(tmp_path).folder
+    (folder / "settings.json").write_text(ODD_FILES[how])
+    moments = (folder / "moments.jsonl").read_text().splitlines()
+    (folder / "moments.jsonl").write_text("\n".join([*moments, json.dumps({**json.loads(moments[0]),
+                                                                           "settings": 5})]) + "\n")
+    from app.store.session import open_session
+
+    s = open_session(folder)
+    assert s.settings == S.Settings() and "settings.json is damaged" in s.missing[0]
+    assert len(s.moments) == 2 and s.moment_settings[-1] is None  # a moment's bad settings: the moment is kept
+
+
+def test_any_json_value_anywhere_gives_settings_or_a_clear_error():
+    """from_dict, under what the command line and the session reader hand it: a SettingsInvalid, never
+    another exception (the review branch's store tests the file handling around it)."""
+    from dataclasses import fields
+
+    from hypothesis import given
+    from hypothesis import settings as hsettings
+    from hypothesis import strategies as st
+
+    json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+                               lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=6), c, max_size=3),
+                               max_leaves=8)
+    names = [f.name for f in fields(S.Settings)] + ["version", "settings", "typo"]
+
+    @hsettings(max_examples=400, deadline=None)
+    @given(st.dictionaries(st.sampled_from(names), json_values, max_size=5), st.booleans(), json_values)
+    def check(values, nested, anything):
+        for data in ({"version": 1, "settings": values} if nested else values, anything):
+            try:
+                assert isinstance(S.from_dict(data), S.Settings)
+            except SettingsInvalid:
+                pass
+
+    check()

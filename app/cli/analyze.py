@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -17,7 +19,7 @@ from app.cli.args import (
     positive_int,
     scheduler_address,
 )
-from app.errors import GlimpseError
+from app.errors import GlimpseError, OutputUnwritable
 from app.run.batch import (
     FEATURES_HELP,
     Job,
@@ -31,9 +33,11 @@ from app.run.batch import (
 )
 from app.settings import store as settings_file
 from app.settings.schema import PRESETS, Settings, preset
-from app.system.files import caching_on, write_atomic
+from app.system.files import caching_on, private_dir
+from app.system.output import NAME_MAX, kept_words, os_words, write_or_keep
 
 EXIT_ERROR, EXIT_NO_FACE = 2, 3
+NUMBER_ROOM = 4  # "-NNN" after a shortened name, when two videos have the same one
 DEFAULT_RETRIES = 2
 
 DESCRIPTION = """Find brief facial changes (moments) in video files and write them as JSON.
@@ -109,8 +113,9 @@ def _one(job: Job, a: argparse.Namespace) -> int:
     from app.run.chunked import default_workers
     from app.sources.capture import FileSource
 
-    if not job.workers:
-        with FileSource(job.video) as source:
+    with FileSource(job.video) as source:  # an unreadable video is refused here, before the model loads
+        note = f"{source.path.name}: {source.info.note}" if source.info.note else None
+        if not job.workers:
             job = Job(job.video, job.settings, job.model, default_workers(source.info), job.caching, job.features)
     bar = None if a.quiet else ProgressBar(Path(job.video).name)
     try:
@@ -123,26 +128,38 @@ def _one(job: Job, a: argparse.Namespace) -> int:
     assert result.data is not None  # only a failed job has none
     write_result(result, a.out, a.csv, a.features)
     if a.out is None:
-        sys.stdout.write(moments_json(result.data).decode())
-    warning = short_read(result.data)
-    if warning:
-        print(f"glimpse: warning: {warning}", file=sys.stderr)
+        to_stdout(moments_json(result.data))
+    for warning in (note, short_read(result.data)):
+        if warning:
+            print(f"glimpse: warning: {warning}", file=sys.stderr)
     if result.status == "no face":
         print(f"glimpse: {result.error}", file=sys.stderr)
         return EXIT_NO_FACE
     return 0
 
 
+def to_stdout(data: bytes) -> None:
+    """The result on standard output; when that is a file the disk refuses, the result is kept elsewhere."""
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise OutputUnwritable(f"could not write the result to standard output: {os_words(exc)}; "
+                               f"{kept_words('moments.json', data)}") from None
+
+
 def _many(jobs: list[Job], a: argparse.Namespace) -> int:
-    out_dir = Path(a.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = private_dir(Path(a.out_dir))
     outputs = _output_names(jobs, out_dir)
     progress = BatchProgress(len(jobs))
     rows: list[dict] = []
 
     def finished(result: JobResult, attempts: int | None) -> None:
         out = outputs[result.video]
-        write_result(result, out)
+        try:
+            write_result(result, out)
+        except OutputUnwritable as exc:
+            result = dataclasses.replace(result, status="failed", error=str(exc))
         rows.append(summary_row(result, out, attempts or ""))
         if result.status == "failed":
             text = f"failed: {result.error}"
@@ -159,19 +176,20 @@ def _many(jobs: list[Job], a: argparse.Namespace) -> int:
     else:
         _run_local(jobs, a.jobs or _cores(), finished)
     failed = sum(r["status"] == "failed" for r in rows)
+    print(f"glimpse: {len(rows) - failed} of {len(rows)} videos analysed, {failed} failed", file=sys.stderr)
     if a.summary:
         order = {job.video: i for i, job in enumerate(jobs)}
-        write_atomic(a.summary, summary_csv(sorted(rows, key=lambda r: order[r["video"]])).encode())
-    print(f"glimpse: {len(rows) - failed} of {len(rows)} videos analysed, {failed} failed", file=sys.stderr)
+        write_or_keep(a.summary, summary_csv(sorted(rows, key=lambda r: order[r["video"]])).encode())
     return EXIT_ERROR if failed else 0
 
 
 def _output_names(jobs: list[Job], out_dir: Path) -> dict[str, Path]:
-    """One JSON per video, named after it; two videos of the same name get numbered names."""
+    """One JSON per video, named after it (a name too long for the disk is shortened); two videos of the
+    same name get numbered names."""
     names: dict[str, Path] = {}
     taken: set[str] = set()
     for job in jobs:
-        stem, k = Path(job.video).stem, 1
+        stem, k = fitting_stem(Path(job.video).stem, NAME_MAX - len(".json") - NUMBER_ROOM), 1
         name = stem
         while name in taken:
             k += 1
@@ -179,6 +197,14 @@ def _output_names(jobs: list[Job], out_dir: Path) -> dict[str, Path]:
         taken.add(name)
         names[job.video] = out_dir / f"{name}.json"
     return names
+
+
+def fitting_stem(stem: str, limit: int) -> str:
+    """`stem` cut to at most `limit` bytes in the file system's encoding (never inside a character)."""
+    data = os.fsencode(stem)
+    if len(data) <= limit:
+        return stem
+    return data[:limit].decode(sys.getfilesystemencoding(), errors="ignore")
 
 
 def _run_local(jobs: list[Job], n: int, finished) -> None:

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
+from app.system.output import output_problem
+
 EXIT_USAGE = 2
 
 
@@ -80,21 +82,20 @@ def bounded_float(lo: float, hi: float):
 
 
 def file_to_write(text: str) -> Path:
-    """A path to write a file to: not an existing folder, nor inside a file."""
-    path = Path(text)
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a folder; expected a file name")
-    parent = next((p for p in path.absolute().parents if p.exists()), None)
-    if parent is not None and not parent.is_dir():
-        raise argparse.ArgumentTypeError(f"{text}: {parent} is a file, not a folder")
-    return path
+    """A path to write a file to, checked before any work starts: a name the disk takes, in a folder
+    (or under one to be created) that may be written."""
+    problem = output_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return Path(text)
 
 
 def folder_to_write(text: str) -> Path:
-    path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a file; expected a folder")
-    return path
+    """A folder to write files in (created when missing), checked like `file_to_write`."""
+    problem = output_problem(text, folder=True)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return Path(text)
 
 
 SCHEDULER = re.compile(r"^(tcp|tls|inproc|ucx)://[^\s/:]+(:\d{1,5})?$")

@@ -12,16 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.cli.args import file_to_write, folder_to_write
 from app.errors import GlimpseError, OptionInvalid
 from app.settings import store as settings_file
 from app.settings.schema import Settings
-from app.system.files import write_atomic
+from app.system.output import write_or_keep
 
 if TYPE_CHECKING:
     from app.run.choices import SourceChoice
+
+EXIT_ERROR = 2
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The live subcommand's options (the window's and the headless run's)."""
@@ -36,10 +39,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "desktop shares, the face found in it; screen:portal:X,Y,W,H for part of it); default camera:0")
     p.add_argument("--duration", type=float, metavar="SECONDS", help="with --no-window: stop after this much "
                    "session time")
-    p.add_argument("--out", help="with --no-window: write the moments JSON here at the end (same shape as "
-                   "glimpse analyze)")
-    p.add_argument("--record", metavar="DIR", help="with --no-window: record the session into a new folder "
-                   "in DIR (you confirm the person agreed to be recorded)")
+    p.add_argument("--out", type=file_to_write, help="with --no-window: write the moments JSON here at the end "
+                   "(same shape as glimpse analyze)")
+    p.add_argument("--record", type=folder_to_write, metavar="DIR", help="with --no-window: record the session "
+                   "into a new folder in DIR (you confirm the person agreed to be recorded); a recording that "
+                   "cannot be written (a full disk) ends the run with exit status 2, what was written kept")
     p.add_argument("--asked-at", metavar="T1,T2", help="with --no-window: simulated \"I just asked\" marks at "
                    "these session times (seconds), for scripted runs")
     p.add_argument("--settings", help="with --no-window: settings file (JSON, as saved by the app)")
@@ -93,12 +97,12 @@ def cmd_live_headless(a: argparse.Namespace) -> int:
         raise OptionInvalid(f"--duration {a.duration:g}: expected a number of seconds above 0")
     from app.cli.live_run import run
 
-    result = run(choice, settings, a.model, a.duration, asked_at, Path(a.record) if a.record else None)
+    result = run(choice, settings, a.model, a.duration, asked_at, a.record)
     if result.failed:
         raise GlimpseError(result.fatal or "the live session failed")
     data = result.to_dict(str(choice.path) if choice.path else None, settings)
     if a.out:
-        write_atomic(Path(a.out), (json.dumps(data, indent=2) + "\n").encode())
+        write_or_keep(a.out, (json.dumps(data, indent=2) + "\n").encode())
     print(f"glimpse: {data['frames']} frames tracked ({result.dropped} dropped), {data['duration_s']:.1f} s, "
           f"{len(data['moments'])} moments" + (f"; wrote {a.out}" if a.out else ""), file=sys.stderr)
-    return 0
+    return EXIT_ERROR if result.recording_failed else 0  # its one sentence was said when it stopped

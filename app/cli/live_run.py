@@ -8,6 +8,7 @@ SIGTERM end it cleanly: the moments under way are finished first. No Qt here.
 
 from __future__ import annotations
 
+import collections
 import json
 import queue
 import signal
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import GlimpseError
-from app.face.features import FeatureTableBuilder
+from app.face.features import FeatureTally
 from app.run.choices import FRAME_RATES, RESOLUTIONS, SourceChoice
 from app.run.events import (
     CallPaused,
@@ -36,14 +37,46 @@ from app.run.events import (
     Stopped,
 )
 from app.run.live import ENDED, FAILED, LiveSession
-from app.run.pipeline import Analysis, median_or_none
+from app.run.pipeline import moments_report
 from app.settings.schema import Settings
 from app.sources.capture import RETRY_S, SourceInfo
 from app.spotting.spotter import Moment
+from app.system.output import os_words
 
 CAMERA_SIZE, CAMERA_FPS = RESOLUTIONS[1], FRAME_RATES[1]  # what the window asks a camera for by default
 EVENT_WAIT_S = 0.2  # the main thread wakes this often, so a signal is handled promptly
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Spread:
+    """Median, least and greatest of values rounded to 0.1, in memory bounded by how many distinct
+    values there are (not by how many came)."""
+
+    def __init__(self) -> None:
+        self._counts: collections.Counter[float] = collections.Counter()
+
+    def append(self, value: float) -> None:
+        self._counts[round(value, 1)] += 1
+
+    @property
+    def low(self) -> float | None:
+        return min(self._counts, default=None)
+
+    @property
+    def high(self) -> float | None:
+        return max(self._counts, default=None)
+
+    def median(self) -> float | None:
+        n = self._counts.total()
+        low_rank, high_rank = (n - 1) // 2, n // 2  # the middle value's rank, or the middle two's
+        seen, low = 0, None
+        for value in sorted(self._counts):
+            seen += self._counts[value]
+            low = value if low is None and seen > low_rank else low
+            if seen > high_rank:
+                assert low is not None  # low_rank <= high_rank
+                return round((low + value) / 2, 1)
+        return None  # no value
 
 
 @dataclass
@@ -53,15 +86,17 @@ class HeadlessRun:
     moments: list[Moment] = field(default_factory=list)
     marks: list[float] = field(default_factory=list)
     info: SourceInfo | None = None
-    table: FeatureTableBuilder = field(default_factory=FeatureTableBuilder)
+    frames: FeatureTally = field(default_factory=FeatureTally)  # counts only: memory stays flat for hours
     dropped: int = 0
     reason: str = ""
     interrupted: bool = False
     fatal: str | None = None
     recordings: list[Path] = field(default_factory=list)
-    face_px: list[float] = field(default_factory=list)  # per tracked frame with a face
+    recording_failed: str | None = None  # why the recording stopped early (it ends the run: exit 2)
+    face_px: Spread = field(default_factory=Spread)  # face heights of tracked frames with a face
     repeats: int = 0  # call video: grabs not tracked, the picture unchanged
     pauses: list[float] = field(default_factory=list)  # call video: how long each freeze lasted, s
+    stdout_failed: bool = False  # standard output refused a line: the moments still go to --out
 
     @property
     def failed(self) -> bool:
@@ -73,15 +108,12 @@ class HeadlessRun:
         info = self.info
         if info is None:
             raise GlimpseError(self.fatal or "the live session ended before its source opened")
-        table = self.table.build({"source": info.name, "fps": info.fps, "width": info.width, "height": info.height,
-                                  "face_px_median": median_or_none(self.face_px)})
-        data = Analysis(source or info.name, info, table, settings, self.moments).to_dict()
+        px = self.face_px
+        data = moments_report(source or info.name, info, self.frames, px.median(), settings, self.moments)
         ended = "interrupted" if self.interrupted else ("end of source" if self.reason == ENDED else "duration")
         data["live"] = {"asked_s": [round(t, 4) for t in self.marks], "dropped_frames": self.dropped,
                         "ended": ended, "recordings": [str(f) for f in self.recordings],
-                        "face_px": {"median": median_or_none(self.face_px),
-                                    "min": round(min(self.face_px), 1) if self.face_px else None,
-                                    "max": round(max(self.face_px), 1) if self.face_px else None},
+                        "face_px": {"median": px.median(), "min": px.low, "max": px.high},
                         "call_video": {"repeats_skipped": self.repeats, "pauses": len(self.pauses),
                                        "paused_s": round(sum(self.pauses), 3)}}
         return data
@@ -125,6 +157,8 @@ def run(choice: SourceChoice, settings: Settings, model: str | None, duration_s:
             except queue.Empty:
                 continue
             _take(event, result, out, err)
+            if result.recording_failed:  # a scripted run asked for the recording: it ends with it
+                session.request_stop(finish=True)
         session.join()
     finally:
         for s, handler in previous.items():
@@ -134,15 +168,15 @@ def run(choice: SourceChoice, settings: Settings, model: str | None, duration_s:
 
 def _take(event: LiveEvent, result: HeadlessRun, out, err) -> None:
     if isinstance(event, FrameTracked):
-        if not len(result.table):
+        if not len(result.frames):
             print("glimpse: tracking; Ctrl-C ends the session and writes what was found", file=err, flush=True)
-        result.table.append(event.features)
+        result.frames.append(event.features)
         result.dropped, result.repeats = event.stats.dropped, event.stats.repeats
         if event.face_px > 0:
             result.face_px.append(event.face_px)
     elif isinstance(event, MomentFound):
         result.moments.append(event.moment)
-        print(json.dumps(event.moment.to_dict()), file=out, flush=True)
+        _print_line(json.dumps(event.moment.to_dict()), result, out, err)
     elif isinstance(event, SourceOpened):
         result.info = event.info
     elif isinstance(event, Marked):
@@ -154,7 +188,8 @@ def _take(event: LiveEvent, result: HeadlessRun, out, err) -> None:
     elif isinstance(event, ErrorReported):
         if event.fatal:
             result.fatal = result.fatal or event.message
-        else:
+        else:  # the one kind of error live mode goes on after: the recording's
+            result.recording_failed = result.recording_failed or event.message
             print(f"glimpse: {event.message}", file=err, flush=True)
     elif isinstance(event, SourceLost):
         print(f"glimpse: {event.reason}; trying to reconnect", file=err, flush=True)
@@ -169,3 +204,16 @@ def _take(event: LiveEvent, result: HeadlessRun, out, err) -> None:
         print(f"glimpse: the call video moves again ({event.paused_s:.1f} s frozen)", file=err, flush=True)
     elif isinstance(event, Stopped):
         result.reason = event.reason
+
+
+def _print_line(line: str, result: HeadlessRun, out, err) -> None:
+    """A moment on standard output; when that refuses (a full disk), said once and the run goes on (the
+    moments are still written to --out)."""
+    if result.stdout_failed:
+        return
+    try:
+        print(line, file=out, flush=True)
+    except OSError as exc:
+        result.stdout_failed = True
+        print(f"glimpse: standard output refused the moments ({os_words(exc)}); they are still written to "
+              "--out when given", file=err, flush=True)

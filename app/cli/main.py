@@ -1,4 +1,4 @@
-"""The `glimpse` command: analyze, devices, inject, evaluate, and the desktop app (live, replay)."""
+"""The `glimpse` command: analyze, summary, export, devices, inject, evaluate, and the desktop app (live, replay)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from app.cli import analyze as cli_analyze
+from app.cli import session_files
 from app.cli.args import Parser
 from app.cli.live import add_arguments, cmd_live_headless, window_args_problem
 from app.errors import GlimpseError
@@ -15,6 +16,7 @@ from app.run.batch import moments_csv
 from app.system import crashlog
 
 EXIT_ERROR = 2
+EXIT_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 __all__ = ["main", "build_parser", "moments_csv"]
 
 
@@ -72,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_analyze.add_parser(sub, common)
 
+    session_files.add_parsers(sub)
+
     p = sub.add_parser("devices", help="list cameras", description="List the cameras this computer exposes, "
                        "with the index to give to 'glimpse live --camera N'.")
     p.set_defaults(func=cmd_devices)
@@ -102,18 +106,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, open_window: OpenWindow = no_window) -> int:
+def main(argv: list[str] | None = None, open_window: OpenWindow = no_window,
+         print_pdf: session_files.PrintPdf = session_files.no_pdf) -> int:
+    """The command; `open_window` and `print_pdf` are the Qt shell's, given by `app.__main__` (the
+    command line never imports it)."""
     parser = build_parser()
     a = parser.parse_args(argv)
-    a.open_window = open_window
+    a.open_window, a.print_pdf = open_window, print_pdf
     crashlog.crash_if_asked(a.crash_test)  # --crash-test or GLIMPSE_CRASH_TEST: proves the crash log works
     if a.command is None:
         a.command, a.func, a.camera, a.demo = "live", cmd_gui, None, False
     try:
         return a.func(a)
     except GlimpseError as exc:
-        print(f"glimpse: {exc}", file=sys.stderr)
+        _say(f"glimpse: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("glimpse: interrupted", file=sys.stderr)
+        _say("glimpse: interrupted")
         return 130
+    except BrokenPipeError:  # `glimpse analyze v.mp4 | head`: the reader has all it wanted; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what is buffered goes nowhere
+        return EXIT_PIPE
+
+
+def _say(line: str) -> None:
+    """One line on stderr; a stderr that refuses it (closed, a full disk) does not turn it into a traceback."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except OSError:
+        pass

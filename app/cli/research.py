@@ -10,12 +10,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.cli.args import non_negative_float, positive_float
+from app.cli.args import file_to_write, non_negative_float, positive_float
 from app.errors import AnnotationsInvalid, InjectError
 from app.research.evaluate import evaluate, format_report, load_moments, load_truth
 from app.research.inject import ACTION_TYPES, inject
 from app.sources.capture import FileSource
-from app.system.files import write_atomic
+from app.store.segment_io import count_frames
+from app.system.output import shown, write_or_keep
 
 
 def main_inject(argv: Sequence[str] | None = None) -> int:
@@ -30,8 +31,8 @@ def main_inject(argv: Sequence[str] | None = None) -> int:
 def add_inject_arguments(ap: argparse.ArgumentParser) -> None:
     """The options of `glimpse inject`."""
     ap.add_argument("video_in", metavar="IN", help="a video of one face")
-    ap.add_argument("video_out", metavar="OUT", help="output video (mp4v)")
-    ap.add_argument("--truth", required=True, help="where to write the truth JSON")
+    ap.add_argument("video_out", metavar="OUT", type=file_to_write, help="output video (mp4v)")
+    ap.add_argument("--truth", required=True, type=file_to_write, help="where to write the truth JSON")
     ap.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same events")
     ap.add_argument("--events", type=int, default=None, help="micro events (default: one per 8 s of output)")
     ap.add_argument("--macro", type=int, default=None, help="held macro events (default: one per 40 s)")
@@ -70,7 +71,9 @@ def run_inject(args: argparse.Namespace) -> int:
                    unilateral=args.unilateral, model_path=args.model, progress=report if tty else None)
     if tty:
         print(file=sys.stderr)
-    write_atomic(Path(args.truth), (json.dumps(truth, indent=2) + "\n").encode())
+    if count_frames(Path(args.video_out)) != truth["frames"]:  # OpenCV's writer does not say when the disk refuses
+        raise InjectError(f"{shown(args.video_out)}: the video could not be written whole (is the disk full?)")
+    write_or_keep(args.truth, (json.dumps(truth, indent=2) + "\n").encode())
     print(f"wrote {args.video_out} ({truth['frames']} frames, {truth['duration_s']:.1f} s) and {args.truth} "
           f"({len(truth['events'])} events)")
     return 0

@@ -245,3 +245,33 @@ class FeatureTableBuilder:
             landmarks=np.stack(self._landmarks) if self.keep_landmarks and n else None,
             meta=dict(meta or {}),
         )
+
+
+@dataclass
+class FeatureTally:
+    """What a report says about a stream of frames (how many, with a face, the last one's time, the most
+    faces in one), counted as they come in constant memory: a live run of hours keeps no per-frame table."""
+
+    frames: int = 0
+    face_frames: int = 0
+    last_t_s: float = 0.0
+    faces_seen_max: int = 0
+
+    def append(self, f: FrameFeatures) -> None:
+        self.frames += 1
+        self.face_frames += bool(f.face)
+        self.last_t_s = f.t_s
+        self.faces_seen_max = max(self.faces_seen_max, int(f.faces_seen))
+
+    def __len__(self) -> int:
+        return self.frames
+
+    def duration_s(self, fps: float) -> float:
+        """From the first frame's start to the last one's end, frames lasting 1/fps."""
+        return self.last_t_s + 1.0 / fps if self.frames else 0.0
+
+    @classmethod
+    def of(cls, table: FeatureTable) -> FeatureTally:
+        n = len(table)
+        return cls(n, int(table.face.sum()), float(table.t_s[-1]) if n else 0.0,
+                   int(table.faces_seen.max()) if n else 0)

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from app.errors import GlimpseError, NoFaceFound
+from app.errors import GlimpseError, NoFaceFound, OutputUnwritable
 from app.face.features import LEVELS, FeatureTable
 from app.face.tracking import BLENDSHAPE_NAMES
 from app.settings.schema import Settings
 from app.store.cache import cache_path, load_cached, save_cached
-from app.system.files import video_digest, write_atomic
+from app.system.files import video_digest
+from app.system.output import write_or_keep
 
 Progress = Callable[[int, int], None]
 # A container's declared frame count can be an estimate (one test clip declares 98 and holds 95):
@@ -105,12 +106,16 @@ def features_npz(table: FeatureTable) -> bytes:
 
 
 def short_read(data: dict) -> str | None:
-    """A warning when fewer frames were decoded than the container declares (truncated or damaged)."""
-    declared, read = data.get("frames_declared"), data["frames_read"]
-    if declared and declared - read > SHORT_READ_SHARE * declared:
-        return (f"{data['source']}: only {read} of its {declared} declared frames could be read "
-                f"(the file is truncated or damaged); the results cover those {read}")
-    return None
+    """A warning when the frames decoded end well before the container's declared length (truncated or
+    damaged). Fewer frames than declared alone is not one: a variable-frame-rate file's count is an
+    estimate, and its frames cover the whole length."""
+    declared, read, fps = data.get("frames_declared"), data["frames_read"], data.get("fps")
+    if not declared or declared - read <= SHORT_READ_SHARE * declared:
+        return None
+    if fps and data["duration_s"] >= (1 - SHORT_READ_SHARE) * declared / fps:
+        return None  # all of its time was read
+    return (f"{data['source']}: only {read} of its {declared} declared frames could be read "
+            f"(the file is truncated or damaged); the results cover those {read}")
 
 
 def run_job(job: Job, progress: Progress | None = None) -> JobResult:
@@ -171,12 +176,19 @@ def summary_row(result: JobResult, output: Path | None, attempts: int | str = 1)
 
 def write_result(result: JobResult, out: Path | None, csv_path: Path | None = None,
                  features: Path | None = None) -> None:
-    """A job's files: the moments JSON (None: nothing), its CSV and its features, each written atomically."""
+    """A job's files: the moments JSON (None: nothing), its CSV and its features, each written atomically.
+    Each file the disk refuses is kept elsewhere; then one OutputUnwritable names them all."""
     if result.data is None:
         return
-    if out is not None:
-        write_atomic(out, moments_json(result.data))
-    if csv_path is not None:
-        write_atomic(csv_path, moments_csv(result.data["moments"]).encode())
-    if features is not None and result.features is not None:
-        write_atomic(features, result.features)
+    d = result.data
+    problems = []
+    for path, data in ((out, moments_json(d)), (csv_path, moments_csv(d["moments"]).encode()),
+                       (features, result.features)):
+        if path is None or data is None:
+            continue
+        try:
+            write_or_keep(path, data)
+        except OutputUnwritable as exc:
+            problems.append(str(exc))
+    if problems:
+        raise OutputUnwritable("; ".join(problems))

@@ -394,12 +394,7 @@ class LiveSession:
         if last_t is not None:
             for m in pipeline.break_run():
                 self._moment(m, last_t, time.monotonic())
-            if self._writer is not None:
-                try:
-                    self._writer.source_lost(last_t, message)
-                except Exception as exc:  # noqa: BLE001 - a full disk stops the recording, not live mode
-                    self._report(exc, fatal=False)
-                    self._close_recording()
+            self._to_recording(lambda w: w.source_lost(last_t, message))
         self._on_event(SourceLost(message))
 
     def _watch_call(self, pipeline: LivePipeline, frame, captured_at: float) -> LiveResult | None:
@@ -446,15 +441,13 @@ class LiveSession:
         if wanted is not pipeline.settings:
             pipeline.set_settings(wanted)
             self._in_force = wanted
-            if self._writer is not None:  # a replay of the recording applies them at the same frame
-                self._writer.add_settings(t_s, wanted)
+            self._to_recording(lambda w: w.add_settings(t_s, wanted))  # a replay applies them at the same frame
 
     def _mark(self, t_s: float, pipeline: LivePipeline) -> None:
         self._asked.mark(t_s)
         # a prompt shown just before the question must not silence the attentive window it opens
         pipeline.policy.lift_cooldown()
-        if self._writer is not None:
-            self._writer.add_mark(t_s)
+        self._to_recording(lambda w: w.add_mark(t_s))
         self._on_event(Marked(t_s))
 
     def _open_recording(self, root: Path, t_s: float) -> None:
@@ -482,12 +475,18 @@ class LiveSession:
         self._on_event(RecordingChanged(None))
 
     def _record(self, result: LiveResult) -> None:
-        if self._writer is not None:
-            try:
-                self._writer.add_frame(result.frame, result.features)
-            except Exception as exc:  # noqa: BLE001 - a full disk stops the recording, not live mode
-                self._report(exc, fatal=False)
-                self._close_recording()
+        self._to_recording(lambda w: w.add_frame(result.frame, result.features))
+
+    def _to_recording(self, write: Callable[[SessionWriter], None]) -> None:
+        """Hand something to the recording, when one is on. A write that fails (a full disk) stops the
+        recording, not live mode, with one sentence (the writer marks the session ended)."""
+        if self._writer is None:
+            return
+        try:
+            write(self._writer)
+        except Exception as exc:  # noqa: BLE001 - whatever the disk says, live mode goes on
+            self._report(exc, fatal=False)
+            self._close_recording()
 
     def _handle(self, result: LiveResult, stats: LiveStats, captured_at: float) -> None:
         """Report the frame and its moments, and hand the preview its packet."""
@@ -506,9 +505,5 @@ class LiveSession:
                 self._on_event(FrameReady())
 
     def _moment(self, m: Moment, t_s: float, captured_at: float) -> None:
-        if self._writer is not None:
-            try:
-                self._writer.add_moment(m, self._in_force)
-            except Exception as exc:  # noqa: BLE001
-                self._report(exc, fatal=False)
+        self._to_recording(lambda w: w.add_moment(m, self._in_force))
         self._on_event(MomentFound(m, t_s, captured_at))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from app.errors import Cancelled
-from app.face.features import FeatureExtractor, FeatureTable, FeatureTableBuilder, FrameFeatures
+from app.face.features import FeatureExtractor, FeatureTable, FeatureTableBuilder, FeatureTally, FrameFeatures
 from app.face.small_face import SmallFaceTracker
 from app.face.tracking import FaceObservation, FaceTracker, face_height_px
 from app.prompts.policy import PromptPolicy, assign_prompts, bank_for
@@ -49,20 +49,27 @@ class Analysis:
         return Analysis(self.source, self.info, self.table, settings, moments, self.evidence, self.from_cache)
 
     def to_dict(self) -> dict:
-        return {
-            "source": self.source,
-            "fps": round(self.info.fps, 3),
-            "frames": len(self.table),
-            "frames_read": len(self.table),
-            "frames_declared": self.info.frame_count or None,  # the container's count; None when it gives none
-            "duration_s": round(self.duration_s, 3),
-            "face_frames": self.face_frames,
-            "faces_seen_max": int(self.table.faces_seen.max()) if len(self.table) else 0,
-            "face_px_median": self.table.meta.get("face_px_median"),  # face height, pixels
-            "face_choice": "largest, most central face",
-            "settings": self.settings.to_dict(),
-            "moments": [m.to_dict() for m in self.moments],
-        }
+        return moments_report(self.source, self.info, FeatureTally.of(self.table),
+                              self.table.meta.get("face_px_median"), self.settings, self.moments)
+
+
+def moments_report(source: str, info: SourceInfo, frames: FeatureTally, face_px_median: float | None,
+                   settings: Settings, moments: list[Moment]) -> dict:
+    """The moments JSON of `glimpse analyze` (and of a headless live run, which keeps only `frames`' counts)."""
+    return {
+        "source": source,
+        "fps": round(info.fps, 3),
+        "frames": frames.frames,
+        "frames_read": frames.frames,
+        "frames_declared": info.frame_count or None,  # the container's count; None when it gives none
+        "duration_s": round(frames.duration_s(info.fps), 3),
+        "face_frames": frames.face_frames,
+        "faces_seen_max": frames.faces_seen_max,
+        "face_px_median": face_px_median,  # face height, pixels
+        "face_choice": "largest, most central face",
+        "settings": settings.to_dict(),
+        "moments": [m.to_dict() for m in moments],
+    }
 
 
 def track_video(path: str | Path, model_path: str | Path | None = None, progress: Progress | None = None,

@@ -56,6 +56,7 @@ class Recording:
     notes: tuple[str, ...] = ()
     timings: dict = field(default_factory=dict)
     live: LiveRecord | None = None  # a session's own record; None for a video file (what-if only)
+    missing: str | None = None  # a damaged session: what could not be opened, in one plain message
 
     @property
     def name(self) -> str:
@@ -103,8 +104,10 @@ def load_session(folder: Path, settings: Settings, model_path: str | None,
                 for path, first, n in zip(session.segments, session.first_row, session.segment_frames,
                                             strict=False)]  # first_row is (0,) even with no segment
     in_force = session.moment_settings or (None,) * len(session.moments)
+    missing = session.missing_message  # first among the notes: the page says what could not be opened
     return Recording(folder, segments, analysis, review_path_for_session(folder), session.marks,
-                     notes=session.notes, live=LiveRecord(session.moments, in_force, session.settings))
+                     notes=((missing,) if missing else ()) + session.notes, missing=missing,
+                     live=LiveRecord(session.moments, in_force, session.settings))
 
 
 def openable(path: Path) -> bool:

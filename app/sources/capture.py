@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,8 +22,12 @@ import cv2
 import numpy as np
 
 from app.errors import CameraLost, CameraUnavailable, GlimpseError, VideoUnreadable
+from app.system.output import os_words, shown
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
+# A declared frame rate outside this is not one (a time base, a broken header): measured from timestamps.
+MIN_FPS, MAX_FPS, DEFAULT_FPS = 1.0, 1000.0, 30.0
+PROBE_FRAMES = 8  # frames whose timestamps measure a frame rate the file does not give
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class SourceInfo:
     width: int
     height: int
     frame_count: int = 0
+    note: str = ""  # something about the file a person should know (a frame rate that could not be right)
 
     @property
     def duration_s(self) -> float:
@@ -58,17 +64,65 @@ class FrameSource(Protocol):
 
 
 def _open_capture(path: Path) -> cv2.VideoCapture:
-    if not path.exists():
-        raise VideoUnreadable(f"{path}: no such file")
-    if path.is_dir():
-        raise VideoUnreadable(f"{path}: is a folder, expected a video file")
-    if path.stat().st_size == 0:
-        raise VideoUnreadable(f"{path}: the file is empty (0 bytes), expected a video")
+    """The file opened for decoding; VideoUnreadable says in words why it cannot be (never blocks on a FIFO)."""
+    try:
+        st = path.stat()
+        if stat.S_ISREG(st.st_mode):
+            os.close(os.open(path, os.O_RDONLY))  # a file we may not read says so here, not "not a video"
+    except FileNotFoundError:
+        raise VideoUnreadable(f"{shown(path)}: no such file") from None
+    except OSError as exc:
+        raise VideoUnreadable(f"{shown(path)}: cannot be read: {os_words(exc)}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise VideoUnreadable(f"{shown(path)}: is a folder, expected a video file")
+    if stat.S_ISFIFO(st.st_mode):
+        raise VideoUnreadable(f"{shown(path)}: is a named pipe (FIFO), not a video file; save the video to a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise VideoUnreadable(f"{shown(path)}: is a device or socket, not a video file")
+    if st.st_size == 0:
+        raise VideoUnreadable(f"{shown(path)}: the file is empty (0 bytes), expected a video")
     cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not cap.isOpened():
         cap.release()
-        raise VideoUnreadable(f"{path}: not a readable video (OpenCV/FFmpeg could not open it)")
+        raise VideoUnreadable(f"{shown(path)}: not a readable video (an unknown format, or a damaged file)")
     return cap
+
+
+def _frame_step(path: Path, frames: int = PROBE_FRAMES) -> float | None:
+    """The median time between the first `frames` frames' timestamps, seconds (None when they give none)."""
+    cap = _open_capture(path)
+    try:
+        times = []
+        for _ in range(frames):
+            ok, _image = cap.read()
+            if not ok:
+                break
+            times.append(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0)
+    finally:
+        cap.release()
+    steps = np.diff(np.asarray(times, np.float64))
+    steps = steps[np.isfinite(steps) & (steps > 0)]
+    return float(np.median(steps)) if len(steps) else None
+
+
+def frame_rate(path: Path, declared: float) -> tuple[float, float, str]:
+    """(frames a second, the factor that puts the container's timestamps in seconds, a note) for a file
+    that declares `declared` frames a second. A declared rate outside MIN_FPS..MAX_FPS is a time base
+    (a variable-rate Matroska file says 1000) or a broken header (an AVI that says 1e-9): the rate is
+    then measured from the first frames' timestamps; when those are broken alike, DEFAULT_FPS is assumed
+    and said."""
+    if MIN_FPS <= declared < MAX_FPS:
+        return declared, 1.0, ""
+    step = _frame_step(path)
+    said = f"the file says {declared:.3g} frames a second, which cannot be right" if declared > 0 else ""
+    if step is not None and MIN_FPS <= 1.0 / step < MAX_FPS:
+        measured = 1.0 / step
+        told = said and declared < MIN_FPS  # a time base (above MAX_FPS) goes unsaid
+        return measured, 1.0, f"{said}; its timestamps give {measured:.3g}, which is used" if told else ""
+    scale = 1.0 / DEFAULT_FPS / step if step is not None else 1.0  # no timestamps: frames DEFAULT_FPS apart
+    agree = ", and its timestamps agree" if step is not None else ""
+    return DEFAULT_FPS, scale, (f"{said}{agree}; Glimpse assumes {DEFAULT_FPS:g} frames a second, so times in "
+                                "the results are estimates") if said else ""
 
 
 class FileSource:
@@ -77,7 +131,7 @@ class FileSource:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._cap = _open_capture(self.path)
-        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        declared = self._cap.get(cv2.CAP_PROP_FPS)
         width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
         height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         count = max(int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
@@ -85,10 +139,12 @@ class FileSource:
             count = 0  # more frames than bytes: the container lies (a damaged or crafted file); unknown
         if width <= 0 or height <= 0:
             self.close()
-            raise VideoUnreadable(f"{self.path}: no video stream (frame size {width}x{height})")
-        if not (0 < fps < 1000):
-            fps = 30.0  # containers without a rate: only used for fallback timestamps
-        self.info = SourceInfo(self.path.name, float(fps), width, height, count)
+            raise VideoUnreadable(f"{shown(self.path)}: no video stream (frame size {width}x{height})")
+        fps, self._pts_scale, note = frame_rate(self.path, declared)
+        if fps != declared and count and declared > 0:
+            # OpenCV counts duration x declared rate: the same duration at the rate used
+            count = int(round(count / declared * self._pts_scale * fps))
+        self.info = SourceInfo(self.path.name, float(fps), width, height, count, note)
 
     def __iter__(self) -> Iterator[Frame]:
         index, last_t = 0, -1.0
@@ -97,7 +153,7 @@ class FileSource:
             ok, image = self._cap.read()
             if not ok or image is None:
                 break
-            t = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            t = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0 * self._pts_scale
             if not np.isfinite(t) or t <= last_t:
                 t = last_t + step if index else 0.0  # broken or missing pts: keep time moving forward
             yield Frame(index, t, image)

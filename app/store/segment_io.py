@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import struct
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import cast
@@ -22,10 +24,10 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from app.errors import SessionInvalid
 from app.face.features import N_LEVELS, FeatureTable, FrameFeatures
 from app.face.tracking import N_BLENDSHAPES, N_LANDMARKS
 from app.system.files import write_atomic
+from app.system.progress import format_clock
 
 VIDEO_SUFFIX = ".mkv"
 VIDEO_SUFFIXES = (VIDEO_SUFFIX, ".mp4")  # .mp4: segments of sessions recorded before Matroska
@@ -198,19 +200,34 @@ def _first_rows(table: FeatureTable, n: int) -> FeatureTable:
     return dataclasses.replace(table, **cols, landmarks=None if table.landmarks is None else table.landmarks[:n])
 
 
-def _finished_segment(npz: Path, files: dict[str, Path]) -> tuple[Path, FeatureTable]:
+@dataclass(frozen=True)
+class _Damaged:
+    """A segment that cannot be read whole: why, in words; its features when they were readable, and
+    its video when its first `whole` frames are (they are kept)."""
+
+    why: str
+    table: FeatureTable | None = None
+    video: Path | None = None
+    whole: int = 0
+
+
+def _finished_segment(npz: Path, files: dict[str, Path]) -> tuple[Path, FeatureTable] | _Damaged:
+    """A finished segment's video and features, or what is damaged when they do not match."""
     video = next((files[s] for s in VIDEO_SUFFIXES if s in files), None)
-    if video is None:
-        raise SessionInvalid(f"{npz}: its video {npz.stem}{VIDEO_SUFFIX} is missing")
     try:
         table = FeatureTable.load(npz)
-    except Exception as exc:  # noqa: BLE001 - a damaged npz fails in zipfile, zlib, numpy or ast: all mean "corrupt"
-        raise SessionInvalid(f"{npz}: unreadable features ({type(exc).__name__}: {exc})") from None
+    except Exception:  # noqa: BLE001 - a damaged npz fails in zipfile, zlib, numpy or ast: all mean "corrupt"
+        table = None
+    if video is None:
+        return _Damaged("its video file is missing", table)
+    if table is None:
+        return _Damaged("its measurements are damaged")
     n_video = count_frames(video)
-    if n_video != len(table):
-        raise SessionInvalid(f"{video}: expected {len(table)} frames (as its features), found "
-                             f"{'an unreadable video' if n_video < 0 else n_video}")
-    return video, table
+    if n_video <= 0:
+        return _Damaged("its video is damaged", table)
+    if n_video < len(table):
+        return _Damaged("part of its video is damaged", table, video, n_video)
+    return video, table  # (frames past its features, should there be any, are never shown)
 
 
 def _remux(source: Path, target: Path, frames: int) -> None:
@@ -254,25 +271,22 @@ def _finish_cut(video: Path, rows: Path, partial: Path | None, index: int, table
     return final
 
 
-def _cut_segment(files: dict[str, Path], fps: float, notes: list[str],
-                 finish: bool) -> tuple[Path, FeatureTable] | None:
+def _cut_segment(files: dict[str, Path], fps: float, finish: bool) -> tuple[Path, FeatureTable] | None:
     """The readable part of a segment the recording was cut in: its frames up to the last one that
-    is whole in the video and has its features (None, with a note, when nothing of it is readable).
+    is whole in the video and has its features (None when nothing of it is readable).
     With `finish` (its writer is gone) the segment is finished on disk as its writer would have: the
     readable frames copied into a whole video (so players can seek in it) with its npz."""
     video = files.get(PARTIAL) or files.get(VIDEO_SUFFIX)  # renamed, and cut before its npz was written
     rows = files.get(ROWS)
-    table, n_video = None, -1
-    if video is not None and rows is not None:
-        index = int(rows.name[:SEGMENT_DIGITS])
-        try:
-            table = read_rows(rows, {"segment": index, "fps": fps})
-        except (OSError, ValueError):
-            table = None
-        n_video = count_frames(video)
-    n = min(n_video, len(table)) if table is not None else 0
-    if table is None or video is None or rows is None or n <= 0:
-        notes.append("the last video segment was not finished (the recording was cut) and is left out")
+    if video is None or rows is None:
+        return None
+    index = int(rows.name[:SEGMENT_DIGITS])
+    try:
+        table = read_rows(rows, {"segment": index, "fps": fps})
+    except (OSError, ValueError):
+        return None
+    n = min(count_frames(video), len(table))
+    if n <= 0:
         return None
     table = _first_rows(table, n)
     if finish:
@@ -280,29 +294,65 @@ def _cut_segment(files: dict[str, Path], fps: float, notes: list[str],
     return video, table
 
 
-def read_segments(seg_dir: Path, fps: float, notes: list[str],
-                  finish_cut: bool) -> tuple[list[Path], list[FeatureTable]]:
-    """Every segment's video and features, in order: finished ones checked (as many frames as
-    features), the last one also when the recording was cut in it (notes say what was left out);
-    `finish_cut` finishes such a segment on disk (only when its writer is gone)."""
+@dataclass(frozen=True)
+class MissingPart:
+    """A stretch of a recorded session that could not be read: from `start_s` to `end_s` (None: to the
+    end), session seconds, and why in a few words."""
+
+    start_s: float
+    end_s: float | None
+    why: str
+
+    def __str__(self) -> str:  # whole seconds that cover the span
+        end = format_clock(math.ceil(self.end_s)) if self.end_s is not None else "the end"
+        return f"{format_clock(math.floor(self.start_s))}-{end} ({self.why})"
+
+
+CUT_NOTE = "the last video segment was not finished (the recording was cut) and is left out"
+
+
+def read_segments(seg_dir: Path, fps: float, notes: list[str], finish_cut: bool,
+                  missing: list[MissingPart] | None = None) -> tuple[list[Path], list[FeatureTable]]:
+    """Every readable segment's video and features, in order: finished ones checked (as many frames as
+    features), cut ones read up to their last whole frame (`finish_cut` finishes such a segment on disk,
+    only when its writer is gone). A segment that cannot be read is left out and added to `missing`
+    with its time span; an unreadable last segment the recording was cut in is only noted (a crash)."""
     files = _segment_files(seg_dir)
-    videos, tables = [], []
-    for i in range(max(files, default=-1) + 1):
-        kinds = files.get(i)
-        if kinds is None:
-            found = files[min(k for k in files if k > i)]
-            raise SessionInvalid(f"{seg_dir}: segment {i:06d} is missing "
-                                 f"(found {min(found.values()).name} in its place)")
+    last = max(files, default=-1)
+    videos: list[Path] = []
+    tables: list[FeatureTable] = []
+    lost: list[tuple[int, _Damaged]] = []  # (where in `tables` it would have been, what happened)
+    for i in range(last + 1):
+        kinds = files.get(i, {})
         if ".npz" in kinds:
-            video, table = _finished_segment(kinds[".npz"], kinds)
-        elif i == max(files):
-            cut = _cut_segment(kinds, fps, notes, finish_cut)
-            if cut is None:
-                continue
-            video, table = cut
+            read = _finished_segment(kinds[".npz"], kinds)
         else:
-            raise SessionInvalid(f"{seg_dir}: segment {i:06d} was not finished, yet later ones were "
-                                 f"(found {', '.join(sorted(p.name for p in kinds.values()))})")
-        videos.append(video)
-        tables.append(table)
+            cut = _cut_segment(kinds, fps, finish_cut)
+            if cut is None and i == last and kinds:
+                notes.append(CUT_NOTE)
+                continue
+            read = cut or _Damaged("its files are missing" if not kinds else "its video or measurements are damaged")
+        if isinstance(read, _Damaged):
+            if read.whole and read.video is not None and read.table is not None:  # its start is kept
+                videos.append(read.video)
+                tables.append(_first_rows(read.table, read.whole))
+            lost.append((len(tables), read))
+            continue
+        videos.append(read[0])
+        tables.append(read[1])
+    if missing is not None:
+        missing += [_span(k, damaged, tables, fps) for k, damaged in lost]
     return videos, tables
+
+
+def _span(k: int, damaged: _Damaged, tables: list[FeatureTable], fps: float) -> MissingPart:
+    """When a lost segment was: from its own measurements if they were readable, else between the
+    segments kept around it (the `k`-th kept one comes after it)."""
+    frame = 1.0 / fps
+    own = damaged.table.t_s[damaged.whole:] if damaged.table is not None else np.zeros(0)
+    if len(own):
+        return MissingPart(float(own[0]), float(own[-1]) + frame, damaged.why)
+    before = next((t for t in reversed(tables[:k]) if len(t)), None)
+    after = next((t for t in tables[k:] if len(t)), None)
+    start = float(before.t_s[-1]) + frame if before is not None else 0.0
+    return MissingPart(start, float(after.t_s[0]) if after is not None else None, damaged.why)

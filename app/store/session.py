@@ -30,13 +30,15 @@ frame that has its features, and finished on disk once its writer is gone.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -45,7 +47,7 @@ try:
 except ImportError:  # not on Windows
     fcntl = None  # type: ignore[assignment]
 
-from app.errors import SessionInvalid, SettingsInvalid
+from app.errors import RecordingFailed, SessionInvalid, SettingsInvalid
 from app.face.features import FeatureTable, FrameFeatures
 from app.settings import store as settings_file
 from app.settings.schema import Settings, from_dict
@@ -57,16 +59,20 @@ from app.store.segment_io import (
     SEGMENT_DIGITS,
     VIDEO_SUFFIX,
     VIDEO_SUFFIXES,
+    MissingPart,
     RowLog,
     SegmentVideoWriter,
     read_segments,
 )
 from app.system.files import private_dir, write_atomic
+from app.system.output import os_words, shown
+from app.system.progress import format_clock
 
 FORMAT = "glimpse-session"
 SESSION_VERSION = 1
 SEGMENT_S = 10.0
 SETTINGS_LOG = "settings.jsonl"
+T = TypeVar("T")
 
 
 def sessions_root() -> Path:
@@ -117,6 +123,19 @@ def _append_only(path: Path):
     return os.fdopen(fd, "a", encoding="utf-8")
 
 
+def _stops_on_failure(method: Callable[..., None]) -> Callable[..., None]:
+    """A SessionWriter method whose disk errors stop the recording with RecordingFailed (said in words)."""
+
+    @functools.wraps(method)
+    def wrapped(self: SessionWriter, *args: Any, **kwargs: Any) -> None:
+        try:
+            method(self, *args, **kwargs)
+        except (OSError, SessionInvalid) as exc:
+            raise self._failure(exc) from None
+
+    return wrapped
+
+
 class SessionWriter:
     """Writes one session folder, frame by frame, from one thread.
 
@@ -131,9 +150,12 @@ class SessionWriter:
         if not consent_confirmed:
             raise SessionInvalid("a recording needs the filmed person's consent, confirmed by the listener")
         now = time.time() if now is None else now
-        self.folder = _new_folder(private_dir(Path(root)), now)
-        private_dir(self.folder)
-        self._segments_dir = private_dir(self.folder / "segments")
+        try:
+            self.folder = _new_folder(private_dir(Path(root)), now)
+            self._segments_dir = private_dir(self.folder / "segments")
+        except OSError as exc:
+            raise RecordingFailed(f"cannot record into {shown(root)}: {os_words(exc)}") from None
+        self._stopped: str | None = None  # why the recording could not go on
         self.source_info, self.segment_s, self.keep_landmarks = source_info, segment_s, keep_landmarks
         self.frames = 0
         self.t0_s: float | None = None  # pipeline time of the first recorded frame
@@ -151,15 +173,20 @@ class SessionWriter:
             "segment_s": segment_s, "consent_confirmed": True,
             "ended": None, "frames": 0, "duration_s": 0.0,
         }
-        self._write_info()
-        settings_file.save(settings, self.folder / "settings.json")
-        self._moments = _append_only(self.folder / "moments.jsonl")
-        _hold_lock(self._moments)  # released by the kernel however this process ends
-        self._marks = _append_only(self.folder / "marks.jsonl")
-        self._settings_log = _append_only(self.folder / SETTINGS_LOG)
+        try:
+            self._write_info()
+            settings_file.save(settings, self.folder / "settings.json")
+            self._moments = _append_only(self.folder / "moments.jsonl")
+            _hold_lock(self._moments)  # released by the kernel however this process ends
+            self._marks = _append_only(self.folder / "marks.jsonl")
+            self._settings_log = _append_only(self.folder / SETTINGS_LOG)
+        except OSError as exc:
+            shutil.rmtree(self.folder, ignore_errors=True)  # new and empty: nothing was recorded yet
+            raise RecordingFailed(f"cannot record into {shown(root)}: {os_words(exc)}") from None
 
     # -- writing -------------------------------------------------------------------------------
 
+    @_stops_on_failure
     def add_frame(self, frame: Frame, features: FrameFeatures) -> None:
         if self._closed:
             raise SessionInvalid(f"{self.folder}: the recording is already closed")
@@ -182,6 +209,7 @@ class SessionWriter:
         self.frames += 1
         self._last_t = t
 
+    @_stops_on_failure
     def add_moment(self, moment: Moment, settings: Settings | None = None) -> None:
         """Appended and flushed at once, so a crash keeps every moment seen so far; `settings`: the
         ones it was spotted with (what Review shows as in force)."""
@@ -190,18 +218,21 @@ class SessionWriter:
                                 end_s=moment.end_s - shift)
         self._append(self._moments, m.to_dict() | ({"settings": settings.to_dict()} if settings else {}))
 
+    @_stops_on_failure
     def add_settings(self, t_s: float, settings: Settings) -> None:
         """The spotter uses `settings` from pipeline time `t_s` on (a replay applies them there too)."""
         if self.t0_s is None:  # the settings the first frame is spotted with
             self.t0_s = t_s
         self._append(self._settings_log, {"t_s": round(t_s - self._shift(), 4), "settings": settings.to_dict()})
 
+    @_stops_on_failure
     def add_mark(self, t_s: float) -> None:
         """An "I just asked" mark at pipeline time `t_s`."""
         if self.t0_s is None:  # asked as the recording starts: the first frame is this one's
             self.t0_s = t_s
         self._append(self._marks, {"t_s": round(t_s - self._shift(), 4)})
 
+    @_stops_on_failure
     def source_lost(self, t_s: float, reason: str) -> None:
         """The source stopped delivering after pipeline time `t_s`: the segment under way is finished
         now (so it is safe on disk) and the gap is noted; the next frame starts a new segment."""
@@ -213,19 +244,33 @@ class SessionWriter:
         self._write_info()
 
     def close(self) -> None:
+        """Finish the last segment and mark the session ended, also after a failure (a full disk): then
+        what was written stays readable and `session.json` says why it stopped. Raises RecordingFailed
+        only for a failure not reported before."""
         if self._closed:
             return
         self._closed = True
+        reported, failure = self._stopped, None
         try:
             self._finish_segment()
-        finally:
-            self._moments.close()
-            self._marks.close()
-            self._settings_log.close()
-            fps = self.source_info.fps if self.source_info.fps > 0 else 30.0
-            self._info.update(ended=_iso(time.time()), frames=self.frames,
-                              duration_s=round(self._last_t + 1.0 / fps, 4) if self.frames else 0.0)
-            self._write_info()
+        except (OSError, SessionInvalid) as exc:
+            failure = self._failure(exc)
+        for fh in (self._moments, self._marks, self._settings_log):
+            try:
+                fh.close()
+            except OSError:
+                pass  # the line that could not be written was reported with the failure
+        fps = self.source_info.fps if self.source_info.fps > 0 else 30.0
+        self._info.update(ended=_iso(time.time()), frames=self.frames,
+                          duration_s=round(self._last_t + 1.0 / fps, 4) if self.frames else 0.0)
+        if self._stopped:
+            self._info["stopped"] = self._stopped
+        try:
+            self._write_info(in_place_when_full=True)
+        except OSError as exc:
+            failure = failure or self._failure(exc)
+        if failure is not None and not reported:
+            raise failure
 
     @property
     def duration_s(self) -> float:
@@ -242,8 +287,27 @@ class SessionWriter:
         fh.flush()
         os.fsync(fh.fileno())
 
-    def _write_info(self) -> None:
-        write_atomic(self.folder / "session.json", (json.dumps(self._info, indent=2) + "\n").encode())
+    def _write_info(self, in_place_when_full: bool = False) -> None:
+        """session.json, atomically; `in_place_when_full`: on a full disk, rewritten where it is when it
+        fits in the space the file already holds (the end of a recording must be marked)."""
+        path, data = self.folder / "session.json", (json.dumps(self._info, indent=2) + "\n").encode()
+        try:
+            write_atomic(path, data)
+        except OSError:
+            if not in_place_when_full or len(data) > os.stat(path).st_blocks * 512:
+                raise
+            with open(path, "r+b") as fh:
+                fh.write(data)
+                fh.truncate()
+                fh.flush()
+                os.fsync(fh.fileno())
+
+    def _failure(self, exc: OSError | SessionInvalid) -> RecordingFailed:
+        """The recording cannot go on (a full disk, its folder taken away): what to say about it."""
+        why = os_words(exc) if isinstance(exc, OSError) else str(exc)
+        self._stopped = self._stopped or why
+        return RecordingFailed(f"the recording stopped: {why}; what was recorded up to {format_clock(self.duration_s)} "
+                               f"is kept in {self.folder}")
 
     def _segment_path(self, index: int, suffix: str) -> Path:
         return self._segments_dir / f"{index:0{SEGMENT_DIGITS}d}{suffix}"
@@ -301,6 +365,14 @@ class RecordedSession:
     notes: tuple[str, ...] = ()  # what was left out: an unfinished segment, a cut-off last line
     moment_settings: tuple[Settings | None, ...] = ()  # per moment: the settings live spotted it with
     settings_log: tuple[tuple[float, Settings], ...] = ()  # (from t_s, settings in force), in time order
+    missing: tuple[str, ...] = ()  # what is damaged or gone and left out, in words ("the video of 0:10-0:20 (…)")
+
+    @property
+    def missing_message(self) -> str | None:
+        """One plain message listing what could not be opened, or None when the session is whole."""
+        if not self.missing:
+            return None
+        return f"Part of this session is damaged and left out: {'; '.join(self.missing)}. The rest is shown."
 
     @property
     def first_row(self) -> tuple[int, ...]:
@@ -384,12 +456,24 @@ def _read_info(folder: Path) -> dict:
     return info
 
 
-def _read_lines(path: Path, notes: list[str]) -> list[dict]:
-    """Records of a .jsonl file; a cut-off last line (a crash mid-write) is left out with a note."""
-    if not path.is_file():
-        raise SessionInvalid(f"{path}: missing")
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    records = []
+DAMAGE = (KeyError, TypeError, ValueError, ArithmeticError, RecursionError, SettingsInvalid)  # a record unreadable
+
+
+def _read_records(path: Path, parse: Callable[[dict], T], what: str, notes: list[str],
+                  missing: list[str], optional: bool = False) -> list[T]:
+    """The records of a .jsonl file, each line through `parse`. A cut-off last line (a crash mid-write)
+    is left out with a note; a damaged line elsewhere, or a missing file, goes on the `missing` list
+    (`what`: the records' name, e.g. "moments") and the rest is read."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        if not optional:
+            missing.append(f"the {what} ({path.name} is missing)")
+        return []
+    except OSError as exc:
+        missing.append(f"the {what} ({path.name} cannot be read: {os_words(exc)})")
+        return []
+    records, damaged = [], 0
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -397,13 +481,25 @@ def _read_lines(path: Path, notes: list[str]) -> list[dict]:
             record = json.loads(line)
             if not isinstance(record, dict):
                 raise ValueError("not an object")
-        except (ValueError, RecursionError) as exc:
+            records.append(parse(record))
+        except DAMAGE:
             if n == len(lines):
                 notes.append(f"{path.name}: the last line was cut off and is left out")
-                break
-            raise SessionInvalid(f"{path}: line {n} is not a JSON object ({exc})") from None
-        records.append(record)
+            else:
+                damaged += 1
+    if damaged:
+        missing.append(f"{damaged} of the {what} (damaged lines in {path.name})")
     return records
+
+
+def _moment_record(d: dict) -> tuple[Moment, Settings | None]:
+    """A moments.jsonl line: the moment, and the settings live spotted it with (None when not recorded
+    or unreadable: the moment is intact all the same)."""
+    try:
+        in_force = from_dict(d["settings"]) if "settings" in d else None
+    except DAMAGE:
+        in_force = None
+    return Moment.from_dict(d), in_force
 
 
 def _concat(tables: list[FeatureTable], meta: dict) -> FeatureTable:
@@ -416,34 +512,38 @@ def _concat(tables: list[FeatureTable], meta: dict) -> FeatureTable:
 
 
 def open_session(folder: str | os.PathLike) -> RecordedSession:
-    """Read and check a session folder; anything broken raises SessionInvalid naming the file."""
+    """Read a session folder: what is intact opens, what is not is listed in `missing` (in words, with
+    the time spans of lost video). Raises SessionInvalid naming the file only when nothing can be shown:
+    no usable session.json, or no readable video at all."""
     folder = Path(folder)
     info = _read_info(folder)
     notes: list[str] = []
+    missing: list[str] = []
     try:
         settings = settings_file.load(folder / "settings.json")
-    except SettingsInvalid as exc:
-        raise SessionInvalid(str(exc)) from None
+    except SettingsInvalid:
+        settings = Settings()
+        missing.append("the settings of the recording (settings.json is damaged or missing; the defaults are shown)")
     seg_dir = folder / "segments"
     in_progress = recording_in_progress(folder)
-    if info.get("ended") is None and not in_progress:
+    if info.get("stopped"):
+        notes.append(f"The recording stopped early ({info['stopped']}); what was recorded up to then is kept.")
+    elif info.get("ended") is None and not in_progress:
         notes.append("The recording was cut off (Glimpse was stopped unexpectedly); what was recorded up to "
                      "its last whole frame is kept.")
-    segments, tables = read_segments(seg_dir, float(info["fps"]), notes, finish_cut=not in_progress)
-    frames = [len(t) for t in tables]
+    lost_video: list[MissingPart] = []
+    segments, tables = read_segments(seg_dir, float(info["fps"]), notes, not in_progress, lost_video)
     if not segments:
         videos = sorted(p.name for p in seg_dir.iterdir() if p.suffix in VIDEO_SUFFIXES) if seg_dir.is_dir() else []
-        raise SessionInvalid(f"{folder}: no finished video segment (found {videos or 'none'}); the recording "
-                             f"ended before its first {info.get('segment_s', SEGMENT_S):g} s were saved")
-    try:
-        records = _read_lines(folder / "moments.jsonl", notes)
-        moments = [Moment.from_dict(d) for d in records]
-        marks = [float(d["t_s"]) for d in _read_lines(folder / "marks.jsonl", notes)]
-        in_force = [from_dict(d["settings"]) if "settings" in d else None for d in records]
-        log = [(float(d["t_s"]), from_dict(d["settings"]))
-               for d in (_read_lines(folder / SETTINGS_LOG, notes) if (folder / SETTINGS_LOG).is_file() else [])]
-    except (KeyError, TypeError, ValueError, SettingsInvalid) as exc:
-        raise SessionInvalid(f"{folder}: a moment, mark or settings line is missing a field ({exc})") from None
+        damage = f"; damaged: {', '.join(str(m) for m in lost_video)}" if lost_video else ""
+        raise SessionInvalid(f"{folder}: no readable video segment (found {videos or 'none'}{damage}); the "
+                             f"recording may have ended before its first {info.get('segment_s', SEGMENT_S):g} s "
+                             "were saved")
+    missing[:0] = [f"the video of {m}" for m in lost_video]
+    spotted = _read_records(folder / "moments.jsonl", _moment_record, "moments", notes, missing)
+    marks = _read_records(folder / "marks.jsonl", lambda d: float(d["t_s"]), "marks", notes, missing)
+    log = _read_records(folder / SETTINGS_LOG, lambda d: (float(d["t_s"]), from_dict(d["settings"])),
+                        "settings changes", notes, missing, optional=True)
     gaps = info.get("gaps", [])
     if gaps:
         spans = ", ".join(f"at {g['lost_s']:.1f} s for "
@@ -452,10 +552,10 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
         notes.append(f"The camera was lost {len(gaps)} time(s) ({spans}); the recording goes on after each gap.")
     table = _concat(tables, {"source": info["source"], "fps": info["fps"], "width": info["width"],
                              "height": info["height"], "session": folder.name})
-    order = sorted(range(len(moments)), key=lambda i: moments[i].end_s)
-    return RecordedSession(folder, info, settings, tuple(segments), tuple(frames), table,
-                           tuple(moments[i] for i in order), tuple(sorted(marks)), tuple(notes),
-                           tuple(in_force[i] for i in order), tuple(sorted(log, key=lambda e: e[0])))
+    spotted.sort(key=lambda r: r[0].end_s)
+    return RecordedSession(folder, info, settings, tuple(segments), tuple(len(t) for t in tables), table,
+                           tuple(m for m, _ in spotted), tuple(sorted(marks)), tuple(notes),
+                           tuple(s for _, s in spotted), tuple(sorted(log, key=lambda e: e[0])), tuple(missing))
 
 
 def forget(path: str | os.PathLike) -> list[Path]:

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from app.errors import SessionInvalid
 from app.settings.schema import Settings
 from app.spotting.spotter import Moment, threshold_for
 from app.spotting.strength import relative
-from app.store.marks import VERDICT_TITLES, Mark, Review, review_path_for_session
+from app.store.export import read_review
+from app.store.marks import VERDICT_TITLES, Mark
 from app.store.session import RecordedSession, open_session
 from app.system.files import write_atomic
 
@@ -73,14 +73,11 @@ def no_face_spans(t_s: np.ndarray, face: np.ndarray) -> tuple[tuple[float, float
 
 def collect(session: RecordedSession) -> Summary:
     """Everything the page shows; reads only (a broken marks file is noted, never moved)."""
-    path = review_path_for_session(session.folder)
-    marks: tuple[Mark, ...] = ()
-    notes = tuple(session.notes)
-    if path.exists():
-        try:
-            marks = tuple(Review.load(path).marks)
-        except SessionInvalid as exc:
-            notes += (f"{exc}; the page shows no marks.",)
+    review, problem = read_review(session.folder)
+    notes = ((session.missing_message,) if session.missing_message else ()) + tuple(session.notes)
+    if problem:
+        notes += (f"{problem}; the page shows no marks.",)
+    marks = tuple(review.marks)
     return Summary(session.folder.name, str(session.info.get("created", "")), str(session.info.get("source", "")),
                    session.duration_s, len(session.table), session.settings, tuple(session.moments),
                    tuple(session.marks), marks, no_face_spans(session.table.t_s, session.table.face),

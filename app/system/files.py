@@ -6,6 +6,7 @@ crash leaves either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import os
@@ -18,17 +19,35 @@ from pathlib import Path
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by the owner only."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(path, 0o700)
+    """`path` as a folder, created with any missing parents, each new one readable by the owner only.
+    A folder that exists is left as it is: Glimpse never changes the mode of a folder it did not create
+    (`--record ~` must not lock the home folder)."""
+    path = Path(path)
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)  # the umask can only narrow it
+        except FileExistsError:
+            if not folder.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(folder)) from None
     return path
 
 
+# write_atomic's temporary file: a short name of its own in the target's folder, so that any name the
+# folder takes (up to 255 bytes) can be written; TEMP_NAME below also matches the older ".NAME.XXXXXXXX.tmp"
+TEMP_PREFIX, TEMP_SUFFIX = ".glimpse.", ".tmp"
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file and a rename (owner-only permissions)."""
+    """Write `data` to `path` through a temporary file and a rename (owner-only permissions; folders it
+    creates are owner-only too)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -43,7 +62,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 STALE_TEMP_S = 60.0  # no write takes this long: an older temporary file was left by a killed process
-# write_atomic's temporary names: tempfile.mkstemp(prefix=".NAME.", suffix=".tmp") adds 8 of [a-z0-9_]
+# write_atomic's temporary names: tempfile.mkstemp adds 8 of [a-z0-9_] to the prefix
 TEMP_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 STALE_DEPTH = 2  # sessions/session-…/segments/ is the deepest folder Glimpse writes to
 
@@ -62,10 +81,11 @@ def _remove_if_stale(path: Path, now: float) -> bool:
 
 
 def _remove_stale_temps(path: Path) -> None:
-    """Temporary files a killed write left beside `path`."""
+    """Temporary files a killed write left beside `path` (ours, and the older ones named after `path`)."""
     now = time.time()
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        _remove_if_stale(stale, now)
+    for pattern in (f"{TEMP_PREFIX}*{TEMP_SUFFIX}", f".{glob.escape(path.name)}.*.tmp"):
+        for stale in path.parent.glob(pattern):
+            _remove_if_stale(stale, now)
 
 
 def remove_stale_temps(roots: Iterable[Path], depth: int = STALE_DEPTH) -> list[Path]:

@@ -44,6 +44,12 @@ def format_duration(seconds: float) -> str:
     return f"{minutes:.0f} min" + (f" {rest:.0f} s" if rest else "")
 
 
+def format_clock(t_s: float) -> str:
+    """A time in a recording for a person: 'm:ss' (whole seconds)."""
+    minutes, seconds = divmod(int(round(max(0.0, t_s))), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
 def estimate(samples: list[tuple[float, float]] | tuple[tuple[float, float], ...]) -> Estimate:
     """From (time_s, fraction_done) samples in time order, the last fraction and the time left
     at the rate seen over the samples given."""
