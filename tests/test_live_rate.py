@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 
-from app.cli.live_run import HeadlessRun, _take
-from app.prompts.policy import PromptPolicy
-from app.run.events import FrameTracked, RateNotice, Stopped
+from app.cli.live_run import Gatherer, HeadlessRun
+from app.face.features import empty_features
+from app.run.events import FrameTracked, RateNotice, Stopped, dispatch
 from app.run.live import LiveSession
 from app.run.pipeline import LiveResult
 from app.settings.schema import Settings
@@ -45,14 +45,14 @@ def pipeline_taking(seconds: float):
         """Stands in for the live pipeline: each frame costs `seconds`, nothing is found."""
 
         def __init__(self, settings, model_path=None):
-            self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
+            self.settings = settings
 
         def set_settings(self, settings):
             self.settings = settings
 
         def process(self, frame):
             time.sleep(seconds)
-            return LiveResult(frame, None, None, ())
+            return LiveResult(frame, empty_features(frame.t_s), ())
 
         def finish(self):
             return ()
@@ -64,7 +64,6 @@ def pipeline_taking(seconds: float):
 
 
 def run(monkeypatch, seconds: float) -> list:
-    monkeypatch.setattr("app.run.live.LivePipeline", pipeline_taking(seconds))
     monkeypatch.setattr("app.run.live.SLOW_FOR_S", SLOW_FOR_S)
     events, done = [], threading.Event()
 
@@ -73,7 +72,7 @@ def run(monkeypatch, seconds: float) -> list:
         if isinstance(event, Stopped):
             done.set()
 
-    session = LiveSession(Camera, Settings(), on_event=on_event, preview=False)
+    session = LiveSession(Camera, Settings(), on_event=on_event, preview=False, pipeline_factory=pipeline_taking(seconds))
     session.start()
     assert done.wait(4 * SESSION_S), "the session did not end"
     assert session.join(5.0)
@@ -106,7 +105,7 @@ def test_a_tracker_that_keeps_up_is_never_told(monkeypatch):
 
 def test_the_headless_run_prints_the_notice_on_stderr():
     out, err = io.StringIO(), io.StringIO()
-    _take(RateNotice(38.2, 60.0), HeadlessRun(), out, err)
+    dispatch(RateNotice(38.2, 60.0), Gatherer(HeadlessRun(), out, err))
     assert err.getvalue() == "glimpse: Tracking keeps 38 of 60 frames a second (the others are skipped evenly)\n"
     assert out.getvalue() == ""
 

@@ -6,8 +6,8 @@ import json
 import threading
 from pathlib import Path
 
+from app.face.features import empty_features
 from app.prompts.asked import ASKED_BOOST, asked_settings
-from app.prompts.policy import PromptPolicy
 from app.run.choices import file_choice
 from app.run.events import FrameTracked, Marked, MomentFound, SourceOpened, Stopped
 from app.run.live import ENDED, LiveSession
@@ -63,15 +63,18 @@ class SettingsLog:
     seen: list[tuple[float, Settings]] = []
 
     def __init__(self, settings, model_path=None):
-        self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
+        self.settings = settings
         SettingsLog.seen = []
 
     def set_settings(self, settings):
         self.settings = settings
 
+    def lift_cooldown(self):
+        pass
+
     def process(self, frame):
         SettingsLog.seen.append((frame.t_s, self.settings))
-        return LiveResult(frame, None, None, ())
+        return LiveResult(frame, empty_features(frame.t_s), ())
 
     def finish(self):
         return (Moment(0.1, 0.2, 0.3, ("brows",), 9.0),)
@@ -80,12 +83,12 @@ class SettingsLog:
         pass
 
 
-def test_scripted_marks_raise_sensitivity_for_the_asked_window(monkeypatch):
-    monkeypatch.setattr("app.run.live.LivePipeline", SettingsLog)
+def test_scripted_marks_raise_sensitivity_for_the_asked_window():
     base = Settings(attentive_window_s=2.0)
 
     def make(on_event):
-        session = LiveSession(lambda: BlankClip(8.0), base, on_event=on_event, preview=False)
+        session = LiveSession(lambda: BlankClip(8.0), base, on_event=on_event, preview=False,
+                              pipeline_factory=SettingsLog)
         session.mark(at_s=3.0)
         session.mark(at_s=1.0)  # given out of order: applied in time order
         return session
@@ -105,16 +108,16 @@ def test_scripted_marks_raise_sensitivity_for_the_asked_window(monkeypatch):
             assert abs(e.attentive_s - max(0.0, last_mark + 2.0 - e.t_s)) < 1e-6
 
 
-def test_stopping_with_finish_reports_the_moment_under_way(monkeypatch):
+def test_stopping_with_finish_reports_the_moment_under_way():
     """A headless run that stops (duration, Ctrl-C) still reports what was under way; the window's
     Stop does not (unchanged)."""
-    monkeypatch.setattr("app.run.live.LivePipeline", SettingsLog)
     for finish in (False, True):
         def stop_at_one_second(session, event, finish=finish):
             if isinstance(event, FrameTracked) and event.t_s >= 1.0:
                 session.request_stop(finish=finish)
 
         events = run_session(lambda on_event: LiveSession(lambda: BlankClip(60.0), Settings(), on_event=on_event,
-                                                          preview=False), stop_at_one_second)
+                                                          preview=False, pipeline_factory=SettingsLog),
+                             stop_at_one_second)
         assert len([e for e in events if isinstance(e, MomentFound)]) == int(finish)
         assert len([e for e in events if isinstance(e, FrameTracked) and e.t_s >= 1.0]) == 1, "tracked past the stop"
