@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import numpy as np
@@ -94,10 +95,10 @@ def plan_chunks(frame_count: int, fps: float, workers: int, lead_s: float = LEAD
 # ---- in a worker process --------------------------------------------------------------------------
 
 _reports: mp.Queue | None = None
-_stop: threading.Event | None = None
+_stop: EventType | None = None
 
 
-def _init_worker(reports: mp.Queue, stop) -> None:
+def _init_worker(reports: mp.Queue, stop: EventType) -> None:
     global _reports, _stop
     _reports, _stop = reports, stop
 
