@@ -6,15 +6,19 @@ import json
 import threading
 from pathlib import Path
 
+import numpy as np
+
 from app.face.features import empty_features
 from app.prompts.asked import ASKED_BOOST, asked_settings
+from app.prompts.policy import load_bank
 from app.run.choices import file_choice
 from app.run.events import FrameTracked, Marked, MomentFound, SourceOpened, Stopped
 from app.run.live import ENDED, LiveSession
 from app.run.pipeline import LiveResult
+from app.run.relive import relive
 from app.settings.schema import Settings
 from app.spotting.spotter import Moment
-from tests.support.synthetic import BlankClip
+from tests.support.synthetic import BlankClip, add_change, still_face
 
 DATA = Path(__file__).parent / "data"
 SESSION_TIMEOUT_S = 40.0  # a 10 s clip in real time, on a busy machine
@@ -121,3 +125,19 @@ def test_stopping_with_finish_reports_the_moment_under_way():
                              stop_at_one_second)
         assert len([e for e in events if isinstance(e, MomentFound)]) == int(finish)
         assert len([e for e in events if isinstance(e, FrameTracked) and e.t_s >= 1.0]) == 1, "tracked past the stop"
+
+
+def test_relive_offers_the_questions_the_listener_set_mid_session():
+    """Relive drives the moment stage as live does: new questions take effect from the frame they were
+    set at (it once kept offering the old ones)."""
+    table = still_face(40.0, seed=3)
+    for onset in np.arange(3.0, 38.0, 2.5):
+        add_change(table, ("brow_right", "brow_left"), onset, 0.2, 0.06)
+    before = Settings(sensitivity=80.0, cooldown_s=0.0)
+    mine = ("What else comes to mind?", "How was that for you?")
+    after = before.replace(questions=mine)
+    moments = relive(table, [(0.0, before), (20.0, after)])
+    prompted = [m for m in moments if m.prompted]
+    early, late = [m for m in prompted if m.end_s < 20.0], [m for m in prompted if m.start_s > 20.5]
+    assert len(early) >= 3 and len(late) >= 3
+    assert all(m.prompt in load_bank() for m in early) and all(m.prompt in mine for m in late)
