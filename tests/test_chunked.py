@@ -115,7 +115,9 @@ def test_stitched_faces_get_the_frames_read_again_when_a_channel_reads_pixels(mo
     with FileSource(video) as source:
         info, frames = source.info, [f for f, _ in zip(source, range(40))]
     faces = [(f.t_s, None) for f in frames]
-    blank = [image for _, _, image in with_pixels(iter(faces), video, info)]  # no channel reads pixels yet
+    for module in ("app.run.chunked", "app.face.channels"):  # as when no channel reads pixels
+        monkeypatch.setattr(f"{module}.READS_PIXELS", False)
+    blank = [image for _, _, image in with_pixels(iter(faces), video, info)]
     assert all(image.shape == frames[0].image.shape and not image.any() for image in blank)
     monkeypatch.setattr("app.run.chunked.READS_PIXELS", True)
     again = list(with_pixels(iter(faces), video, info))

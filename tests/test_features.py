@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from app.face.features import LEVELS, FeatureExtractor, FeatureTable, rotation_angles, similarity_align
+from app.face.features import (
+    LEVELS,
+    FeatureExtractor,
+    FeatureTable,
+    levels_as_now,
+    rotation_angles,
+    similarity_align,
+)
 from app.face.tracking import FaceObservation
 
 FRAME = np.zeros((480, 640, 3), np.uint8)  # the pixels the faces below were "tracked" in
@@ -85,3 +92,16 @@ def test_table_round_trip(tmp_path, face):
 
 def test_rotation_angles_of_identity_are_zero():
     np.testing.assert_allclose(rotation_angles(np.eye(3)), 0, atol=1e-6)
+
+
+def test_features_kept_before_a_channel_was_added_open_with_its_columns_missing():
+    """A recorded session keeps its levels' names: columns measured since are NaN (the spotter skips
+    them), a column this version does not measure is refused."""
+    stored = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+    now = levels_as_now(stored, (LEVELS[3], LEVELS[0]), "old.npz")
+    assert now.shape == (2, len(LEVELS))
+    np.testing.assert_array_equal(now[:, [3, 0]], stored)
+    assert np.isnan(np.delete(now, [0, 3], axis=1)).all()
+    assert levels_as_now(now, LEVELS, "same.npz") is now
+    with pytest.raises(ValueError, match="another Glimpse version"):
+        levels_as_now(stored, (LEVELS[0], "pupil_size"), "newer.npz")

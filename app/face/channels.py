@@ -5,8 +5,10 @@ run's first frame (`FaceView`), and returns its named values for that frame; the
 channel's values side by side in the row's `levels` (`features.LEVELS` lists their names, in
 `CHANNELS` order), and the spotter and the feature table read them by name from there. A channel may
 keep state within a face run (a pixel channel, the previous frame); `reset()` is called when a run
-starts. Adding a channel is adding its class here and to `CHANNELS`; one that reads pixels says so
-(`PIXELS = True`), and chunked tracking then reads the frames again for it (app/run/chunked.py).
+starts. Adding a channel is adding its class here and to the end of `CHANNELS`; one that reads pixels
+says so (`PIXELS = True`), and chunked tracking then reads the frames again for it (app/run/chunked.py).
+Feature caches are keyed by the channels' names, so they are measured again; a session recorded before
+a channel was added opens with NaN in its columns (features.levels_as_now), which the spotter skips.
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ class Shape:
         return np.asarray(levels, dtype=np.float32)
 
 
-CHANNELS: tuple[type[Channel], ...] = (Shape,)  # measured in this order; their NAMES make features.LEVELS
+CHANNELS: tuple[type[Channel], ...] = (Shape,)  # in this order (new ones last); their NAMES make features.LEVELS
 READS_PIXELS = any(channel.PIXELS for channel in CHANNELS)
 
 

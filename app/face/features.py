@@ -156,14 +156,27 @@ class FeatureTable:
         import ast
 
         with np.load(path, allow_pickle=False) as z:
-            if tuple(z["levels_names"]) != LEVELS:
-                raise ValueError(f"{path}: features were measured by another Glimpse version")
-            table = cls(z["t_s"], z["face"], z["levels"], z["head"], z["blendshapes"], z["faces_seen"],
+            levels = levels_as_now(z["levels"], tuple(str(name) for name in z["levels_names"]), path)
+            table = cls(z["t_s"], z["face"], levels, z["head"], z["blendshapes"], z["faces_seen"],
                         z["landmarks"] if "landmarks" in z.files else None, ast.literal_eval(str(z["meta"])))
         n = len(table.t_s)
         if any(len(a) != n for a in (table.face, table.levels, table.head, table.blendshapes, table.faces_seen)):
             raise ValueError(f"{path}: columns of different lengths")
         return table
+
+
+def levels_as_now(levels: np.ndarray, names: tuple[str, ...], path: str | Path) -> np.ndarray:
+    """(n, N_LEVELS) levels of a file that holds the columns `names`: one written before a channel was
+    added (a recorded session) gets NaN in that channel's columns, as the spotter reads a column it
+    cannot use; one holding a column this Glimpse does not measure is refused (ValueError)."""
+    if names == LEVELS:
+        return levels
+    unknown = sorted(set(names) - set(LEVELS))
+    if unknown or len(set(names)) != len(names) or levels.shape[1:] != (len(names),):
+        raise ValueError(f"{path}: features were measured by another Glimpse version ({', '.join(unknown)})")
+    now = np.full((len(levels), N_LEVELS), np.nan, np.float32)
+    now[:, [LEVEL[name] for name in names]] = levels
+    return now
 
 
 class FeatureTableBuilder:

@@ -129,14 +129,14 @@ def kill_figures(run: KillRun, segment_s: float = 2.0) -> dict:
 def _atomic_child(folder: str) -> int:
     """Child: rewrites a settings file, an export and a feature cache, alternating two versions of
     each, as fast as it can, until it is killed."""
-    from app.face.features import FeatureTable
+    from app.face.features import N_LEVELS, FeatureTable
     from app.settings import schema as settings_mod
     from app.store import marks as review
     from app.store.cache import save_cached
 
     folder = Path(folder)
     versions = [settings_mod.Settings(), settings_mod.preset("attentive")]
-    tables = [FeatureTable(np.arange(n, dtype=np.float64), np.ones(n, bool), np.zeros((n, 13), np.float32),
+    tables = [FeatureTable(np.arange(n, dtype=np.float64), np.ones(n, bool), np.zeros((n, N_LEVELS), np.float32),
                            np.zeros((n, 3), np.float32), np.zeros((n, 52), np.float16), np.ones(n, np.int8),
                            meta={"n": n}) for n in (1000, 20000)]
     exports = [json.dumps({"moments": [{"i": i} for i in range(n)]}) for n in (10, 50_000)]

@@ -7,11 +7,15 @@ import time
 
 import numpy as np
 
-from app.face.features import LEVEL, N_LEVELS, FeatureTable
+from app.face.features import LEVEL, LEVELS, N_LEVELS, FeatureTable
 from app.face.tracking import N_BLENDSHAPES
 from app.sources.capture import Frame, SourceInfo
 
-REST = np.array([-1.49, -1.39, 0.51, 0.10, 0.10, -2.50, -2.90, -2.82, 1.00, 0.32, 0.05, 0.0, 0.0], np.float32)
+# a resting face's levels, IOD units (gaze: eye widths); other channels' columns rest at 0
+_REST = {"brow_right": -1.49, "brow_left": -1.39, "brow_gap": 0.51, "lid_right": 0.10, "lid_left": 0.10,
+         "nose_wings": -2.50, "corner_right": -2.90, "corner_left": -2.82, "mouth_width": 1.00,
+         "lip_thickness": 0.32, "mouth_open": 0.05}
+REST = np.array([_REST.get(name, 0.0) for name in LEVELS], np.float32)
 
 
 def still_face(seconds: float = 20.0, fps: float = 30.0, jitter: float = 0.004, seed: int = 0,
