@@ -119,7 +119,8 @@ class Shape:
         return np.asarray(levels, dtype=np.float32)
 
 
-CHANNELS: tuple[type[Channel], ...] = (Shape,)  # in this order (new ones last); their NAMES make features.LEVELS
+# Measured in this order, new ones last; their NAMES, in this order, are features.LEVELS.
+CHANNELS: tuple[type[Channel], ...] = (Shape,)
 READS_PIXELS = any(channel.PIXELS for channel in CHANNELS)
 
 

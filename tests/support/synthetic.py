@@ -7,15 +7,15 @@ import time
 
 import numpy as np
 
-from app.face.features import LEVEL, LEVELS, N_LEVELS, FeatureTable
+from app.face.features import LEVEL, N_LEVELS, FeatureTable
 from app.face.tracking import N_BLENDSHAPES
 from app.sources.capture import Frame, SourceInfo
 
-# a resting face's levels, IOD units (gaze: eye widths); other channels' columns rest at 0
-_REST = {"brow_right": -1.49, "brow_left": -1.39, "brow_gap": 0.51, "lid_right": 0.10, "lid_left": 0.10,
-         "nose_wings": -2.50, "corner_right": -2.90, "corner_left": -2.82, "mouth_width": 1.00,
-         "lip_thickness": 0.32, "mouth_open": 0.05}
-REST = np.array([_REST.get(name, 0.0) for name in LEVELS], np.float32)
+# a resting face's landmark levels, IOD units (gaze: eye widths); other channels' columns stay at 0
+SHAPE_REST = {"brow_right": -1.49, "brow_left": -1.39, "brow_gap": 0.51, "lid_right": 0.10, "lid_left": 0.10,
+              "nose_wings": -2.50, "corner_right": -2.90, "corner_left": -2.82, "mouth_width": 1.00,
+              "lip_thickness": 0.32, "mouth_open": 0.05, "gaze_x": 0.0, "gaze_y": 0.0}
+SHAPE_COLUMNS = [LEVEL[name] for name in SHAPE_REST]
 
 
 def still_face(seconds: float = 20.0, fps: float = 30.0, jitter: float = 0.004, seed: int = 0,
@@ -23,7 +23,9 @@ def still_face(seconds: float = 20.0, fps: float = 30.0, jitter: float = 0.004, 
     rng = np.random.default_rng(seed)
     n = int(round(seconds * fps))
     t = t0 + np.arange(n) / fps
-    levels = REST + rng.normal(0, jitter, (n, N_LEVELS)).astype(np.float32)
+    levels = np.zeros((n, N_LEVELS), np.float32)
+    levels[:, SHAPE_COLUMNS] = (np.array(list(SHAPE_REST.values()), np.float32)
+                                + rng.normal(0, jitter, (n, len(SHAPE_REST))).astype(np.float32))
     head = rng.normal(0, 0.2, (n, 3)).astype(np.float32)
     return FeatureTable(t, np.ones(n, bool), levels, head, np.zeros((n, N_BLENDSHAPES), np.float16),
                         np.ones(n, np.int8))
