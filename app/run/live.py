@@ -1,4 +1,5 @@
-"""A live session without a window: source -> tracking -> features -> spotting -> prompts.
+"""A live session without a window: source -> face stage (tracking, measurements) -> moment stage
+(spotting, prompts), through `LivePipeline` (app/run/pipeline.py).
 
 Two Python threads per session. The capture thread reads the source and puts each
 frame in a one-slot box (a frame the tracker had no time for is replaced and
@@ -9,7 +10,8 @@ reports `FrameReady` only when that box goes from empty to full, so at most one
 notification is in flight and the viewer takes the newest packet when it is ready.
 
 Everything the listener asks for ("I just asked", recording on/off, new settings)
-is queued as a command and applied by the tracking thread between frames. What
+is queued as a command and applied by the tracking thread between frames (new settings
+are swapped into the moment stage there, never mid-frame). What
 happens is reported as small frozen events through one callback, called in the
 session's threads: the Qt worker turns them into signals, `glimpse live
 --no-window` prints them. Every error in either thread is reported; fatal ones

@@ -89,11 +89,10 @@ def measure(table_path: str, loops: int) -> dict:
 
 
 def _round(table: Path, loops: int, app_dir: Path | None) -> dict:
-    env = None
-    if app_dir is not None:
-        import os
+    import os
 
-        env = dict(os.environ, PYTHONPATH=str(app_dir))
+    # the child finds `bench` in this checkout, and `app` in `app_dir` when given (first on the path)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(p) for p in (app_dir, ROOT) if p is not None))
     out = subprocess.run([sys.executable, __file__, "--child", str(table), "--loops", str(loops)],
                          capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout)
