@@ -1,9 +1,10 @@
 """`python -m app` and the `glimpse` command: the crash log first (app/system/crashlog.py), then the CLI."""
 
+import argparse
 import sys
 
 
-def open_window(args) -> int:
+def open_window(args: argparse.Namespace) -> int:
     """The desktop app: the one place the command line reaches the Qt shell (the core never imports it)."""
     from app.ui.app import run_app
 

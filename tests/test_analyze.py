@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import app.run.chunked
+import app.run.tracked
 from app.cli.main import main
 from app.errors import GlimpseError
 from app.face.features import LEVELS
@@ -38,7 +38,7 @@ def tracking_fails(monkeypatch):
     def fail(*args, **kwargs):
         raise GlimpseError("tracking was asked for")
 
-    monkeypatch.setattr(app.run.chunked, "track_video_parallel", fail)
+    monkeypatch.setattr(app.run.tracked, "track_video_parallel", fail)
 
 
 def test_preset_then_sensitivity(tmp_path, capsys):

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.run.pipeline import LivePipeline, analyze
+from app.run.pipeline import LivePipeline, analyze, watch_call
 from app.settings.schema import Settings
-from app.sources.callvideo import FREEZE_S, CallVideoFilter, watch_call
+from app.sources.callvideo import FREEZE_S, CallVideoFilter
 from app.sources.capture import FileSource, Frame
 from tests.support.callfootage import call_grabs, write_video
 
@@ -80,7 +80,7 @@ class SpyPipeline:
         from app.run.pipeline import LiveResult
 
         self.calls.append(("process", fr.t_s))
-        return LiveResult(fr, None, empty_features(fr.t_s), ())
+        return LiveResult(fr, empty_features(fr.t_s), ())
 
     def break_run(self):
         self.calls.append(("break_run", None))

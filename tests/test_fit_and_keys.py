@@ -12,8 +12,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox
 
+from app.face.features import empty_features
 from app.prompts.asked import ASKED_BOOST
-from app.prompts.policy import PromptPolicy
 from app.run.events import LivePacket, LiveStats
 from app.run.pipeline import LiveResult
 from app.settings.schema import Settings
@@ -148,15 +148,18 @@ class NoTracker:
     seen: list[Settings] = []
 
     def __init__(self, settings, model_path=None):
-        self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
+        self.settings = settings
         NoTracker.seen = [settings]
 
     def set_settings(self, settings):
         self.settings = settings
         NoTracker.seen.append(settings)
 
+    def lift_cooldown(self):
+        pass
+
     def process(self, frame):
-        return LiveResult(frame, None, None, ())
+        return LiveResult(frame, empty_features(frame.t_s), ())
 
     def finish(self):
         return ()
@@ -168,10 +171,10 @@ class NoTracker:
 def test_tuning_reaches_the_live_page(qtbot, window, monkeypatch):
     """The live page starts from the listener's settings (the window's store, which the tuning drawer
     writes), says which settings are in force, and "I just asked" raises them relative to the listener's own."""
-    monkeypatch.setattr("app.run.live.LivePipeline", NoTracker)
     mine = Settings().replace(sensitivity=42.0)
     window.settings_store.set(mine)
     live = window.live
+    live.pipeline_factory = NoTracker
     monkeypatch.setattr(live, "choice", lambda: type("C", (), {"is_camera": False, "is_screen": False, "label": "clip",
                                                                "opener": lambda self, w, h, f: BlankClip})())
     with qtbot.waitSignal(live.running_changed, timeout=5000):

@@ -11,9 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from app.cli.live_run import HeadlessRun, _take
-from app.prompts.policy import PromptPolicy
-from app.run.events import FrameTracked, RateNotice, Stopped
+from app.cli.live_run import Gatherer, HeadlessRun
+from app.face.features import empty_features
+from app.run.events import FrameTracked, RateNotice, Stopped, dispatch
 from app.run.live import LiveSession
 from app.run.pipeline import LiveResult
 from app.settings.schema import Settings
@@ -46,14 +46,14 @@ def pipeline_taking(seconds: float):
         """Stands in for the live pipeline: each frame costs `seconds`, nothing is found."""
 
         def __init__(self, settings, model_path=None):
-            self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
+            self.settings = settings
 
         def set_settings(self, settings):
             self.settings = settings
 
         def process(self, frame):
             time.sleep(seconds)
-            return LiveResult(frame, None, None, ())
+            return LiveResult(frame, empty_features(frame.t_s), ())
 
         def finish(self):
             return ()
@@ -65,7 +65,6 @@ def pipeline_taking(seconds: float):
 
 
 def run(monkeypatch, seconds: float) -> list:
-    monkeypatch.setattr("app.run.live.LivePipeline", pipeline_taking(seconds))
     monkeypatch.setattr("app.run.live.SLOW_FOR_S", SLOW_FOR_S)
     events, done = [], threading.Event()
 
@@ -74,7 +73,7 @@ def run(monkeypatch, seconds: float) -> list:
         if isinstance(event, Stopped):
             done.set()
 
-    session = LiveSession(Camera, Settings(), on_event=on_event, preview=False)
+    session = LiveSession(Camera, Settings(), on_event=on_event, preview=False, pipeline_factory=pipeline_taking(seconds))
     session.start()
     assert done.wait(4 * SESSION_S), "the session did not end"
     assert session.join(5.0)
@@ -107,7 +106,7 @@ def test_a_tracker_that_keeps_up_is_never_told(monkeypatch):
 
 def test_the_headless_run_prints_the_notice_on_stderr():
     out, err = io.StringIO(), io.StringIO()
-    _take(RateNotice(38.2, 60.0), HeadlessRun(), out, err)
+    dispatch(RateNotice(38.2, 60.0), Gatherer(HeadlessRun(), out, err))
     assert err.getvalue() == "glimpse: Tracking keeps 38 of 60 frames a second (the others are skipped evenly)\n"
     assert out.getvalue() == ""
 
@@ -159,14 +158,15 @@ def test_a_headless_run_keeps_no_per_frame_table():
     from app.settings.schema import Settings
     from app.sources.capture import SourceInfo
 
-    run_, out, err = HeadlessRun(), io.StringIO(), io.StringIO()
-    _take(SourceOpened(SourceInfo("camera 0", 30.0, 640, 480)), run_, out, err)
+    run_ = HeadlessRun()
+    gather = Gatherer(run_, io.StringIO(), io.StringIO())
+    dispatch(SourceOpened(SourceInfo("camera 0", 30.0, 640, 480)), gather)
 
     def frames(start: int, n: int) -> None:
         for i in range(start, start + n):
             f = FrameFeatures(i / 30, True, np.full(N_LEVELS, 0.01, np.float32), np.zeros(3, np.float32),
-                              np.zeros(52, np.float32), 1)
-            _take(FrameTracked(i, i / 30, f, LiveStats(frames=i + 1), 0.0, 180.0 + i % 7), run_, out, err)
+                              np.zeros(52, np.float32), 1, face_px=180.0 + i % 7)
+            dispatch(FrameTracked(i, i / 30, f, LiveStats(frames=i + 1), 0.0), gather)
 
     frames(0, 1000)
     tracemalloc.start()

@@ -317,14 +317,15 @@ def test_new_questions_reach_a_running_live_pipeline():
     built_in = load_bank()
     pipeline = LivePipeline(Settings().replace(cooldown_s=0.0))
     try:
-        assert pipeline.policy.bank == built_in
-        shown = [pipeline.policy.update(Moment(t, t + 0.1, t + 0.2, ("brows",), 9.0)).prompt for t in range(6)]
+        policy = pipeline.moments.policy
+        assert policy.bank == built_in
+        shown = [policy.update(Moment(t, t + 0.1, t + 0.2, ("brows",), 9.0)).prompt for t in range(6)]
         mine = tuple(shown[-2:])  # two questions just shown: a bank of two still offers one of them
         pipeline.set_settings(pipeline.settings.replace(questions=mine))
-        assert pipeline.policy.bank == mine
-        assert pipeline.policy.update(Moment(9.0, 9.1, 9.2, ("brows",), 9.0)).prompt in mine
+        assert policy.bank == mine
+        assert policy.update(Moment(9.0, 9.1, 9.2, ("brows",), 9.0)).prompt in mine
         pipeline.set_settings(pipeline.settings.replace(questions=()))
-        assert pipeline.policy.bank == built_in
+        assert policy.bank == built_in
     finally:
         pipeline.close()
 

@@ -215,7 +215,7 @@ def test_the_cache_is_used_the_second_time(qtbot, make_page, tmp_path, monkeypat
     def no_tracking(*args, **kwargs):
         raise AssertionError("tracking ran although the features were cached")
 
-    monkeypatch.setattr("app.run.recordings.track_video", no_tracking)
+    monkeypatch.setattr("app.run.tracked.track_video_parallel", no_tracking)
     second = open_and_wait(qtbot, page, SHORT)
     assert not second.tracked and shown(page) == [m.to_dict() for m in first.analysis.moments]
     np.testing.assert_array_equal(second.analysis.table.levels, first.analysis.table.levels)

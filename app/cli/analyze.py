@@ -7,8 +7,10 @@ import dataclasses
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import TextIO
 
 from app.cli.args import (
     BatchProgress,
@@ -51,7 +53,7 @@ model and the feature version), so a second analysis of a video, at any settings
 --no-cache neither reads nor writes it. --settings, then --preset, then --sensitivity: later ones win."""
 
 
-def add_parser(sub, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     sens = Settings.__dataclass_fields__["sensitivity"].metadata
     p = sub.add_parser("analyze", parents=[common], help="find moments in video files", description=DESCRIPTION,
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -207,7 +209,7 @@ def fitting_stem(stem: str, limit: int) -> str:
     return data[:limit].decode(sys.getfilesystemencoding(), errors="ignore")
 
 
-def _run_local(jobs: list[Job], n: int, finished) -> None:
+def _run_local(jobs: list[Job], n: int, finished: Callable[[JobResult, int], None]) -> None:
     if n == 1 or len(jobs) == 1:
         for job in jobs:
             finished(run_job(job), 1)
@@ -226,7 +228,7 @@ def _cores() -> int:
 class ProgressBar:
     """A one-line progress bar on stderr (only on a terminal)."""
 
-    def __init__(self, label: str, stream=sys.stderr):
+    def __init__(self, label: str, stream: TextIO = sys.stderr):
         self.label, self.stream = label, stream
         self.enabled = stream.isatty()
         self._start = time.perf_counter()

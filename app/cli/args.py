@@ -7,8 +7,9 @@ import math
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from app.system.output import output_problem
 
@@ -66,7 +67,7 @@ def finite_float(text: str) -> float:
     return value
 
 
-def bounded_float(lo: float, hi: float):
+def bounded_float(lo: float, hi: float) -> Callable[[str], float]:
     """A type for numbers in lo..hi."""
 
     def parse(text: str) -> float:
@@ -110,7 +111,7 @@ def scheduler_address(text: str) -> str:
 class BatchProgress:
     """Overall progress of several videos: one line per finished video on stderr, with time left."""
 
-    def __init__(self, total: int, stream=None):
+    def __init__(self, total: int, stream: TextIO | None = None):
         self.total, self.done, self.stream = total, 0, stream or sys.stderr
         self._start = time.perf_counter()
 

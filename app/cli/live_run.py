@@ -17,6 +17,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import TextIO
 
 from app.errors import GlimpseError
 from app.face.features import FeatureTally
@@ -25,6 +27,7 @@ from app.run.events import (
     CallPaused,
     CallResumed,
     ErrorReported,
+    FrameReady,
     FrameTracked,
     LiveEvent,
     Marked,
@@ -35,6 +38,7 @@ from app.run.events import (
     SourceLost,
     SourceOpened,
     Stopped,
+    dispatch,
 )
 from app.run.live import ENDED, FAILED, LiveSession
 from app.run.pipeline import moments_report
@@ -120,13 +124,15 @@ class HeadlessRun:
 
 
 def run(choice: SourceChoice, settings: Settings, model: str | None, duration_s: float | None,
-        asked_at: Sequence[float] = (), record: Path | None = None, out=None, err=None) -> HeadlessRun:
+        asked_at: Sequence[float] = (), record: Path | None = None, out: TextIO | None = None,
+        err: TextIO | None = None) -> HeadlessRun:
     """Run one session to its end (the source's end, `duration_s` of session time, or a stop signal),
     with "I just asked" marks at the session times `asked_at` and, given `record`, a recording into a
     new folder there. Moments go to `out` as JSON lines, notes to `err` (stdout and stderr)."""
     out, err = out or sys.stdout, err or sys.stderr
-    events: queue.SimpleQueue = queue.SimpleQueue()
+    events: queue.SimpleQueue[LiveEvent] = queue.SimpleQueue()
     result = HeadlessRun()
+    gatherer = Gatherer(result, out, err)
     session: LiveSession
 
     def on_event(event: LiveEvent) -> None:  # in the session's threads
@@ -137,7 +143,7 @@ def run(choice: SourceChoice, settings: Settings, model: str | None, duration_s:
     session = LiveSession(choice.opener(*CAMERA_SIZE, CAMERA_FPS), settings, model, on_event=on_event,
                           retry_s=RETRY_S if choice.is_camera else None, preview=False, call_video=choice.is_screen)
 
-    def stop(signum, frame_) -> None:
+    def stop(signum: int, frame_: FrameType | None) -> None:
         result.interrupted = True
         session.request_stop(finish=True)
         for s in STOP_SIGNALS:  # a second Ctrl-C is the hard way out
@@ -156,7 +162,7 @@ def run(choice: SourceChoice, settings: Settings, model: str | None, duration_s:
                 event = events.get(timeout=EVENT_WAIT_S)
             except queue.Empty:
                 continue
-            _take(event, result, out, err)
+            dispatch(event, gatherer)
             if result.recording_failed:  # a scripted run asked for the recording: it ends with it
                 session.request_stop(finish=True)
         session.join()
@@ -166,54 +172,77 @@ def run(choice: SourceChoice, settings: Settings, model: str | None, duration_s:
     return result
 
 
-def _take(event: LiveEvent, result: HeadlessRun, out, err) -> None:
-    if isinstance(event, FrameTracked):
+class Gatherer:
+    """Takes a headless session's events on the main thread: gathers them into `result`, prints
+    moments to `out` as JSON lines and notes to `err`."""
+
+    def __init__(self, result: HeadlessRun, out: TextIO, err: TextIO):
+        self.result, self.out, self.err = result, out, err
+
+    def _note(self, text: str) -> None:
+        print(f"glimpse: {text}", file=self.err, flush=True)
+
+    def on_frame_tracked(self, event: FrameTracked) -> None:
+        result = self.result
         if not len(result.frames):
-            print("glimpse: tracking; Ctrl-C ends the session and writes what was found", file=err, flush=True)
+            self._note("tracking; Ctrl-C ends the session and writes what was found")
         result.frames.append(event.features)
         result.dropped, result.repeats = event.stats.dropped, event.stats.repeats
-        if event.face_px > 0:
-            result.face_px.append(event.face_px)
-    elif isinstance(event, MomentFound):
-        result.moments.append(event.moment)
-        _print_line(json.dumps(event.moment.to_dict()), result, out, err)
-    elif isinstance(event, SourceOpened):
-        result.info = event.info
-    elif isinstance(event, Marked):
-        result.marks.append(event.t_s)
-    elif isinstance(event, RecordingChanged):
+        if event.features.face:
+            result.face_px.append(event.features.face_px)
+
+    def on_frame_ready(self, event: FrameReady) -> None:
+        pass  # a headless session has no preview
+
+    def on_moment_found(self, event: MomentFound) -> None:
+        self.result.moments.append(event.moment)
+        self._print_line(json.dumps(event.moment.to_dict()))
+
+    def on_source_opened(self, event: SourceOpened) -> None:
+        self.result.info = event.info
+
+    def on_marked(self, event: Marked) -> None:
+        self.result.marks.append(event.t_s)
+
+    def on_recording_changed(self, event: RecordingChanged) -> None:
         if event.folder is not None:
-            result.recordings.append(event.folder)
-            print(f"glimpse: recording into {event.folder}", file=err, flush=True)
-    elif isinstance(event, ErrorReported):
+            self.result.recordings.append(event.folder)
+            self._note(f"recording into {event.folder}")
+
+    def on_error_reported(self, event: ErrorReported) -> None:
         if event.fatal:
-            result.fatal = result.fatal or event.message
+            self.result.fatal = self.result.fatal or event.message
         else:  # the one kind of error live mode goes on after: the recording's
-            result.recording_failed = result.recording_failed or event.message
-            print(f"glimpse: {event.message}", file=err, flush=True)
-    elif isinstance(event, SourceLost):
-        print(f"glimpse: {event.reason}; trying to reconnect", file=err, flush=True)
-    elif isinstance(event, RateNotice):  # the session says it once
-        print(f"glimpse: {event.message} (the others are skipped evenly)", file=err, flush=True)
-    elif isinstance(event, SourceBack):
-        print("glimpse: the camera is back", file=err, flush=True)
-    elif isinstance(event, CallPaused):
-        print(f"glimpse: the call video paused at {event.t_s:.1f} s", file=err, flush=True)
-    elif isinstance(event, CallResumed):
-        result.pauses.append(event.paused_s)
-        print(f"glimpse: the call video moves again ({event.paused_s:.1f} s frozen)", file=err, flush=True)
-    elif isinstance(event, Stopped):
-        result.reason = event.reason
+            self.result.recording_failed = self.result.recording_failed or event.message
+            self._note(event.message)
 
+    def on_source_lost(self, event: SourceLost) -> None:
+        self._note(f"{event.reason}; trying to reconnect")
 
-def _print_line(line: str, result: HeadlessRun, out, err) -> None:
-    """A moment on standard output; when that refuses (a full disk), said once and the run goes on (the
-    moments are still written to --out)."""
-    if result.stdout_failed:
-        return
-    try:
-        print(line, file=out, flush=True)
-    except OSError as exc:
-        result.stdout_failed = True
-        print(f"glimpse: standard output refused the moments ({os_words(exc)}); they are still written to "
-              "--out when given", file=err, flush=True)
+    def on_source_back(self, event: SourceBack) -> None:
+        self._note("the camera is back")
+
+    def on_call_paused(self, event: CallPaused) -> None:
+        self._note(f"the call video paused at {event.t_s:.1f} s")
+
+    def on_call_resumed(self, event: CallResumed) -> None:
+        self.result.pauses.append(event.paused_s)
+        self._note(f"the call video moves again ({event.paused_s:.1f} s frozen)")
+
+    def on_rate_notice(self, event: RateNotice) -> None:  # the session says it once
+        self._note(f"{event.message} (the others are skipped evenly)")
+
+    def on_stopped(self, event: Stopped) -> None:
+        self.result.reason = event.reason
+
+    def _print_line(self, line: str) -> None:
+        """A moment on standard output; when that refuses (a full disk), said once and the run goes on (the
+        moments are still written to --out)."""
+        if self.result.stdout_failed:
+            return
+        try:
+            print(line, file=self.out, flush=True)
+        except OSError as exc:
+            self.result.stdout_failed = True
+            self._note(f"standard output refused the moments ({os_words(exc)}); they are still written to "
+                       "--out when given")

@@ -31,7 +31,7 @@ place of "prompted") and its default name has "what-if" in it. Default file: NAM
 NAME-what-if-moments.csv) in the current folder."""
 
 
-def add_parsers(sub) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("summary", help="a recorded session's summary page (HTML or PDF)",
                        description=SUMMARY_DESCRIPTION)
     p.add_argument("session", metavar="SESSION", help="a recorded session's folder")

@@ -1,12 +1,13 @@
-"""Per-frame facial measurements with rigid head motion removed.
+"""Per-frame facial measurements with rigid head motion removed: the measuring half of the face stage.
 
 Each frame's landmarks are aligned (3-D similarity, least squares) to the
 first frame of the current face run on points that expressions and blinks
 barely move (nose bridge and tip, temples): not on the eye corners, which
 move with the lids and would let a blink shift every measurement at once.
-Measurements are then distances and heights of facial regions in units of
-the reference inter-ocular distance (IOD), plus gaze (iris between the eye
-corners) and the head rotation against the reference.
+The measurement channels (app/face/channels.py) then measure the aligned face
+and the frame's pixels: distances and heights of facial regions in units of
+the reference inter-ocular distance (IOD), gaze, and whatever a channel adds.
+The head rotation against the reference and MediaPipe's blendshapes complete the row.
 """
 
 from __future__ import annotations
@@ -17,40 +18,20 @@ from pathlib import Path
 
 import numpy as np
 
-from app.face.landmarks import (
-    BROW_INNER,
-    LEFT_BROW,
-    LEFT_EYE_CORNERS,
-    LEFT_EYE_OPENING,
-    LEFT_IRIS,
-    LOWER_LIP,
-    MOUTH_CORNERS,
-    NOSE_WINGS,
-    RIGHT_BROW,
-    RIGHT_EYE_CORNERS,
-    RIGHT_EYE_OPENING,
-    RIGHT_IRIS,
-    STABLE_POINTS,
-    UPPER_LIP,
-)
-from app.face.tracking import N_BLENDSHAPES, N_LANDMARKS, FaceObservation
+from app.face.channels import CHANNELS, Channel, FaceView
+from app.face.landmarks import LEFT_EYE_CORNERS, RIGHT_EYE_CORNERS, STABLE_POINTS
+from app.face.tracking import N_BLENDSHAPES, N_LANDMARKS, FaceObservation, face_height_px
 
-# Levels measured per frame, in IOD units (heights: up is positive).
-LEVELS = (
-    "brow_right", "brow_left", "brow_gap",
-    "lid_right", "lid_left",
-    "nose_wings",
-    "corner_right", "corner_left", "mouth_width", "lip_thickness", "mouth_open",
-    "gaze_x", "gaze_y",
-)
+LEVELS = tuple(name for channel in CHANNELS for name in channel.NAMES)  # the channels' values, in order
 N_LEVELS = len(LEVELS)
 LEVEL = {name: i for i, name in enumerate(LEVELS)}
 
 
 @dataclass(frozen=True)
 class FrameFeatures:
-    """Measurements of one frame. `levels` is (N_LEVELS,) float32 in IOD units, NaN without a face;
-    `head` is (yaw, pitch, roll) in degrees against the run's reference pose."""
+    """Measurements of one frame: the face stage's row. `levels` is (N_LEVELS,) float32, the channels'
+    values (named by LEVELS; IOD units for the landmark shape), NaN without a face; `head` is (yaw, pitch,
+    roll) in degrees against the run's reference pose; `face_px` the face's height, pixels (0 without one)."""
 
     t_s: float
     face: bool
@@ -59,6 +40,7 @@ class FrameFeatures:
     blendshapes: np.ndarray
     faces_seen: int = 0
     landmarks: np.ndarray | None = None  # (478, 3) float32 normalised, kept for overlays and caches
+    face_px: float = 0.0
 
     def __post_init__(self) -> None:
         if self.levels.shape != (N_LEVELS,):
@@ -85,70 +67,40 @@ def rotation_angles(rot: np.ndarray) -> np.ndarray:
     return np.array([yaw, pitch, roll], dtype=np.float32)
 
 
-def _eye_gaze(p: np.ndarray, corners: tuple[int, int], iris: int) -> tuple[float, float]:
-    """Iris position against the eye corners, in eye widths (along and across the corner axis)."""
-    outer, inner = p[corners[0], :2], p[corners[1], :2]
-    axis = inner - outer
-    width = float(np.linalg.norm(axis)) or 1.0
-    ux = axis / width
-    uy = np.array([-ux[1], ux[0]])
-    rel = p[iris, :2] - (outer + inner) / 2
-    return float(rel @ ux / width), float(rel @ uy / width)
-
-
-def measure(aligned: np.ndarray, iod: float) -> np.ndarray:
-    """The LEVELS of one aligned face (pixel units, y down), in IOD units."""
-    p = aligned / iod
-
-    def height(idx) -> float:
-        return float(-p[idx, 1].mean())
-
-    def dist(i: int, j: int) -> float:
-        return float(np.linalg.norm(p[i] - p[j]))
-
-    gx_r, gy_r = _eye_gaze(p, RIGHT_EYE_CORNERS, RIGHT_IRIS)
-    gx_l, gy_l = _eye_gaze(p, LEFT_EYE_CORNERS, LEFT_IRIS)
-    # gaze x: the right eye's corner axis points the other way round in the image
-    right_corner, left_corner = MOUTH_CORNERS
-    levels = [
-        height(RIGHT_BROW), height(LEFT_BROW), dist(*BROW_INNER),
-        dist(*RIGHT_EYE_OPENING), dist(*LEFT_EYE_OPENING),
-        height(list(NOSE_WINGS)),
-        height([right_corner]), height([left_corner]), dist(*MOUTH_CORNERS),
-        dist(*UPPER_LIP) + dist(*LOWER_LIP), dist(UPPER_LIP[1], LOWER_LIP[0]),
-        (-gx_r + gx_l) / 2, (gy_r + gy_l) / 2,
-    ]
-    return np.asarray(levels, dtype=np.float32)
-
-
 class FeatureExtractor:
-    """Turns tracked faces into FrameFeatures; re-takes its reference when a face run starts."""
+    """Turns tracked faces into FrameFeatures, measured by every channel; re-takes its reference when a
+    face run starts."""
 
     def __init__(self, keep_landmarks: bool = False):
         self.keep_landmarks = keep_landmarks
+        self.channels: tuple[Channel, ...] = tuple(make() for make in CHANNELS)
         self.reset()
 
     def reset(self) -> None:
         self._ref: np.ndarray | None = None
         self._iod = 1.0
+        for channel in self.channels:
+            channel.reset()
 
-    def update(self, t_s: float, face: FaceObservation | None, size: tuple[int, int]) -> FrameFeatures:
-        """`size` is the image's (width, height): landmarks are normalised per axis."""
+    def update(self, t_s: float, face: FaceObservation | None, image: np.ndarray) -> FrameFeatures:
+        """`image` is the frame's (h, w, 3) BGR pixels the face was tracked in (its landmarks are
+        normalised to it)."""
         if face is None:
             self.reset()
             return empty_features(t_s)
-        w, h = size
+        h, w = image.shape[:2]
         pts = face.landmarks.astype(np.float64) * np.array([w, h, w])
         if self._ref is None:
             self._ref = pts
             eyes = pts[list(RIGHT_EYE_CORNERS), :2].mean(0) - pts[list(LEFT_EYE_CORNERS), :2].mean(0)
             self._iod = float(np.linalg.norm(eyes)) or 1.0
         scale, rot, trans = similarity_align(pts[STABLE_POINTS], self._ref[STABLE_POINTS])
-        aligned = scale * pts @ rot.T + trans
+        view = FaceView(t_s, image, face, pts, scale * pts @ rot.T + trans, self._iod)
+        levels = np.concatenate([channel.measure(view) for channel in self.channels], dtype=np.float32)
         return FrameFeatures(
-            t_s=t_s, face=True, levels=measure(aligned, self._iod), head=rotation_angles(rot.T),
+            t_s=t_s, face=True, levels=levels, head=rotation_angles(rot.T),
             blendshapes=face.blendshapes, faces_seen=face.faces_seen,
-            landmarks=face.landmarks if self.keep_landmarks else None,
+            landmarks=face.landmarks if self.keep_landmarks else None, face_px=face_height_px(face.landmarks, h),
         )
 
 
@@ -204,14 +156,27 @@ class FeatureTable:
         import ast
 
         with np.load(path, allow_pickle=False) as z:
-            if tuple(z["levels_names"]) != LEVELS:
-                raise ValueError(f"{path}: features were measured by another Glimpse version")
-            table = cls(z["t_s"], z["face"], z["levels"], z["head"], z["blendshapes"], z["faces_seen"],
+            levels = levels_as_now(z["levels"], tuple(str(name) for name in z["levels_names"]), path)
+            table = cls(z["t_s"], z["face"], levels, z["head"], z["blendshapes"], z["faces_seen"],
                         z["landmarks"] if "landmarks" in z.files else None, ast.literal_eval(str(z["meta"])))
         n = len(table.t_s)
         if any(len(a) != n for a in (table.face, table.levels, table.head, table.blendshapes, table.faces_seen)):
             raise ValueError(f"{path}: columns of different lengths")
         return table
+
+
+def levels_as_now(levels: np.ndarray, names: tuple[str, ...], path: str | Path) -> np.ndarray:
+    """(n, N_LEVELS) levels of a file that holds the columns `names`: one written before a channel was
+    added (a recorded session) gets NaN in that channel's columns, as the spotter reads a column it
+    cannot use; one holding a column this Glimpse does not measure is refused (ValueError)."""
+    if names == LEVELS:
+        return levels
+    unknown = sorted(set(names) - set(LEVELS))
+    if unknown or len(set(names)) != len(names) or levels.shape[1:] != (len(names),):
+        raise ValueError(f"{path}: features were measured by another Glimpse version ({', '.join(unknown)})")
+    now = np.full((len(levels), N_LEVELS), np.nan, np.float32)
+    now[:, [LEVEL[name] for name in names]] = levels
+    return now
 
 
 class FeatureTableBuilder:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from app.face.small_face import SmallFaceTracker, search_crops
@@ -10,7 +12,7 @@ from app.face.tracking import FaceTracker
 LOCATE_SCALES = (0.25, 0.5, 1.0)  # the monitor grab is searched at these scales, coarse (large faces) first
 
 
-def locate_face(image: np.ndarray, model_path=None) -> tuple[int, int, int, int] | None:
+def locate_face(image: np.ndarray, model_path: str | Path | None = None) -> tuple[int, int, int, int] | None:
     """A face in a full-monitor grab, (x, y, w, h) in its pixels, or None.
 
     MediaPipe's detector finds a face that fills a fair share of what it is shown, so the grab is

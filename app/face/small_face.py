@@ -204,5 +204,5 @@ class SmallFaceTracker:
     def __enter__(self) -> SmallFaceTracker:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

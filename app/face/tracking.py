@@ -16,8 +16,10 @@ import hashlib
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +85,7 @@ class FaceObservation:
             raise ValueError(f"pose must be (4, 4), got {self.pose.shape}")
 
     @classmethod
-    def from_mediapipe(cls, result, previous_center: np.ndarray | None = None) -> FaceObservation | None:
+    def from_mediapipe(cls, result: Any, previous_center: np.ndarray | None = None) -> FaceObservation | None:
         """The face to follow in a FaceLandmarkerResult, or None when there is none."""
         if not result.face_landmarks:
             return None
@@ -122,7 +124,7 @@ _quiet: dict[str, int] = {"depth": 0}  # threads inside quiet_native_stderr; "sa
 
 
 @contextlib.contextmanager
-def quiet_native_stderr():
+def quiet_native_stderr() -> Iterator[None]:
     """Silence MediaPipe's C++ start-up log lines (they ignore Python logging and GLOG variables).
 
     fd 2 is the process's, shared by every thread: two trackers starting at once (a screen source finding
@@ -178,7 +180,7 @@ def keep_mediapipe_offline() -> None:
 
 
 @contextlib.contextmanager
-def _without_matplotlib():
+def _without_matplotlib() -> Iterator[None]:
     """MediaPipe's vision package imports matplotlib.pyplot for drawing helpers Glimpse never calls,
     and importing matplotlib writes a config folder and a font cache into the home folder. While
     MediaPipe is first imported, placeholders stand in for it (a matplotlib already loaded is used)."""
@@ -188,7 +190,8 @@ def _without_matplotlib():
     import types
 
     package, pyplot = types.ModuleType("matplotlib"), types.ModuleType("matplotlib.pyplot")
-    package.__path__, package.pyplot = [], pyplot
+    package.__path__ = []
+    vars(package)["pyplot"] = pyplot
     sys.modules.update({"matplotlib": package, "matplotlib.pyplot": pyplot})
     try:
         yield
@@ -247,5 +250,5 @@ class FaceTracker:
     def __enter__(self) -> FaceTracker:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

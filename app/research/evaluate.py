@@ -15,7 +15,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -118,13 +118,13 @@ def _ratio(k: int, n: int) -> float | None:
     return k / n if n else None
 
 
-def _bucket(value: float | None, buckets) -> str:
+def _bucket(value: float | None, buckets: Sequence[tuple[str, float, float]]) -> str:
     if value is None:
         return "unknown"
     return next((name for name, lo, hi in buckets if lo <= value < hi), "unknown")
 
 
-def _breakdown(events: Sequence[dict], hit: Sequence[bool], key) -> dict[str, dict]:
+def _breakdown(events: Sequence[dict], hit: Sequence[bool], key: Callable[[dict], str]) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for e, h in zip(events, hit, strict=True):
         row = out.setdefault(key(e), {"events": 0, "hits": 0})

@@ -21,9 +21,10 @@ from __future__ import annotations
 import contextlib
 import math
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import cv2
 import numpy as np
@@ -70,7 +71,7 @@ class Track:
         return len(self.face)
 
 
-def track_video(path: str | Path, model_path: str | Path | None = None, cache=None,
+def track_video(path: str | Path, model_path: str | Path | None = None, cache: BinaryIO | None = None,
                 progress: Callable[[str, int, int], None] | None = None) -> Track:
     """Track the face in every frame (a fresh tracker); when `cache` (a binary file) is given, also
     write every decoded frame's raw bytes to it, for out-of-order reading."""
@@ -295,7 +296,8 @@ def _check_explicit(events: Sequence[Event], face: np.ndarray, fps: float) -> No
             raise InjectError(f"event {e.type} at {e.onset_s:.3f}-{e.offset_s:.3f} s has frames without a face")
 
 
-def _frames_in_order(video_in: Path, order: np.ndarray, cache_path: Path, shape: tuple[int, int]):
+def _frames_in_order(video_in: Path, order: np.ndarray, cache_path: Path,
+                     shape: tuple[int, int]) -> Iterator[np.ndarray]:
     """Decoded source frames in `order`: streamed when `order` is the plain start of the clip, else read
     from the raw frame cache at `cache_path` (written now when the first pass did not)."""
     if np.array_equal(order, np.arange(len(order))):

@@ -22,8 +22,6 @@ from app.errors import GlimpseError, NoFaceFound, OutputUnwritable
 from app.face.features import LEVELS, FeatureTable
 from app.face.tracking import BLENDSHAPE_NAMES
 from app.settings.schema import Settings
-from app.store.cache import cache_path, load_cached, save_cached
-from app.system.files import video_digest
 from app.system.output import write_or_keep
 
 Progress = Callable[[int, int], None]
@@ -74,28 +72,6 @@ class JobResult:
         return None if self.data is None else len(self.data["moments"])
 
 
-def tracked_table(video: str, model: str | None, workers: int, caching: bool,
-                  progress: Progress | None = None) -> tuple[FeatureTable, bool]:
-    """The video's feature table and whether it came from the cache (nothing is read or written
-    there when `caching` is off)."""
-    from app.face.tracking import load_model
-    from app.run.chunked import track_video_parallel
-    from app.sources.capture import FileSource
-
-    path = Path(video)
-    FileSource(path).close()  # a clear message for a file that is not a readable video
-    load_model(model)  # an altered model is refused even when the cache would make it unused
-    cached_at = cache_path(path, digest=video_digest(path)) if caching else None
-    table = load_cached(cached_at) if cached_at is not None else None
-    if table is not None:
-        return table, True
-    # landmarks are kept when caching, so that replay's overlay can use the same cache file
-    _info, table = track_video_parallel(path, workers, model, progress, keep_landmarks=caching)
-    if cached_at is not None:
-        save_cached(cached_at, table)
-    return table, False
-
-
 def features_npz(table: FeatureTable) -> bytes:
     """The per-frame features as documented in FEATURES_HELP."""
     buf = io.BytesIO()
@@ -121,19 +97,20 @@ def short_read(data: dict) -> str | None:
 def run_job(job: Job, progress: Progress | None = None) -> JobResult:
     """Analyse one video; bad input is a failed result, never an exception."""
     from app.run.pipeline import analyze
+    from app.run.tracked import features_for
 
     start = time.perf_counter()
     try:
-        table, from_cache = tracked_table(job.video, job.model, job.workers, job.caching, progress)
-        data = analyze(job.video, job.settings, job.model, table=table).to_dict()
+        video = features_for(Path(job.video), job.model, job.caching, workers=job.workers, progress=progress)
+        data = analyze(job.video, job.settings, job.model, table=video.table).to_dict()
     except GlimpseError as exc:
         return JobResult(job.video, "failed", error=str(exc), seconds=time.perf_counter() - start)
-    features = features_npz(table) if job.features else None
+    features = features_npz(video.table) if job.features else None
     status, error = "done", None
     if data["face_frames"] == 0:
         status, error = "no face", str(NoFaceFound(f"{job.video}: no face was seen in any of its "
                                                    f"{data['frames']} frames"))
-    return JobResult(job.video, status, data, error, time.perf_counter() - start, from_cache, features)
+    return JobResult(job.video, status, data, error, time.perf_counter() - start, video.from_cache, features)
 
 
 def moments_csv(moments: list[dict]) -> str:

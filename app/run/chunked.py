@@ -4,8 +4,9 @@ MediaPipe's VIDEO mode needs strictly increasing timestamps and keeps tracking s
 frame, so every chunk gets a fresh landmarker in its own process. A chunk after the first starts
 `lead` frames early and throws those frames away: the fresh landmarker re-acquires the face on them.
 Workers hand back the raw observations (landmarks, blendshapes, pose); features are then measured in
-this process, in frame order, by the very code a single-process run uses, so the only differences
-from a single-process run come from MediaPipe's own state just after each chunk start.
+this process, in frame order, by the very code a single-process run uses (the face stage's measuring
+half; the frames are read again for it only when a measurement channel reads pixels), so the only
+differences from a single-process run come from MediaPipe's own state just after each chunk start.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import numpy as np
 
 from app.errors import Cancelled, StitchMismatch, VideoUnreadable
+from app.face.channels import READS_PIXELS, no_pixels
 from app.face.features import FeatureTable
 from app.face.small_face import SmallFaceTracker
 from app.face.tracking import N_BLENDSHAPES, N_LANDMARKS, FaceObservation, FaceTracker
@@ -92,10 +95,10 @@ def plan_chunks(frame_count: int, fps: float, workers: int, lead_s: float = LEAD
 # ---- in a worker process --------------------------------------------------------------------------
 
 _reports: mp.Queue | None = None
-_stop: threading.Event | None = None
+_stop: EventType | None = None
 
 
-def _init_worker(reports: mp.Queue, stop) -> None:
+def _init_worker(reports: mp.Queue, stop: EventType) -> None:
     global _reports, _stop
     _reports, _stop = reports, stop
 
@@ -161,6 +164,24 @@ def stitched_faces(parts: Iterator[tuple[Chunk, Observations]]) -> Iterator[tupl
         last_t = float(part.t_s[-1]) if len(part.t_s) > start else last_t
 
 
+def with_pixels(faces: Iterator[tuple[float, FaceObservation | None]], path: str | Path,
+                info: SourceInfo) -> Iterator[tuple[float, FaceObservation | None, np.ndarray]]:
+    """Each stitched face with its frame's pixels, for measuring: read again from the file when a
+    measurement channel reads pixels (the workers keep none), else a stand-in of the frame's size."""
+    if not READS_PIXELS:
+        blank = no_pixels(info.width, info.height)
+        for t_s, face in faces:
+            yield t_s, face, blank
+        return
+    with FileSource(path) as source:
+        frames = prefetched(iter(source))
+        for t_s, face in faces:
+            frame = next(frames, None)
+            if frame is None or frame.t_s != t_s:
+                raise StitchMismatch(f"{Path(path).name}: the frame read again at {t_s:.3f} s is not the one tracked")
+            yield t_s, face, frame.image
+
+
 def track_video_parallel(path: str | Path, workers: int, model_path: str | Path | None = None,
                          progress: Progress | None = None, cancel: threading.Event | None = None,
                          keep_landmarks: bool = False, max_faces: int = 2) -> tuple[SourceInfo, FeatureTable]:
@@ -207,8 +228,8 @@ def track_video_parallel(path: str | Path, workers: int, model_path: str | Path 
                 fut.cancel()
             raise
     try:
-        table = table_from_faces(stitched_faces((c, results[c.index]) for c in chunks), info, Path(path).name,
-                                 keep_landmarks)
+        faces = stitched_faces((c, results[c.index]) for c in chunks)
+        table = table_from_faces(with_pixels(faces, path, info), info, Path(path).name, keep_landmarks)
     except StitchMismatch:
         return track_video(path, model_path, progress, cancel, keep_landmarks, max_faces)
     table.meta["workers"] = min(workers, len(chunks))

@@ -112,12 +112,15 @@ def runtime_distributions(root: str = ROOT_DISTRIBUTION, skip: tuple[str, ...] =
     return list(seen.values())
 
 
-def licence_of(meta) -> str:
+def licence_of(meta: metadata.PackageMetadata) -> str:
     """A distribution's licence: License-Expression, else a short License field, else its classifiers."""
-    expression = (meta.get("License-Expression") or "").strip()
+    def first(key: str) -> str:
+        return str((meta.get_all(key) or [""])[0]).strip()
+
+    expression = first("License-Expression")
     if expression:
         return expression
-    field = (meta.get("License") or "").strip()
+    field = first("License")
     if field and "\n" not in field and len(field) <= LICENCE_TEXT_MAX:
         return field
     prefix = "License :: OSI Approved :: "

@@ -1,12 +1,17 @@
 """What a live session reports: small frozen events, delivered in the session's threads through
-its one callback, and the stats and preview packet they carry. No Qt here; the Qt worker turns
-each event into a signal.
+its one callback, and the stats and preview packet they carry.
+
+`LiveEvent` is their union, and `dispatch(event, handler)` the one place that tells them apart: a
+consumer implements `LiveEventHandler`, one method per event (the Qt worker turns each into a signal,
+the headless run prints and gathers them). A new event is added to the union, to `dispatch` and to
+the handler; mypy fails until all three and every consumer handle it. No Qt here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, assert_never
 
 import numpy as np
 
@@ -68,7 +73,6 @@ class FrameTracked:
     features: FrameFeatures
     stats: LiveStats
     attentive_s: float  # seconds of attentive spotting left ("I just asked")
-    face_px: float = 0.0  # the face's height in the frame, pixels (0 without a face)
 
 
 @dataclass(frozen=True)
@@ -143,3 +147,54 @@ class Stopped:
 
 LiveEvent = (SourceOpened | FrameReady | FrameTracked | MomentFound | Marked | RecordingChanged | ErrorReported
              | SourceLost | SourceBack | CallPaused | CallResumed | RateNotice | Stopped)
+
+
+class LiveEventHandler(Protocol):
+    """A consumer of a live session's events: one method per event, called by `dispatch`."""
+
+    def on_frame_tracked(self, event: FrameTracked) -> None: ...
+    def on_frame_ready(self, event: FrameReady) -> None: ...
+    def on_moment_found(self, event: MomentFound) -> None: ...
+    def on_source_opened(self, event: SourceOpened) -> None: ...
+    def on_marked(self, event: Marked) -> None: ...
+    def on_recording_changed(self, event: RecordingChanged) -> None: ...
+    def on_error_reported(self, event: ErrorReported) -> None: ...
+    def on_source_lost(self, event: SourceLost) -> None: ...
+    def on_source_back(self, event: SourceBack) -> None: ...
+    def on_call_paused(self, event: CallPaused) -> None: ...
+    def on_call_resumed(self, event: CallResumed) -> None: ...
+    def on_rate_notice(self, event: RateNotice) -> None: ...
+    def on_stopped(self, event: Stopped) -> None: ...
+
+
+def dispatch(event: LiveEvent, handler: LiveEventHandler) -> None:
+    """Hand `event` to the handler's method for its kind (the per-frame events first: they are most)."""
+    match event:
+        case FrameTracked():
+            handler.on_frame_tracked(event)
+        case FrameReady():
+            handler.on_frame_ready(event)
+        case MomentFound():
+            handler.on_moment_found(event)
+        case SourceOpened():
+            handler.on_source_opened(event)
+        case Marked():
+            handler.on_marked(event)
+        case RecordingChanged():
+            handler.on_recording_changed(event)
+        case ErrorReported():
+            handler.on_error_reported(event)
+        case SourceLost():
+            handler.on_source_lost(event)
+        case SourceBack():
+            handler.on_source_back(event)
+        case CallPaused():
+            handler.on_call_paused(event)
+        case CallResumed():
+            handler.on_call_resumed(event)
+        case RateNotice():
+            handler.on_rate_notice(event)
+        case Stopped():
+            handler.on_stopped(event)
+        case _:
+            assert_never(event)

@@ -1,4 +1,5 @@
-"""A live session without a window: source -> tracking -> features -> spotting -> prompts.
+"""A live session without a window: source -> face stage (tracking, measurements) -> moment stage
+(spotting, prompts), through `LivePipeline` (app/run/pipeline.py).
 
 Two Python threads per session. The capture thread reads the source and puts each
 frame in a one-slot box (a frame the tracker had no time for is replaced and
@@ -9,7 +10,8 @@ reports `FrameReady` only when that box goes from empty to full, so at most one
 notification is in flight and the viewer takes the newest packet when it is ready.
 
 Everything the listener asks for ("I just asked", recording on/off, new settings)
-is queued as a command and applied by the tracking thread between frames. What
+is queued as a command and applied by the tracking thread between frames (new settings
+are swapped into the moment stage there, never mid-frame). What
 happens is reported as small frozen events through one callback, called in the
 session's threads: the Qt worker turns them into signals, `glimpse live
 --no-window` prints them. Every error in either thread is reported; fatal ones
@@ -60,10 +62,10 @@ from app.run.events import (
     SourceOpened,
     Stopped,
 )
-from app.run.pipeline import LivePipeline, LiveResult
+from app.run.pipeline import LivePipeline, LiveResult, watch_call
 from app.settings.schema import Settings
-from app.sources.callvideo import CallVideoFilter, watch_call
-from app.sources.capture import FrameSource, ReconnectingSource, SourceInfo
+from app.sources.callvideo import CallVideoFilter
+from app.sources.capture import Frame, FrameSource, ReconnectingSource, SourceInfo
 from app.sources.screen import Region
 from app.spotting.spotter import Moment
 from app.store.session import SessionWriter
@@ -79,6 +81,14 @@ LATE_WINDOW_S = 60.0  # late (dropped) frames are counted over this much recent 
 SLOW_FOR_S = 3.0  # tracking is judged over spans this long...
 SLOW_SPANS = 2  # ...and must fall behind in this many in a row before the listener is told (once): not at start-up
 SLOW_SHARE = 0.95  # keeping fewer than this share of the frames the source offered is falling behind
+
+PipelineFactory = Callable[[Settings, str | Path | None], LivePipeline]  # (settings, model path)
+WriterFactory = Callable[[Path, SourceInfo, Settings], SessionWriter]  # (root, source, listener's settings)
+
+
+def open_writer(root: Path, info: SourceInfo, settings: Settings) -> SessionWriter:
+    """A recording into a new folder under `root`; the caller has confirmed the person's consent."""
+    return SessionWriter(root, info, settings, consent_confirmed=True)
 
 
 class LatestSlot:
@@ -187,12 +197,15 @@ class LiveSession:
 
     def __init__(self, open_source: Callable[[], FrameSource], settings: Settings,
                  model_path: str | Path | None = None, on_event: Callable[[LiveEvent], None] | None = None,
-                 retry_s: Sequence[float] | None = None, preview: bool = True, call_video: bool = False):
+                 retry_s: Sequence[float] | None = None, preview: bool = True, call_video: bool = False,
+                 pipeline_factory: PipelineFactory = LivePipeline, writer_factory: WriterFactory = open_writer):
         """`retry_s`: reopen a lost camera, waiting these times between attempts (see
         `ReconnectingSource`); None ends the session on the first `CameraLost`. `preview`: fit
         each frame for `take()` (a window wants it; a headless run does not). `call_video`: the
-        source is a video call on the screen (repeats skipped, freezes reported)."""
+        source is a video call on the screen (repeats skipped, freezes reported). The factories make
+        the pipeline (in the tracking thread) and each recording's writer."""
         self._open_source = open_source
+        self._pipeline_factory, self._writer_factory = pipeline_factory, writer_factory
         self._on_event = on_event or (lambda event: None)
         self._retry_s = tuple(retry_s) if retry_s else None
         self._preview = preview
@@ -210,7 +223,7 @@ class LiveSession:
         self._tracker_ready = threading.Event()
         self._frames = LatestSlot()
         self._packets = LatestSlot()
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._commands: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._failed = False
         self._source: FrameSource | None = None
         self._writer: SessionWriter | None = None
@@ -322,9 +335,10 @@ class LiveSession:
         self._lost_epoch += 1
 
     def _track(self) -> None:
-        pipeline, reason = None, STOPPED
+        pipeline: LivePipeline | None = None
+        reason = STOPPED
         try:
-            pipeline = LivePipeline(self._in_force, self._model_path)
+            pipeline = self._pipeline_factory(self._in_force, self._model_path)
             self._tracker_ready.set()
             rate, slow, tracked = _Rate(), _SlowWatch(), 0
             epoch, lost, last_t, last_at = 0, False, None, time.monotonic()
@@ -397,7 +411,7 @@ class LiveSession:
             self._to_recording(lambda w: w.source_lost(last_t, message))
         self._on_event(SourceLost(message))
 
-    def _watch_call(self, pipeline: LivePipeline, frame, captured_at: float) -> LiveResult | None:
+    def _watch_call(self, pipeline: LivePipeline, frame: Frame, captured_at: float) -> LiveResult | None:
         """One grab of call video: None for a repeat; a pause is reported and ends the face run."""
         assert self._call is not None  # only screen sources come here
         decision, result, moments = watch_call(pipeline, self._call, frame)
@@ -412,7 +426,7 @@ class LiveSession:
             self._moment(m, frame.t_s, captured_at)
         report_face = getattr(self._source, "report_face", None)  # a monitor's face is searched again when lost
         if result is not None and report_face is not None:
-            report_face(result.face is not None)
+            report_face(result.features.face)
         return result
 
     def _dropped(self) -> int:
@@ -446,7 +460,7 @@ class LiveSession:
     def _mark(self, t_s: float, pipeline: LivePipeline) -> None:
         self._asked.mark(t_s)
         # a prompt shown just before the question must not silence the attentive window it opens
-        pipeline.policy.lift_cooldown()
+        pipeline.lift_cooldown()
         self._to_recording(lambda w: w.add_mark(t_s))
         self._on_event(Marked(t_s))
 
@@ -456,7 +470,7 @@ class LiveSession:
         try:
             if self.info is None:  # cannot happen: commands are applied to frames, after the source opened
                 raise RuntimeError("recording asked for before the source opened")
-            self._writer = SessionWriter(root, self.info, self._asked.base, consent_confirmed=True)
+            self._writer = self._writer_factory(root, self.info, self._asked.base)
             self._writer.add_settings(t_s, self._in_force)
         except Exception as exc:  # noqa: BLE001 - no recording, but live mode goes on
             self._report(exc, fatal=False)
@@ -490,17 +504,16 @@ class LiveSession:
 
     def _handle(self, result: LiveResult, stats: LiveStats, captured_at: float) -> None:
         """Report the frame and its moments, and hand the preview its packet."""
-        frame = result.frame
+        frame, features = result.frame, result.features
         attentive_s = self._asked.remaining_s(frame.t_s)
-        face_px = result.face.face_px if result.face is not None else 0.0
-        self._on_event(FrameTracked(frame.index, frame.t_s, result.features, stats, attentive_s, face_px))
+        self._on_event(FrameTracked(frame.index, frame.t_s, features, stats, attentive_s))
         for m in result.moments:
             self._moment(m, frame.t_s, captured_at)
         if self._preview:
-            face = result.face
+            landmarks = features.landmarks
             packet = LivePacket(frame.index, frame.t_s, fit(frame.image, self.preview_size),
-                                None if face is None else face.landmarks[:, :2].copy(), face is not None, stats,
-                                attentive_s, captured_at, face_px)
+                                None if landmarks is None else landmarks[:, :2].copy(), features.face, stats,
+                                attentive_s, captured_at, features.face_px)
             if self._packets.put(packet):
                 self._on_event(FrameReady())
 

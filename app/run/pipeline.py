@@ -1,4 +1,8 @@
-"""Video in, moments out: the headless core that the CLI, live mode and replay all drive."""
+"""Video in, moments out: the face stage and the moment stage, driven over a file or a live stream.
+
+Batch: `track_video` runs a file's frames through the face stage into a feature table (once per video,
+cached), `analyze` spots its moments. Live: `LivePipeline` runs each frame through both stages.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,13 @@ import numpy as np
 
 from app.errors import Cancelled
 from app.face.features import FeatureExtractor, FeatureTable, FeatureTableBuilder, FeatureTally, FrameFeatures
-from app.face.small_face import SmallFaceTracker
-from app.face.tracking import FaceObservation, FaceTracker, face_height_px
-from app.prompts.policy import PromptPolicy, assign_prompts, bank_for
+from app.face.stage import FaceStage
+from app.face.tracking import FaceObservation
+from app.prompts.stage import MomentStage, spot_and_prompt
 from app.settings.schema import Settings
+from app.sources.callvideo import CallDecision, CallVideoFilter
 from app.sources.capture import FileSource, Frame, SourceInfo, prefetched
-from app.spotting.spotter import Evidence, Moment, Spotter, spot, table_evidence
+from app.spotting.spotter import Evidence, Moment, table_evidence
 
 Progress = Callable[[int, int], None]
 
@@ -45,7 +50,7 @@ class Analysis:
 
     def respot(self, settings: Settings) -> Analysis:
         """The same video under other settings, from the cached evidence (no tracking)."""
-        moments = assign_prompts(spot(self.evidence, settings), settings.cooldown_s, bank=bank_for(settings))
+        moments = spot_and_prompt(self.evidence, settings)
         return Analysis(self.source, self.info, self.table, settings, moments, self.evidence, self.from_cache)
 
     def to_dict(self) -> dict:
@@ -76,33 +81,38 @@ def track_video(path: str | Path, model_path: str | Path | None = None, progress
                 cancel: threading.Event | None = None, keep_landmarks: bool = False,
                 max_faces: int = 2) -> tuple[SourceInfo, FeatureTable]:
     """Per-frame features of a video file: the expensive part (tracking), done once per video."""
-    with FileSource(path) as source, SmallFaceTracker(FaceTracker(model_path, max_faces)) as tracker:
+    with FileSource(path) as source, FaceStage(model_path, max_faces, keep_landmarks) as stage:
         info = source.info
 
-        def faces() -> Iterator[tuple[float, FaceObservation | None]]:
-            total = info.frame_count
+        def rows() -> Iterator[FrameFeatures]:
             for frame in prefetched(iter(source)):
                 if cancel is not None and cancel.is_set():
                     raise Cancelled(f"analysis of {Path(path).name} was cancelled")
-                yield frame.t_s, tracker.update(frame.image, frame.t_s)
+                yield stage.update(frame.image, frame.t_s)
                 if progress is not None:
-                    progress(frame.index + 1, max(total, frame.index + 1))
+                    progress(frame.index + 1, max(info.frame_count, frame.index + 1))
 
-        table = table_from_faces(faces(), info, Path(path).name, keep_landmarks)
+        table = feature_table(rows(), info, Path(path).name, keep_landmarks)
     return info, table
 
 
-def table_from_faces(faces: Iterable[tuple[float, FaceObservation | None]], info: SourceInfo, name: str,
+def table_from_faces(faces: Iterable[tuple[float, FaceObservation | None, np.ndarray]], info: SourceInfo, name: str,
                      keep_landmarks: bool = False) -> FeatureTable:
-    """The feature table of tracked faces (time, face or None), in frame order."""
+    """The feature table of faces tracked elsewhere (time, face or None, the frame's pixels), in frame
+    order: the face stage's measuring half (chunked tracking hands back faces, measured here in order)."""
     extractor = FeatureExtractor(keep_landmarks)
+    return feature_table((extractor.update(t_s, face, image) for t_s, face, image in faces), info, name,
+                         keep_landmarks)
+
+
+def feature_table(rows: Iterable[FrameFeatures], info: SourceInfo, name: str, keep_landmarks: bool) -> FeatureTable:
+    """A video's rows as a table, with what is known of the video in its meta."""
     builder = FeatureTableBuilder(keep_landmarks)
-    size = (info.width, info.height)
     face_px: list[float] = []
-    for t_s, face in faces:
-        if face is not None:  # from the landmarks: chunked tracking hands back faces without face_px
-            face_px.append(face_height_px(face.landmarks, info.height))
-        builder.append(extractor.update(t_s, face, size))
+    for row in rows:
+        builder.append(row)
+        if row.face:
+            face_px.append(row.face_px)
     return builder.build({"source": name, "fps": info.fps, "width": info.width, "height": info.height,
                           "frames_declared": info.frame_count, "face_px_median": median_or_none(face_px)})
 
@@ -125,55 +135,64 @@ def analyze(path: str | Path, settings: Settings | None = None, model_path: str 
         info = SourceInfo(m.get("source", Path(path).name), float(m.get("fps", 30.0)), int(m.get("width", 0)),
                           int(m.get("height", 0)), int(m.get("frames_declared", len(table))))
     evidence = table_evidence(table)
-    moments = assign_prompts(spot(evidence, settings), settings.cooldown_s, bank=bank_for(settings))
-    return Analysis(str(path), info, table, settings, moments, evidence, from_cache)
+    return Analysis(str(path), info, table, settings, spot_and_prompt(evidence, settings), evidence, from_cache)
 
 
 @dataclass(frozen=True)
 class LiveResult:
-    """What one live frame produced: the face (or None), its features, and moments that just completed."""
+    """What one live frame produced: its measurement row and the moments that just completed."""
 
     frame: Frame
-    face: FaceObservation | None
     features: FrameFeatures
     moments: tuple[Moment, ...]
 
 
 class LivePipeline:
-    """Tracker, features, spotter and prompt policy for one live session, one frame at a time."""
+    """One live session's two stages, one frame at a time: the face stage (tracker and measurements)
+    and the moment stage (spotter and prompt policy)."""
 
     def __init__(self, settings: Settings | None = None, model_path: str | Path | None = None):
-        self.settings = settings or Settings()
-        self.tracker = SmallFaceTracker(FaceTracker(model_path))
-        self.extractor = FeatureExtractor(keep_landmarks=True)
-        self.spotter = Spotter(self.settings)
-        self.policy = PromptPolicy.for_settings(self.settings)
+        self.face = FaceStage(model_path, keep_landmarks=True)  # landmarks for the preview and the recording
+        self.moments = MomentStage(settings or Settings())
+
+    @property
+    def settings(self) -> Settings:
+        return self.moments.settings
 
     def set_settings(self, settings: Settings) -> None:
-        """Takes effect from the next frame (the listener's own questions too); the person's baseline is kept."""
-        if settings.questions != self.settings.questions:  # the built-in bank is not read again for nothing
-            self.policy.set_bank(bank_for(settings))
-        self.settings = settings
-        self.spotter.set_settings(settings)
-        self.policy.cooldown_s = settings.cooldown_s
+        """Takes effect from the next frame."""
+        self.moments.set_settings(settings)
+
+    def lift_cooldown(self) -> None:
+        self.moments.lift_cooldown()
 
     def process(self, frame: Frame) -> LiveResult:
-        h, w = frame.image.shape[:2]
-        face = self.tracker.update(frame.image, frame.t_s)
-        features = self.extractor.update(frame.t_s, face, (w, h))
-        moments = tuple(self.policy.update(m) for m in self.spotter.update(features))
-        return LiveResult(frame, face, features, moments)
+        features = self.face.update(frame.image, frame.t_s)
+        return LiveResult(frame, features, self.moments.update(features))
 
     def finish(self) -> tuple[Moment, ...]:
         """Moments still under way when the stream ends."""
-        return tuple(self.policy.update(m) for m in self.spotter.flush())
+        return self.moments.finish()
 
     def break_run(self) -> tuple[Moment, ...]:
         """The source was interrupted (a camera lost): the face run ends here, with the moment under
         way if any, and measuring starts afresh (new reference, new warm-up) when frames come back."""
-        moments = self.finish()
-        self.extractor.reset()
+        moments = self.moments.finish()
+        self.face.break_run()
         return moments
 
     def close(self) -> None:
-        self.tracker.close()
+        self.face.close()
+
+
+def watch_call(pipeline: LivePipeline, call_filter: CallVideoFilter,
+               frame: Frame) -> tuple[CallDecision, LiveResult | None, tuple[Moment, ...]]:
+    """One grab of call video through `pipeline`: repeats are not fed; after a pause the face run is
+    broken first. Returns (decision, the result or None for a repeat, moments): `moments` are those
+    the result completed, with any the break ended."""
+    decision = call_filter.update(frame)
+    moments = pipeline.break_run() if decision.break_run else ()
+    if not decision.new:
+        return decision, None, moments
+    result = pipeline.process(frame)
+    return decision, result, moments + result.moments

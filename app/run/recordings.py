@@ -15,15 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from app.errors import Cancelled
-from app.run.pipeline import Analysis, analyze, track_video
+from app.run.pipeline import Analysis, analyze
+from app.run.tracked import features_for
 from app.settings.schema import Settings
-from app.sources.capture import VIDEO_EXTENSIONS, FileSource
+from app.sources.capture import VIDEO_EXTENSIONS
 from app.sources.video import Segment
 from app.spotting.spotter import Moment
-from app.store.cache import cache_path, load_cached, save_cached
+from app.store.cache import cache_path
 from app.store.marks import legacy_review_path_for_video, review_path_for_session, review_path_for_video
 from app.store.session import open_session
-from app.system.files import caching_on, private_dir, video_digest
+from app.system.files import caching_on, private_dir
 
 
 @dataclass(frozen=True)
@@ -65,32 +66,23 @@ class Recording:
 
 def load_video(path: Path, settings: Settings, model_path: str | None,
                progress: Callable[[int, int], None], cancel: threading.Event) -> Recording:
-    """The job behind opening a video file: features from the cache, or tracked and then cached."""
+    """The job behind opening a video file: features from the cache, or tracked (landmarks kept for the
+    overlay) and then cached."""
     t0 = time.perf_counter()
-    FileSource(path).close()  # a clear message for a file that is not a readable video
-    caching = caching_on()
-    digest = video_digest(path)
-    cache = cache_path(path, digest=digest)
-    table = load_cached(cache) if caching else None
-    tracked = table is None
-    t1 = time.perf_counter()
-    if table is None:
-        # landmarks are kept for the overlay; an interrupted run raises Cancelled before anything is written
-        _info, table = track_video(path, model_path, progress, cancel, keep_landmarks=True)
-        if caching:
-            save_cached(cache, table)
-    if caching:
-        private_dir(review_path_for_video(digest).parent)  # where the marks go: owner-only like the cache
+    video = features_for(path, model_path, caching_on(), keep_landmarks=True, progress=progress, cancel=cancel)
+    review = fallback = None  # marks are not kept with caching off
+    if video.digest is not None:
+        review = review_path_for_video(video.digest)
+        fallback = legacy_review_path_for_video(cache_path(path, digest=video.digest))
+        private_dir(review.parent)  # where the marks go: owner-only like the cache
     if cancel.is_set():
         raise Cancelled(f"opening {path.name} was cancelled")
-    t2 = time.perf_counter()
-    analysis = analyze(str(path), settings, model_path, table=table)
-    t3 = time.perf_counter()
-    times = np.asarray(table.t_s, np.float64)
-    return Recording(path, [Segment(path, 0, times)], analysis, review_path_for_video(digest) if caching else None,
-                     review_fallback=legacy_review_path_for_video(cache) if caching else None, tracked=tracked,
-                     timings={"cache_s": t1 - t0, "track_s": t2 - t1 if tracked else 0.0, "spot_s": t3 - t2,
-                              "frames": len(table)})
+    t1 = time.perf_counter()
+    analysis = analyze(str(path), settings, model_path, table=video.table)
+    timings = {"features_s": t1 - t0, "spot_s": time.perf_counter() - t1, "frames": len(video.table)}
+    times = np.asarray(video.table.t_s, np.float64)
+    return Recording(path, [Segment(path, 0, times)], analysis, review, review_fallback=fallback,
+                     tracked=not video.from_cache, timings=timings)
 
 
 def load_session(folder: Path, settings: Settings, model_path: str | None,

@@ -3,8 +3,9 @@
 Live mode spots frame by frame with the settings in force at each frame (the listener's
 own, raised for a while after "I just asked"); the session records those settings as they
 change (`settings.jsonl`) and the marks that lifted the quiet time. Feeding the recorded
-features through the same `Spotter` and `PromptPolicy`, switching settings and lifting the
-quiet time at the same frames, gives the moments live gave, with the same questions. It
+rows through the moment stage as live does (`MomentStage`: the quiet time lifted, then the
+settings swapped, then the row; the run ended at a lost camera) gives the moments live gave,
+with the same questions. It
 holds for a recording that ran from the start of the session (one started later met a
 spotter and a prompt policy that had already seen frames). No Qt here.
 """
@@ -14,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.face.features import FeatureTable
-from app.prompts.policy import PromptPolicy
+from app.prompts.stage import MomentStage
 from app.settings.schema import Settings
-from app.spotting.spotter import Moment, Spotter
+from app.spotting.spotter import Moment
 from app.store.session import RecordedSession
 
 TIME_SLACK_S = 1e-3  # recorded times are rounded to 0.1 ms; a frame interval is ~30 ms
@@ -31,28 +32,26 @@ def relive(table: FeatureTable, settings_log: Sequence[tuple[float, Settings]], 
     if not settings_log:
         raise ValueError("relive needs the settings in force from the first frame")
     log = sorted(settings_log, key=lambda e: e[0])
-    settings = log[0][1]
-    spotter, policy = Spotter(settings), PromptPolicy.for_settings(settings)  # the questions live offered
+    stage = MomentStage(log[0][1])  # the questions live offered
     pending_marks, pending_gaps = sorted(marks), sorted(gaps_s)
-    next_entry, moments = 1, []
+    next_entry = 1
+    moments: list[Moment] = []
     for i in range(len(table)):
         t = float(table.t_s[i])
         while pending_gaps and pending_gaps[0] < t - TIME_SLACK_S:  # frames after a gap start a new run
             pending_gaps.pop(0)
-            moments += [policy.update(m) for m in spotter.flush()]
+            moments += stage.finish()
         while pending_marks and pending_marks[0] <= t + TIME_SLACK_S:  # as live: marks first, then settings
             pending_marks.pop(0)
-            policy.lift_cooldown()
-        wanted = settings
+            stage.lift_cooldown()
+        wanted = stage.settings
         while next_entry < len(log) and log[next_entry][0] <= t + TIME_SLACK_S:
             wanted, next_entry = log[next_entry][1], next_entry + 1
-        if wanted is not settings:
-            settings = wanted
-            spotter.set_settings(settings)
-            policy.cooldown_s = settings.cooldown_s
-        moments += [policy.update(m) for m in spotter.update(table.row(i))]
+        if wanted is not stage.settings:
+            stage.set_settings(wanted)
+        moments += stage.update(table.row(i))
     if finish:
-        moments += [policy.update(m) for m in spotter.flush()]
+        moments += stage.finish()
     return moments
 
 

@@ -18,7 +18,8 @@ PRESETS = ("gentle", "balanced", "attentive")
 NOT_TUNING = frozenset({"questions"})  # changing these keeps the preset: they do not change what is spotted
 
 
-def _field(default, title: str, help: str, lo=None, hi=None, step=None, choices=None):
+def _field(default: Any, title: str, help: str, lo: float | None = None, hi: float | None = None,
+           step: float | None = None, choices: tuple[str, ...] | None = None) -> Any:
     meta = {"title": title, "help": help, "min": lo, "max": hi, "step": step, "choices": choices}
     return field(default=default, metadata=meta)
 

@@ -5,7 +5,7 @@ freezes, then jumps to the present. Fed to the spotter as they come, a repeat lo
 and a jump like a brief change. `CallVideoFilter.update(frame)` says, per grab, whether it is a
 new picture (feed it), a repeat (do not), and whether the call video was paused (frozen longer
 than `FREEZE_S`): then the face run must be broken before the next new picture is fed, as after
-a lost face, so that nothing measured across the pause can become a moment.
+a lost face, so that nothing measured across the pause can become a moment (`pipeline.watch_call`).
 
 A repeat is a grab whose grey thumbnail is (all but) identical to the previous grab's: screen
 grabs of an unchanged picture are pixel-identical, while a new picture of a face changes some
@@ -87,14 +87,3 @@ class CallVideoFilter:
         resumed, self._paused, self._new_t = self._paused, False, frame.t_s
         return CallDecision(True, resumed, resumed, held, float(diff.mean()))
 
-
-def watch_call(pipeline, call_filter: CallVideoFilter, frame: Frame):
-    """One grab of call video through `pipeline` (a `pipeline.LivePipeline`): repeats are not fed;
-    after a pause the face run is broken first. Returns (decision, LiveResult or None for a
-    repeat, moments): `moments` are those the result completed, with any the break ended."""
-    decision = call_filter.update(frame)
-    moments = pipeline.break_run() if decision.break_run else ()
-    if not decision.new:
-        return decision, None, moments
-    result = pipeline.process(frame)
-    return decision, result, moments + result.moments

@@ -172,7 +172,7 @@ class FileSource:
     def __enter__(self) -> FileSource:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -181,7 +181,7 @@ class PacedSource:
     and frames the consumer was too slow for are skipped, as a camera would drop them."""
 
     def __init__(self, path: str | os.PathLike, speed: float = 1.0, loop: bool = False,
-                 clock=time.monotonic, sleep=time.sleep):
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self.path, self.speed, self.loop = Path(path), speed, loop
         self._clock, self._sleep = clock, sleep
         self._file = FileSource(self.path)

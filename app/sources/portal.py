@@ -100,7 +100,7 @@ def plain(signature: str, value: Any) -> Any:
     return value
 
 
-def body_of(message) -> tuple:
+def body_of(message: Any) -> tuple[Any, ...]:
     """A received message's arguments as plain Python."""
     from jeepney import HeaderFields
 
@@ -145,7 +145,7 @@ class PortalBus:
         self._sender = self._conn.unique_name[1:].replace(".", "_")
         self._lock = threading.Lock()
 
-    def _address(self, interface: str):
+    def _address(self, interface: str) -> Any:
         from jeepney import DBusAddress
 
         return DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=interface)
@@ -164,7 +164,7 @@ class PortalBus:
             raise ScreenUnreadable(f"the desktop's portal did not answer {method} within "
                                    f"{CALL_TIMEOUT_S:.0f} s") from None
 
-    def _subscribe(self, rule) -> None:
+    def _subscribe(self, rule: Any) -> None:
         from jeepney import message_bus
 
         with self._lock:

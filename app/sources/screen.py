@@ -375,7 +375,7 @@ class ScreenSource:
     def __enter__(self) -> ScreenSource:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from app.errors import SessionInvalid
 from app.settings.schema import Settings
@@ -128,7 +129,7 @@ class Review:
     def set_note(self, moments: Sequence[Moment], index: int, note: str) -> Mark | None:
         return self._update(moments, index, note=note)
 
-    def _update(self, moments: Sequence[Moment], index: int, **change) -> Mark | None:
+    def _update(self, moments: Sequence[Moment], index: int, **change: Any) -> Mark | None:
         """Change the mark on moments[index] (creating it), drop it when nothing is left, and save."""
         j = match(self.marks, moments)[index]
         moment = moments[index]

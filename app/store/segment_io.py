@@ -24,7 +24,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from app.face.features import N_LEVELS, FeatureTable, FrameFeatures
+from app.face.features import LEVELS, N_LEVELS, FeatureTable, FrameFeatures, levels_as_now
 from app.face.tracking import N_BLENDSHAPES, N_LANDMARKS
 from app.system.files import write_atomic
 from app.system.progress import format_clock
@@ -110,9 +110,9 @@ def count_frames(path: Path) -> int:
         return -1
 
 
-def row_dtype(keep_landmarks: bool) -> np.dtype:
+def row_dtype(keep_landmarks: bool, n_levels: int = N_LEVELS) -> np.dtype:
     fields: list[tuple[str, str] | tuple[str, str, tuple[int, ...]]] = [
-        ("t_s", "<f8"), ("face", "?"), ("faces_seen", "i1"), ("levels", "<f4", (N_LEVELS,)),
+        ("t_s", "<f8"), ("face", "?"), ("faces_seen", "i1"), ("levels", "<f4", (n_levels,)),
         ("head", "<f4", (3,)), ("blendshapes", "<f2", (N_BLENDSHAPES,))]
     if keep_landmarks:
         fields.append(("landmarks", "<f2", (N_LANDMARKS, 3)))
@@ -171,15 +171,16 @@ def read_rows(path: Path, meta: dict) -> FeatureTable:
     (size,) = _HEADER_LEN.unpack_from(data, len(ROWS_MAGIC))
     try:
         header = json.loads(data[start:start + size])
-        keep_landmarks = bool(header["landmarks"])
-        if header["n_levels"] != N_LEVELS:
+        keep_landmarks, n_levels = bool(header["landmarks"]), int(header["n_levels"])
+        if not 0 < n_levels <= N_LEVELS:
             raise ValueError("measured by another Glimpse version")
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ValueError(f"{path}: unreadable row log header ({exc})") from None
-    dtype = row_dtype(keep_landmarks)
+    dtype = row_dtype(keep_landmarks, n_levels)
     body = data[start + size:]
-    rows = np.frombuffer(body, dtype, count=len(body) // dtype.itemsize)
-    return rows_table(rows, keep_landmarks, meta)
+    table = rows_table(np.frombuffer(body, dtype, count=len(body) // dtype.itemsize), keep_landmarks, meta)
+    # written before a channel was added: channels are only ever added after the others (features.CHANNELS)
+    return dataclasses.replace(table, levels=levels_as_now(table.levels, LEVELS[:n_levels], path))
 
 
 # -- reading a session's segments ---------------------------------------------------------------

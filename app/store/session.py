@@ -38,7 +38,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TextIO, TypeVar
 
 import numpy as np
 
@@ -95,7 +95,7 @@ def _iso(now: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now))
 
 
-def _hold_lock(fh) -> None:
+def _hold_lock(fh: IO) -> None:
     if fcntl is not None:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
@@ -118,7 +118,7 @@ def recording_in_progress(folder: str | os.PathLike) -> bool:
         os.close(fd)  # releases the probe's lock
 
 
-def _append_only(path: Path):
+def _append_only(path: Path) -> TextIO:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     return os.fdopen(fd, "a", encoding="utf-8")
 
@@ -282,7 +282,7 @@ class SessionWriter:
         return self.t0_s if self.t0_s is not None else 0.0
 
     @staticmethod
-    def _append(fh, record: dict) -> None:
+    def _append(fh: TextIO, record: dict) -> None:
         fh.write(json.dumps(record) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
@@ -345,7 +345,7 @@ class SessionWriter:
     def __enter__(self) -> SessionWriter:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -441,7 +441,7 @@ def _read_info(folder: Path) -> dict:
     if missing:
         raise SessionInvalid(f"{path}: missing {', '.join(missing)}")
 
-    def number(v) -> bool:
+    def number(v: object) -> bool:
         return isinstance(v, (int, float)) and not isinstance(v, bool)
 
     if not (number(info["fps"]) and 0 < info["fps"] < 1000):

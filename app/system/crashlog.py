@@ -14,6 +14,7 @@ can check all of this: an uncaught exception, or a segfault through `faulthandle
 from __future__ import annotations
 
 import faulthandler
+import io
 import json
 import logging
 import logging.handlers
@@ -23,6 +24,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from app import __version__
 from app.system.files import private_dir, write_atomic
@@ -69,9 +71,11 @@ class _CrashFileHandler(logging.handlers.RotatingFileHandler):
     """Rotates by size; faulthandler follows the current file (it writes to a descriptor, not to us).
     Owner-only, like everything Glimpse writes (a traceback can name the files being worked on)."""
 
-    def _open(self):
-        return open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
-                    opener=lambda path, flags: os.open(path, flags, PRIVATE_FILE))
+    def _open(self) -> io.TextIOWrapper:
+        stream = open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors,
+                      opener=lambda path, flags: os.open(path, flags, PRIVATE_FILE))
+        assert isinstance(stream, io.TextIOWrapper)  # a text mode
+        return stream
 
     def doRollover(self) -> None:  # noqa: N802 - logging API
         super().doRollover()
@@ -133,16 +137,16 @@ def install(folder: Path | None = None) -> CrashNotice | None:
     faulthandler.enable(file=handler.stream, all_threads=True)
     previous_sys, previous_thread = sys.excepthook, threading.excepthook
 
-    def sys_hook(kind, value, tb) -> None:
+    def sys_hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         if not issubclass(kind, KeyboardInterrupt):
             logger.error(_header("Uncaught exception"), exc_info=(kind, value, tb))
             handler.flush()
         previous_sys(kind, value, tb)
 
-    def thread_hook(args) -> None:
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_type is not SystemExit:
             logger.error(_header(f"Uncaught exception in thread {getattr(args.thread, 'name', '?')}"),
-                         exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+                         exc_info=(args.exc_type, args.exc_value, args.exc_traceback))  # type: ignore[arg-type] # value: None only for a bare class
             handler.flush()
         previous_thread(args)
 

@@ -39,7 +39,8 @@ from app.run.choices import (
     demo_choice,
 )
 from app.run.events import LivePacket
-from app.run.live import ENDED, FAILED
+from app.run.live import ENDED, FAILED, PipelineFactory
+from app.run.pipeline import LivePipeline
 from app.settings.schema import Settings
 from app.settings.store import SaveFailed, SettingsChanged, SettingsEvent, SettingsStore
 from app.sources import capture
@@ -95,6 +96,7 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         self._list_cameras, self._demo_path, self._model_path = list_cameras, Path(demo_path), model_path
         self.confirm_consent = confirm_consent
         self.worker: LiveWorker | None = None
+        self.pipeline_factory: PipelineFactory = LivePipeline  # what a session tracks with (tests: a stand-in)
         self.moments: list[Moment] = []  # this session's, prompted or not
         self.decided: list[tuple[float, float]] = []  # per moment: its deciding frame's time and capture clock
         self.cue = "off"
@@ -324,7 +326,8 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         w, h = self.size_box.currentData()
         # a camera lost mid-session is reopened (with backoff) until it comes back or Stop is pressed
         worker = LiveWorker(choice.opener(w, h, self.fps_box.currentData()), self.settings, self._model_path,
-                            retry_s=capture.RETRY_S if choice.is_camera else None, call_video=choice.is_screen)
+                            retry_s=capture.RETRY_S if choice.is_camera else None, call_video=choice.is_screen,
+                            pipeline_factory=self.pipeline_factory)
         worker.frame_ready.connect(self._pull)
         worker.source_opened.connect(self._source_opened)
         worker.moment.connect(self._on_moment)

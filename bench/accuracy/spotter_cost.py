@@ -44,6 +44,7 @@ def tracked(video: Path) -> Path:
 def measure(table_path: str, loops: int) -> dict:
     """One round, in this process (run by the parent with `app` pointing at the code under test)."""
     import dataclasses
+    import inspect
 
     import numpy as np
 
@@ -63,11 +64,13 @@ def measure(table_path: str, loops: int) -> dict:
     settings = Settings()
 
     extractor = FeatureExtractor()
+    # the frame's pixels since the face stage (issue 18), its size before
+    seen = np.zeros((h, w, 3), np.uint8) if "image" in inspect.signature(extractor.update).parameters else (w, h)
     t0 = time.process_time()
     for _ in range(loops):
         extractor.reset()
         for i, face in enumerate(faces):
-            extractor.update(float(one.t_s[i]), face, (w, h))
+            extractor.update(float(one.t_s[i]), face, seen)
     features = time.process_time() - t0
 
     spotter, online = Spotter(settings), []
@@ -86,11 +89,10 @@ def measure(table_path: str, loops: int) -> dict:
 
 
 def _round(table: Path, loops: int, app_dir: Path | None) -> dict:
-    env = None
-    if app_dir is not None:
-        import os
+    import os
 
-        env = dict(os.environ, PYTHONPATH=str(app_dir))
+    # the child finds `bench` in this checkout, and `app` in `app_dir` when given (first on the path)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(p) for p in (app_dir, ROOT) if p is not None))
     out = subprocess.run([sys.executable, __file__, "--child", str(table), "--loops", str(loops)],
                          capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout)

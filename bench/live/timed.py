@@ -3,8 +3,9 @@ intervals between tracked frames, the rate notice, and the features' and spotter
 
 The session is the real `LiveSession` (capture thread, newest-frame slot, tracking thread, the
 live pipeline with tracker, features, spotter and prompt policy), without a preview. The pipeline
-is the real `LivePipeline` with its extractor's, spotter's and policy's `update` wrapped to add
-up their thread CPU time (the tracking thread's own; a microsecond a call).
+is the real `LivePipeline` (given to the session as its `pipeline_factory`) with its extractor's,
+spotter's and policy's `update` wrapped to add up their thread CPU time (the tracking thread's own;
+a microsecond a call).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.run.events import FrameTracked, LiveEvent, RateNotice, Stopped
+from app.run.live import LiveSession
 from app.run.pipeline import LivePipeline
 from app.settings.schema import Settings
 from app.sources.capture import FrameSource
@@ -61,9 +63,10 @@ class TimedPipeline(LivePipeline):
         super().__init__(settings, model_path)
         self.cpu_s = {"features": 0.0, "spotting": 0.0}
         self.frames = 0
-        self.extractor.update = self._timed(self.extractor.update, "features")
-        self.spotter.update = self._timed(self.spotter.update, "spotting")
-        self.policy.update = self._timed(self.policy.update, "spotting")  # the prompt decision
+        extractor, spotter, policy = self.face.extractor, self.moments.spotter, self.moments.policy
+        extractor.update = self._timed(extractor.update, "features")
+        spotter.update = self._timed(spotter.update, "spotting")
+        policy.update = self._timed(policy.update, "spotting")  # the prompt decision
         TimedPipeline.last = self
 
     def _timed(self, fn: Callable, name: str) -> Callable:
@@ -107,8 +110,6 @@ class LiveRun:
 def run(open_source: Callable[[], FrameSource], settings: Settings) -> LiveRun:
     """Run one session to the source's end; measured from `start()` to `Stopped` (model set-up included).
     A `Lockstep` source is told of every tracked frame."""
-    import app.run.live as live
-
     events: list[LiveEvent] = []
     done = threading.Event()
     opened: list[FrameSource] = []
@@ -125,19 +126,14 @@ def run(open_source: Callable[[], FrameSource], settings: Settings) -> LiveRun:
         if isinstance(event, Stopped):
             done.set()
 
-    original = live.LivePipeline
-    live.LivePipeline = TimedPipeline  # the session builds its pipeline in its tracking thread
-    try:
-        session = live.LiveSession(open_and_keep, settings, on_event=on_event, preview=False)
-        wall0, cpu0 = time.perf_counter(), time.process_time()
-        session.start()
-        if not done.wait(SESSION_TIMEOUT_S):
-            session.request_stop()
-            raise RuntimeError("the live session did not end")
-        cost_wall, cost_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        session.join(10.0)
-    finally:
-        live.LivePipeline = original
+    session = LiveSession(open_and_keep, settings, on_event=on_event, preview=False, pipeline_factory=TimedPipeline)
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    session.start()
+    if not done.wait(SESSION_TIMEOUT_S):
+        session.request_stop()
+        raise RuntimeError("the live session did not end")
+    cost_wall, cost_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    session.join(10.0)
     tracked = [e for e in events if isinstance(e, FrameTracked)]
     if not tracked:
         raise RuntimeError(f"the live session tracked nothing: {events[-1:]}")

@@ -244,7 +244,7 @@ def write_report(r, strips_section: list[str] | None = None) -> list[Path]:
               "- Caches: raw tracker output per clip under `out/personwise/tracks/` (keyed by the clip's SHA-256, "
               "the model's SHA-256, `num_faces=2`), injected clips under `out/personwise/injected/`, features under "
               "`out/personwise/features/` (recomputed when the track or the source of app/face/features.py, "
-              "app/face/landmarks.py or app/face/tracking.py changes)."]
+              "app/face/channels.py, app/face/landmarks.py or app/face/tracking.py changes)."]
     lines += ["", "## Limits", "",
               "- Natural footage is short: 3.65 eligible minutes, of which franck (1.6) and clm (1.3) are most; "
               "four people have under 0.3 minutes, so their own false-alarm rates are noise and the pooled rate "

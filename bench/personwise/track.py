@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.face.channels import no_pixels
 from app.face.features import FeatureExtractor, FeatureTable, FeatureTableBuilder
 from app.face.tracking import MODEL_SHA256, N_BLENDSHAPES, N_LANDMARKS, FaceObservation
 from app.system.files import write_atomic
@@ -129,7 +130,7 @@ def tracked(path: str | Path, cache_dir: Path = CACHE_DIR, log=print) -> RawTrac
 
 
 FEATURE_DIR = Path("out/personwise/features")
-FEATURE_MODULES = ("app.face.features", "app.face.landmarks", "app.face.tracking")  # what the measurements depend on
+FEATURE_MODULES = ("app.face.features", "app.face.channels", "app.face.landmarks", "app.face.tracking")  # what the measurements depend on
 
 
 def _features_digest() -> str:
@@ -176,9 +177,10 @@ def features_of(track: RawTrack, cache_dir: Path | None = FEATURE_DIR) -> Featur
 def _measure(track: RawTrack) -> FeatureTable:
     extractor = FeatureExtractor(False)
     builder = FeatureTableBuilder(False)
+    pixels = no_pixels(*track.size)  # a raw track keeps no frames
     for i in range(len(track)):
         obs = (FaceObservation(track.landmarks[i], track.blendshapes[i], track.pose[i], int(track.faces_seen[i]))
                if track.face[i] else None)
-        builder.append(extractor.update(float(track.t_s[i]), obs, track.size))
+        builder.append(extractor.update(float(track.t_s[i]), obs, pixels))
     return builder.build({"source": track.source, "fps": track.fps, "width": track.size[0],
                           "height": track.size[1]})

@@ -3,7 +3,7 @@
 Each part is a function the test suite also runs, with smaller numbers:
 
 * faults: a camera stand-in that stalls, fails its reads, disappears and hangs on cue,
-  behind the real `CameraSource`, `LiveWorker`, pipeline and recorder;
+  behind the real `CameraSource`, `LiveSession`, pipeline and recorder;
 * fuzz: truncated, bit-flipped, random, mislabelled and oversized files (and damaged
   session folders) through `glimpse analyze` and the replay loader, in child processes
   with a time bound per input, so a crash or a hang is caught and named;

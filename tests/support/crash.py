@@ -22,35 +22,40 @@ from tests.support.paths import PACED_CLIP, ROOT
 
 def _record_child(root: str, clip: str, segment_s: float, mark_every_s: float) -> int:
     """Child: a live session on a paced clip (looped), recording into `root` from the first frame;
-    prints each moment and mark as the worker reports it, until it is killed."""
-    import functools
-
-    from PySide6.QtCore import Qt
-
-    from app.run import live as live_mod
+    prints each moment and mark as the session reports it, until it is killed."""
+    from app.run.events import ErrorReported, LiveEvent, Marked, MomentFound, RecordingChanged
+    from app.run.live import LiveSession
     from app.settings.schema import Settings
     from app.sources.capture import PacedSource
-    from app.ui.worker import LiveWorker
+    from app.store.session import SessionWriter
 
-    live_mod.SessionWriter = functools.partial(live_mod.SessionWriter, segment_s=segment_s)
-    worker = LiveWorker(lambda: PacedSource(clip, loop=True), Settings(cooldown_s=0.0, sensitivity=75.0))
-    direct = Qt.ConnectionType.DirectConnection
     say = threading.Lock()
 
     def emit(kind: str, value) -> None:
         with say:
             print(json.dumps({"kind": kind, "at": time.time(), "value": value}), flush=True)
 
-    worker.recording.connect(lambda folder: emit("recording", str(folder) if folder else None), direct)
-    worker.moment.connect(lambda m, t, at: emit("moment", m.to_dict()), direct)
-    worker.marked.connect(lambda t: emit("mark", t), direct)
-    worker.error.connect(lambda text: emit("error", text), direct)
-    worker.frame_ready.connect(lambda: worker.take(), direct)
-    worker.start()
-    worker.start_recording(Path(root))
+    def on_event(event: LiveEvent) -> None:  # in the session's threads
+        match event:
+            case RecordingChanged(folder=folder):
+                emit("recording", str(folder) if folder else None)
+            case MomentFound(moment=m):
+                emit("moment", m.to_dict())
+            case Marked(t_s=t):
+                emit("mark", t)
+            case ErrorReported(message=text):
+                emit("error", text)
+
+    def writer(root_: Path, info, settings) -> SessionWriter:
+        return SessionWriter(root_, info, settings, consent_confirmed=True, segment_s=segment_s)
+
+    session = LiveSession(lambda: PacedSource(clip, loop=True), Settings(cooldown_s=0.0, sensitivity=75.0),
+                          on_event=on_event, preview=False, writer_factory=writer)
+    session.start()
+    session.start_recording(Path(root))
     while True:
         time.sleep(mark_every_s)
-        worker.mark()
+        session.mark()
 
 
 @dataclass
@@ -124,14 +129,14 @@ def kill_figures(run: KillRun, segment_s: float = 2.0) -> dict:
 def _atomic_child(folder: str) -> int:
     """Child: rewrites a settings file, an export and a feature cache, alternating two versions of
     each, as fast as it can, until it is killed."""
-    from app.face.features import FeatureTable
+    from app.face.features import N_LEVELS, FeatureTable
     from app.settings import schema, store
     from app.store import marks as review
     from app.store.cache import save_cached
 
     folder = Path(folder)
     versions = [schema.Settings(), schema.preset("attentive")]
-    tables = [FeatureTable(np.arange(n, dtype=np.float64), np.ones(n, bool), np.zeros((n, 13), np.float32),
+    tables = [FeatureTable(np.arange(n, dtype=np.float64), np.ones(n, bool), np.zeros((n, N_LEVELS), np.float32),
                            np.zeros((n, 3), np.float32), np.zeros((n, 52), np.float16), np.ones(n, np.int8),
                            meta={"n": n}) for n in (1000, 20000)]
     exports = [json.dumps({"moments": [{"i": i} for i in range(n)]}) for n in (10, 50_000)]

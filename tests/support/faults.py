@@ -1,5 +1,5 @@
 """Camera faults: a stand-in device that stalls, fails its reads, disappears and hangs on cue, behind the
-real `CameraSource`, `LiveWorker`, pipeline and recorder.
+real `CameraSource`, `LiveSession`, pipeline and recorder.
 """
 
 from __future__ import annotations
@@ -131,12 +131,11 @@ def camera_faults(plan: Sequence[tuple[str, float]], root: Path, script: CameraS
                   warm_s: float = 1.5, settings=None) -> FaultRun:
     """Run a live session on the stand-in camera, recording into `root`, through `plan`: a list of
     (state, seconds). The defaults are the app's (`CameraSource`'s 2 s, `RETRY_S`). Headless: the
-    worker's signals are collected as they are emitted."""
-    from PySide6.QtCore import Qt
-
+    session's events are collected as they are reported."""
+    from app.run.events import ErrorReported, LiveEvent, RecordingChanged, SourceBack, SourceLost, Stopped
+    from app.run.live import LiveSession
     from app.settings.schema import Settings
     from app.sources.capture import RETRY_S, CameraSource
-    from app.ui.worker import LiveWorker
 
     retry_s = RETRY_S if retry_s is None else retry_s
 
@@ -144,21 +143,28 @@ def camera_faults(plan: Sequence[tuple[str, float]], root: Path, script: CameraS
     run = FaultRun(list(plan))
     lock = threading.Lock()
 
-    def log(name):
-        def add(*args):
-            with lock:
-                run.events.append((time.monotonic(), name, args[0] if len(args) == 1 else args))
-        return add
+    def log(name: str, value) -> None:
+        with lock:
+            run.events.append((time.monotonic(), name, value))
 
-    worker = LiveWorker(lambda: CameraSource(0, 640, 360, script.fps, lost_after_s=lost_after_s,
-                                             open_capture=script.capture),
-                        settings or Settings(), retry_s=retry_s)
-    direct = Qt.ConnectionType.DirectConnection
-    for name in ("source_lost", "source_back", "error", "recording", "moment", "stopped"):
-        getattr(worker, name).connect(log(name), direct)
-    worker.frame_ready.connect(lambda: worker.take(), direct)
-    worker.start()
-    worker.start_recording(root)
+    def on_event(event: LiveEvent) -> None:  # in the session's threads
+        match event:
+            case SourceLost(reason=reason):
+                log("source_lost", reason)
+            case SourceBack():
+                log("source_back", None)
+            case ErrorReported(message=message):
+                log("error", message)
+            case RecordingChanged(folder=folder):
+                log("recording", folder)
+            case Stopped(reason=reason):
+                log("stopped", reason)
+
+    session = LiveSession(lambda: CameraSource(0, 640, 360, script.fps, lost_after_s=lost_after_s,
+                                               open_capture=script.capture),
+                          settings or Settings(), on_event=on_event, retry_s=retry_s, preview=False)
+    session.start()
+    session.start_recording(root)
     try:
         deadline = time.monotonic() + 20.0
         while not run.values("recording") and time.monotonic() < deadline:
@@ -171,9 +177,9 @@ def camera_faults(plan: Sequence[tuple[str, float]], root: Path, script: CameraS
             time.sleep(seconds)
         script.set("ok")
     finally:
-        worker.request_stop()
+        session.request_stop()
         script.set("ok")  # a hung read returns
-        worker.join(20.0)
+        session.join(20.0)
     folders = [v for v in run.values("recording") if v is not None]
     run.folder = Path(folders[0]) if folders else None
     stops = run.values("stopped")

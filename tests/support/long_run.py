@@ -72,6 +72,7 @@ def long_session(faces: list, size: tuple[int, int], minutes: float, root: Path 
     extractor = FeatureExtractor(keep_landmarks=True)
     spotter, policy = Spotter(settings), PromptPolicy(settings.cooldown_s)
     image = np.zeros((90, 160, 3), np.uint8)
+    pixels = np.zeros((size[1], size[0], 3), np.uint8)  # the frames the faces were tracked in (not kept)
     writer = SessionWriter(root, SourceInfo("replayed faces", fps, 160, 90), settings, True) if record else None
     n = int(round(minutes * 60 * fps))
     tenth = max(1, n // 10)
@@ -79,7 +80,7 @@ def long_session(faces: list, size: tuple[int, int], minutes: float, root: Path 
     t0 = chunk_start = time.perf_counter()
     for i in range(n):
         t = i / fps
-        f = extractor.update(t, period[i % len(period)], size)
+        f = extractor.update(t, period[i % len(period)], pixels)
         for m in spotter.update(f):
             m = policy.update(m)
             moments.append(m)

@@ -32,14 +32,13 @@ def _privacy_probe(out: str) -> int:
     working folder are the caller's empty folders) and any Python-level network attempt."""
     import socket
 
-    from PySide6.QtCore import Qt
-
     from app.cli.main import main as cli_main
+    from app.run.events import LiveEvent, RecordingChanged, Stopped
+    from app.run.live import LiveSession
     from app.run.recordings import load_session, load_video
     from app.settings.schema import Settings
     from app.sources.capture import PacedSource
     from app.store.session import sessions_root
-    from app.ui.worker import LiveWorker
 
     attempts = []
 
@@ -64,17 +63,20 @@ def _privacy_probe(out: str) -> int:
         before = now
 
     def live(record: bool) -> str | None:
-        worker = LiveWorker(lambda: PacedSource(CLIP, speed=3.0), Settings())
         folders, done = [], threading.Event()
-        direct = Qt.ConnectionType.DirectConnection
-        worker.recording.connect(lambda f: folders.append(f), direct)
-        worker.stopped.connect(lambda reason: done.set(), direct)
-        worker.frame_ready.connect(lambda: worker.take(), direct)
-        worker.start()
+
+        def on_event(event: LiveEvent) -> None:  # in the session's threads
+            if isinstance(event, RecordingChanged):
+                folders.append(event.folder)
+            elif isinstance(event, Stopped):
+                done.set()
+
+        session = LiveSession(lambda: PacedSource(CLIP, speed=3.0), Settings(), on_event=on_event)
+        session.start()
         if record:
-            worker.start_recording(sessions_root())
+            session.start_recording(sessions_root())
         done.wait(60)
-        worker.join(10)
+        session.join(10)
         return str(folders[0]) if folders and folders[0] else None
 
     cli_main(["analyze", str(CLIP), "--out", str(out / "moments.json"), "--quiet"])

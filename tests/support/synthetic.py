@@ -7,15 +7,18 @@ import time
 
 import numpy as np
 
-from app.face.features import LEVEL, N_LEVELS, FeatureTable
+from app.face.features import LEVEL, N_LEVELS, FeatureTable, empty_features
 from app.face.tracking import N_BLENDSHAPES
-from app.prompts.policy import PromptPolicy
 from app.run.pipeline import LiveResult
 from app.settings.schema import Settings
 from app.sources.capture import Frame, SourceInfo
 from app.spotting.spotter import Moment
 
-REST = np.array([-1.49, -1.39, 0.51, 0.10, 0.10, -2.50, -2.90, -2.82, 1.00, 0.32, 0.05, 0.0, 0.0], np.float32)
+# a resting face's landmark levels, IOD units (gaze: eye widths); other channels' columns stay at 0
+SHAPE_REST = {"brow_right": -1.49, "brow_left": -1.39, "brow_gap": 0.51, "lid_right": 0.10, "lid_left": 0.10,
+              "nose_wings": -2.50, "corner_right": -2.90, "corner_left": -2.82, "mouth_width": 1.00,
+              "lip_thickness": 0.32, "mouth_open": 0.05, "gaze_x": 0.0, "gaze_y": 0.0}
+SHAPE_COLUMNS = [LEVEL[name] for name in SHAPE_REST]
 
 
 def still_face(seconds: float = 20.0, fps: float = 30.0, jitter: float = 0.004, seed: int = 0,
@@ -23,7 +26,9 @@ def still_face(seconds: float = 20.0, fps: float = 30.0, jitter: float = 0.004, 
     rng = np.random.default_rng(seed)
     n = int(round(seconds * fps))
     t = t0 + np.arange(n) / fps
-    levels = REST + rng.normal(0, jitter, (n, N_LEVELS)).astype(np.float32)
+    levels = np.zeros((n, N_LEVELS), np.float32)
+    levels[:, SHAPE_COLUMNS] = (np.array(list(SHAPE_REST.values()), np.float32)
+                                + rng.normal(0, jitter, (n, len(SHAPE_REST))).astype(np.float32))
     head = rng.normal(0, 0.2, (n, 3)).astype(np.float32)
     return FeatureTable(t, np.ones(n, bool), levels, head, np.zeros((n, N_BLENDSHAPES), np.float16),
                         np.ones(n, np.int8))
@@ -70,15 +75,18 @@ class SettingsLog:
     seen: list[tuple[float, Settings]] = []
 
     def __init__(self, settings, model_path=None):
-        self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
+        self.settings = settings
         SettingsLog.seen = []
 
     def set_settings(self, settings):
         self.settings = settings
 
+    def lift_cooldown(self):
+        pass
+
     def process(self, frame):
         SettingsLog.seen.append((frame.t_s, self.settings))
-        return LiveResult(frame, None, None, ())
+        return LiveResult(frame, empty_features(frame.t_s), ())
 
     def finish(self):
         return (Moment(0.1, 0.2, 0.3, ("brows",), 9.0),)
