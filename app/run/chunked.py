@@ -11,6 +11,7 @@ differences from a single-process run come from MediaPipe's own state just after
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
@@ -173,8 +174,8 @@ def with_pixels(faces: Iterator[tuple[float, FaceObservation | None]], path: str
         for t_s, face in faces:
             yield t_s, face, blank
         return
-    with FileSource(path) as source:
-        frames = prefetched(iter(source))
+    with FileSource(path) as source, contextlib.closing(prefetched(iter(source))) as frames:
+        # the decoder thread ends (closing) before the file closes: releasing a capture it still reads hangs
         for t_s, face in faces:
             frame = next(frames, None)
             if frame is None or frame.t_s != t_s:

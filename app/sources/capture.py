@@ -13,7 +13,7 @@ import queue
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -410,7 +410,7 @@ PREFETCH_POLL_S = 0.1  # the decode-ahead thread looks at its stop flag this oft
 PREFETCH_JOIN_S = 5.0  # a decoder stuck inside one read (a hung device) is left behind after this long
 
 
-def prefetched(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
+def prefetched(frames: Iterator[Frame], depth: int = 4) -> Generator[Frame, None, None]:
     """The same frames, decoded ahead in a thread (decoding releases the GIL, so it overlaps tracking).
 
     At most `depth` frames wait; an error in the decoder is raised here, in the consumer. Closing

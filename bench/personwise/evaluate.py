@@ -27,7 +27,7 @@ from bench.personwise.spot import moments_under
 from bench.personwise.talking import load_labels
 from bench.personwise.track import RawTrack, features_of, tracked
 
-MOMENT_LABELS = Path("bench/labels/natural_moments.json")
+MOMENT_LABELS = Path("bench/personwise/labels/natural_moments.json")
 
 
 @dataclass

@@ -216,16 +216,16 @@ def write_report(r, strips_section: list[str] | None = None) -> list[Path]:
     lines += ["", "## Pooled operating curve (all seven people, no tuning)", "", *_curve_table(r), ""]
     if strips_section:
         lines += strips_section
-    history = Path("bench/personwise_history.md")
+    history = Path("bench/personwise/history.md")
     if history.exists():  # what each spotter change did (rows added with --log)
         rows = [ln for ln in history.read_text().splitlines() if ln.startswith("|")]
-        lines += ["## History of the pooled figures (`bench/personwise_history.md`)", "", *rows, ""]
+        lines += ["## History of the pooled figures (`bench/personwise/history.md`)", "", *rows, ""]
     lines += ["## How it is measured", "",
               "- **Natural false alarms**: every moment the spotter reports on the natural clips, each played once "
-              "(no ping-pong), minus moments labelled genuine in `bench/labels/natural_moments.json` (matched by "
+              "(no ping-pong), minus moments labelled genuine in `bench/personwise/labels/natural_moments.json` (matched by "
               "time overlap; unlabelled moments count as false). Per minute of eligible time: frames with a face "
               "after the warm-up of each face run. Talking / not talking by the moment's peak and by frame, from "
-              "`bench/labels/talking.json` (lip-gap trace + frames, see its `about`).",
+              "`bench/personwise/labels/talking.json` (lip-gap trace + frames, see its `about`).",
               "- **Injected events**: the app's injector (`app.research.inject.inject`, explicit events) warps brief "
               "events (67-500 ms log-uniform, the seven types in turn, 0.02-0.08 IOD, a fifth one-sided) and held "
               "expressions (1-3 s, 0.04-0.08 IOD) into every person's footage at random times, talking included; "

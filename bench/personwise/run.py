@@ -102,7 +102,7 @@ def summary(r: Results) -> list[str]:
     return lines
 
 
-HISTORY = Path("bench/personwise_history.md")
+HISTORY = Path("bench/personwise/history.md")
 HISTORY_HEAD = ("| when | spotter | change | LOPO held-out: core recall, FA/min, held | balanced: core recall, FA/min, "
                 "held, at cap |\n|---|---|---|---|---|\n")
 

@@ -4,7 +4,7 @@ Each moment gets a row of `FRAMES` face crops from `PAD_S` before its start to `
 with a second row showing the absolute difference to the first crop (x `DIFF_GAIN`), which makes a
 blink, a brow movement or a head bob easy to tell apart. One PNG per moment under
 out/personwise/strips/, and contact sheets of `PER_SHEET` moments. Labels live in
-bench/labels/natural_moments.json and match moments by time overlap.
+bench/personwise/labels/natural_moments.json and match moments by time overlap.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 `python -m bench.personwise.talking` prints the proposed spans of every natural clip and draws the
 trace with them (out/personwise/talking/*.png) for checking against frames; the reviewed spans live in
-`bench/labels/talking.json` (seconds per clip) and are what the benchmark reads.
+`bench/personwise/labels/talking.json` (seconds per clip) and are what the benchmark reads.
 
 Proposal: the lip gap (`mouth_open`, IOD units) is smoothed over 3 frames; a frame is "moving" when the
 gap's range within +-`WINDOW_S` exceeds `RANGE_IOD` (speech opens and closes the mouth several times
@@ -20,7 +20,7 @@ import numpy as np
 
 from app.face.features import LEVEL
 
-LABELS = Path("bench/labels/talking.json")
+LABELS = Path("bench/personwise/labels/talking.json")
 WINDOW_S = 0.4
 RANGE_IOD = 0.06
 BRIDGE_S = 0.8
