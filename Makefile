@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install clean strace xvfb bundle bundle-check
+.PHONY: run test bench install clean strace xvfb wayland bundle bundle-check
 
 # tests/test_privacy.py traces native code with strace (MediaPipe's uploader is C++): installed here
 # when missing (needs root or sudo); without it that one check is skipped and says so.
@@ -19,7 +19,19 @@ strace:
 xvfb: $(STAMP)
 	@command -v Xvfb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq xvfb; } \
 		|| echo "Xvfb could not be installed: the screen tests will be skipped"
-	@if command -v Xvfb >/dev/null 2>&1; then $(PY) -m app.sysdeps --install --platform xcb; fi
+	@if command -v Xvfb >/dev/null 2>&1; then $(PY) -m app.system.sysdeps --install --platform xcb; fi
+
+# tests/test_portal_live.py starts a private headless Wayland desktop (tests/support/wayland.py: sway, PipeWire and
+# WirePlumber, xdg-desktop-portal with its wlroots backend, grim for screenshots) and a Qt window on it (so Qt's
+# wayland plugin libraries and the PipeWire library too): installed here when missing (needs root or sudo);
+# without them those tests are skipped and say so.
+WAYLAND_TOOLS := sway pipewire wireplumber xdg-desktop-portal xdg-desktop-portal-wlr grim dbus
+wayland: $(STAMP)
+	@$(PY) -c "import sys; from tests.support.wayland import wayland_missing; sys.exit(wayland_missing() is not None)" \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $(WAYLAND_TOOLS); } \
+		|| echo "the Wayland desktop could not be installed: the Wayland screen tests will be skipped"
+	@if command -v sway >/dev/null 2>&1; then $(PY) -m app.system.sysdeps --install --platform wayland; fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV) || { echo "make: no venv module: on Debian/Ubuntu, sudo apt-get install python3-venv"; exit 1; }
@@ -31,14 +43,16 @@ install: $(STAMP)
 
 # Qt's platform plugin needs system libraries the wheels do not carry: installed (apt-get) when missing.
 run: $(STAMP)
-	$(PY) -m app.sysdeps --install
+	$(PY) -m app.system.sysdeps --install
 	$(PY) -m app $(ARGS)
 
-# Lint (ruff) and types (mypy, configured in pyproject.toml) first: either failing fails `make test`.
-test: $(STAMP) strace xvfb
-	$(PY) -m ruff check app bench tests
+# Lint (ruff, the whole repository), the layers of app/ (import-linter) and types (mypy), all configured in
+# pyproject.toml, first: any of them failing fails `make test`.
+test: $(STAMP) strace xvfb wayland
+	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m mypy
-	$(PY) -m app.sysdeps --install --platform offscreen
+	$(PY) -m app.system.sysdeps --install --platform offscreen
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 # Every report (BENCHMARKS.md, docs/BENCH_REPLAY.md, docs/BENCH_LIVE.md, the RELIABILITY.md figures);

@@ -36,6 +36,14 @@ class SettingsInvalid(GlimpseError):
     """A settings file that cannot be read or holds out-of-range values."""
 
 
+class NewerSettings(SettingsInvalid):
+    """A settings file written by a newer Glimpse: readable by it, not by this one (left as it is)."""
+
+
+class SettingsUnsaved(GlimpseError):
+    """The listener's settings could not be written to their file (a read-only folder, a full disk)."""
+
+
 class SessionInvalid(GlimpseError):
     """A session folder or cache that is missing parts or is corrupt."""
 
@@ -61,11 +69,11 @@ class OptionInvalid(GlimpseError):
 
 
 class SystemLibrariesMissing(GlimpseError):
-    """System libraries that Qt's platform plugin (or OpenCV) needs are not installed (see app/sysdeps.py)."""
+    """System libraries that Qt's platform plugin (or OpenCV) needs are not installed (see app/system/sysdeps.py)."""
 
 
 class StitchMismatch(GlimpseError):
-    """A chunk's frames do not line up with the previous chunk's (an inexact seek); `app.chunked`
+    """A chunk's frames do not line up with the previous chunk's (an inexact seek); `app.run.chunked`
     catches it and tracks the video in one process instead."""
 
 
@@ -75,3 +83,17 @@ class ScreenUnreadable(GlimpseError):
 
 class HotkeyUnavailable(GlimpseError):
     """The global "I just asked" key cannot be grabbed here (Wayland, no display, taken by another program)."""
+
+
+class ShareEnded(ScreenUnreadable):
+    """The desktop's screen sharing (Wayland portal) was refused by the listener, or stopped from the desktop."""
+
+
+class OutputUnwritable(GlimpseError):
+    """A file or folder the person asked for cannot be written (read-only, full, a name too long); the
+    message says where the result was kept, when it was."""
+
+
+class RecordingFailed(OutputUnwritable):
+    """A recording that can no longer be written (a full disk, a folder taken away): it stops, what was
+    written is kept and the session is marked ended."""

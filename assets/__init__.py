@@ -1,1 +1,1 @@
-"""The question bank and the demo, installed as the package `app.assets` (see app/resources.py)."""
+"""The question bank and the demo, installed as the package `app.assets` (see app/system/resources.py)."""

@@ -4,6 +4,9 @@
 * personwise.py and personwise_*.py -- docs/BENCH_PERSONWISE.md: seven people, leave-one-person-out (the
   headline): tracking cache, injected brief and held events, natural false alarms split by talking, labels in
   labels/, strips, the pooled operating curve;
+* realme/ -- docs/BENCH_REAL_ME.md and docs/BENCH_FLOW.md: six real micro-expressions in a call-like context
+  (`python -m bench real_me`), which rule drops each, their amplitudes, pixel motion against landmarks,
+  spotter variants side by side (`python -m bench.realme.variants`);
 * spotter_cost.py -- features and spotting, ms a frame, online and batch, against an older commit;
 * analyze_speed.py -- docs/BENCH_ANALYZE.md: analyze in 1 and N processes against raw MediaPipe;
 * screen_capture.py -- docs/BENCH_SCREEN.md: the CPU cost of watching a screen region;

@@ -1,1 +1,1 @@
-"""The Face Landmarker model, installed as the package `app.models` (see app/resources.py and models/README.md)."""
+"""The Face Landmarker model, installed as the package `app.models` (see app/system/resources.py and models/README.md)."""

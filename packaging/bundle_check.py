@@ -192,7 +192,8 @@ def check_hidden(exe: Path, work: Path) -> Check:
 
 def check_crash(exe: Path, work: Path, shots: Path | None) -> list[Check]:
     checks = []
-    for mode, expect_code, expect_text in (("python", 1, "RuntimeError: glimpse --crash-test"), ("native", -11, "Segmentation fault")):
+    crashes = (("python", 1, "RuntimeError: glimpse --crash-test"), ("native", -11, "Segmentation fault"))
+    for mode, expect_code, expect_text in crashes:
         home = Path(tempfile.mkdtemp(dir=work, prefix="home-"))
         crashed = run_clean(exe, ["--crash-test", mode], home, work)
         logs = list(home.rglob("crash.log"))

@@ -41,8 +41,15 @@ def _four(version: str) -> tuple[int, int, int, int]:
 
 def windows_version(version: str):
     """The version resource of Glimpse.exe (Explorer's Properties > Details)."""
-    from PyInstaller.utils.win32.versioninfo import (FixedFileInfo, StringFileInfo, StringStruct, StringTable,
-                                                     VarFileInfo, VarStruct, VSVersionInfo)
+    from PyInstaller.utils.win32.versioninfo import (
+        FixedFileInfo,
+        StringFileInfo,
+        StringStruct,
+        StringTable,
+        VarFileInfo,
+        VarStruct,
+        VSVersionInfo,
+    )
 
     four = _four(version)
     strings = [StringStruct("CompanyName", COMPANY), StringStruct("FileDescription", DESCRIPTION),

@@ -12,7 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 os.environ.setdefault("GLIMPSE_SESSIONS_DIR", tempfile.mkdtemp(prefix="glimpse-test-sessions-"))
 # nor the features that `glimpse analyze` caches by default in the user's cache folder
 os.environ.setdefault("GLIMPSE_CACHE_DIR", tempfile.mkdtemp(prefix="glimpse-test-cache-"))
-# nor crash logs (app/crashlog.py) in the user's log folder, where the next real start would point at them
+# nor crash logs (app/system/crashlog.py) in the user's log folder, where the next real start would point at them
 os.environ.setdefault("GLIMPSE_LOG_DIR", tempfile.mkdtemp(prefix="glimpse-test-logs-"))
 
 import pytest  # noqa: E402

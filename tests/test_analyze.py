@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import app.chunked
-from app.cli import main
+import app.run.tracked
+from app.cli.main import main
 from app.errors import GlimpseError
-from app.features import LEVELS
+from app.face.features import LEVELS
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "single_face.mp4"
@@ -38,7 +38,7 @@ def tracking_fails(monkeypatch):
     def fail(*args, **kwargs):
         raise GlimpseError("tracking was asked for")
 
-    monkeypatch.setattr(app.chunked, "track_video_parallel", fail)
+    monkeypatch.setattr(app.run.tracked, "track_video_parallel", fail)
 
 
 def test_preset_then_sensitivity(tmp_path, capsys):
@@ -66,7 +66,7 @@ def test_a_second_run_takes_the_features_from_the_cache(tmp_path, capsys, monkey
 
 
 def test_replay_and_analyze_share_one_cache_file(tmp_path, capsys, own_cache):
-    from app.storage import cache_path
+    from app.store.cache import cache_path
 
     assert run(["analyze", CLIP, "--out", tmp_path / "a.json"], capsys)[0] == 0
     assert cache_path(CLIP).is_file() and cache_path(CLIP).is_relative_to(own_cache)
@@ -152,7 +152,7 @@ def _cut_with_index(tmp_path: Path) -> Path:
     """A video whose index (moov first) survives while half of its frame data is cut off."""
     import av
 
-    from app.capture import FileSource
+    from app.sources.capture import FileSource
 
     whole, cut = tmp_path / "whole.mp4", tmp_path / "cut.mp4"
     with FileSource(CLIP) as src, av.open(str(whole), "w", options={"movflags": "faststart"}) as out:
@@ -197,7 +197,7 @@ def test_batch_shows_progress_and_writes_a_summary(tmp_path, capsys):
 
 
 def test_an_altered_model_is_refused_even_with_the_features_cached(tmp_path, capsys):
-    from app.tracking import DEFAULT_MODEL
+    from app.face.tracking import DEFAULT_MODEL
 
     assert run(["analyze", CLIP, "--out", tmp_path / "a.json"], capsys)[0] == 0
     altered = tmp_path / "face_landmarker.task"

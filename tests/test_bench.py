@@ -7,13 +7,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import dataset
-from bench.dataset import Base, Spec, Video, VideoPlan, plan_timeline
-from bench.scoring import at_turn, best_under, distinct_places, frames_visible, is_core, pooled_metrics, score, turn_times
-from bench.spotters import EvidenceCache, NaiveSpotter, RefSpotter
-from app.features import N_LEVELS, FeatureTable
+from app.face.features import N_LEVELS, FeatureTable
 from app.research.events import ACTION_TYPES, make_event
-from app.settings import preset
+from app.settings.schema import preset
+from bench.accuracy import dataset
+from bench.accuracy.dataset import Base, Spec, Video, VideoPlan, plan_timeline
+from bench.accuracy.scoring import (
+    at_turn,
+    best_under,
+    distinct_places,
+    frames_visible,
+    is_core,
+    pooled_metrics,
+    score,
+    turn_times,
+)
+from bench.accuracy.spotters import EvidenceCache, NaiveSpotter, RefSpotter
 
 FPS = 25.0
 
@@ -183,6 +192,14 @@ def test_bench_imports_without_qt():
              "        if name.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph'):\n"
              "            raise ImportError('Qt is blocked: ' + name)\n"
              "sys.meta_path.insert(0, Block())\n")
-    proc = subprocess.run([sys.executable, "-c", block + "import bench.__main__, bench.report, bench.accuracy, bench.reliability\nprint('ok')"],
+    proc = subprocess.run([sys.executable, "-c", block + "import bench.__main__, bench.accuracy.report, bench.accuracy.run, bench.reliability.run\nprint('ok')"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_memory_growth_is_the_slope_after_the_warm_up():
+    from bench.reliability.memory import growth_per_min
+
+    samples = [(0.0, 7.0), (1.0, 250.0), (2.0, 260.0), (3.0, 261.0), (4.0, 262.0)]  # the model loads first
+    assert growth_per_min(samples) == pytest.approx(1.0)
+    assert np.isnan(growth_per_min(samples[:3]))

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.callvideo import FREEZE_S, CallVideoFilter, watch_call
-from app.capture import FileSource, Frame
-from app.pipeline import LivePipeline, analyze
-from app.settings import Settings
-from tests.callfootage import call_grabs, write_video
+from app.run.pipeline import LivePipeline, analyze, watch_call
+from app.settings.schema import Settings
+from app.sources.callvideo import FREEZE_S, CallVideoFilter
+from app.sources.capture import FileSource, Frame
+from tests.support.callfootage import call_grabs, write_video
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "injected_short.mp4"
@@ -76,11 +76,11 @@ class SpyPipeline:
         self.calls = []
 
     def process(self, fr):
-        from app.features import empty_features
-        from app.pipeline import LiveResult
+        from app.face.features import empty_features
+        from app.run.pipeline import LiveResult
 
         self.calls.append(("process", fr.t_s))
-        return LiveResult(fr, None, empty_features(fr.t_s), ())
+        return LiveResult(fr, empty_features(fr.t_s), ())
 
     def break_run(self):
         self.calls.append(("break_run", None))

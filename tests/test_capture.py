@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from app.capture import FileSource, PacedSource, list_cameras
 from app.errors import VideoUnreadable
+from app.sources.capture import FileSource, PacedSource, list_cameras
 
 DATA = Path(__file__).parent / "data"
 
@@ -156,7 +156,7 @@ def _number(frame) -> int:
 def test_the_camera_buffers_one_frame_and_a_slow_consumer_gets_the_newest_with_its_real_time():
     import time
 
-    from app.capture import CameraSource
+    from app.sources.capture import CameraSource
 
     fake = FakeCamera(fps=100.0)
     cam = CameraSource(0, open_capture=lambda index: fake)
@@ -183,8 +183,8 @@ def test_the_camera_buffers_one_frame_and_a_slow_consumer_gets_the_newest_with_i
 def test_a_failing_or_hung_camera_is_lost_and_closing_does_not_wait_for_a_hung_read():
     import time
 
-    from app.capture import CameraSource
     from app.errors import CameraLost
+    from app.sources.capture import CameraSource
 
     fake = FakeCamera()
     cam = CameraSource(0, lost_after_s=0.3, open_capture=lambda index: fake)
@@ -212,3 +212,95 @@ def test_a_failing_or_hung_camera_is_lost_and_closing_does_not_wait_for_a_hung_r
     assert time.monotonic() - began < 0.8 and not fake.released.is_set(), "never released under a hung read"
     fake.hang.clear()
     assert fake.released.wait(1.0), "released by the grab thread once the read returned"
+
+
+# -- issue 20 item 13: headers that lie, and files that are not videos --------------------------------
+
+def write_avi_claiming(path: Path, fps_claimed: float, n: int = 40) -> Path:
+    """An MJPG AVI of 25 frames a second whose stream header claims `fps_claimed` (dwRate / dwScale)."""
+    import struct
+
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 25, (64, 48))
+    for i in range(n):
+        writer.write(np.full((48, 64, 3), i * 5, np.uint8))
+    writer.release()
+    data = bytearray(path.read_bytes())
+    rate = fractions.Fraction(fps_claimed).limit_denominator(1_000_000_000)
+    struct.pack_into("<II", data, data.find(b"strh") + 28, rate.denominator, rate.numerator)  # scale, rate
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_an_avi_claiming_1e_9_frames_a_second_gets_a_sane_rate_and_a_note(tmp_path):
+    src = FileSource(write_avi_claiming(tmp_path / "slow.avi", 1e-9))
+    t = np.array([f.t_s for f in src])
+    assert src.info.fps == 30.0 and "1e-09 frames a second" in src.info.note and "assumes 30" in src.info.note
+    assert len(t) == 40 and t[-1] == pytest.approx(39 / 30) and src.info.duration_s < 2  # not 3,000 years
+
+
+def test_the_analyze_json_and_stderr_of_such_an_avi(tmp_path, capsys):
+    import json
+
+    from app.cli.main import main
+
+    out = tmp_path / "m.json"
+    main(["analyze", str(write_avi_claiming(tmp_path / "slow.avi", 1e-9)), "--out", str(out), "--quiet"])
+    data, err = json.loads(out.read_text()), capsys.readouterr().err
+    assert data["fps"] == 30.0 and data["duration_s"] == pytest.approx(40 / 30, abs=0.01)
+    assert "warning: slow.avi: the file says 1e-09 frames a second" in err
+
+
+def write_vfr_mkv(path: Path) -> Path:
+    """A whole variable-frame-rate Matroska file: 30 frames a second, then 10, then 30 (time base 1 ms, so
+    OpenCV reads its rate as 1000 and estimates 8 s x 1000 frames)."""
+    av = pytest.importorskip("av")
+    with av.open(str(path), "w", format="matroska") as c:
+        s = c.add_stream("mpeg4", rate=1000)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        t = 0
+        for i in range(90):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 2, np.uint8), format="bgr24")
+            f.pts = t
+            t += 100 if 30 <= i < 60 else 33
+            for p in s.encode(f):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
+def test_a_whole_variable_frame_rate_mkv_is_not_called_truncated(tmp_path):
+    from app.run.batch import short_read
+
+    src = FileSource(write_vfr_mkv(tmp_path / "vfr.mkv"))
+    t = np.array([f.t_s for f in src])
+    assert len(t) == 90 and t[-1] == pytest.approx(4.95, abs=0.01) and src.info.note == ""
+    data = {"source": "vfr.mkv", "frames_declared": src.info.frame_count, "frames_read": 90,
+            "fps": src.info.fps, "duration_s": t[-1] + 1 / src.info.fps}
+    assert src.info.frame_count > 100 and short_read(data) is None  # a count from the rate, not a cut
+    cut = {**data, "frames_read": 45, "duration_s": 2.0}  # the same file, cut in the middle: still said
+    assert "truncated or damaged" in short_read(cut)
+
+
+def test_a_fifo_is_not_called_empty(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.mp4"
+    os.mkfifo(fifo)
+    with pytest.raises(VideoUnreadable, match="is a named pipe"):
+        FileSource(fifo)  # and it does not block waiting for a writer
+
+
+def test_permission_denied_is_said_as_such(tmp_path, monkeypatch):
+    import os
+
+    video = tmp_path / "theirs.mp4"
+    video.write_bytes((DATA / "single_face.mp4").read_bytes())
+    if os.geteuid() == 0:  # root reads anything: the kernel's answer for another user, patched in
+        real_open = os.open
+        monkeypatch.setattr(os, "open", lambda p, *a, **kw: (_ for _ in ()).throw(PermissionError(13, "denied"))
+                            if Path(p) == video else real_open(p, *a, **kw))
+    else:
+        video.chmod(0)
+    with pytest.raises(VideoUnreadable, match="theirs.mp4: cannot be read: permission denied"):
+        FileSource(video)

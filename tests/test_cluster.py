@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from app.cli.main import main
 
 distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed "
                                                          "(pip install 'glimpse[cluster]')")
@@ -59,9 +59,9 @@ def test_cluster_run_matches_local_run_and_reports_the_broken_video(tmp_path, ca
 
 
 def test_an_unreachable_scheduler_is_one_line(capsys, monkeypatch):
-    import app.cluster
+    import app.run.cluster
 
-    monkeypatch.setattr(app.cluster, "CONNECT_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(app.run.cluster, "CONNECT_TIMEOUT_S", 1.0)
     code = main(["analyze", str(DATA / "single_face.mp4"), "--out-dir", "/tmp/never-written",
                  "--scheduler", "tcp://127.0.0.1:9"])
     err = capsys.readouterr().err

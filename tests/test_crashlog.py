@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from app import crashlog
+from app.system import crashlog
 
 START_TIMEOUT_S = 120
 

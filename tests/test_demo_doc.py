@@ -1,11 +1,11 @@
 """assets/DEMO.md quotes what `glimpse analyze assets/demo.mp4` really gives now."""
 
-from bench import demo_doc
+from bench.accuracy import demo_doc
 
 
 def test_demo_page_is_what_the_spotter_gives_now():
     doc = demo_doc.DOC.read_text()
-    assert demo_doc.render(doc, demo_doc.current_section()) == doc, "run python -m bench.demo_doc"
+    assert demo_doc.render(doc, demo_doc.current_section()) == doc, "run python -m bench.accuracy.demo_doc"
 
 
 def test_section_counts_prompts_and_misses():

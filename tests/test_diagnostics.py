@@ -5,9 +5,9 @@ from __future__ import annotations
 from email.message import Message
 from pathlib import Path
 
-from app import diagnostics
-from app.diagnostics import Diagnostics, ModelFacts, Part
-from app.tracking import MODEL_SHA256
+from app.face.tracking import MODEL_SHA256
+from app.run import diagnostics
+from app.run.diagnostics import Diagnostics, ModelFacts, Part
 
 HOME = Path("/home/alice")
 

@@ -8,9 +8,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.cli.research import main_evaluate
 from app.errors import GlimpseError
-from app.research.evaluate import (AnnotationsInvalid, au_regions, evaluate, format_report, iou, load_truth, main_evaluate,
-                          megc2020_iou, megc2020_score, megc_matches, read_annotations_csv)
+from app.research.evaluate import (
+    AnnotationsInvalid,
+    au_regions,
+    evaluate,
+    format_report,
+    iou,
+    load_truth,
+    megc2020_iou,
+    megc2020_score,
+    megc_matches,
+    read_annotations_csv,
+)
 
 
 def ev(onset, offset, type="brow_raise", kind="micro", amp=0.05):

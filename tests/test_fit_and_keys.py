@@ -12,15 +12,15 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox
 
-from app.asked import ASKED_BOOST
-from app.live_events import LivePacket, LiveStats
-from app.pipeline import LiveResult
-from app.prompts import PromptPolicy
-from app.settings import Settings
+from app.face.features import empty_features
+from app.prompts.asked import ASKED_BOOST
+from app.run.events import LivePacket, LiveStats
+from app.run.pipeline import LiveResult
+from app.settings.schema import Settings
 from app.ui.app import MainWindow
 from app.ui.live_status import LOST_TEXT, NO_FACE_TEXT, SLOW_FOR_S, WATCHING_TEXT, SlowWatch
 from app.ui.shortcuts import GENERAL_KEYS, LIVE_KEYS, REVIEW_KEYS, show_shortcuts
-from synthetic import BlankClip
+from tests.support.synthetic import BlankClip
 
 DATA = Path(__file__).parent / "data"
 NARROW = (800, 600)
@@ -148,15 +148,18 @@ class NoTracker:
     seen: list[Settings] = []
 
     def __init__(self, settings, model_path=None):
-        self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
+        self.settings = settings
         NoTracker.seen = [settings]
 
     def set_settings(self, settings):
         self.settings = settings
         NoTracker.seen.append(settings)
 
+    def lift_cooldown(self):
+        pass
+
     def process(self, frame):
-        return LiveResult(frame, None, None, ())
+        return LiveResult(frame, empty_features(frame.t_s), ())
 
     def finish(self):
         return ()
@@ -166,14 +169,12 @@ class NoTracker:
 
 
 def test_tuning_reaches_the_live_page(qtbot, window, monkeypatch):
-    """The live page starts from the settings file the tuning drawer writes, says which settings are in
-    force, and "I just asked" raises them relative to the listener's own."""
-    from app.settings import save
-
-    monkeypatch.setattr("app.live.LivePipeline", NoTracker)
+    """The live page starts from the listener's settings (the window's store, which the tuning drawer
+    writes), says which settings are in force, and "I just asked" raises them relative to the listener's own."""
     mine = Settings().replace(sensitivity=42.0)
-    save(mine, window.settings_path)
+    window.settings_store.set(mine)
     live = window.live
+    live.pipeline_factory = NoTracker
     monkeypatch.setattr(live, "choice", lambda: type("C", (), {"is_camera": False, "is_screen": False, "label": "clip",
                                                                "opener": lambda self, w, h, f: BlankClip})())
     with qtbot.waitSignal(live.running_changed, timeout=5000):

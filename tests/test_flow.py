@@ -1,11 +1,11 @@
-"""Pixel motion per face region (app.flow), on a synthetic textured face with known landmarks."""
+"""Pixel motion per face region (app.face.flow), on a synthetic textured face with known landmarks."""
 
 import cv2
 import numpy as np
 import pytest
 
-from app.flow import IOD_PX, N_REGIONS, N_STATS, REGION_NAMES, REGIONS, STATS, FlowLevels, FlowRow, FlowTracker
-from app.landmarks import LEFT_BROW, RIGHT_BROW
+from app.face.flow import IOD_PX, N_REGIONS, N_STATS, REGION_NAMES, REGIONS, STATS, FlowLevels, FlowRow, FlowTracker
+from app.face.landmarks import LEFT_BROW, RIGHT_BROW
 
 SIZE, IOD, CENTRE = 320, 60.0, np.array([160.0, 130.0])
 
@@ -113,3 +113,43 @@ def test_levels_integrate_the_flow_and_restart_after_a_gap():
     b = lv.update(FlowRow(0.066, step))
     assert a[0, 1] == pytest.approx(-0.01) and -0.02 < b[0, 1] < a[0, 1]  # summed, with a slow leak
     assert np.all(lv.update(FlowRow(0.1, np.full_like(step, np.nan))) == 0)
+
+
+def test_the_flow_channel_is_measured_in_the_face_stage_row():
+    """A brow raise in the pixels moves the brows' flow levels up (y down: negative) in `levels`."""
+    from app.face.channels import CHANNELS, READS_PIXELS
+    from app.face.features import LEVEL, FeatureExtractor
+    from app.face.flow import Flow
+    from app.face.tracking import FaceObservation
+
+    assert Flow in CHANNELS and READS_PIXELS and set(Flow.NAMES) <= set(LEVEL)
+    img, pts = cv2.cvtColor(texture(), cv2.COLOR_GRAY2BGR), landmarks()
+    lms = np.c_[norm(pts), np.zeros(len(pts))].astype(np.float32)
+    face = FaceObservation(lms, np.zeros(52, np.float32), np.eye(4, dtype=np.float32), 1)
+    fx = FeatureExtractor()
+    first = fx.update(0.0, face, img).levels
+    raised = fx.update(0.033, face, brow_bump(img, pts, 1.2)).levels
+    assert all(first[LEVEL[n]] == 0 for n in Flow.NAMES)
+    for side in ("right", "left"):
+        assert raised[LEVEL[f"flow_brow_{side}_y"]] < -0.005
+    assert abs(raised[LEVEL["flow_chin_y"]]) < 0.003
+
+
+def test_live_frame_by_frame_measures_what_analyze_measures_bit_for_bit():
+    """The face stage run live (one frame at a time) and in batch give the same rows, pixel motion too."""
+    from app.face.features import LEVEL
+    from app.face.flow import Flow
+    from app.run.pipeline import LivePipeline, track_video
+    from app.sources.capture import FileSource
+    from tests.support.paths import CLIP
+
+    _, batch = track_video(CLIP)
+    pipeline = LivePipeline()
+    try:
+        with FileSource(CLIP) as source:
+            live = [pipeline.process(frame).features for frame in source]
+    finally:
+        pipeline.close()
+    flow = [LEVEL[n] for n in Flow.NAMES]
+    np.testing.assert_array_equal(np.stack([f.levels for f in live]), batch.levels)
+    assert batch.face.all() and np.abs(batch.levels[:, flow]).max() > 1e-4  # the pixels were read

@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from app.capture import FileSource
+from app.cli.research import main_inject
 from app.errors import GlimpseError
 from app.research.events import ACTION_TYPES, Event, InjectError, make_event
-from app.research.inject import (_frames_in_order, _full, inject, main_inject, pingpong_order, plan_events, smooth_points,
-                                 track_video)
+from app.research.inject import _frames_in_order, _full, inject, pingpong_order, plan_events, smooth_points, track_video
 from app.research.warp import DRIVERS, LIMITS, FaceFrame, Pull, _placed, displacement, warp_frame
+from app.sources.capture import FileSource
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "single_face.mp4"  # 72 frames, 30 fps, 640x360
@@ -251,7 +251,7 @@ def test_explicit_events_outside_the_video_are_refused(tmp_path):
 # ---------------------------------------------------------------------------------------------- the motion is real
 
 def _track_all(path: Path) -> np.ndarray:
-    from app.tracking import FaceTracker
+    from app.face.tracking import FaceTracker
 
     out = []
     with FileSource(path) as src, FaceTracker() as tracker:

@@ -8,8 +8,8 @@ import pytest
 
 from app.research.events import make_event
 from app.research.inject import inject
-from app.pipeline import analyze
-from app.settings import Settings
+from app.run.pipeline import analyze
+from app.settings.schema import Settings
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "injected_short.mp4"
@@ -38,7 +38,7 @@ def held_clip(tmp_path_factory):
     base = folder / "base.mp4"
     import cv2
 
-    from app.capture import FileSource
+    from app.sources.capture import FileSource
 
     with FileSource(DATA / "WolfgangLanger_Pexels.mp4") as src:
         out = cv2.VideoWriter(str(base), cv2.VideoWriter_fourcc(*"mp4v"), src.info.fps, (640, 360))

@@ -17,10 +17,11 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
-from app.prompts import load_bank
-from app.session import open_session
-from app.settings import Settings
-from app.sources import DEMO_LABEL, SourceChoice, file_choice
+from app.prompts.policy import load_bank
+from app.run.choices import DEMO_LABEL, SourceChoice, file_choice
+from app.settings.schema import Settings
+from app.settings.store import SettingsStore
+from app.store.session import open_session
 from app.ui.app import MainWindow
 from app.ui.live import NO_CAMERA_TEXT, LivePage
 from app.ui.live_status import NO_FACE_TEXT
@@ -36,7 +37,6 @@ def injected_clip(tmp_path_factory) -> tuple[Path, dict]:
     4.87-5.17 s: 0.07 IOD, 300 ms. Its truth says when."""
     from app.research.events import make_event
     from app.research.inject import inject
-
     folder = tmp_path_factory.mktemp("clip")
     cut = folder / "cut.mp4"
     cap = cv2.VideoCapture(str(DATA / "WolfgangLanger_Pexels.mp4"))
@@ -62,7 +62,7 @@ def injected_clip(tmp_path_factory) -> tuple[Path, dict]:
 def page(qtbot, tmp_path):
     # no quiet time after a prompt: every moment is prompted, so a moment the tracker sees in a
     # stretch a busy machine made it drop frames from cannot hide the one under test
-    page = LivePage(settings_provider=lambda: Settings(cooldown_s=0.0), sessions_root=lambda: tmp_path / "sessions",
+    page = LivePage(SettingsStore(Settings(cooldown_s=0.0)), sessions_root=lambda: tmp_path / "sessions",
                     list_cameras=lambda: [], confirm_consent=lambda parent: True)
     page.watch.confirm = lambda parent, kind: True  # the notice to the other person: tests/test_screen_watch.py
     qtbot.addWidget(page)
@@ -245,7 +245,7 @@ def test_i_just_asked_is_recorded_with_the_session(qtbot, page, injected_clip, t
 
 def test_recording_needs_consent(qtbot, tmp_path):
     asked = []
-    page = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [],
+    page = LivePage(SettingsStore(), lambda: tmp_path / "sessions", lambda: [],
                     confirm_consent=lambda parent: asked.append(1) or False)
     qtbot.addWidget(page)
     page.record_button.click()

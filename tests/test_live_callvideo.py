@@ -4,6 +4,7 @@ a freeze is reported as a pause and never yields a moment, and the headless JSON
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import threading
@@ -13,17 +14,26 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.capture import Frame, SourceInfo
-from app.cli_live import window_args_problem
+from app.cli.live import window_args_problem
+from app.cli.live_run import Gatherer, HeadlessRun
 from app.errors import SourceInvalid
-from app.features import FrameFeatures
-from app.live import LiveSession
-from app.live_events import CallPaused, CallResumed, FrameTracked, LiveStats, MomentFound, SourceOpened, Stopped
-from app.live_run import HeadlessRun, _take
-from app.screen import Region, ScreenSpec
-from app.settings import Settings
-from app.sources import SOURCE_SPECS, parse_source, screen_choice
-from tests.callfootage import call_grabs
+from app.face.features import FrameFeatures, empty_features
+from app.run.choices import SOURCE_SPECS, parse_source, screen_choice
+from app.run.events import (
+    CallPaused,
+    CallResumed,
+    FrameTracked,
+    LiveStats,
+    MomentFound,
+    SourceOpened,
+    Stopped,
+    dispatch,
+)
+from app.run.live import LiveSession
+from app.settings.schema import Settings
+from app.sources.capture import Frame, SourceInfo
+from app.sources.screen import Region, ScreenSpec
+from tests.support.callfootage import call_grabs
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "injected_short.mp4"
@@ -133,9 +143,9 @@ def test_a_freeze_is_a_pause_that_never_yields_a_moment(frozen_call):
 
 def test_face_size_is_reported_per_frame(frozen_call):
     _, events = frozen_call
-    px = [e.face_px for e in events if isinstance(e, FrameTracked) and e.features.face]
+    px = [e.features.face_px for e in events if isinstance(e, FrameTracked) and e.features.face]
     assert px and 100 < float(np.median(px)) < 360  # a 640x360 clip's face
-    assert all(e.face_px == 0 for e in events if isinstance(e, FrameTracked) and not e.features.face)
+    assert all(e.features.face_px == 0 for e in events if isinstance(e, FrameTracked) and not e.features.face)
 
 
 def test_without_the_call_filter_every_grab_is_tracked():
@@ -150,11 +160,12 @@ def test_without_the_call_filter_every_grab_is_tracked():
 def test_the_headless_json_counts_repeats_pauses_and_face_size():
     run_ = HeadlessRun()
     out, err = io.StringIO(), io.StringIO()
-    _take(SourceOpened(SourceInfo("screen:0,0,200,150", 30.0, 200, 150)), run_, out, err)
+    gatherer = Gatherer(run_, out, err)
+    dispatch(SourceOpened(SourceInfo("screen:0,0,200,150", 30.0, 200, 150)), gatherer)
     for i, px in enumerate([54.0, 56.0, 0.0]):
-        _take(FrameTracked(i, i / 30, _features(i / 30), LiveStats(frames=i + 1, repeats=2 * i), 0.0, px), run_, out, err)
-    _take(CallPaused(1.0), run_, out, err)
-    _take(CallResumed(2.0, 0.9), run_, out, err)
+        dispatch(FrameTracked(i, i / 30, _features(i / 30, px), LiveStats(frames=i + 1, repeats=2 * i), 0.0), gatherer)
+    dispatch(CallPaused(1.0), gatherer)
+    dispatch(CallResumed(2.0, 0.9), gatherer)
     data = run_.to_dict(None, Settings())
     assert data["face_px_median"] == 55.0
     assert data["live"]["face_px"] == {"median": 55.0, "min": 54.0, "max": 56.0}
@@ -162,7 +173,6 @@ def test_the_headless_json_counts_repeats_pauses_and_face_size():
     assert "paused" in err.getvalue() and "moves again" in err.getvalue()
 
 
-def _features(t_s: float) -> FrameFeatures:
-    from app.features import FeatureExtractor
-
-    return FeatureExtractor().update(t_s, None, (200, 150))
+def _features(t_s: float, face_px: float = 0.0) -> FrameFeatures:
+    """A row with a face that tall (pixels), or without a face for 0."""
+    return dataclasses.replace(empty_features(t_s), face=face_px > 0, face_px=face_px)

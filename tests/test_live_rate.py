@@ -9,14 +9,15 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
-from app.capture import Frame, SourceInfo
-from app.live import LiveSession
-from app.live_events import FrameTracked, RateNotice, Stopped
-from app.live_run import HeadlessRun, _take
-from app.pipeline import LiveResult
-from app.prompts import PromptPolicy
-from app.settings import Settings
+from app.cli.live_run import Gatherer, HeadlessRun
+from app.face.features import empty_features
+from app.run.events import FrameTracked, RateNotice, Stopped, dispatch
+from app.run.live import LiveSession
+from app.run.pipeline import LiveResult
+from app.settings.schema import Settings
+from app.sources.capture import Frame, SourceInfo
 
 SOURCE_FPS = 120.0
 SESSION_S = 2.0
@@ -45,14 +46,14 @@ def pipeline_taking(seconds: float):
         """Stands in for the live pipeline: each frame costs `seconds`, nothing is found."""
 
         def __init__(self, settings, model_path=None):
-            self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
+            self.settings = settings
 
         def set_settings(self, settings):
             self.settings = settings
 
         def process(self, frame):
             time.sleep(seconds)
-            return LiveResult(frame, None, None, ())
+            return LiveResult(frame, empty_features(frame.t_s), ())
 
         def finish(self):
             return ()
@@ -64,8 +65,7 @@ def pipeline_taking(seconds: float):
 
 
 def run(monkeypatch, seconds: float) -> list:
-    monkeypatch.setattr("app.live.LivePipeline", pipeline_taking(seconds))
-    monkeypatch.setattr("app.live.SLOW_FOR_S", SLOW_FOR_S)
+    monkeypatch.setattr("app.run.live.SLOW_FOR_S", SLOW_FOR_S)
     events, done = [], threading.Event()
 
     def on_event(event):
@@ -73,7 +73,7 @@ def run(monkeypatch, seconds: float) -> list:
         if isinstance(event, Stopped):
             done.set()
 
-    session = LiveSession(Camera, Settings(), on_event=on_event, preview=False)
+    session = LiveSession(Camera, Settings(), on_event=on_event, preview=False, pipeline_factory=pipeline_taking(seconds))
     session.start()
     assert done.wait(4 * SESSION_S), "the session did not end"
     assert session.join(5.0)
@@ -106,13 +106,14 @@ def test_a_tracker_that_keeps_up_is_never_told(monkeypatch):
 
 def test_the_headless_run_prints_the_notice_on_stderr():
     out, err = io.StringIO(), io.StringIO()
-    _take(RateNotice(38.2, 60.0), HeadlessRun(), out, err)
+    dispatch(RateNotice(38.2, 60.0), Gatherer(HeadlessRun(), out, err))
     assert err.getvalue() == "glimpse: Tracking keeps 38 of 60 frames a second (the others are skipped evenly)\n"
     assert out.getvalue() == ""
 
 
 def test_only_falling_behind_span_after_span_is_told_and_only_once():
-    from app.live import SLOW_FOR_S as SPAN, SLOW_SPANS, _SlowWatch
+    from app.run.live import SLOW_FOR_S as SPAN
+    from app.run.live import SLOW_SPANS, _SlowWatch
 
     watch, tracked, dropped, told = _SlowWatch(), 0, 0, []
 
@@ -135,12 +136,48 @@ def test_only_falling_behind_span_after_span_is_told_and_only_once():
 
 
 def test_the_window_hears_the_rate_notice_once_as_a_signal(qtbot):
-    from app.capture import PacedSource
-    from app.live_events import RateNotice
-    from app.settings import Settings
+    from app.run.events import RateNotice
+    from app.settings.schema import Settings
+    from app.sources.capture import PacedSource
     from app.ui.worker import LiveWorker
 
     worker = LiveWorker(lambda: PacedSource("unused.mp4"), Settings())
     with qtbot.waitSignal(worker.rate_notice, timeout=1000) as said:
         worker._relay(RateNotice(51.0, 60.0))
     assert said.args == ["Tracking keeps 51 of 60 frames a second"]
+
+
+def test_a_headless_run_keeps_no_per_frame_table():
+    """Issue 20 item 14: the headless run grew about 1 MB a minute (its per-frame table, kept only to count
+    frames for the final JSON); now what it keeps does not grow with the frames (the 30-minute figure:
+    `python -m bench memory`, RELIABILITY.md)."""
+    import tracemalloc
+
+    from app.face.features import N_LEVELS, FrameFeatures
+    from app.run.events import LiveStats, SourceOpened
+    from app.settings.schema import Settings
+    from app.sources.capture import SourceInfo
+
+    run_ = HeadlessRun()
+    gather = Gatherer(run_, io.StringIO(), io.StringIO())
+    dispatch(SourceOpened(SourceInfo("camera 0", 30.0, 640, 480)), gather)
+
+    def frames(start: int, n: int) -> None:
+        for i in range(start, start + n):
+            f = FrameFeatures(i / 30, True, np.full(N_LEVELS, 0.01, np.float32), np.zeros(3, np.float32),
+                              np.zeros(52, np.float32), 1, face_px=180.0 + i % 7)
+            dispatch(FrameTracked(i, i / 30, f, LiveStats(frames=i + 1), 0.0), gather)
+
+    frames(0, 1000)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        frames(1000, 20_000)  # 11 minutes at 30 frames a second
+        grown = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
+    finally:
+        tracemalloc.stop()
+    assert grown < 20_000, f"{grown} bytes kept for 20,000 frames"
+    data = run_.to_dict(None, Settings())
+    assert data["frames"] == 21_000 and data["face_frames"] == 21_000
+    assert data["duration_s"] == pytest.approx(20_999 / 30 + 1 / 30, abs=1e-3)
+    assert data["live"]["face_px"] == {"median": 183.0, "min": 180.0, "max": 186.0}

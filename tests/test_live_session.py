@@ -6,16 +6,16 @@ import json
 import threading
 from pathlib import Path
 
+import numpy as np
 
-from app.live import ENDED, LiveSession
-from app.live_events import FrameTracked, Marked, MomentFound, SourceOpened, Stopped
-from app.pipeline import LiveResult
-from app.prompts import PromptPolicy
-from app.asked import ASKED_BOOST, asked_settings
-from app.settings import Settings
-from app.sources import file_choice
-from app.spotting import Moment
-from synthetic import BlankClip
+from app.prompts.asked import ASKED_BOOST, asked_settings
+from app.prompts.policy import load_bank
+from app.run.choices import file_choice
+from app.run.events import FrameTracked, Marked, MomentFound, SourceOpened, Stopped
+from app.run.live import ENDED, LiveSession
+from app.run.relive import relive
+from app.settings.schema import Settings
+from tests.support.synthetic import BlankClip, SettingsLog, add_change, still_face
 
 DATA = Path(__file__).parent / "data"
 SESSION_TIMEOUT_S = 40.0  # a 10 s clip in real time, on a busy machine
@@ -58,35 +58,12 @@ def test_a_paced_clip_gives_its_moments_through_the_callback():
             assert e.t_s >= e.moment.end_s - 1e-6
 
 
-class SettingsLog:
-    """Stands in for the live pipeline (no tracker): notes the settings each frame is spotted with."""
-
-    seen: list[tuple[float, Settings]] = []
-
-    def __init__(self, settings, model_path=None):
-        self.settings, self.policy = settings, PromptPolicy(settings.cooldown_s)
-        SettingsLog.seen = []
-
-    def set_settings(self, settings):
-        self.settings = settings
-
-    def process(self, frame):
-        SettingsLog.seen.append((frame.t_s, self.settings))
-        return LiveResult(frame, None, None, ())
-
-    def finish(self):
-        return (Moment(0.1, 0.2, 0.3, ("brows",), 9.0),)
-
-    def close(self):
-        pass
-
-
-def test_scripted_marks_raise_sensitivity_for_the_asked_window(monkeypatch):
-    monkeypatch.setattr("app.live.LivePipeline", SettingsLog)
+def test_scripted_marks_raise_sensitivity_for_the_asked_window():
     base = Settings(attentive_window_s=2.0)
 
     def make(on_event):
-        session = LiveSession(lambda: BlankClip(8.0), base, on_event=on_event, preview=False)
+        session = LiveSession(lambda: BlankClip(8.0), base, on_event=on_event, preview=False,
+                              pipeline_factory=SettingsLog)
         session.mark(at_s=3.0)
         session.mark(at_s=1.0)  # given out of order: applied in time order
         return session
@@ -106,16 +83,32 @@ def test_scripted_marks_raise_sensitivity_for_the_asked_window(monkeypatch):
             assert abs(e.attentive_s - max(0.0, last_mark + 2.0 - e.t_s)) < 1e-6
 
 
-def test_stopping_with_finish_reports_the_moment_under_way(monkeypatch):
+def test_stopping_with_finish_reports_the_moment_under_way():
     """A headless run that stops (duration, Ctrl-C) still reports what was under way; the window's
     Stop does not (unchanged)."""
-    monkeypatch.setattr("app.live.LivePipeline", SettingsLog)
     for finish in (False, True):
         def stop_at_one_second(session, event, finish=finish):
             if isinstance(event, FrameTracked) and event.t_s >= 1.0:
                 session.request_stop(finish=finish)
 
         events = run_session(lambda on_event: LiveSession(lambda: BlankClip(60.0), Settings(), on_event=on_event,
-                                                          preview=False), stop_at_one_second)
+                                                          preview=False, pipeline_factory=SettingsLog),
+                             stop_at_one_second)
         assert len([e for e in events if isinstance(e, MomentFound)]) == int(finish)
         assert len([e for e in events if isinstance(e, FrameTracked) and e.t_s >= 1.0]) == 1, "tracked past the stop"
+
+
+def test_relive_offers_the_questions_the_listener_set_mid_session():
+    """Relive drives the moment stage as live does: new questions take effect from the frame they were
+    set at (it once kept offering the old ones)."""
+    table = still_face(40.0, seed=3)
+    for onset in np.arange(3.0, 38.0, 2.5):
+        add_change(table, ("brow_right", "brow_left"), onset, 0.2, 0.06)
+    before = Settings(sensitivity=80.0, cooldown_s=0.0)
+    mine = ("What else comes to mind?", "How was that for you?")
+    after = before.replace(questions=mine)
+    moments = relive(table, [(0.0, before), (20.0, after)])
+    prompted = [m for m in moments if m.prompted]
+    early, late = [m for m in prompted if m.end_s < 20.0], [m for m in prompted if m.start_s > 20.5]
+    assert len(early) >= 3 and len(late) >= 3
+    assert all(m.prompt in load_bank() for m in early) and all(m.prompt in mine for m in late)

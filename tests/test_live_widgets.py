@@ -10,15 +10,16 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QLabel
 
-from app.asked import ASKED_BOOST, AskedWindow
-from app.capture import Frame, SourceInfo
 from app.errors import CameraLost
-from app.live import FAILED, LatestSlot, fit
-from app.pipeline import LiveResult
-from app.prompts import PromptPolicy, load_bank
-from app.settings import Settings
-from app.sources import FRAME_RATE_HINT
-from app.spotting import Moment
+from app.face.features import empty_features
+from app.prompts.asked import ASKED_BOOST, AskedWindow
+from app.prompts.policy import PromptPolicy, load_bank
+from app.run.choices import FRAME_RATE_HINT
+from app.run.live import FAILED, LatestSlot, fit
+from app.run.pipeline import LiveResult
+from app.settings.schema import Settings
+from app.sources.capture import Frame, SourceInfo
+from app.spotting.spotter import Moment
 from app.ui import prompt_card
 from app.ui.app import MainWindow
 from app.ui.first_run import CONSENT_TEXT, WELCOME_HTML
@@ -123,12 +124,15 @@ class ScriptedPipeline:
         self.settings = settings
         self.policy.cooldown_s = settings.cooldown_s
 
+    def lift_cooldown(self):
+        self.policy.lift_cooldown()
+
     def process(self, frame):
         done = []
         while self.due and frame.t_s >= self.due[0]:
             end = self.due.pop(0)
             done.append(self.policy.update(Moment(end - 0.2, end - 0.1, end, ("brows",), 9.0)))
-        return LiveResult(frame, None, None, tuple(done))
+        return LiveResult(frame, empty_features(frame.t_s), tuple(done))
 
     def finish(self):
         return ()
@@ -138,12 +142,11 @@ class ScriptedPipeline:
 
 
 @pytest.mark.parametrize("asked", [False, True])
-def test_i_just_asked_lifts_the_quiet_time_after_a_prompt(qtbot, monkeypatch, asked):
+def test_i_just_asked_lifts_the_quiet_time_after_a_prompt(qtbot, asked):
     """A prompt at 1 s, then the listener asks a question at 2 s: the moment at 3 s, in the attentive
     window, is prompted although the 20 s quiet time after the first prompt has not passed."""
-    monkeypatch.setattr("app.live.LivePipeline", ScriptedPipeline)
     clip = PausingClip()
-    worker = LiveWorker(lambda: clip, Settings(cooldown_s=20.0))
+    worker = LiveWorker(lambda: clip, Settings(cooldown_s=20.0), pipeline_factory=ScriptedPipeline)
     moments, marks = [], []
     worker.moment.connect(lambda m, t_s, at: moments.append(m))
     worker.marked.connect(marks.append)

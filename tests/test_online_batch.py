@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from app.evidence import EvidenceStream, Timing, nominal_fps, run_evidence, signals
-from app.settings import Settings
-from app.spotting import Spotter, spot_table
-from app.tracking import BLENDSHAPE_NAMES
-from synthetic import add_change, still_face
+from app.face.tracking import BLENDSHAPE_NAMES
+from app.settings.schema import Settings
+from app.spotting.evidence import EvidenceStream, Timing, nominal_fps, run_evidence, signals
+from app.spotting.spotter import Spotter, spot_table
+from tests.support.synthetic import add_change, still_face
 
 BROWS = ("brow_right", "brow_left")
 

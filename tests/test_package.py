@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from app.tracking import OFFLINE_PROXY
+from app.face.tracking import OFFLINE_PROXY
 
 ROOT = Path(__file__).resolve().parent.parent
 # What the build reads: the package, its bundled folders and the metadata (bench/ and tests/ are not
@@ -91,7 +91,7 @@ def installed(tmp_path_factory) -> dict:
         Path(site.strip(), "zz_offline_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
         how = "offline: dependencies from the checkout's venv"
     print(f"wheel built and installed into a fresh venv ({how}) in {time.perf_counter() - t0:.1f} s")
-    where = _run([py, "-c", "import json, sysconfig; from app import resources as r; print(json.dumps({"
+    where = _run([py, "-c", "import json, sysconfig; from app.system import resources as r; print(json.dumps({"
                   "'site': sysconfig.get_paths()['purelib'], 'model': str(r.MODEL), 'bank': str(r.PROMPT_BANK), "
                   "'demo': str(r.DEMO_VIDEO)}))"], home, env, RUN_TIMEOUT_S)
     return {"py": py, "bin": venv / "bin", "env": env, "tmp": tmp, "wheel": wheel, **json.loads(where.stdout)}

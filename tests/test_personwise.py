@@ -5,9 +5,20 @@ import math
 import numpy as np
 import pytest
 
-from bench.personwise_lopo import choose, lopo, pooled_curve, pooled_held_out
-from bench.personwise_score import (Counts, control_counts, eligible_mask, injected_counts, is_core, is_real_size, label_of,
-                                    natural_counts, posed_counts, total, wilson)
+from bench.personwise.lopo import choose, lopo, pooled_curve, pooled_held_out
+from bench.personwise.score import (
+    Counts,
+    control_counts,
+    eligible_mask,
+    injected_counts,
+    is_core,
+    is_real_size,
+    label_of,
+    natural_counts,
+    posed_counts,
+    total,
+    wilson,
+)
 
 FPS = 25.0
 
@@ -153,7 +164,7 @@ def test_wilson_interval():
 
 
 def test_grid_parsing_and_candidate_blocks():
-    from bench.personwise_spot import SENSITIVITIES, candidates, parse_grid
+    from bench.personwise.spot import SENSITIVITIES, candidates, parse_grid
 
     grid = parse_grid(["max_duration_s=0.4,0.5", "talking_filter=true,false"])
     assert grid == {"max_duration_s": (0.4, 0.5), "talking_filter": (True, False)}
@@ -167,20 +178,23 @@ def test_grid_parsing_and_candidate_blocks():
             parse_grid(bad)
 
 
-def test_feature_cache_follows_the_track(tmp_path):
-    from bench.personwise_track import RawTrack, features_of
+def test_feature_cache_follows_the_track(tmp_path, monkeypatch):
+    from bench.personwise.track import RawTrack, features_of
+
+    for module in ("app.face.channels", "bench.personwise.track"):  # blank frames: no video to read again
+        monkeypatch.setattr(f"{module}.READS_PIXELS", False)
 
     rng = np.random.default_rng(0)
     n = 6
     lms = (0.4 + 0.2 * rng.random((n, 478, 3))).astype(np.float32)
     track = RawTrack(np.arange(n) / FPS, np.ones(n, bool), lms, np.zeros((n, 52), np.float32),
                      np.tile(np.eye(4, dtype=np.float32), (n, 1, 1)), np.ones(n, np.int8), FPS, (640, 480), "x.mp4")
-    first = features_of(track, tmp_path)
-    again = features_of(track, tmp_path)
+    first = features_of(track, "x.mp4", tmp_path)
+    again = features_of(track, "x.mp4", tmp_path)
     assert len(list(tmp_path.iterdir())) == 1
     np.testing.assert_array_equal(first.levels, again.levels)
-    np.testing.assert_array_equal(first.levels, features_of(track, None).levels)
+    np.testing.assert_array_equal(first.levels, features_of(track, "x.mp4", None).levels)
     moved = RawTrack(track.t_s, track.face, lms * 1.01, track.blendshapes, track.pose, track.faces_seen, FPS,
                      (640, 480), "x.mp4")
-    features_of(moved, tmp_path)
+    features_of(moved, "x.mp4", tmp_path)
     assert len(list(tmp_path.iterdir())) == 2

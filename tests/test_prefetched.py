@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from app.capture import Frame, prefetched
+from app.sources.capture import Frame, prefetched
 
 DEPTH = 4
 CLOSE_LIMIT_S = 0.5  # closing waits at most for the frame being decoded, never for a timeout

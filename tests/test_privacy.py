@@ -14,22 +14,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.privacy import privacy_probe
-from app.capture import Frame, PacedSource, SourceInfo
-from app.cli import main as cli_main
+from app.cli.main import main as cli_main
 from app.errors import ModelAltered
-from app.features import N_LEVELS, FrameFeatures
-from app.live import FAILED
-from app.recordings import load_video
-from app.review import review_path_for_video
-from app.session import SessionWriter
-from app.settings import Settings
-from app.sources import file_choice
-from app.storage import cache_path, video_digest
-from app.tracking import DEFAULT_MODEL
+from app.face.features import N_LEVELS, FrameFeatures
+from app.face.tracking import DEFAULT_MODEL
+from app.run.choices import file_choice
+from app.run.live import FAILED
+from app.run.recordings import load_video
+from app.settings.schema import Settings
+from app.settings.store import SettingsStore
+from app.sources.capture import Frame, PacedSource, SourceInfo
+from app.store.cache import cache_path
+from app.store.marks import review_path_for_video
+from app.store.session import SessionWriter
+from app.system.files import video_digest
 from app.ui.live import LivePage
 from app.ui.replay import ReplayPage
 from app.ui.worker import LiveWorker
+from tests.support.privacy import privacy_probe
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "single_face.mp4"
@@ -57,7 +59,7 @@ def test_analyze_live_and_replay_try_no_connection(qtbot, tmp_path, monkeypatch,
     monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
     assert cli_main(["analyze", str(CLIP), "--out", str(tmp_path / "m.json"), "--quiet"]) == 0
 
-    live = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
+    live = LivePage(SettingsStore(), lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
     qtbot.addWidget(live)
     live.show()
     saved = []
@@ -69,7 +71,7 @@ def test_analyze_live_and_replay_try_no_connection(qtbot, tmp_path, monkeypatch,
     qtbot.waitUntil(lambda: bool(saved), timeout=10_000)
     live.shutdown()
 
-    page = ReplayPage(settings_path=tmp_path / "settings.json", synchronous=True)
+    page = ReplayPage(SettingsStore.open(tmp_path / "settings.json"), synchronous=True)
     qtbot.addWidget(page)
     for path in (CLIP, saved[0]):
         page.open_path(path)
@@ -163,7 +165,7 @@ def _recorded_session(root: Path) -> Path:
 def test_one_action_deletes_a_session_or_a_videos_cache_and_marks(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
     folder = _recorded_session(tmp_path / "sessions")
-    page = ReplayPage(settings_path=tmp_path / "settings.json", synchronous=True)
+    page = ReplayPage(SettingsStore.open(tmp_path / "settings.json"), synchronous=True)
     qtbot.addWidget(page)
     asked = []
     page.confirm_delete = lambda parent, question: asked.append(question) or len(asked) > 1
@@ -223,8 +225,7 @@ def test_an_altered_model_is_refused_by_analyze_live_and_replay(qtbot, tmp_path,
 
 def test_every_proxy_setting_names_a_proxy_libcurl_refuses(monkeypatch):
     """The uploader's libcurl reads these at each request: a host listed in NO_PROXY would bypass them."""
-    from app import tracking
-
+    from app.face import tracking
     monkeypatch.setenv("NO_PROXY", "play.googleapis.com")
     monkeypatch.setenv("https_proxy", "http://proxy.example:3128")
     for name in tracking.PROXY_VARIABLES + tracking.NO_PROXY_VARIABLES:

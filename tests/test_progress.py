@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.progress import ProgressClock, estimate, format_duration
-from app.strength import relative, strength_word
+from app.spotting.strength import relative, strength_word
+from app.system.progress import ProgressClock, estimate, format_duration
 
 
 def test_no_estimate_before_there_is_a_rate():

@@ -1,7 +1,7 @@
 import re
 
-from app.prompts import PromptPolicy, load_bank
-from app.spotting import Moment
+from app.prompts.policy import PromptPolicy, load_bank
+from app.spotting.spotter import Moment
 
 # Emotion and judgement words a prompt must never contain: Glimpse never names a feeling
 # and never calls the person out.

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from app import settings as S
 from app.errors import SettingsInvalid
-from app.prompts import PromptPolicy, bank_for, load_bank
-from app.questions import CLOSED_OPENINGS, FORBIDDEN_WORDS, bank_problems, problems, words
-from app.spotting import Moment
+from app.prompts.policy import PromptPolicy, bank_for, load_bank
+from app.settings import schema as S
+from app.settings.questions import CLOSED_OPENINGS, FORBIDDEN_WORDS, bank_problems, problems, words
+from app.settings.store import load, save
+from app.spotting.spotter import Moment
 
 # the check must keep at least these: a shorter list would let a feeling word or a yes/no opening through
 MUST_FORBID = {"angry", "sad", "happy", "fear", "feel", "feeling", "emotion", "lying", "hiding", "honest",
@@ -60,8 +61,8 @@ def test_the_listeners_questions_are_saved_with_the_settings(tmp_path):
     s = S.Settings().replace(questions=mine)
     assert s.preset == "balanced"  # the questions do not change what is spotted
     path = tmp_path / "settings.json"
-    S.save(s, path)
-    assert S.load(path).questions == mine
+    save(s, path)
+    assert load(path).questions == mine
     assert S.Settings().questions == () and bank_for(S.Settings()) == load_bank()
     assert bank_for(s) == mine
 

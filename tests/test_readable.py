@@ -12,12 +12,11 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 
-from app import capture
-
-from app.prompts import load_bank
-from app.review import rows
-from app.settings import Settings
-from app.spotting import Moment
+from app.prompts.policy import load_bank
+from app.settings.schema import Settings
+from app.sources import capture
+from app.spotting.spotter import Moment
+from app.store.marks import rows
 from app.ui import theme
 from app.ui.app import MainWindow
 from app.ui.elide import ElidedLabel
@@ -266,7 +265,7 @@ def test_a_session_summary_is_saved_as_a_page_or_a_pdf(qtbot, tmp_path):
 
 
 def test_your_questions_are_saved_with_the_settings(qtbot, tmp_path, monkeypatch):
-    from app import settings as settings_mod
+    from app.settings.store import load
     from app.ui import app as app_mod
 
     mine = ("What happened then?", "Who else was there?")
@@ -284,7 +283,7 @@ def test_your_questions_are_saved_with_the_settings(qtbot, tmp_path, monkeypatch
     monkeypatch.setattr(app_mod, "QuestionsDialog", Accepting)
     w = window(qtbot, tmp_path)
     w.edit_questions()
-    saved = settings_mod.load(tmp_path / "settings.json")
+    saved = load(tmp_path / "settings.json")
     assert saved.questions == mine and saved.preset == "balanced"
     assert "Your questions are saved" in w.messages.text.text()
 
@@ -313,19 +312,20 @@ def test_an_error_from_review_shows_once_in_the_window_and_the_next_success_clea
 
 
 def test_new_questions_reach_a_running_live_pipeline():
-    from app.pipeline import LivePipeline
+    from app.run.pipeline import LivePipeline
 
     built_in = load_bank()
     pipeline = LivePipeline(Settings().replace(cooldown_s=0.0))
     try:
-        assert pipeline.policy.bank == built_in
-        shown = [pipeline.policy.update(Moment(t, t + 0.1, t + 0.2, ("brows",), 9.0)).prompt for t in range(6)]
+        policy = pipeline.moments.policy
+        assert policy.bank == built_in
+        shown = [policy.update(Moment(t, t + 0.1, t + 0.2, ("brows",), 9.0)).prompt for t in range(6)]
         mine = tuple(shown[-2:])  # two questions just shown: a bank of two still offers one of them
         pipeline.set_settings(pipeline.settings.replace(questions=mine))
-        assert pipeline.policy.bank == mine
-        assert pipeline.policy.update(Moment(9.0, 9.1, 9.2, ("brows",), 9.0)).prompt in mine
+        assert policy.bank == mine
+        assert policy.update(Moment(9.0, 9.1, 9.2, ("brows",), 9.0)).prompt in mine
         pipeline.set_settings(pipeline.settings.replace(questions=()))
-        assert pipeline.policy.bank == built_in
+        assert policy.bank == built_in
     finally:
         pipeline.close()
 

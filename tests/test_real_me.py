@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bench.real_me_clips import Clip, available, load_clips, resample
-from bench.real_me_context import FRAME_H, FRAME_W, Geometry, Motion, QuietStretch, Variant, _feather_mask, compose
+from bench.realme.clips import Clip, available, load_clips, resample
+from bench.realme.context import FRAME_H, FRAME_W, Geometry, Motion, QuietStretch, Variant, _feather_mask, compose
 
 
 def test_resampling_averages_the_native_frames_each_output_frame_sees():

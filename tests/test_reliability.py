@@ -17,18 +17,19 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QTimer
 
-from bench import crash, long_run
-from bench.faults import CameraScript
-from app.capture import CameraSource, Frame, ReconnectingSource, SourceInfo
-from app.cli import main as cli_main
+from app.cli.main import main as cli_main
 from app.errors import CameraLost, CameraUnavailable
-from app.features import N_LEVELS, FeatureTable
-from app.recordings import load_session, load_video
-from app.session import open_session
-from app.settings import Settings, load_or_default, preset, save, to_json
-from app.sources import SourceChoice
-from app.storage import load_cached, save_cached
+from app.face.features import N_LEVELS, FeatureTable
+from app.run.choices import SourceChoice
+from app.run.recordings import load_session, load_video
+from app.settings.schema import Settings, preset
+from app.settings.store import SettingsStore, save, to_json
+from app.sources.capture import CameraSource, Frame, ReconnectingSource, SourceInfo
+from app.store.cache import load_cached, save_cached
+from app.store.session import open_session
 from app.ui.live import LivePage
+from tests.support import crash, long_run
+from tests.support.faults import CameraScript
 
 DATA = Path(__file__).parent / "data"
 
@@ -110,10 +111,10 @@ class StandInCamera(SourceChoice):
 
 
 def test_a_lost_camera_is_shown_retried_and_resumed_with_the_recording_kept(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr("app.capture.RETRY_S", (0.2, 0.4))
-    monkeypatch.setattr("app.live.STALL_S", 1.0)
+    monkeypatch.setattr("app.sources.capture.RETRY_S", (0.2, 0.4))
+    monkeypatch.setattr("app.run.live.STALL_S", 1.0)
     script = CameraScript(DATA / "single_face.mp4")
-    page = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
+    page = LivePage(SettingsStore(), lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
     page.watch.confirm = lambda parent, kind: True  # the notice to the other person: tests/test_screen_watch.py
     qtbot.addWidget(page)
     page.resize(800, 600)
@@ -195,7 +196,8 @@ def test_corrupt_settings_give_defaults_a_clear_message_and_are_kept_aside(tmp_p
         path = tmp_path / f"{k}" / "settings.json"
         path.parent.mkdir()
         path.write_bytes(data)
-        settings, message = load_or_default(path)
+        store = SettingsStore.open(path)
+        settings, message = store.settings, store.problem
         if message is None:  # a harmless change: the file still holds valid settings
             assert path.read_bytes() == data
             continue
@@ -232,7 +234,8 @@ def test_corrupt_caches_are_moved_aside_and_rebuilt(tmp_path, monkeypatch):
             assert len(table.t_s) == len(table.levels) == len(table.face)
     # end to end: the replay loader tracks again, saves a good cache and keeps the bad one aside
     monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "replay-cache"))
-    from app.storage import cache_path, video_digest
+    from app.store.cache import cache_path
+    from app.system.files import video_digest
 
     video = DATA / "single_face.mp4"
     cache = cache_path(video, digest=video_digest(video))
@@ -267,7 +270,7 @@ def test_sigkill_during_writes_leaves_whole_settings_exports_and_caches(tmp_path
         assert found["export"] in (10, 50_000), found
         assert found["cache"] in (1000, 20_000), found
     # a temporary file a kill left behind is removed by a later write of the same file, once it is old
-    monkeypatch.setattr("app.storage.STALE_TEMP_S", -1.0)
+    monkeypatch.setattr("app.system.files.STALE_TEMP_S", -1.0)
     left = tmp_path / "run0" / ".settings.json.k1ll3d00.tmp"
     left.write_text("half a file")
     save(Settings(), tmp_path / "run0" / "settings.json")

@@ -16,11 +16,12 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 
-from app import cli
-from app.recordings import load_video
-from app.review import HELPFUL, NOT_A_MOMENT
-from app.settings import Settings, preset, save
-from app.spotting import threshold_for
+from app.cli import main as cli
+from app.run.recordings import load_video
+from app.settings.schema import Settings, preset
+from app.settings.store import SettingsStore, save
+from app.spotting.spotter import threshold_for
+from app.store.marks import HELPFUL, NOT_A_MOMENT
 from app.ui.moments_list import MomentsModel
 from app.ui.replay import ReplayPage
 from app.ui.review_mode import LIVE, WHAT_IF
@@ -83,7 +84,7 @@ def make_page(qtbot, tmp_path):
     pages = []
 
     def make(**kwargs) -> ReplayPage:
-        page = ReplayPage(settings_path=tmp_path / "settings.json", **kwargs)
+        page = ReplayPage(SettingsStore.open(tmp_path / "settings.json"), **kwargs)
         qtbot.addWidget(page)
         page.resize(1200, 800)
         page.show()
@@ -142,14 +143,14 @@ def test_a_threshold_change_re_spots_like_analyze(qtbot, make_page, cache, analy
     assert markers(page) == [(round(m["peak_s"], 4), round(m["strength"], 3)) for m in expected]
     assert page.timeline.threshold.value() == pytest.approx(threshold_for(80.0))
     # the settings file live mode reads is written once the listener pauses
-    qtbot.waitUntil(lambda: (page.settings_path.exists() and
-                             json.loads(page.settings_path.read_text())["settings"]["sensitivity"] == 80.0),
+    qtbot.waitUntil(lambda: (page.settings_store.path.exists() and
+                             json.loads(page.settings_store.path.read_text())["settings"]["sensitivity"] == 80.0),
                     timeout=3000)
 
 
 def test_marks_and_notes_survive_a_reload(qtbot, make_page, cache, tmp_path):
-    from app.review import review_path_for_video
-    from app.storage import video_digest
+    from app.store.marks import review_path_for_video
+    from app.system.files import video_digest
 
     use_settings(tmp_path, MORE)  # more than the two moments marked
     page = make_page()
@@ -214,7 +215,7 @@ def test_the_cache_is_used_the_second_time(qtbot, make_page, tmp_path, monkeypat
     def no_tracking(*args, **kwargs):
         raise AssertionError("tracking ran although the features were cached")
 
-    monkeypatch.setattr("app.recordings.track_video", no_tracking)
+    monkeypatch.setattr("app.run.tracked.track_video_parallel", no_tracking)
     second = open_and_wait(qtbot, page, SHORT)
     assert not second.tracked and shown(page) == [m.to_dict() for m in first.analysis.moments]
     np.testing.assert_array_equal(second.analysis.table.levels, first.analysis.table.levels)
@@ -335,9 +336,9 @@ def test_landmark_overlay(qtbot, make_page, cache):
 
 def test_a_session_folder_shows_its_asked_marks_and_keeps_marks_inside(qtbot, make_page, cache, analyze_cli,
                                                                        tmp_path):
-    from app.capture import FileSource
-    from app.session import SessionWriter
-    from app.storage import cache_path, load_cached
+    from app.sources.capture import FileSource
+    from app.store.cache import cache_path, load_cached
+    from app.store.session import SessionWriter
 
     table = load_cached(cache_path(CLIP))
     with FileSource(CLIP) as source:
@@ -390,21 +391,21 @@ def test_settings_files(qtbot, make_page, cache, tmp_path):
     good = tmp_path / "colleague.json"
     save(Settings().replace(sensitivity=65.0, cooldown_s=5.0), good)
     with qtbot.waitSignal(page.moments_changed, timeout=2000):
-        page.import_settings(good)
+        page.tuning.import_settings(good)
     assert page.settings.sensitivity == 65.0 and page.tuning.editors["cooldown_s"].value() == 5.0
     broken = tmp_path / "broken.json"
     broken.write_text('{"settings": {"sensitivity": 500}}')
-    page.import_settings(broken)
+    page.tuning.import_settings(broken)
     assert page.settings.sensitivity == 65.0 and "outside" in page.tuning.message.text()
-    page.export_settings(tmp_path / "out.json")
+    page.tuning.export_settings(tmp_path / "out.json")
     assert json.loads((tmp_path / "out.json").read_text())["settings"]["sensitivity"] == 65.0
     page.shutdown()  # saves the pending settings at once
-    assert json.loads(page.settings_path.read_text())["settings"]["cooldown_s"] == 5.0
+    assert json.loads(page.settings_store.path.read_text())["settings"]["cooldown_s"] == 5.0
 
 
 def test_a_broken_settings_file_gives_the_defaults_and_is_kept(qtbot, make_page, tmp_path):
     (tmp_path / "settings.json").write_text('{"settings": {"sensitivity": "high"}')
     page = make_page()
     assert page.settings == Settings()
-    assert "not valid JSON" in page.last_message and "kept as" in page.tuning.message.text()
+    assert "not valid JSON" in page.settings_store.problem and "kept as" in page.tuning.message.text()
     assert len(list(tmp_path.glob("settings.json.broken-*"))) == 1

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from app.review import HELPFUL, NOT_A_MOMENT
+from app.settings.store import SettingsStore
+from app.store.marks import HELPFUL, NOT_A_MOMENT
 from app.ui.replay import ReplayPage
 
 OUT = os.environ.get("GLIMPSE_SCREENSHOTS")
@@ -26,7 +27,7 @@ def test_screenshots(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
     out = Path(OUT)
     out.mkdir(parents=True, exist_ok=True)
-    page = ReplayPage(settings_path=tmp_path / "settings.json")
+    page = ReplayPage(SettingsStore.open(tmp_path / "settings.json"))
     qtbot.addWidget(page)
     page.setWindowTitle("Glimpse: replay")
     page.resize(1500, 940)

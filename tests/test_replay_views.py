@@ -10,13 +10,13 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from app.capture import FileSource
-from app.review import HELPFUL, NOT_A_MOMENT, Mark, rows
-from app.spotting import Moment
+from app.sources.capture import FileSource
+from app.sources.video import FrameReader
+from app.spotting.spotter import Moment
+from app.store.marks import HELPFUL, NOT_A_MOMENT, Mark, rows
 from app.ui.moments_list import QUIET_TEXT, MomentsList
 from app.ui.player import Highlight, VideoPlayer
 from app.ui.timeline import Timeline, lost_spans
-from app.video import FrameReader
 
 DATA = Path(__file__).parent / "data"
 MOMENTS = [Moment(1.0, 1.1, 1.2, ("brows",), 8.0, prompted=True, prompt="Is there more to that?"),

@@ -10,16 +10,27 @@ import sys
 
 import numpy as np
 import pytest
-
-from app.cli import moments_csv
-from app.errors import SessionInvalid
-from app.pipeline import analyze
-from app.review import (CSV_COLUMNS, HELPFUL, NOT_A_MOMENT, KeptCounts, Mark, Review, match, review_path_for_video,
-                        rows, to_csv, to_json)
-from app.settings import Settings
-from app.spotting import Moment
-from synthetic import add_change, still_face
 from test_architecture import BLOCK_QT
+
+from app.cli.main import moments_csv
+from app.errors import SessionInvalid
+from app.run.pipeline import analyze
+from app.settings.schema import Settings
+from app.spotting.spotter import Moment
+from app.store.marks import (
+    CSV_COLUMNS,
+    HELPFUL,
+    NOT_A_MOMENT,
+    KeptCounts,
+    Mark,
+    Review,
+    match,
+    review_path_for_video,
+    rows,
+    to_csv,
+    to_json,
+)
+from tests.support.synthetic import add_change, still_face
 
 BROWS = ("brow_right", "brow_left")
 
@@ -45,7 +56,7 @@ def is_clear(m: Moment) -> bool:
 
 
 def test_review_imports_without_qt():
-    code = BLOCK_QT + "import app.review\nprint('ok')"
+    code = BLOCK_QT + "import app.store.marks\nprint('ok')"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
 
@@ -130,19 +141,19 @@ def test_exports_hold_every_moment_with_its_mark(faint_and_clear, tmp_path):
 
 def test_video_reviews_are_keyed_by_the_video_alone(tmp_path, monkeypatch):
     """A new model changes the feature cache's key, never where the listener's marks are kept."""
-    from app import storage
-
+    from app.store import cache
+    from app.system.files import video_digest
     monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
     video = tmp_path / "talk.mp4"
     video.write_bytes(b"not really a video, but it has content")
-    digest = storage.video_digest(video)
+    digest = video_digest(video)
     path = review_path_for_video(digest)
     assert path == tmp_path / "cache" / "reviews" / f"{digest}.json"
-    old_cache = storage.cache_path(video)
-    monkeypatch.setattr(storage, "MODEL_SHA256", "0" * 64)
-    new_cache = storage.cache_path(video)
-    assert new_cache != old_cache and storage.cache_path(video, digest=digest) == new_cache
-    assert review_path_for_video(storage.video_digest(video)) == path
+    old_cache = cache.cache_path(video)
+    monkeypatch.setattr(cache, "MODEL_SHA256", "0" * 64)
+    new_cache = cache.cache_path(video)
+    assert new_cache != old_cache and cache.cache_path(video, digest=digest) == new_cache
+    assert review_path_for_video(video_digest(video)) == path
 
 
 def test_marks_kept_where_an_older_version_filed_them_are_found(tmp_path):

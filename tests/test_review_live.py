@@ -19,15 +19,16 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from app import cli
-from app.asked import ASKED_BOOST
-from app.live import LATE_WINDOW_S, _Rate
-from app.relive import relive_session
-from app.review import HELPFUL
-from app.session import open_session
-from app.settings import Settings, save
-from app.spotting import threshold_for
-from app.strength import relative
+from app.cli import main as cli
+from app.prompts.asked import ASKED_BOOST
+from app.run.live import LATE_WINDOW_S, _Rate
+from app.run.relive import relive_session
+from app.settings.schema import Settings
+from app.settings.store import SettingsStore, save
+from app.spotting.spotter import threshold_for
+from app.spotting.strength import relative
+from app.store.marks import HELPFUL
+from app.store.session import open_session
 from app.ui import replay as replay_mod
 from app.ui.moments_list import ANALYSING_TEXT, QUESTION_COLUMN, QUESTION_HEADERS
 from app.ui.replay import ReplayPage
@@ -62,7 +63,7 @@ def session_copy(tmp_path) -> Path:
 @pytest.fixture
 def page(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
-    page = ReplayPage(settings_path=tmp_path / "settings.json")
+    page = ReplayPage(SettingsStore.open(tmp_path / "settings.json"))
     qtbot.addWidget(page)
     page.resize(1200, 800)
     page.show()
@@ -115,7 +116,7 @@ def test_marks_attach_to_either_view_and_tuning_is_a_what_if(qtbot, page, sessio
     assert all(r["note"] == "" for r in rows)  # the default settings do not find the mouth moment
     # tuning, from the live view, shows the what-if: here a higher sensitivity finds the mouth too
     page.mode.live_button.click()
-    page.apply_settings(page.settings.replace(sensitivity=80.0))
+    page.settings_store.update(sensitivity=80.0)
     assert page.mode.mode == WHAT_IF and page.tuning_scroll.isVisibleTo(page)
     notes = [r["note"] for r in page.moments_list.model.rows]
     assert "asked about the weekend" in notes
@@ -188,7 +189,7 @@ def question_title(page: ReplayPage) -> str:
 def test_strength_words_in_review_are_against_the_threshold_of_the_view(qtbot, tmp_path, session_copy):
     """The page tells the list its thresholds: the ones live spotted each moment at, the what-if's (here 80)."""
     save(Settings().replace(sensitivity=80.0), tmp_path / "settings.json")
-    page = ReplayPage(settings_path=tmp_path / "settings.json")
+    page = ReplayPage(SettingsStore.open(tmp_path / "settings.json"))
     qtbot.addWidget(page)
     try:
         open_and_wait(qtbot, page, session_copy)

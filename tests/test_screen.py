@@ -15,10 +15,20 @@ import numpy as np
 import pytest
 
 from app.errors import GlimpseError, ScreenUnreadable, SourceInvalid
-from app.screen import (REFIND_AFTER_S, Region, ScreenSource, ScreenSpec, access_problem, black_means, locate_face,
-                        open_screen_source, parse_source_spec, watch_region)
-from tests.callfootage import place
-from tests.xserver import virtual_display, xvfb_missing
+from app.face.locate import locate_face
+from app.run.choices import open_screen_source
+from app.sources.screen import (
+    REFIND_AFTER_S,
+    Region,
+    ScreenSource,
+    ScreenSpec,
+    access_problem,
+    black_means,
+    parse_source_spec,
+    watch_region,
+)
+from tests.support.callfootage import place
+from tests.support.xserver import virtual_display, xvfb_missing
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "injected_short.mp4"
@@ -223,7 +233,7 @@ def x_display(monkeypatch):
 def start_player(display: str, *args: str) -> subprocess.Popen:
     env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
     root = Path(__file__).resolve().parent.parent
-    return subprocess.Popen([sys.executable, "-m", "tests.player", str(CLIP), *map(str, PLAYER_AT), *args],
+    return subprocess.Popen([sys.executable, "-m", "tests.support.player", str(CLIP), *map(str, PLAYER_AT), *args],
                             cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -246,8 +256,8 @@ def wait_for_picture(source: ScreenSource, player: subprocess.Popen, timeout_s: 
 
 def watch_region_live(region: Region, player: subprocess.Popen) -> tuple[float, float, float, float]:
     """(grabs a second, frames tracked a second, share of tracked frames with a face, median face px)."""
-    from app.small_face import SmallFaceTracker
-    from app.tracking import FaceTracker
+    from app.face.small_face import SmallFaceTracker
+    from app.face.tracking import FaceTracker
 
     with ScreenSource(region) as source, SmallFaceTracker(FaceTracker()) as tracker:
         wait_for_picture(source, player)

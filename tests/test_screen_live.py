@@ -1,7 +1,7 @@
 """`glimpse live --source screen:X,Y,W,H --no-window` end to end under Xvfb: a window plays the face clip
 as a 200x150 gallery tile (face about 55 px tall); the command line's JSON says how many new pictures it
 tracked, with the face found in >= 90% of them, its size, and the repeats it skipped. The full 20 s
-figures for both sizes, and the agreement with `glimpse analyze`, are bench/screen_live.py's."""
+figures for both sizes, and the agreement with `glimpse analyze`, are bench/live/screen_live.py's."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.screen_live import PLAYER_AT, TILE_ARGS
+from tests.support.player import PLAYER_AT, TILE_ARGS
+from tests.support.xserver import virtual_display
 from tests.test_screen import CLIP, needs_xvfb
-from tests.xserver import virtual_display
 
 ROOT = Path(__file__).resolve().parent.parent
 WATCH_S = 8.0
@@ -30,7 +30,7 @@ def test_the_command_line_watches_a_tile_on_the_screen(tmp_path):
     with virtual_display() as server:
         env = dict(os.environ, DISPLAY=server.display, QT_QPA_PLATFORM="xcb")
         env.pop("WAYLAND_DISPLAY", None)
-        player = subprocess.Popen([sys.executable, "-m", "tests.player", str(CLIP), *map(str, PLAYER_AT), *TILE_ARGS],
+        player = subprocess.Popen([sys.executable, "-m", "tests.support.player", str(CLIP), *map(str, PLAYER_AT), *TILE_ARGS],
                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             time.sleep(PLAYER_UP_S)

@@ -17,21 +17,20 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from app.consent import NOTICE_INTRO, NOTICE_STORAGE, NOTICE_TEXT, NoticeLog, source_kind
 from app.errors import HotkeyUnavailable, OptionInvalid
-from app.hotkey import DEFAULT_HOTKEY, GlobalHotkey, HotKey, hotkey_problem, parse_hotkey
-from app.screen import Region
-from app.settings import Settings
-from app.sources import SourceChoice, demo_choice
+from app.prompts.consent import NOTICE_INTRO, NOTICE_STORAGE, NOTICE_TEXT, NoticeLog, source_kind
+from app.run.choices import SourceChoice, demo_choice
+from app.settings.store import SettingsStore
+from app.sources.hotkey import DEFAULT_HOTKEY, GlobalHotkey, HotKey, hotkey_problem, parse_hotkey
+from app.sources.screen import Region, ScreenSpec
 from app.ui.consent_notice import ConsentNotice
 from app.ui.discreet import DiscreetStrip
 from app.ui.live import LivePage
 from app.ui.region_picker import RegionPicker
 from app.ui.screen_watch import WATCH_LABEL, read_region
 from app.ui.watch_frame import BORDER_PX, WatchFrame
+from tests.support.xserver import virtual_display, xvfb_missing
 from tests.test_live_widgets import EMOTION_WORDS
-from tests.xserver import virtual_display, xvfb_missing
-
 
 # --- the notice ----------------------------------------------------------------------------------
 
@@ -67,7 +66,7 @@ def test_the_notice_is_asked_once_per_kind_of_source():
 
 @pytest.fixture
 def page(qtbot, tmp_path):
-    page = LivePage(Settings, lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
+    page = LivePage(SettingsStore(), lambda: tmp_path / "sessions", lambda: [], confirm_consent=lambda parent: True)
     page.watch.qsettings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
     qtbot.addWidget(page)
     yield page
@@ -103,7 +102,7 @@ def test_a_screen_that_cannot_be_read_is_said_in_plain_words(qtbot, page, monkey
     errors = []
     page.error.connect(errors.append)
     page.watch.confirm = lambda parent, kind: pytest.fail("refused before the notice")
-    page.play(page.watch.entry())
+    page.play(SourceChoice(WATCH_LABEL, screen=ScreenSpec(region=Region(0, 0, 640, 480))))  # an X grab
     assert page.worker is None and errors and "Wayland" in errors[0] and "camera" in errors[0]
 
 

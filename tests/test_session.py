@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.capture import Frame, SourceInfo
 from app.errors import SessionInvalid
-from app.features import N_LEVELS, FrameFeatures, empty_features
-from app.session import SessionWriter, delete_session, is_session, list_sessions, open_session
-from app.settings import Settings, preset
-from app.spotting import Moment
+from app.face.features import N_LEVELS, FrameFeatures, empty_features
+from app.settings.schema import Settings, preset
+from app.sources.capture import Frame, SourceInfo
+from app.spotting.spotter import Moment
+from app.store.session import SessionWriter, delete_session, is_session, list_sessions, open_session
 
 FPS = 10.0
 INFO = SourceInfo("test camera", FPS, 64, 48)
@@ -105,10 +105,10 @@ def test_a_cut_off_last_line_is_left_out_with_a_note(tmp_path):
 KILL_CHILD = """
 import json, sys, time
 import numpy as np
-from app.capture import Frame, SourceInfo
-from app.features import N_LEVELS, FrameFeatures
-from app.session import SessionWriter
-from app.settings import Settings
+from app.sources.capture import Frame, SourceInfo
+from app.face.features import N_LEVELS, FrameFeatures
+from app.store.session import SessionWriter
+from app.settings.schema import Settings
 fps = 30.0
 w = SessionWriter(sys.argv[1], SourceInfo("stand-in", fps, 160, 120), Settings(), consent_confirmed=True,
                   segment_s=1.0)
@@ -146,7 +146,7 @@ def _record_and_kill(root: Path, after_s: float) -> tuple[Path, float]:
 def test_a_kill_loses_under_a_second_of_video_and_the_cut_segment_is_finished_on_opening(tmp_path, after_s):
     import cv2
 
-    from app.segment_io import CLUSTER_MS, count_frames
+    from app.store.segment_io import CLUSTER_MS, count_frames
 
     folder, declared = _record_and_kill(tmp_path, after_s)
     s = open_session(folder)
@@ -181,8 +181,8 @@ def test_a_recording_still_being_written_is_read_as_it_is_and_left_alone(tmp_pat
 
 
 def test_the_row_log_reads_back_whole_rows_only(tmp_path):
-    from app.features import FeatureTable
-    from app.segment_io import RowLog, read_rows
+    from app.face.features import FeatureTable
+    from app.store.segment_io import RowLog, read_rows
 
     rows = [features(i / FPS, face=i != 2) for i in range(5)]
     log = RowLog(tmp_path / "x.rows", keep_landmarks=True)
@@ -257,6 +257,8 @@ def _break(folder, how):
         (seg / "000001.mkv").write_bytes((seg / "000002.mkv").read_bytes())
     elif how == "bad moment line":
         (folder / "moments.jsonl").write_text("nonsense\n" + (folder / "moments.jsonl").read_text())
+    elif how == "bad mark line":
+        (folder / "marks.jsonl").write_text('{"t_s": "soon"}\n' + (folder / "marks.jsonl").read_text())
     elif how == "no segments":
         for p in seg.iterdir():
             p.unlink()
@@ -266,19 +268,48 @@ def _break(folder, how):
     ("no session.json", "no session.json"),
     ("not JSON", "not valid JSON"),
     ("version 99", "version 99"),
-    ("bad settings", "sensitivity"),
-    ("corrupt features", "000001.npz: unreadable"),
-    ("missing video", "000001.mkv is missing"),
-    ("missing segment", "segment 000001 is missing"),
-    ("short video", "expected 10 frames"),
-    ("bad moment line", "line 1"),
-    ("no segments", "no finished video segment"),
+    ("no segments", "no readable video segment"),
 ])
-def test_broken_folders_are_refused_by_name(tmp_path, how, message):
+def test_folders_with_nothing_to_show_are_refused_by_name(tmp_path, how, message):
     folder = record(tmp_path).folder
     _break(folder, how)
     with pytest.raises(SessionInvalid, match=message):
         open_session(folder)
+
+
+# (segments kept, frames per segment, what the missing list says); segments are 1 s of 10 frames here
+DAMAGED = {
+    "missing video": ((0, 2), (10, 5), "the video of 0:01-0:02 (its video file is missing)"),
+    "missing segment": ((0, 2), (10, 5), "the video of 0:01-0:02 (its files are missing)"),
+    "corrupt features": ((0, 2), (10, 5), "the video of 0:01-0:02 (its measurements are damaged)"),
+    "short video": ((0, 1, 2), (10, 5, 5), "the video of 0:01-0:02 (part of its video is damaged)"),
+    "bad moment line": ((0, 1, 2), (10, 10, 5), "1 of the moments (damaged lines in moments.jsonl)"),
+    "bad mark line": ((0, 1, 2), (10, 10, 5), "1 of the marks (damaged lines in marks.jsonl)"),
+    "bad settings": ((0, 1, 2), (10, 10, 5), "the settings of the recording (settings.json is damaged"),
+}
+
+
+@pytest.mark.parametrize("how", DAMAGED)
+def test_a_damaged_session_opens_with_what_is_intact_and_says_what_is_missing(tmp_path, how):
+    """Issue 20 item 2: a deleted segment video, a damaged moments or marks line, damaged settings: the
+    rest opens, and one plain message lists what is missing with its time span (m:ss)."""
+    folder = record(tmp_path).folder
+    _break(folder, how)
+    s = open_session(folder)
+    kept, frames, words = DAMAGED[how]
+    assert [p.name[:6] for p in s.segments] == [f"{k:06d}" for k in kept]
+    assert s.segment_frames == frames and len(s.table) == sum(frames)
+    assert len(s.missing) == 1 and s.missing[0].startswith(words), s.missing
+    assert s.missing_message.startswith("Part of this session is damaged and left out: ")
+    assert len(s.moments) == 1 and s.moments[0].prompt == "What else comes to mind about that?"
+    assert s.marks == (pytest.approx(1.2),)
+    assert s.settings == (Settings() if how == "bad settings" else preset("gentle"))
+    assert s.locate(len(s.table) - 1) == (len(kept) - 1, frames[-1] - 1)  # rows still map to their videos
+
+
+def test_a_whole_session_has_nothing_missing(tmp_path):
+    s = open_session(record(tmp_path).folder)
+    assert s.missing == () and s.missing_message is None
 
 
 def test_not_a_folder(tmp_path):
@@ -305,6 +336,6 @@ def test_the_session_format_needs_no_qt():
     import subprocess
     import sys
 
-    code = ("import sys; sys.modules['PySide6'] = None; import app.session; "
+    code = ("import sys; sys.modules['PySide6'] = None; import app.store.session; "
             "assert not any(m.startswith('PySide6') and sys.modules[m] for m in sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(Path(__file__).parent.parent))

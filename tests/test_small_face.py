@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.pipeline import analyze
-from app.settings import Settings
-from app.small_face import SMALL_FACE_PX, Crop, SmallFaceTracker, crop_around, search_crops
-from app.tracking import FaceTracker
-from tests.callfootage import small_face_frames, write_video
+from app.face.small_face import SMALL_FACE_PX, Crop, SmallFaceTracker, crop_around, search_crops
+from app.face.tracking import FaceTracker
+from app.run.pipeline import analyze
+from app.settings.schema import Settings
+from tests.support.callfootage import small_face_frames, write_video
 
 DATA = Path(__file__).parent / "data"
 CLIP = DATA / "injected_short.mp4"

@@ -2,13 +2,15 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from app.features import LEVEL
-from app.settings import Settings
-from app.evidence import Flag, frame_flags, run_evidence, signals
-from app.spotting import Spotter, spot_table, table_evidence, strength_curve, threshold_for
-from synthetic import add_change, add_hold, still_face
+from app.face.features import LEVEL
+from app.settings.schema import Settings
+from app.spotting.evidence import Flag, frame_flags, run_evidence, signals
+from app.spotting.spotter import Spotter, spot_table, strength_curve, table_evidence, threshold_for
+from tests.support.synthetic import add_change, add_hold, still_face
 
 BROWS = ("brow_right", "brow_left")
 

@@ -8,14 +8,14 @@ import re
 import cv2
 import numpy as np
 
-from app.capture import Frame, SourceInfo
-from app.features import N_LEVELS, FrameFeatures, empty_features
-from app.questions import FORBIDDEN_WORDS, words
-from app.review import HELPFUL, Mark, Review, review_path_for_session
-from app.session import SessionWriter, open_session
-from app.settings import preset
-from app.spotting import Moment, threshold_for
-from app.summary import collect, timeline_png, to_html, write_summary
+from app.face.features import N_LEVELS, FrameFeatures, empty_features
+from app.settings.questions import FORBIDDEN_WORDS, words
+from app.settings.schema import preset
+from app.sources.capture import Frame, SourceInfo
+from app.spotting.spotter import Moment, threshold_for
+from app.store.marks import HELPFUL, Mark, Review, review_path_for_session
+from app.store.session import SessionWriter, open_session
+from app.store.summary import collect, timeline_png, to_html, write_summary
 
 FPS = 10.0
 QUESTION = "What else comes to mind about that?"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app import sysdeps
 from app.errors import SystemLibrariesMissing
+from app.system import sysdeps
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +56,7 @@ def test_the_table_covers_every_system_library_the_wheels_link_here():
     if not sys.platform.startswith("linux"):
         pytest.skip("ldd is Linux only")
     sonames = set()
-    for platform in ("xcb", "offscreen"):
+    for platform in ("xcb", "offscreen", "wayland"):
         for path in sysdeps.native_files(platform):
             for line in sysdeps.run_ldd(path).splitlines():
                 left, sep, right = line.strip().partition("=>")
@@ -183,10 +183,10 @@ def test_a_person_s_own_qt_plugin_path_is_kept(tmp_path):
 def test_the_gui_without_the_libraries_prints_the_install_line_instead_of_aborting():
     code = f"""
 import sys
-from app import sysdeps
+from app.system import sysdeps
 sysdeps.run_ldd = lambda path: {LDD_BARE!r} if path.name == "libqxcb.so" else ""
-from app.cli import main
-sys.exit(main(["live"]))
+from app.__main__ import cli_main
+sys.exit(cli_main(["live"]))
 """
     proc = _python(code, {"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":99"})
     assert proc.returncode not in (0, -6), proc.stderr  # -6: SIGABRT, Qt's qFatal

@@ -4,9 +4,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.capture import FileSource
 from app.errors import ModelAltered, ModelMissing
-from app.tracking import DEFAULT_MODEL, MODEL_SHA256, MODEL_URL, FaceTracker, choose_face, load_model
+from app.face.tracking import DEFAULT_MODEL, MODEL_SHA256, MODEL_URL, FaceTracker, choose_face, load_model
+from app.sources.capture import FileSource
 
 DATA = Path(__file__).parent / "data"
 

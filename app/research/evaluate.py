@@ -10,20 +10,16 @@ micro event is at least 0.5, events and moments matched one to one.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
 import math
-import os
 import re
-import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from collections.abc import Sequence
 
-from ..cli_args import non_negative_float, positive_float
-from ..errors import AnnotationsInvalid
+from app.errors import AnnotationsInvalid
 
 DURATION_BUCKETS = (("<100 ms", 0.0, 0.1), ("100-250 ms", 0.1, 0.25), ("250-500 ms", 0.25, 0.5 + 1e-9),
                     (">500 ms", 0.5 + 1e-9, math.inf))
@@ -122,13 +118,13 @@ def _ratio(k: int, n: int) -> float | None:
     return k / n if n else None
 
 
-def _bucket(value: float | None, buckets) -> str:
+def _bucket(value: float | None, buckets: Sequence[tuple[str, float, float]]) -> str:
     if value is None:
         return "unknown"
     return next((name for name, lo, hi in buckets if lo <= value < hi), "unknown")
 
 
-def _breakdown(events: Sequence[dict], hit: Sequence[bool], key) -> dict[str, dict]:
+def _breakdown(events: Sequence[dict], hit: Sequence[bool], key: Callable[[dict], str]) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for e, h in zip(events, hit, strict=True):
         row = out.setdefault(key(e), {"events": 0, "hits": 0})
@@ -420,49 +416,3 @@ def format_report(r: dict) -> str:
         lines += [f"  {e['onset_s']:8.2f}-{e['offset_s']:.2f} s  {e['type'] or 'unknown'}"
                   + ("" if e["amplitude_iod"] is None else f"  {e['amplitude_iod']:.3f} IOD") for e in missed]
     return "\n".join(lines)
-
-
-def add_arguments(ap: argparse.ArgumentParser) -> None:
-    """The options of `glimpse evaluate`."""
-    ap.add_argument("truth", metavar="TRUTH", help="truth JSON from 'glimpse inject', or an annotation CSV")
-    ap.add_argument("moments", metavar="MOMENTS", help="moments JSON from 'glimpse analyze'")
-    ap.add_argument("--fps", type=positive_float, default=None, help="frame rate of a CSV truth's clip "
-                    "(default: the frame rate in MOMENTS)")
-    ap.add_argument("--clip", default=None, help="CSV truth: only rows of this clip (e.g. 006_1)")
-    ap.add_argument("--first-frame", type=int, default=1, help="CSV truth: number of the clip's first frame")
-    ap.add_argument("--tolerance", type=non_negative_float, default=0.1, metavar="S", help="seconds around each event")
-    ap.add_argument("--json", action="store_true", help="print the full result as JSON")
-
-
-def main_evaluate(argv: Sequence[str] | None = None) -> int:
-    """`glimpse evaluate TRUTH MOMENTS [--fps F] [--json]`. Raises GlimpseError for the caller to show."""
-    ap = argparse.ArgumentParser(prog="glimpse evaluate", description="Score spotted moments against ground truth.")
-    add_arguments(ap)
-    return run(ap.parse_args(argv))
-
-
-def run(args: argparse.Namespace) -> int:
-    """`glimpse evaluate` with parsed arguments."""
-    moments = load_moments(args.moments)
-    fps = args.fps
-    is_csv = Path(args.truth).suffix.lower() in (".csv", ".tsv", ".txt")
-    if is_csv and fps is None:
-        fps = moments.get("fps")
-        if not fps:
-            raise AnnotationsInvalid(f"{args.truth} counts frames: give the clip's frame rate with --fps")
-        print(f"using the frame rate of {args.moments}: {fps:g} fps", file=sys.stderr)
-    truth = load_truth(args.truth, fps, args.clip, args.first_frame)
-    for s in truth.get("skipped", []):
-        print(f"{args.truth}: skipped line {s['line']}: {s['reason']}", file=sys.stderr)
-    duration = moments.get("duration_s") or truth.get("duration_s")
-    if not duration:
-        raise AnnotationsInvalid(f"neither {args.moments} nor {args.truth} gives the video's duration_s")
-    result = evaluate(truth, moments["moments"], float(duration), args.tolerance,
-                      fps or moments.get("fps") or truth.get("fps"))
-    try:
-        print(json.dumps(result, indent=2) if args.json else format_report(result), flush=True)
-    except BrokenPipeError:
-        # the reader has all it wanted (`glimpse evaluate ... | head`): stop quietly. What is still
-        # buffered goes nowhere, or flushing it at exit would raise again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from ..errors import InjectError as InjectError  # re-exported: callers catch it from here
+from app.errors import InjectError as InjectError  # re-exported: callers catch it from here
 
 ACTION_TYPES = ("brow_raise", "brow_lower", "lip_corner_pull", "lip_corner_depress",
                 "nose_wrinkle", "lip_press", "upper_lid_raise")
@@ -19,7 +19,7 @@ KINDS = ("micro", "macro")
 MICRO_S = (0.06, 0.5)
 MACRO_S = (1.5, 4.0)
 AMPLITUDE_IOD = (0.02, 0.08)
-# Real micro-expressions (shared/data/real_me, `python -m bench.real_me_amplitude`): peak landmark
+# Real micro-expressions (shared/data/real_me, `python -m bench.realme.amplitude`): peak landmark
 # displacement 1.3-3.2% IOD in four of six (5.3% and a blink's 7.4% in the others), and 0.45-1.0 of the
 # peak still there at the coded offset in five of six. "Real-size" injections sample from these.
 REAL_AMPLITUDE_IOD = (0.01, 0.035)

@@ -18,24 +18,20 @@ apex.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
-import json
 import math
-import sys
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Sequence
+from typing import BinaryIO
 
 import cv2
 import numpy as np
 
-from ..capture import FileSource
-from ..errors import NoFaceFound, VideoUnreadable
-from ..storage import write_atomic
-from .events import (
+from app.errors import NoFaceFound, VideoUnreadable
+from app.research.events import (
     ACTION_TYPES,
     AMPLITUDE_IOD,
     MACRO_S,
@@ -44,7 +40,7 @@ from .events import (
     InjectError,
     make_event,
 )
-from .warp import (
+from app.research.warp import (
     LEFT_EYE_CORNERS,
     LIMITS,
     RIGHT_EYE_CORNERS,
@@ -53,6 +49,7 @@ from .warp import (
     Pull,
     warp_frame,
 )
+from app.sources.capture import FileSource
 
 SMOOTH_FRAMES = 5
 
@@ -75,11 +72,11 @@ class Track:
         return len(self.face)
 
 
-def track_video(path: str | Path, model_path: str | Path | None = None, cache=None,
+def track_video(path: str | Path, model_path: str | Path | None = None, cache: BinaryIO | None = None,
                 progress: Callable[[str, int, int], None] | None = None) -> Track:
     """Track the face in every frame (a fresh tracker); when `cache` (a binary file) is given, also
     write every decoded frame's raw bytes to it, for out-of-order reading."""
-    from ..tracking import FaceTracker
+    from app.face.tracking import FaceTracker
 
     rows, face = [], []
     with FileSource(path) as src, FaceTracker(model_path) as tracker:
@@ -300,7 +297,8 @@ def _check_explicit(events: Sequence[Event], face: np.ndarray, fps: float) -> No
             raise InjectError(f"event {e.type} at {e.onset_s:.3f}-{e.offset_s:.3f} s has frames without a face")
 
 
-def _frames_in_order(video_in: Path, order: np.ndarray, cache_path: Path, shape: tuple[int, int]):
+def _frames_in_order(video_in: Path, order: np.ndarray, cache_path: Path,
+                     shape: tuple[int, int]) -> Iterator[np.ndarray]:
     """Decoded source frames in `order`: streamed when `order` is the plain start of the clip, else read
     from the raw frame cache at `cache_path` (written now when the first pass did not)."""
     if np.array_equal(order, np.arange(len(order))):
@@ -363,61 +361,3 @@ def write_examples(video_in: str | Path, out_dir: str | Path, amplitude_iod: flo
         cv2.imwrite(str(path), strip, [cv2.IMWRITE_PNG_COMPRESSION, 9])
         written.append(path)
     return written
-
-
-def main_inject(argv: Sequence[str] | None = None) -> int:
-    """`glimpse inject IN OUT --truth truth.json [--seed N] [--events N] [--macro N] [--length S]`.
-    Raises GlimpseError for the caller to show."""
-    ap = argparse.ArgumentParser(prog="glimpse inject", description="Warp known facial actions into a face "
-                                 "video and write the ground truth.")
-    add_arguments(ap)
-    return run(ap.parse_args(argv))
-
-
-def add_arguments(ap: argparse.ArgumentParser) -> None:
-    """The options of `glimpse inject`."""
-    ap.add_argument("video_in", metavar="IN", help="a video of one face")
-    ap.add_argument("video_out", metavar="OUT", help="output video (mp4v)")
-    ap.add_argument("--truth", required=True, help="where to write the truth JSON")
-    ap.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same events")
-    ap.add_argument("--events", type=int, default=None, help="micro events (default: one per 8 s of output)")
-    ap.add_argument("--macro", type=int, default=None, help="held macro events (default: one per 40 s)")
-    ap.add_argument("--length", type=float, default=None, metavar="S",
-                    help="output duration in seconds: longer plays the clip forward and backward, shorter cuts it")
-    ap.add_argument("--types", default=",".join(ACTION_TYPES), help="comma-separated action types to draw from")
-    ap.add_argument("--unilateral", type=float, default=0.0, metavar="P", help="share of one-sided events")
-    ap.add_argument("--model", default=None, help="Face Landmarker model file")
-
-
-def run(args: argparse.Namespace) -> int:
-    """`glimpse inject` with parsed arguments."""
-    types = [t.strip() for t in args.types.split(",") if t.strip()]
-    unknown = [t for t in types if t not in ACTION_TYPES]
-    if unknown or not types:
-        raise InjectError(f"--types: unknown {unknown}; expected some of {', '.join(ACTION_TYPES)}")
-    if args.length is not None and not (args.length > 0 and math.isfinite(args.length)):
-        raise InjectError(f"--length must be a positive number of seconds, found {args.length:g}")
-    for name in ("events", "macro"):
-        if getattr(args, name) is not None and getattr(args, name) < 0:
-            raise InjectError(f"--{name} must be 0 or more, found {getattr(args, name)}")
-    if not 0.0 <= args.unilateral <= 1.0:
-        raise InjectError(f"--unilateral is a share from 0 to 1, found {args.unilateral:g}")
-    duration = args.length
-    if duration is None:
-        with FileSource(args.video_in) as src:
-            duration = src.info.duration_s
-    n_micro = args.events if args.events is not None else max(1, int(duration / 8))
-    n_macro = args.macro if args.macro is not None else int(duration / 40)
-
-    def report(stage: str, i: int, n: int) -> None:
-        print(f"\r{stage} {i}/{n or '?'} frames ", end="", file=sys.stderr, flush=True)
-
-    tty = sys.stderr.isatty()
-    truth = inject(args.video_in, args.video_out, n_micro, args.seed, args.length, macro=n_macro, types=types,
-                   unilateral=args.unilateral, model_path=args.model, progress=report if tty else None)
-    if tty:
-        print(file=sys.stderr)
-    write_atomic(Path(args.truth), (json.dumps(truth, indent=2) + "\n").encode())
-    print(f"wrote {args.video_out} ({truth['frames']} frames, {truth['duration_s']:.1f} s) and {args.truth} "
-          f"({len(truth['events'])} events)")
-    return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..sysdeps import require_gui_libraries
+from app.system.sysdeps import require_gui_libraries
 
 # What cv2/config-3.py sets (the only Qt settings it makes): the platform plugin folder and the font folder.
 OPENCV_QT_VARIABLES = ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR", "QT_PLUGIN_PATH")

@@ -1,5 +1,5 @@
 """Help > About: version, the face model and its SHA-256, the bundled parts' licences, where Glimpse
-keeps its files, and "Copy diagnostics" (the text comes from app/diagnostics.py; nothing is sent)."""
+keeps its files, and "Copy diagnostics" (the text comes from app/run/diagnostics.py; nothing is sent)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from .. import diagnostics
-from ..capture import list_cameras
+from app.run import diagnostics
+from app.sources.capture import list_cameras
 
 MIN_WIDTH, MIN_HEIGHT = 720, 560  # the SHA-256 fits on one line
 

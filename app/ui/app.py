@@ -1,8 +1,9 @@
 """The desktop app: `run_app(args)` and the main window shell (Live and Review pages, menus).
 
 Window geometry and whether the first-run page was seen are UI state in QSettings;
-the spotting settings live in the core's settings file (shared with the CLI and
-the review's tuning panel). Every error any page reports reaches the one message
+the listener's settings have one owner, the window's `SettingsStore` (its file is
+the one the CLI's --settings reads): Review's tuning drawer and the questions dialog
+change them, live mode and Review follow every change. Every error any page reports reaches the one message
 area at the top of the window (`messages.MessageArea`): a new message replaces the old one,
 and an error clears when the next action succeeds. Help opens beside the window, never in it.
 """
@@ -11,28 +12,39 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QMainWindow, QMenu, QStackedWidget,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .. import capture, crashlog
-from .. import settings as settings_mod
-from ..errors import GlimpseError
-from ..prompts import load_bank
-from ..session import open_session, sessions_root
-from ..settings import Settings
-from ..sources import DEMO_VIDEO, demo_choice, parse_source
-from . import theme
-from .first_run import WelcomePage, ask_consent
-from .guide import GuideWindow
-from .live import LivePage
-from .messages import ERROR, INFO, MessageArea
-from .questions_dialog import QuestionsDialog
-from .shortcuts import show_shortcuts
+from app.errors import GlimpseError
+from app.prompts.policy import load_bank
+from app.run.choices import DEMO_VIDEO, demo_choice, parse_source
+from app.settings.store import user_settings_path
+from app.sources import capture
+from app.store.session import open_session, sessions_root
+from app.system import crashlog
+from app.ui import theme
+from app.ui.first_run import WelcomePage, ask_consent
+from app.ui.guide import GuideWindow
+from app.ui.live import LivePage
+from app.ui.messages import ERROR, INFO, MessageArea
+from app.ui.questions_dialog import QuestionsDialog
+from app.ui.settings_store import gui_store
+from app.ui.shortcuts import show_shortcuts
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +68,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.args = args
         self.qsettings = qsettings if qsettings is not None else QSettings("glimpse", "glimpse")
-        self.settings_path = Path(settings_path) if settings_path else settings_mod.user_settings_path()
+        self.settings_path = Path(settings_path) if settings_path else user_settings_path()
+        self.settings_store = gui_store(self.settings_path, self)
         self.demo_path = Path(demo_path)
         self.recordings_root = recordings_root
         self.setWindowTitle("Glimpse")
@@ -64,9 +77,10 @@ class MainWindow(QMainWindow):
         self.guide: GuideWindow | None = None
         self.welcome = WelcomePage()
         self.welcome.done.connect(self._welcome_done)
-        self.live = LivePage(self.load_settings, recordings_root, list_cameras, self.demo_path,
+        self.live = LivePage(self.settings_store, recordings_root, list_cameras, self.demo_path,
                              getattr(args, "model", None), confirm_consent, qsettings=self.qsettings)
         self.live.error.connect(self.show_error)
+        self.live.watch.note.connect(lambda text: self.show_message(text, False))
         self.live.succeeded.connect(self.messages.succeeded)
         self.live.watch.qsettings = self.qsettings  # the watched screen region is remembered with the window's state
         self.live.recording_saved.connect(self._recording_saved)
@@ -85,10 +99,11 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.messages)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self._settings_message: str | None = None
         self._build_menus()
         if not self.restoreGeometry(self.qsettings.value("geometry", b"")):
             self.resize(1000, 760)
+        if self.settings_store.problem:  # a broken settings file: said once, and set aside
+            self.show_error(self.settings_store.problem)
 
     # -- menus ---------------------------------------------------------------------------------
 
@@ -205,8 +220,8 @@ class MainWindow(QMainWindow):
         """The Review page, imported on first use (it is the heavier one)."""
         if self.review is None:
             try:
-                from .replay import ReplayPage
-                page = ReplayPage(settings_path=self.settings_path, model_path=getattr(self.args, "model", None))
+                from app.ui.replay import ReplayPage
+                page = ReplayPage(self.settings_store, model_path=getattr(self.args, "model", None))
             except ModuleNotFoundError as exc:
                 if exc.name != "app.ui.replay":
                     raise
@@ -279,14 +294,6 @@ class MainWindow(QMainWindow):
         self.messages.show_message(f"Recording saved in {folder}", INFO,
                                    ("Open in Review", lambda: self.open_in_review(folder)))
 
-    def load_settings(self) -> Settings:
-        """The listener's settings, read at each start; a broken file is reported once and set aside."""
-        settings, message = settings_mod.load_or_default(self.settings_path)
-        if message and message != self._settings_message:
-            self._settings_message = message
-            self.show_error(message)
-        return settings
-
     def save_summary(self, folder: Path | None = None, out: Path | None = None) -> Path | None:
         """File > Save a session summary: a recorded session's page (HTML, or PDF when the name ends .pdf)."""
         if folder is None:
@@ -300,8 +307,8 @@ class MainWindow(QMainWindow):
             if not name:
                 return None
             out = Path(name)
-        from .. import summary
-        from .summary_pdf import write_pdf
+        from app.store import summary
+        from app.ui.summary_pdf import write_pdf
 
         try:
             page = summary.to_html(summary.collect(open_session(folder)))
@@ -313,28 +320,23 @@ class MainWindow(QMainWindow):
         return written
 
     def edit_questions(self) -> None:
-        """Live > Your questions: edit the questions Glimpse offers; saved with the settings."""
-        base = getattr(self.review, "settings", None)
-        base = base if isinstance(base, Settings) else self.load_settings()
+        """Live > Your questions: edit the questions Glimpse offers; saved with the settings, and offered
+        from now on (a running live session takes them between two frames, Review re-spots)."""
         try:
             built_in = load_bank()
         except GlimpseError as exc:
             self.show_error(str(exc))
             return
-        dialog = QuestionsDialog(base.questions, built_in, self)
+        dialog = QuestionsDialog(self.settings_store.settings.questions, built_in, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        new = base.replace(questions=dialog.questions())
-        apply = getattr(self.review, "apply_settings", None)
         try:
-            if callable(apply):
-                apply(new)  # the review page re-spots with them and saves its settings itself
-            else:
-                settings_mod.save(new, self.settings_path)
-        except (OSError, GlimpseError) as exc:
-            self.show_error(f"Your questions could not be saved in {self.settings_path}: {exc}")
+            self.settings_store.update(questions=dialog.questions())
+            self.settings_store.flush()
+        except GlimpseError as exc:
+            self.show_error(str(exc))
             return
-        self.messages.show_message("Your questions are saved. Live mode offers them from its next start.", INFO)
+        self.messages.show_message("Your questions are saved; Glimpse offers them from now on.", INFO)
 
     def _discreet_changed(self, on: bool) -> None:
         if on:
@@ -345,12 +347,16 @@ class MainWindow(QMainWindow):
             self.activateWindow()
 
     def _about(self) -> None:
-        from .about import show_about  # app/ui/about.py: model digest, licences, folders, diagnostics
+        from app.ui.about import show_about  # app/ui/about.py: model digest, licences, folders, diagnostics
 
         self.about_dialog = show_about(self, getattr(self.args, "model", None))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.qsettings.setValue("geometry", self.saveGeometry())
+        try:
+            self.settings_store.flush()  # a change still waiting for the pause before its save
+        except GlimpseError as exc:
+            log.warning("%s", exc)
         if self.guide is not None:
             self.guide.close()
         self.live.shutdown()

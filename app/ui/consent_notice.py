@@ -1,15 +1,33 @@
 """The notice to the other person, shown before the first screen or camera of a session: the text
 to read out or paste into the call chat, a Copy button, and "I have told them", which must be ticked
-before watching starts. The words are in the core (`app/consent.py`)."""
+before watching starts. The words are in the core (`app/prompts/consent.py`)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QApplication, QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel,
-                               QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..consent import (COPIED_LABEL, COPY_LABEL, NOTICE_INTRO, NOTICE_STORAGE, NOTICE_TEXT, NOTICE_TITLE,
-                       START_LABEL, TOLD_LABEL)
+from app.prompts.consent import (
+    COPIED_LABEL,
+    COPY_LABEL,
+    NOTICE_INTRO,
+    NOTICE_STORAGE,
+    NOTICE_TEXT,
+    NOTICE_TITLE,
+    START_LABEL,
+    TOLD_LABEL,
+)
 
 COPIED_SHOWN_MS = 1500
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-from .prompt_card import PromptCard
+from app.ui.prompt_card import PromptCard
 
 FACE_COLORS = {True: QColor("#6fa77a"), False: QColor("#b8b2a7"), None: QColor("#d9d4cb")}
 MIN_WIDTH_PX = 560

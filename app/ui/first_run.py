@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from ..errors import GlimpseError
-from ..prompts import load_bank
+from app.errors import GlimpseError
+from app.prompts.policy import load_bank
 
 TEXT_WIDTH_CHARS = 72  # the page's reading measure, in the current font: it grows with the font
 PAGE_MARGIN_PX = 32

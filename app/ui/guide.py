@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
-from ..errors import GlimpseError
-from ..prompts import load_bank
-from .first_run import WELCOME_HTML, example_questions, examples_html
+from app.errors import GlimpseError
+from app.prompts.policy import load_bank
+from app.ui.first_run import WELCOME_HTML, example_questions, examples_html
 
 GUIDE_TITLE = "How to use Glimpse"
 WIDTH_CHARS, HEIGHT_LINES = 72, 34  # a comfortable reading measure, in the current font

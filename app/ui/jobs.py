@@ -13,12 +13,12 @@ import itertools
 import logging
 import threading
 import time
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ..errors import Cancelled
+from app.errors import Cancelled
 
 log = logging.getLogger(__name__)
 

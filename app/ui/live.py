@@ -9,33 +9,61 @@ from __future__ import annotations
 
 import functools
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
+from typing import assert_never
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .. import capture
-from ..asked import asked_settings
-from ..live import ENDED, FAILED
-from ..live_events import LivePacket
-from ..session import sessions_root as default_sessions_root
-from ..settings import Settings
-from ..sources import (DEMO_LABEL, DEMO_VIDEO, FRAME_RATE_HINT, FRAME_RATES, RESOLUTIONS, SourceChoice,
-                      camera_choices, demo_choice)
-from ..spotting import Moment
-from .discreet import DiscreetStrip, FaceDot
-from .first_run import ask_consent
-from .preview import LivePreview
-from .prompt_card import PromptCard
-from .live_recording import LiveRecording
-from .live_status import (LOST_TEXT, NO_FACE_TEXT, PROMPT_ONLY_KEY, SLOW_TEXT, WATCHING_TEXT, LiveViews, SlowWatch,
-                          diagnostics_text)
-from .shortcuts import with_keys
-from .screen_watch import ScreenWatch
-from .worker import LiveWorker
+from app.prompts.asked import asked_settings
+from app.run.choices import (
+    DEMO_LABEL,
+    DEMO_VIDEO,
+    FRAME_RATE_HINT,
+    FRAME_RATES,
+    RESOLUTIONS,
+    SourceChoice,
+    camera_choices,
+    demo_choice,
+)
+from app.run.events import LivePacket
+from app.run.live import ENDED, FAILED, PipelineFactory
+from app.run.pipeline import LivePipeline
+from app.settings.schema import Settings
+from app.settings.store import SaveFailed, SettingsChanged, SettingsEvent, SettingsStore
+from app.sources import capture
+from app.spotting.spotter import Moment
+from app.store.session import sessions_root as default_sessions_root
+from app.ui.discreet import DiscreetStrip, FaceDot
+from app.ui.first_run import ask_consent
+from app.ui.live_recording import LiveRecording
+from app.ui.live_status import (
+    LOST_TEXT,
+    NO_FACE_TEXT,
+    PROMPT_ONLY_KEY,
+    SLOW_TEXT,
+    WATCHING_TEXT,
+    LiveViews,
+    SlowWatch,
+    diagnostics_text,
+)
+from app.ui.preview import LivePreview
+from app.ui.prompt_card import PromptCard
+from app.ui.screen_watch import ScreenWatch
+from app.ui.shortcuts import with_keys
+from app.ui.worker import LiveWorker
 
 NO_FACE_AFTER_S = 0.3  # a face missing for less than this is tracking flicker, not "no face"
 STATUS_EVERY_S = 0.5  # numbers in the status line change at most this often (calm, readable)
@@ -44,8 +72,9 @@ NO_CAMERA_TEXT = ("No camera found. You can watch the bundled demo recording, pl
                   "clip into which a few brief expressions were added for the demo.")
 CUES = ("off", "visual", "sound")
 class LivePage(LiveRecording, LiveViews, QWidget):
-    """Live mode. `sessions_root` is where recordings go; `settings_provider` is asked for the
-    listener's settings at each start (the review's tuning panel may have changed them)."""
+    """Live mode. `settings`: the listener's settings (a running session takes a change between two
+    frames: Review's tuning drawer and the questions dialog change them); `sessions_root` is where
+    recordings go."""
 
     error = Signal(str)  # for the main window's one message area
     succeeded = Signal()  # live started (its source opened): an earlier error no longer applies
@@ -53,7 +82,7 @@ class LivePage(LiveRecording, LiveViews, QWidget):
     running_changed = Signal(bool)
     discreet_changed = Signal(bool)
 
-    def __init__(self, settings_provider: Callable[[], Settings] = Settings,
+    def __init__(self, settings: SettingsStore | None = None,
                  sessions_root: Callable[[], Path] = default_sessions_root,
                  list_cameras: Callable[[], list] = capture.list_cameras, demo_path: Path = DEMO_VIDEO,
                  model_path: str | None = None, confirm_consent: Callable[[QWidget], bool] = ask_consent,
@@ -62,11 +91,12 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         super().__init__(parent)
         self._qsettings = qsettings
         self._slow = SlowWatch()
-        self._settings_provider, self._sessions_root = settings_provider, sessions_root
+        self.settings_store = settings if settings is not None else SettingsStore()
+        self._sessions_root = sessions_root
         self._list_cameras, self._demo_path, self._model_path = list_cameras, Path(demo_path), model_path
         self.confirm_consent = confirm_consent
         self.worker: LiveWorker | None = None
-        self.settings = Settings()
+        self.pipeline_factory: PipelineFactory = LivePipeline  # what a session tracks with (tests: a stand-in)
         self.moments: list[Moment] = []  # this session's, prompted or not
         self.decided: list[tuple[float, float]] = []  # per moment: its deciding frame's time and capture clock
         self.cue = "off"
@@ -84,6 +114,24 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         self.watch = ScreenWatch(self)  # the screen source, the notice to the other person, the global key
         self._build()
         self.refresh_sources()
+        self.destroyed.connect(self.settings_store.subscribe(self._settings_event))  # heard until the page goes
+
+    @property
+    def settings(self) -> Settings:
+        """The listener's settings (the spotter's, outside the window after "I just asked")."""
+        return self.settings_store.settings
+
+    def _settings_event(self, event: SettingsEvent) -> None:
+        """New settings reach a running session between two frames; the status line shows them with
+        the next frame's status."""
+        match event:
+            case SettingsChanged():
+                if self.worker is not None:
+                    self.worker.set_settings(event.new)
+            case SaveFailed():
+                pass  # the page that changed them says so
+            case _:
+                assert_never(event)
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -275,11 +323,11 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         choice = self.choice()
         if not self.watch.before_start(choice):
             return  # the notice or the region picker first; they start the page again when done
-        self.settings = self._settings_provider()
         w, h = self.size_box.currentData()
         # a camera lost mid-session is reopened (with backoff) until it comes back or Stop is pressed
         worker = LiveWorker(choice.opener(w, h, self.fps_box.currentData()), self.settings, self._model_path,
-                            retry_s=capture.RETRY_S if choice.is_camera else None, call_video=choice.is_screen)
+                            retry_s=capture.RETRY_S if choice.is_camera else None, call_video=choice.is_screen,
+                            pipeline_factory=self.pipeline_factory)
         worker.frame_ready.connect(self._pull)
         worker.source_opened.connect(self._source_opened)
         worker.moment.connect(self._on_moment)

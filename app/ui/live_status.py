@@ -10,8 +10,8 @@ from __future__ import annotations
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QSizePolicy
 
-from ..live_events import LiveStats
-from .discreet import DiscreetStrip
+from app.run.events import LiveStats
+from app.ui.discreet import DiscreetStrip
 
 # Below this tracking rate a brief change (~250 ms) spans too few frames for the spotter's event windows;
 # a warning shows only once the rate has stayed below it for SLOW_FOR_S (a one-second dip is no news).

@@ -7,22 +7,32 @@ moment's strength is a word (slight / clear / strong, against the threshold), no
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPlainTextEdit, QPushButton,
-                               QSizePolicy, QStyle, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..review import HELPFUL, NOT_A_MOMENT, VERDICT_TITLES
-from ..settings import Settings
-from ..spotting import threshold_for
-from ..strength import relative
-from .elide import ElidedLabel
-from .player import format_time
-from .review_mode import LIVE, WHAT_IF
-from .theme import tones_for
+from app.run.review_model import LIVE, WHAT_IF, ReviewResult
+from app.settings.schema import Settings
+from app.spotting.spotter import threshold_for
+from app.spotting.strength import relative
+from app.store.marks import HELPFUL, NOT_A_MOMENT, VERDICT_TITLES
+from app.ui.elide import ElidedLabel
+from app.ui.player import format_time
+from app.ui.theme import tones_for
 
 COLUMNS = ("Time", "Length", "Regions", "Strength", "Question", "Your mark", "Note")
 COLUMN_TIPS = ("When the moment started", "How long the change lasted", "Where on the face it was",
@@ -50,7 +60,7 @@ NOTE_LINES = 2  # the note field shows this many lines and wraps
 
 
 class MomentsModel(QAbstractTableModel):
-    """Rows as `app.review.rows` makes them (a moment's fields plus `mark` and `note`)."""
+    """Rows as `app.store.marks.rows` makes them (a moment's fields plus `mark` and `note`)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -232,6 +242,12 @@ class MomentsList(QWidget):
         self.count_label.setText(f"{n} moment{'s' if n != 1 else ''}, {prompted} with a question"
                                  if n else ANALYSING_TEXT if self._analysing else NO_MOMENTS_TEXT)
         self.select(selected)
+
+    def show_result(self, result: ReviewResult) -> None:
+        """What Review's model computed: the view's rows (one selected), against the view's thresholds."""
+        self.model.set_threshold(result.threshold, result.row_thresholds)
+        self.model.set_view(result.view)
+        self.set_rows(result.rows, result.selected)
 
     def set_threshold(self, threshold: float, per_row: Sequence[float] = ()) -> None:
         """The threshold the moments were found with: their strength words are relative to it. `per_row`:

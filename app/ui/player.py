@@ -3,27 +3,36 @@
 Decoding happens in one long-lived thread, newest request wins: playback asks
 for the frame its clock has reached, a seek or a drag of the slider asks for
 another, and the view paints whatever frame arrives. The frames come from the
-core's readers (`app.video`), found by their timestamps.
+core's readers (`app.sources.video`), found by their timestamps.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Sequence
 
 import cv2
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..landmarks import REGION_OUTLINES
-from ..video import Segment, SegmentReader
-from .geometry import fit_rect
+from app.face.landmarks import REGION_OUTLINES
+from app.sources.video import Segment, SegmentReader
+from app.ui.geometry import fit_rect
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0)
 

@@ -12,8 +12,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..live_events import LivePacket
-from .geometry import fit_rect
+from app.run.events import LivePacket
+from app.ui.geometry import fit_rect
 
 BACKGROUND = QColor("#1f2326")
 OVERLAY = QColor(170, 220, 255, 150)

@@ -1,4 +1,4 @@
-"""Analysis progress with time left, for the review page (the estimate is `app.progress`'s)."""
+"""Analysis progress with time left, for the review page (the estimate is `app.system.progress`'s)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QWidget
 
-from ..progress import Estimate, ProgressClock
+from app.system.progress import Estimate, ProgressClock
 
 
 class AnalysisProgress(QWidget):

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from ..screen import MIN_SIDE_PX, Region
+from app.sources.screen import MIN_SIDE_PX, Region
 
 DIM = QColor(0, 0, 0, 130)
 BORDER = QColor("#e0a43a")

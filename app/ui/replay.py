@@ -3,47 +3,48 @@
 A session opens on what was shown live (its own record); the tuning view is a what-if (what the
 current settings find). Marks follow a moment's span: they attach to either. A video is what-if only.
 
-It wires thin views (player, timeline, moments list, tuning drawer) to the core:
-analysis runs as a one-shot job off the GUI thread (features cached on disk,
-so a second opening does not track again), and every settings change
-re-spots from the cached evidence with the same functions `glimpse analyze`
-uses, so the markers are exactly what the command line reports.
+A thin view over two models: the listener's settings (`SettingsStore`, shared with live mode; the
+tuning drawer writes through it) and the recording under review (`ReviewModel`, app/run/review_model.py).
+Analysis runs as a one-shot job off the GUI thread (features cached on disk, so a second opening does
+not track again); every action (new settings, another view, a selection, a mark) goes to the review
+model, and the page renders the one result it returns: the same moments `glimpse analyze` reports.
 """
 
 from __future__ import annotations
 
 import functools
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
+from typing import assert_never
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
 
-from .. import settings as settings_mod
-from ..capture import FileSource
-from ..errors import GlimpseError
-from ..pipeline import Analysis
-from ..recordings import LiveRecord, Recording, load_session, load_video
-from ..review import HELPFUL, NOT_A_MOMENT, Mark, Review, live_summary, match
-from ..review import rows as review_rows
-from ..settings import Settings
-from ..spotting import Moment, strength_curve, threshold_for
-from .drawer import Drawer
-from .jobs import Job, JobRunner
-from .moments_list import MomentsList
-from .player import Highlight, VideoPlayer
-from .progress_view import AnalysisProgress
-from .replay_files import ReplayFiles
-from .review_mode import LIVE, WHAT_IF, ReviewMode
-from .shortcuts import REVIEW_KEYS, ControlKeys, keep_control_keys, with_keys
-from .timeline import Timeline, lost_spans
-from .tuning import TuningPanel
+from app.errors import GlimpseError
+from app.run.pipeline import Analysis
+from app.run.recordings import Recording, load_session, load_video
+from app.run.review_model import WHAT_IF, MarkChange, ReviewModel, ReviewResult
+from app.settings.schema import Settings
+from app.settings.store import SaveFailed, SettingsChanged, SettingsEvent, SettingsStore
+from app.sources.capture import FileSource
+from app.spotting.spotter import Moment
+from app.store.marks import HELPFUL, NOT_A_MOMENT, Review
+from app.ui.drawer import Drawer
+from app.ui.jobs import Job, JobRunner
+from app.ui.moments_list import MomentsList
+from app.ui.player import Highlight, VideoPlayer
+from app.ui.progress_view import AnalysisProgress
+from app.ui.replay_files import ReplayFiles
+from app.ui.review_mode import ReviewMode
+from app.ui.settings_store import gui_store
+from app.ui.shortcuts import REVIEW_KEYS, ControlKeys, keep_control_keys, with_keys
+from app.ui.timeline import Timeline, lost_spans
+from app.ui.tuning import THROTTLE_MS, Throttle, TuningPanel
 
 HIGHLIGHT_MARGIN_S = 0.3  # the region stays outlined this long around a selected moment
-SETTINGS_SAVE_DELAY_MS = 500  # the settings file is written once the listener pauses
 TUNING_MIN_WIDTH = 280  # the drawer's narrowest (its help text wraps)
 TIMELINE_MIN_WIDTH = 320  # below its legend's width: the page fits an 800 px window with the drawer open
 
@@ -58,21 +59,19 @@ class ReplayPage(ReplayFiles, QWidget):
     succeeded = Signal()  # a recording opened fine: an earlier error no longer applies
     frame_shown = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None, settings_path: str | Path | None = None,
-                 model_path: str | None = None, synchronous: bool = False, throttle_ms: int | None = None):
+    def __init__(self, settings: SettingsStore | None = None, model_path: str | None = None,
+                 synchronous: bool = False, throttle_ms: int = THROTTLE_MS, parent: QWidget | None = None):
+        """`settings`: the listener's settings (the window's store; None: the listener's settings file).
+        `throttle_ms`: re-spot at most this often while settings change (a slider drag)."""
         super().__init__(parent)
-        self.settings_path = Path(settings_path) if settings_path else settings_mod.user_settings_path()
+        self.settings_store = settings if settings is not None else gui_store(None, self)
         self.model_path = model_path
-        self.settings, problem = settings_mod.load_or_default(self.settings_path)
-        self.recording: Recording | None = None
-        self.analysis: Analysis | None = None
-        self.review: Review | None = None
-        self.selected: int | None = None
-        self.curve_x = np.zeros(0)
+        self.model = ReviewModel(self.settings_store.settings)
         self.last_respot_ms = 0.0
         self.opened_at = 0.0  # perf_counter when the last open started (time to first frame)
         self.first_frame_s: float | None = None
         self.last_message = ""
+        self._respot = Throttle(throttle_ms, self._apply, self)
 
         self.runner = JobRunner(self, synchronous)
         self.runner.progress.connect(self._job_progress)
@@ -94,25 +93,46 @@ class ReplayPage(ReplayFiles, QWidget):
         self.moments_list.moment_selected.connect(self.select_moment)
         self.moments_list.verdict_changed.connect(self.set_verdict)
         self.moments_list.note_changed.connect(self.set_note)
-        kwargs = {} if throttle_ms is None else {"throttle_ms": throttle_ms}
-        self.tuning = TuningPanel(self.settings, **kwargs)
-        self.tuning.settings_changed.connect(self.apply_settings)
-        self.tuning.import_requested.connect(self.import_settings)
-        self.tuning.export_requested.connect(self.export_settings)
+        self.tuning = TuningPanel(self.settings_store)
         self.mode = ReviewMode()
         self.mode.mode_changed.connect(self._mode_changed)
-        self._save_timer = QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(SETTINGS_SAVE_DELAY_MS)
-        self._save_timer.timeout.connect(self.save_settings)
 
         self._build_layout()
         self._build_shortcuts()
         self.setAcceptDrops(True)
         self._enable_actions()
-        if problem:
-            self.show_message(problem, error=True)
+        self._unsubscribe = self.settings_store.subscribe(self._settings_event)
+        problem = self.settings_store.problem
+        if problem:  # said in the drawer; in the window's message area by whoever opened the store
             self.tuning.set_message(problem, error=True)
+            if settings is None:
+                self.show_message(problem, error=True)
+
+    # -- what the page shows, from its models ----------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self.settings_store.settings
+
+    @property
+    def recording(self) -> Recording | None:
+        return self.model.recording
+
+    @property
+    def analysis(self) -> Analysis | None:
+        return self.model.analysis
+
+    @property
+    def review(self) -> Review | None:
+        return self.model.review
+
+    @property
+    def moments(self) -> list[Moment]:
+        """The moments on screen: the session's own record in the live view, else what the settings find."""
+        return list(self.model.result.moments)
+
+    @property
+    def selected(self) -> int | None:
+        return self.model.result.selected
 
     # -- layout --------------------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -215,7 +235,7 @@ class ReplayPage(ReplayFiles, QWidget):
         return self.drawer.without_drawer(super().minimumSizeHint())  # a narrow window folds the drawer
 
     def _enable_actions(self) -> None:
-        has = self.analysis is not None
+        has = self.model.recording is not None
         self.export_csv_action.setEnabled(has)
         self.export_json_action.setEnabled(has)
         self.delete_action.setEnabled(self.recording is not None)
@@ -256,16 +276,11 @@ class ReplayPage(ReplayFiles, QWidget):
     def close_recording(self) -> None:
         self.runner.cancel()
         self.moments_list.commit_note()
-        self.recording = self.analysis = self.review = None
-        self.selected = None
         self.player.close_video()
         self.player.set_landmarks(None)
-        self.player.set_highlight(None)
         self.timeline.set_recording(1.0)
-        self.timeline.set_moments([])
-        self.timeline.set_curve(np.zeros(0), np.zeros(0), threshold_for(self.settings.sensitivity))
-        self.moments_list.set_rows([])
         self.mode.set_session(None)
+        self._render(self.model.close())
         self._analysis_over()
         self._enable_actions()
 
@@ -279,25 +294,17 @@ class ReplayPage(ReplayFiles, QWidget):
 
     def _job_finished(self, job: Job, rec: Recording) -> None:
         self._analysis_over()
-        self.recording = rec
         rec.timings["job_s"] = job.elapsed_s
+        result, problem = self.model.open(rec, self.settings)
         table = rec.analysis.table
-        self.analysis = rec.analysis if rec.analysis.settings == self.settings else rec.analysis.respot(self.settings)
-        self.review, problem = (Review.open(rec.review_path, source=rec.name, fallback=rec.review_fallback)
-                                if rec.review_path is not None else (Review(None, source=rec.name), None))
         self.timeline.set_recording(rec.analysis.duration_s, lost_spans(table.t_s, table.face), rec.asked_s)
-        ev = rec.analysis.evidence
-        # each strength value is decided `post` frames after the change ended: draw it where the change was
-        post_s = ev[0].timing.post / ev[0].timing.fps if ev else 0.0
-        self.curve_x = np.asarray(table.t_s) - post_s
         estimated = self.player.times
         if (len(rec.segments) != 1 or estimated.shape != rec.segments[0].times.shape
                 or not np.allclose(estimated, rec.segments[0].times, atol=1e-4)):
             self.player.open(rec.segments, table.t_s, max(self.player.target_index, 0))
         self.player.set_landmarks(table.landmarks)
-        live = rec.live
-        self.mode.set_session(None if live is None else live_summary(live.moments, live.in_force, live.base))
-        self._show_spotting()
+        self.mode.set_session(result.live_text)
+        self._render(result)
         self._enable_actions()
         notes = list(rec.notes) + ([problem] if problem else [])
         if rec.analysis.face_frames == 0:
@@ -318,88 +325,56 @@ class ReplayPage(ReplayFiles, QWidget):
         self._analysis_over()
         self.show_message("Analysis cancelled; nothing was cached. Open the file again to analyse it.")
 
-    # -- spotting --------------------------------------------------------------------------------------------
-    def apply_settings(self, settings: Settings) -> None:
-        """Re-spot from the cached evidence and redraw at once; the file is saved a moment later. Tuning
-        is a what-if: the page shows that view (what was shown live stays as it was)."""
-        self.settings = settings
-        self.tuning.set_settings(settings)
-        self._save_timer.start()
-        if self.analysis is not None:
-            self.moments_list.commit_note()
-            previous = self.moment(self.selected)
-            if self.mode.mode == LIVE:
-                self.mode.set_mode(WHAT_IF)
-            self.analysis = self.analysis.respot(settings)
-            self.selected = None
-            if previous is not None:  # keep the same moment selected when it is still found
-                hits = [i for i, k in enumerate(match([Mark.on(previous)], self.analysis.moments)) if k == 0]
-                self.selected = hits[0] if hits else None
-            self._show_spotting()
-            self.select_moment(self.selected, seek=False)
+    # -- the listener's settings and view --------------------------------------------------------------------
+    def _settings_event(self, event: SettingsEvent) -> None:
+        """The settings store: new settings re-spot (throttled: at most one re-spot per interval, the newest)."""
+        match event:
+            case SettingsChanged():
+                self._respot(event.new)
+            case SaveFailed():
+                self.show_message(event.message, error=True)
+            case _:
+                assert_never(event)
 
-    def _mode_changed(self, mode: str) -> None:
+    def _apply(self, settings: Settings) -> None:
+        """Tuning is a what-if: the page shows that view (what was shown live stays as it was)."""
+        self.moments_list.commit_note()
+        self._render(self.model.apply(settings))
+
+    def _mode_changed(self, view: str) -> None:
         """The listener switched between what was shown live and the what-if: same recording, other moments."""
-        if self.analysis is None:
+        if self.model.recording is None:
             return
         self.moments_list.commit_note()
-        self.selected = None
-        if mode == WHAT_IF:
+        if view == WHAT_IF:
             self.set_tuning_visible(True)
-        self._show_spotting()
-        self.select_moment(None)
+        self._render(self.model.show(view))
 
-    @property
-    def shown_live(self) -> LiveRecord | None:
-        """The session's own record while the live view is on, else None (the what-if)."""
-        return self.recording.live if self.recording is not None and self.mode.mode == LIVE else None
-
-    @property
-    def curve_settings(self) -> Settings:
-        """The curve and threshold drawn: in the live view, the listener's settings of the session."""
-        return self.shown_live.base if self.shown_live is not None else self.analysis.settings
-
-    def _show_spotting(self) -> None:
+    def _render(self, result: ReviewResult) -> None:
+        """Show what the review model computed: the one place the page's views change with it."""
         t0 = time.perf_counter()
-        a, settings = self.analysis, self.curve_settings
-        curve = strength_curve(a.evidence, settings, len(a.table))
-        self.timeline.set_moments(self.moments, self.selected)
-        self.timeline.set_curve(self.curve_x, curve, threshold_for(settings.sensitivity))
-        live = self.shown_live  # live, each moment's word is against the threshold it was spotted at
-        self.moments_list.set_threshold(threshold_for(settings.sensitivity), () if live is None
-                                        else [threshold_for((s or live.base).sensitivity) for s in live.in_force])
-        self.moments_list.set_view(LIVE if self.shown_live is not None else WHAT_IF)
-        self._refresh_list()
+        self.mode.set_mode(result.view)
+        self.timeline.show_result(result)
+        self.moments_list.show_result(result)
+        self.tuning.set_counts(result.counts)
+        self._highlight(result.selected_moment)
         self.last_respot_ms = 1000 * (time.perf_counter() - t0)
         self.moments_changed.emit()
 
-    def _refresh_list(self) -> None:
-        marks = self.review.marks_for(self.moments)
-        self.moments_list.set_rows(review_rows(self.moments, marks), self.selected)
-        self.tuning.set_counts(self.review.kept_counts(self.analysis.moments))  # what the settings keep
-
-    @property
-    def moments(self) -> list[Moment]:
-        """The moments on screen: the session's own record in the live view, else what the settings find."""
-        if self.analysis is None:
-            return []
-        return list(self.shown_live.moments if self.shown_live is not None else self.analysis.moments)
-
-    def moment(self, index: int | None) -> Moment | None:
-        return self.moments[index] if index is not None and 0 <= index < len(self.moments) else None
-
     # -- moments --------------------------------------------------------------------------------------------
     def select_moment(self, index: int | None, seek: bool = True) -> None:
-        m = self.moment(index)
-        self.selected = index if m is not None else None
+        m = self.model.select(index)
         self.timeline.set_selected(self.selected)
         if self.moments_list.current() != self.selected:
             self.moments_list.select(self.selected)
-        self.player.set_highlight(None if m is None else Highlight(m.regions, m.start_s - HIGHLIGHT_MARGIN_S,
-                                                                   m.end_s + HIGHLIGHT_MARGIN_S))
+        self._highlight(m)
         if m is not None and seek:
             self.player.pause()
             self.player.seek_time(m.peak_s)
+
+    def _highlight(self, m: Moment | None) -> None:
+        self.player.set_highlight(None if m is None else Highlight(m.regions, m.start_s - HIGHLIGHT_MARGIN_S,
+                                                                   m.end_s + HIGHLIGHT_MARGIN_S))
 
     def next_moment(self) -> None:
         self._step_moment(+1)
@@ -408,37 +383,23 @@ class ReplayPage(ReplayFiles, QWidget):
         self._step_moment(-1)
 
     def _step_moment(self, step: int) -> None:
-        """The moment after (or before) the one on screen: by frame, so a moment whose peak falls
-        between two frames is not found again."""
-        if not self.moments:
-            return
-        here = self.player.target_index
-        frames = [self.player.frame_at(m.peak_s) for m in self.moments]
-        if self.selected is not None and frames[self.selected] == here:
-            target = self.selected + step
-        elif step > 0:
-            target = next((i for i, f in enumerate(frames) if f > here), len(frames))
-        else:
-            target = next((i for i in range(len(frames) - 1, -1, -1) if frames[i] < here), -1)
-        if 0 <= target < len(self.moments):
+        target = self.model.neighbour(step, self.player.target_index, self.player.frame_at)
+        if target is not None:
             self.select_moment(target)
 
     def set_verdict(self, index: int, verdict: str | None) -> None:
-        self._update_mark(index, lambda moments: self.review.set_verdict(moments, index, verdict))
+        self._show_mark(self.model.set_verdict(index, verdict))
 
     def set_note(self, index: int, note: str) -> None:
-        self._update_mark(index, lambda moments: self.review.set_note(moments, index, note))
+        self._show_mark(self.model.set_note(index, note))
 
-    def _update_mark(self, index: int, change: Callable[[list[Moment]], Mark | None]) -> None:
-        if self.review is None or self.moment(index) is None:
+    def _show_mark(self, change: MarkChange | None) -> None:
+        if change is None:
             return
-        try:
-            change(self.moments)
-        except OSError as exc:
-            self.show_message(f"Your mark could not be saved to {self.review.path}: {exc}", error=True)
-        marks = self.review.marks_for(self.moments)
-        self.moments_list.update_row(index, review_rows([self.moments[index]], [marks[index]])[0])
-        self.tuning.set_counts(self.review.kept_counts(self.analysis.moments))
+        if change.problem:
+            self.show_message(change.problem, error=True)
+        self.moments_list.update_row(change.index, change.row)
+        self.tuning.set_counts(change.counts)
 
     # -- feedback -----------------------------------------------------------------------------------------------
     def show_message(self, text: str, error: bool = False) -> None:
@@ -457,8 +418,11 @@ class ReplayPage(ReplayFiles, QWidget):
     def shutdown(self) -> None:
         """Stop the job and the decoder; save what is pending. Safe to call twice."""
         self.moments_list.commit_note()
-        if self._save_timer.isActive():
-            self.save_settings()
+        self._unsubscribe()
+        try:
+            self.settings_store.flush()
+        except GlimpseError as exc:
+            self.show_message(str(exc), error=True)
         self.runner.shutdown()
         self.player.shutdown()
 

@@ -1,5 +1,5 @@
-"""The replay page's files: moments exported as CSV or JSON, settings imported, exported and saved,
-the open dialogs, and deleting what Glimpse keeps about a recording.
+"""The replay page's files: moments exported as CSV or JSON, the open dialogs, and deleting what
+Glimpse keeps about a recording (settings files are the tuning drawer's: app/ui/tuning.py).
 
 A mixin of `ReplayPage` (it uses the page's widgets, recording and messages), kept apart so the
 page itself stays about reviewing.
@@ -7,19 +7,16 @@ page itself stays about reviewing.
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from .. import settings as settings_mod
-from ..capture import VIDEO_EXTENSIONS
-from ..recordings import openable
-from ..errors import GlimpseError
-from ..review import export as export_text
-from ..review import rows as review_rows
-from ..review import to_csv, to_json
-from ..session import forget, sessions_root
+from app.errors import GlimpseError
+from app.run.recordings import openable
+from app.sources.capture import VIDEO_EXTENSIONS
+from app.store.marks import export as export_text
+from app.store.session import forget, sessions_root
 
 
 class ReplayFiles:
@@ -51,25 +48,15 @@ class ReplayFiles:
                                       QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Yes
 
-    def export_rows(self) -> list[dict]:
-        return review_rows(self.moments, self.review.marks_for(self.moments)) if self.review else []
-
     def export_csv(self, path: str | Path) -> None:
-        self._export(path, lambda: to_csv(self.export_rows()))
+        self._export(path, self.model.export_csv)
 
     def export_json(self, path: str | Path) -> None:
-        self._export(path, lambda: to_json(self.export_analysis(), self.export_rows(), self.review))
-
-    def export_analysis(self) -> dict:
-        """The analysis JSON of the view on screen: in the live view, the session's settings and record."""
-        data = self.analysis.to_dict()
-        data["view"] = "shown live" if self.shown_live is not None else "what if"
-        if self.shown_live is not None:
-            data["settings"] = self.shown_live.base.to_dict()
-        return data
+        self._export(path, self.model.export_json)
 
     def _export(self, path: str | Path, text: Callable[[], str]) -> None:
-        if self.analysis is None:
+        """The view on screen (the review model's), with the listener's marks."""
+        if self.model.recording is None:
             return
         self.moments_list.commit_note()
         try:
@@ -78,31 +65,6 @@ class ReplayFiles:
             self.show_message(f"Could not write {path}: {exc}", error=True)
         else:
             self.show_message(f"Saved {len(self.moments)} moments to {path}.")
-
-    def import_settings(self, path: str | Path) -> None:
-        try:
-            settings = settings_mod.load(path)
-        except GlimpseError as exc:
-            self.tuning.set_message(f"{exc}. Your settings were not changed.", error=True)
-            return
-        self.apply_settings(settings)
-        self.tuning.set_message(f"Now using the settings from {Path(path).name}.")
-
-    def export_settings(self, path: str | Path) -> None:
-        try:
-            settings_mod.save(self.settings, path)
-        except OSError as exc:
-            self.tuning.set_message(f"Could not write {path}: {exc}", error=True)
-        else:
-            self.tuning.set_message(f"Settings saved to {path}.")
-
-    def save_settings(self) -> None:
-        """Write the settings file live mode reads too."""
-        self._save_timer.stop()
-        try:
-            settings_mod.save(self.settings, self.settings_path)
-        except OSError as exc:
-            self.tuning.set_message(f"Could not save your settings to {self.settings_path}: {exc}", error=True)
 
     def _choose_video(self) -> None:
         exts = " ".join(f"*{e}" for e in VIDEO_EXTENSIONS)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-LIVE, WHAT_IF = "live", "whatif"
+from app.run.review_model import LIVE, WHAT_IF
+
 LIVE_TITLE = "Shown live"
 WHAT_IF_TITLE = "What if: current settings"
 WHAT_IF_TEXT = ("What-if view: the moments the current settings would find. Nothing here was shown live; "

@@ -26,9 +26,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from .app import MainWindow, make_application
-from .screenshots import wait, wait_for
-from .shortcuts import show_shortcuts
+from app.ui.app import MainWindow, make_application
+from app.ui.screenshots import wait, wait_for
+from app.ui.shortcuts import show_shortcuts
 
 SIZES = ((800, 600), (1600, 1000))
 FONT_SCALES = (1.0, 1.75)

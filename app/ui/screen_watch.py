@@ -2,6 +2,10 @@
 other person before the first screen or camera of a session, the region picker and the frame that
 shows what is watched, the remembered region (QSettings), and the global "I just asked" key.
 
+On a Wayland desktop the entry is "Watch a window…": the desktop's own share dialog picks the window
+(app/sources/portal.py) and the face is found in it, so there is no region to draw; where the desktop gives
+no global key, that is said once, in words.
+
 `ScreenWatch` is the live page's helper: the page asks `before_start(choice)` (False: not yet; this
 shows the notice or the picker and starts the page again when they are done), and tells it
 `started(worker, choice)` and `stopped()`. Everything here reacts to signals; nothing waits.
@@ -15,16 +19,18 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton, QWidget
 
-from ..consent import NoticeLog, source_kind
-from ..errors import GlimpseError
-from ..hotkey import DEFAULT_HOTKEY, GlobalHotkey, parse_hotkey
-from ..screen import Region, ScreenSpec, access_problem
-from ..sources import SourceChoice
-from .consent_notice import confirm_told
-from .region_picker import RegionPicker
-from .watch_frame import WatchFrame
+from app.errors import GlimpseError
+from app.prompts.consent import NoticeLog, source_kind
+from app.run.choices import SourceChoice
+from app.sources.hotkey import DEFAULT_HOTKEY, GlobalHotkey, parse_hotkey
+from app.sources.portal import is_wayland_session
+from app.sources.screen import Region, ScreenSpec, access_problem
+from app.ui.consent_notice import confirm_told
+from app.ui.region_picker import RegionPicker
+from app.ui.watch_frame import WatchFrame
 
 WATCH_LABEL = "Watch part of the screen…"
+WINDOW_LABEL = "Watch a window…"  # Wayland: the desktop shares a window (screen:portal)
 REGION_KEY, HOTKEY_KEY = "live/screen_region", "live/hotkey"
 DEFAULT_REGION = Region(0, 0, 640, 480)
 REDRAW_MS = 300
@@ -50,6 +56,7 @@ class HotkeyBridge(QObject):
     """The global key as a Qt signal: the listener thread emits, the GUI thread receives (queued)."""
 
     pressed = Signal()
+    unavailable = Signal(str)  # on Wayland, found out after start() returned: why there is no global key
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -60,7 +67,7 @@ class HotkeyBridge(QObject):
         self.stop()
         key = parse_hotkey(text)
         if key is not None:
-            self._key = GlobalHotkey(key, self.pressed.emit)
+            self._key = GlobalHotkey(key, self.pressed.emit, on_problem=self.unavailable.emit)
             self._key.start()
 
     def stop(self) -> None:
@@ -70,6 +77,8 @@ class HotkeyBridge(QObject):
 
 
 class ScreenWatch(QObject):
+    note = Signal(str)  # a sentence for the window's message area (said once)
+
     def __init__(self, page, qsettings: QSettings | None = None,
                  confirm: Callable[[QWidget, str], bool] = confirm_told):
         super().__init__(page)
@@ -81,6 +90,8 @@ class ScreenWatch(QObject):
         self.picker: RegionPicker | None = None
         self.hotkey = HotkeyBridge(self)
         self.hotkey.pressed.connect(page.mark_asked)
+        self.hotkey.unavailable.connect(self._key_unavailable)
+        self._focus_only_said = False
         self.adjust_button = QPushButton("Adjust region")
         self.adjust_button.setToolTip("Drag a new rectangle over the person's video tile (Esc keeps the old one)")
         self.adjust_button.clicked.connect(self.adjust)
@@ -93,6 +104,8 @@ class ScreenWatch(QObject):
         return read_region(self.qsettings)
 
     def entry(self) -> SourceChoice:
+        if is_wayland_session():
+            return SourceChoice(WINDOW_LABEL, screen=ScreenSpec(portal=True))
         return SourceChoice(WATCH_LABEL, screen=ScreenSpec(region=self.region or DEFAULT_REGION))
 
     def selected(self, choice: SourceChoice | None) -> None:
@@ -103,7 +116,7 @@ class ScreenWatch(QObject):
 
     def before_start(self, choice: SourceChoice) -> bool:
         kind = source_kind(choice.is_screen, choice.is_camera)
-        if kind == "screen":
+        if kind == "screen" and not choice.screen.portal:  # the portal asks the desktop itself
             problem = access_problem()
             if problem:
                 self.page.error.emit(problem)
@@ -118,7 +131,7 @@ class ScreenWatch(QObject):
         return True
 
     def started(self, worker, choice: SourceChoice) -> None:
-        if choice.is_screen and choice.screen.region is not None:
+        if choice.is_screen and choice.screen.region is not None and not choice.screen.portal:
             self.frame.watch(choice.screen.region)
             worker.call_paused.connect(lambda t_s: self.page.status_label.setText(PAUSED_TEXT))
         self.start_hotkey()
@@ -133,9 +146,22 @@ class ScreenWatch(QObject):
             self.hotkey.start(text)
             note = f"From any app: {text}" if parse_hotkey(text) else ""
         except GlimpseError as exc:
-            note = str(exc)[0].upper() + str(exc)[1:]
+            note = str(exc)
+        self._tip(note)
+
+    def _tip(self, note: str) -> None:
+        note = note[:1].upper() + note[1:]
         self.page.ask_button.setToolTip(f"{self.page.ask_action.toolTip()}. {note}" if note else
                                         self.page.ask_action.toolTip())
+
+    def _key_unavailable(self, message: str) -> None:
+        """Wayland without the shortcuts portal (or a shortcut not confirmed): the tip says why, and the
+        message area says it once."""
+        self._tip(message)
+        if not self._focus_only_said:
+            self._focus_only_said = True
+            self.note.emit("\"I just asked\" works only while Glimpse has focus (Space) or with the discreet "
+                           "strip's button: this desktop gives applications no global key.")
 
     def stopped(self) -> None:
         self.frame.hide()

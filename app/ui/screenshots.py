@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from .app import MainWindow, make_application
+from app.ui.app import MainWindow, make_application
 
 
 def wait(ms: int) -> None:

@@ -18,10 +18,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
 
-from ..spotting import Moment
-from ..strength import relative
-from .player import format_time
-from .theme import Tones, tones_for
+from app.run.review_model import ReviewResult
+from app.spotting.spotter import Moment
+from app.spotting.strength import relative
+from app.ui.player import format_time
+from app.ui.theme import Tones, tones_for
 
 SELECTED = QColor(255, 170, 0)
 PLAYHEAD = QColor(200, 40, 60)
@@ -255,6 +256,11 @@ class Timeline(QWidget):
         for item, keep in ((self.prompted_markers, prompted), (self.quiet_markers, ~prompted)):
             item.setData(x=x[keep], y=y[keep], data=index[keep])
         self.set_selected(selected)
+
+    def show_result(self, result: ReviewResult) -> None:
+        """What Review's model computed: the view's moments (one selected) and its curve and threshold."""
+        self.set_moments(result.moments, result.selected)
+        self.set_curve(result.curve_x, result.curve, result.threshold)
 
     def marker_positions(self) -> list[tuple[float, float]]:
         """(time, strength) of every marker, in moment order (what the listener sees)."""

@@ -1,26 +1,43 @@
 """The tuning panel, built from the settings schema: every field's title, help, bounds and step come
-from `app.settings.Settings`, so a new setting appears here without touching this file.
+from `app.settings.schema.Settings`, so a new setting appears here without touching this file.
 
-A thin view: it turns the listener's edits into new `Settings` (throttled to
-one every ~100 ms, newest wins) and shows what the page tells it.
+A thin view over the settings store: it writes the listener's edits through the store, and shows the
+store's settings whoever changed them (the questions dialog, an import). What the edits cost
+downstream (a re-spot) is throttled where it is paid: `Throttle`, used by the Review page.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import Field, fields
-from typing import Any
-from collections.abc import Callable
+from pathlib import Path
+from typing import Any, assert_never
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ..errors import GlimpseError, SettingsInvalid
-from ..prompts import load_bank
-from ..review import KeptCounts
-from ..settings import PRESETS, Settings, preset
-from .questions_dialog import QuestionsDialog
+from app.errors import GlimpseError, SettingsInvalid
+from app.prompts.policy import load_bank
+from app.settings.schema import PRESETS, Settings, preset
+from app.settings.store import SaveFailed, SettingsChanged, SettingsEvent, SettingsStore, load, save
+from app.store.marks import KeptCounts
+from app.ui.questions_dialog import QuestionsDialog
 
 THROTTLE_MS = 100
 # Read only by live mode; shown apart so the listener knows they do not change the timeline.
@@ -168,15 +185,9 @@ class QuestionsField(QWidget):
 class TuningPanel(QWidget):
     """Preset, every setting, import/export, and how many of the listener's marked moments are kept."""
 
-    settings_changed = Signal(object)  # Settings, throttled
-    import_requested = Signal(str)  # a file the listener chose
-    export_requested = Signal(str)
-
-    def __init__(self, settings: Settings | None = None, parent: QWidget | None = None,
-                 throttle_ms: int = THROTTLE_MS):
+    def __init__(self, store: SettingsStore, parent: QWidget | None = None):
         super().__init__(parent)
-        self.settings = settings or Settings()
-        self.throttle = Throttle(throttle_ms, self.settings_changed.emit, self)
+        self.store = store
         self.editors: dict[str, QWidget] = {}
 
         self.preset_box = QComboBox()
@@ -243,7 +254,8 @@ class TuningPanel(QWidget):
         layout.addWidget(live_box)
         layout.addLayout(files)
         layout.addStretch(1)
-        self.set_settings(self.settings)
+        self.set_settings(store.settings)
+        self.destroyed.connect(store.subscribe(self._store_event))  # heard until the panel goes
 
     # -- built from the schema ----------------------------------------------------------------------------
     @staticmethod
@@ -287,10 +299,19 @@ class TuningPanel(QWidget):
         raise TypeError(f"no editor for setting {f.name} ({type(f.default).__name__})")
 
     # -- the model ------------------------------------------------------------------------------------------
-    def set_settings(self, settings: Settings) -> None:
-        """Show `settings` without announcing them (the page already applied them)."""
-        self.settings = settings
-        for name, editor in self.editors.items():
+    def _store_event(self, event: SettingsEvent) -> None:
+        match event:
+            case SettingsChanged():
+                self.set_settings(event.new, event.fields)
+            case SaveFailed():
+                pass  # the page says so in the window's one message area
+            case _:
+                assert_never(event)
+
+    def set_settings(self, settings: Settings, names: Iterable[str] | None = None) -> None:
+        """Show `settings` (only the fields `names`, when given) without announcing them."""
+        for name in self.editors if names is None else set(names) & set(self.editors):
+            editor = self.editors[name]
             value = getattr(settings, name)
             if isinstance(editor, QCheckBox):
                 editor.blockSignals(True)
@@ -315,30 +336,44 @@ class TuningPanel(QWidget):
     # -- the listener's intent ------------------------------------------------------------------------------
     def _edited(self, name: str, value: Any) -> None:
         try:
-            new = self.settings.replace(**{name: value})
+            new = self.store.settings.replace(**{name: value})
         except SettingsInvalid as exc:
             self.set_message(f"{exc}; kept the previous value.", error=True)
-            self.set_settings(self.settings)
+            self.set_settings(self.store.settings, (name,))
             return
         self.set_message(None)
-        self._apply(new)
+        self.store.set(new)
 
     def _preset_chosen(self, index: int) -> None:
         name = self.preset_box.itemData(index)
         if name in PRESETS:
-            self._apply(preset(name, self.settings))
+            self.store.set(preset(name, self.store.settings))
 
-    def _apply(self, settings: Settings) -> None:
-        self.set_settings(settings)
-        self.throttle(settings)
+    def import_settings(self, path: str | Path) -> None:
+        """Use the settings in a file (for example one a colleague exported)."""
+        try:
+            settings = load(path)
+        except GlimpseError as exc:
+            self.set_message(f"{exc}. Your settings were not changed.", error=True)
+            return
+        self.store.set(settings)
+        self.set_message(f"Now using the settings from {Path(path).name}.")
+
+    def export_settings(self, path: str | Path) -> None:
+        try:
+            save(self.store.settings, path)
+        except OSError as exc:
+            self.set_message(f"Could not write {path}: {exc}", error=True)
+        else:
+            self.set_message(f"Settings saved to {path}.")
 
     def _import_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import settings", "", "Glimpse settings (*.json);;All files (*)")
         if path:
-            self.import_requested.emit(path)
+            self.import_settings(path)
 
     def _export_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export settings", "glimpse-settings.json",
                                               "Glimpse settings (*.json)")
         if path:
-            self.export_requested.emit(path)
+            self.export_settings(path)

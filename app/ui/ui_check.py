@@ -17,11 +17,11 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from ..prompts import load_bank
-from .app import MainWindow, make_application
-from .questions_dialog import QuestionsDialog
-from .screenshots import save, wait, wait_for
-from .theme import chosen_scheme
+from app.prompts.policy import load_bank
+from app.ui.app import MainWindow, make_application
+from app.ui.questions_dialog import QuestionsDialog
+from app.ui.screenshots import save, wait, wait_for
+from app.ui.theme import chosen_scheme
 
 
 def main(argv: list[str] | None = None) -> int:

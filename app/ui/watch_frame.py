@@ -12,8 +12,8 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QRegion
 from PySide6.QtWidgets import QWidget
 
-from ..screen import Region
-from .region_picker import rect_of
+from app.sources.screen import Region
+from app.ui.region_picker import rect_of
 
 BORDER_PX = 3
 COLOR = QColor("#e0a43a")

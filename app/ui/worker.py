@@ -8,17 +8,34 @@ GUI takes the newest packet (`take()`) when it is ready to paint.
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ..capture import FrameSource, SourceInfo
-from ..live import LiveSession
-from ..live_events import (CallPaused, CallResumed, ErrorReported, FrameReady, LiveEvent, LivePacket, Marked,
-                           MomentFound, RateNotice, RecordingChanged, SourceBack, SourceLost, SourceOpened, Stopped)
-from ..screen import Region
-from ..settings import Settings
+from app.run.events import (
+    CallPaused,
+    CallResumed,
+    ErrorReported,
+    FrameReady,
+    FrameTracked,
+    LiveEvent,
+    LivePacket,
+    Marked,
+    MomentFound,
+    RateNotice,
+    RecordingChanged,
+    SourceBack,
+    SourceLost,
+    SourceOpened,
+    Stopped,
+    dispatch,
+)
+from app.run.live import LiveSession, PipelineFactory
+from app.run.pipeline import LivePipeline
+from app.settings.schema import Settings
+from app.sources.capture import FrameSource, SourceInfo
+from app.sources.screen import Region
 
 
 class LiveWorker(QObject):
@@ -41,40 +58,57 @@ class LiveWorker(QObject):
 
     def __init__(self, open_source: Callable[[], FrameSource], settings: Settings,
                  model_path: str | Path | None = None, parent: QObject | None = None,
-                 retry_s: Sequence[float] | None = None, call_video: bool = False):
+                 retry_s: Sequence[float] | None = None, call_video: bool = False,
+                 pipeline_factory: PipelineFactory = LivePipeline):
         """`retry_s`: reopen a lost camera, waiting these times between attempts (see
         `ReconnectingSource`); None ends the session on the first `CameraLost`. `call_video`: a
-        screen source (repeats skipped, freezes reported)."""
+        screen source (repeats skipped, freezes reported). `pipeline_factory`: see `LiveSession`."""
         super().__init__(parent)
         self.session = LiveSession(open_source, settings, model_path, on_event=self._relay, retry_s=retry_s,
-                                   call_video=call_video)
+                                   call_video=call_video, pipeline_factory=pipeline_factory)
 
     def _relay(self, event: LiveEvent) -> None:
         """In the session's threads: one signal per event (per-frame reports are not needed here)."""
-        if isinstance(event, FrameReady):
-            self.frame_ready.emit()
-        elif isinstance(event, MomentFound):
-            self.moment.emit(event.moment, event.t_s, event.captured_at)
-        elif isinstance(event, SourceOpened):
-            self.source_opened.emit(event.info)
-        elif isinstance(event, Marked):
-            self.marked.emit(event.t_s)
-        elif isinstance(event, RecordingChanged):
-            self.recording.emit(event.folder)
-        elif isinstance(event, ErrorReported):
-            self.error.emit(event.message)
-        elif isinstance(event, SourceLost):
-            self.source_lost.emit(event.reason)
-        elif isinstance(event, SourceBack):
-            self.source_back.emit()
-        elif isinstance(event, CallPaused):
-            self.call_paused.emit(event.t_s)
-        elif isinstance(event, CallResumed):
-            self.call_resumed.emit(event.t_s, event.paused_s)
-        elif isinstance(event, RateNotice):
-            self.rate_notice.emit(event.message)
-        elif isinstance(event, Stopped):
-            self.stopped.emit(event.reason)
+        dispatch(event, self)
+
+    def on_frame_tracked(self, event: FrameTracked) -> None:
+        pass  # the preview's packet carries what the window shows of each frame
+
+    def on_frame_ready(self, event: FrameReady) -> None:
+        self.frame_ready.emit()
+
+    def on_moment_found(self, event: MomentFound) -> None:
+        self.moment.emit(event.moment, event.t_s, event.captured_at)
+
+    def on_source_opened(self, event: SourceOpened) -> None:
+        self.source_opened.emit(event.info)
+
+    def on_marked(self, event: Marked) -> None:
+        self.marked.emit(event.t_s)
+
+    def on_recording_changed(self, event: RecordingChanged) -> None:
+        self.recording.emit(event.folder)
+
+    def on_error_reported(self, event: ErrorReported) -> None:
+        self.error.emit(event.message)
+
+    def on_source_lost(self, event: SourceLost) -> None:
+        self.source_lost.emit(event.reason)
+
+    def on_source_back(self, event: SourceBack) -> None:
+        self.source_back.emit()
+
+    def on_call_paused(self, event: CallPaused) -> None:
+        self.call_paused.emit(event.t_s)
+
+    def on_call_resumed(self, event: CallResumed) -> None:
+        self.call_resumed.emit(event.t_s, event.paused_s)
+
+    def on_rate_notice(self, event: RateNotice) -> None:
+        self.rate_notice.emit(event.message)
+
+    def on_stopped(self, event: Stopped) -> None:
+        self.stopped.emit(event.reason)
 
     @property
     def preview_size(self) -> tuple[int, int] | None:

@@ -1,0 +1,1 @@
+"""The `glimpse` command: analyze, live without a window, devices, inject, evaluate."""

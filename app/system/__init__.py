@@ -1,0 +1,1 @@
+"""What Glimpse needs from the machine: bundled files, files written safely, system libraries, the crash log."""

@@ -1,0 +1,1 @@
+"""The person-wise benchmark: every person a fold, the headline pooled over held-out people."""

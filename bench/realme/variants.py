@@ -1,0 +1,97 @@
+"""Spotter rule variants side by side: person-wise held-out figures and the real clips, in one process.
+
+    python -m bench.realme.variants [NAME ...]     # default: every variant in VARIANTS
+
+Each variant patches constants of app.evidence / app.spotting (the rules' knobs) for the whole
+evaluation: the person-wise benchmark (17 people, leave one person out, tuned for natural FA <= 2/min on
+the others) and `bench.realme.run` (six real clips in context, 30 and 60 fps, leave one database out). The
+caches must exist (run `python -m bench personwise` and `python -m bench real_me` once).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from app.settings.schema import preset
+from app.spotting import evidence as evidence_module
+from app.spotting import spotter as spotting_module
+from bench.personwise.evaluate import evaluate_people, load_people
+from bench.personwise.lopo import lopo, pooled_held_out
+from bench.personwise.run import FA_CAP
+from bench.personwise.score import total, wilson
+from bench.personwise.spot import candidates, preset_settings
+from bench.realme.diagnose import patched
+from bench.realme.run import SENSITIVITIES, cases, lodo, spot_cases, summary
+
+# name -> (app.evidence constants, app.spotting constants)
+VARIANTS: dict[str, tuple[dict, dict]] = {
+    "current": ({}, {}),
+    "return penalty 0.5": ({"K_RETURN": 0.5}, {}),
+    "return penalty 0.25": ({"K_RETURN": 0.25}, {}),
+    "partial return 0.5, penalty 0.5": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.5}, {}),
+    "partial return 0.5, penalty 0.25": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.25}, {}),
+    "partial return 0.3, penalty 0.3": ({"RETURN_SHARE": 0.3, "K_RETURN": 0.3}, {}),
+    "partial return 0.7, penalty 0.7": ({"RETURN_SHARE": 0.7, "K_RETURN": 0.7}, {}),
+    "talking bar x2 everywhere": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze")}),
+    "talking bar x3 everywhere": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze"),
+                                       "TALKING_FACTOR": 3.0}),
+    "talking bar x3 mouth": ({}, {"TALKING_FACTOR": 3.0}),
+    "talking bar x3 everywhere + partial return 0.5": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.5},
+                                                       {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze"),
+                                                        "TALKING_FACTOR": 3.0}),
+    "talking bar x2 but gaze": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
+    "talking bar x2 but gaze + flow: nose": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose"),
+                                                  "FLOW_REGIONS": ("nose",)}),
+    "flow: brows": ({}, {"FLOW_REGIONS": ("brows",)}),
+    "flow: lids": ({}, {"FLOW_REGIONS": ("lids",)}),
+    "flow: nose": ({}, {"FLOW_REGIONS": ("nose",)}),
+    "flow: mouth": ({}, {"FLOW_REGIONS": ("mouth",)}),
+    "flow: all": ({}, {"FLOW_REGIONS": ("brows", "lids", "nose", "mouth")}),
+    "talking bar x2 everywhere + flow: nose": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze"),
+                                                    "FLOW_REGIONS": ("nose",)}),
+    "talking bar x2 everywhere + flow: nose, no extra flow talking bar": (
+        {}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze"), "FLOW_REGIONS": ("nose",),
+             "FLOW_TALKING_FACTOR": 1.0}),
+}
+
+
+def line(name: str, people, real_cases) -> str:
+    cands, presets = candidates(grid={}), preset_settings()
+    ev = evaluate_people(people, cands + list(presets.values()))
+    per = {p: rows[:len(cands)] for p, rows in ev.counts.items()}
+    held = pooled_held_out(lopo(per, FA_CAP))
+    bal = total([rows[len(cands) + list(presets).index("balanced")] for rows in ev.counts.values()])
+    lo, hi = wilson(held.real_quiet_hits, held.real_quiet_n)
+    pw = (f"LOPO: core {held.core_recall:.2f} ({held.core_hits}/{held.core_n}), real-size quiet {held.real_quiet_recall:.2f} "
+          f"[{lo:.2f}-{hi:.2f}] ({held.real_quiet_hits}/{held.real_quiet_n}), real-size all {held.real_recall:.2f}, "
+          f"FA {held.fa_per_min:.2f}/min (talking {held.fa_talk_per_min:.2f}), held {held.held_share:.0%}; "
+          f"balanced: core {bal.core_recall:.2f}, real quiet {bal.real_quiet_recall:.2f}, FA {bal.fa_per_min:.2f}, "
+          f"held {bal.held_share:.0%}, posed {bal.posed_per_min:.1f}/min")
+    rm_cands = [preset("balanced").replace(sensitivity=x) for x in SENSITIVITIES]
+    res = spot_cases(real_cases, [preset("balanced")] + rm_cands)
+    outs = [r[0] for r in res]
+    rm = []
+    for fps in (30, 60):
+        most, every, some, n, ctx = summary(real_cases, outs, fps)
+        rm.append(f"{fps} fps: found {most}/{n} (every size {every}, some {some}), {ctx} context")
+    held_db = "; ".join(f"{db} held out: s{s.sensitivity:g} {f}/{t} found, {c} ctx"
+                        for db, s, (f, t, c) in lodo(real_cases, [r[1:] for r in res], rm_cands))
+    return f"{name}\n  person-wise {pw}\n  real_me balanced {'; '.join(rm)}\n  real_me LODO {held_db}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = list(argv or []) or list(VARIANTS)
+    people = load_people(log=lambda m: print(m, file=sys.stderr))
+    real_cases = cases(log=lambda m: print(m, file=sys.stderr))
+    for name in names:
+        ev_patch, spot_patch = VARIANTS[name]
+        started = time.perf_counter()
+        with patched(evidence_module, ev_patch), patched(spotting_module, spot_patch):
+            print(line(name, people, real_cases), flush=True)
+        print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Reliability figures (RELIABILITY.md) and the desktop bundle against the source install."""

@@ -1,0 +1,1 @@
+"""What the tests share: footage makers, a virtual X server, a player window, fault and crash harnesses."""
