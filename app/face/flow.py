@@ -59,6 +59,7 @@ N_STATS = len(STATS)
 DIRECTION_BINS = 8
 MIN_FLOW = 1e-3  # crop px: vectors shorter than this have no direction
 FINEST_SCALE = 1  # DIS pyramid level the flow is refined down to (FAST's own is 2)
+VARIATIONAL_ITERATIONS = 0  # DIS's variational refinement (FAST's own is 5): 2/3 of the cost at that scale
 LEAK_S = 2.0  # FlowLevels: integrated flow forgets with this time constant (drift of the sum stays bounded)
 
 
@@ -112,6 +113,8 @@ class Layout:
     design: np.ndarray  # (M, 3) float32 [x, y, 1] of each, for the global-motion field
     anchors: tuple[np.ndarray, ...]  # flat pixel indices per anchor
     anchor_design: np.ndarray  # (len(ANCHORS), 3) [x, y, 1] of the anchor centres
+    counts: np.ndarray  # (N_REGIONS,) float64 pixels per region (at least 1)
+    region_design: np.ndarray  # (N_REGIONS, 3) the mean [x, y, 1] of each region's pixels
 
     @classmethod
     def from_points(cls, pts: np.ndarray) -> Layout:
@@ -125,15 +128,18 @@ class Layout:
         # an anchor outside the crop (a face seen far from frontal) has no pixels: the fit does without it
         discs = [(i, _discs(canonical[[i]], ANCHOR_RADIUS_IOD * IOD_PX)) for i in ANCHORS]
         seen = [(i, d) for i, d in discs if len(d)]
-        return cls(canonical, pixels, np.repeat(np.arange(N_REGIONS), [len(r) for r in regions]),
-                   np.stack([xx, yy, np.ones_like(xx)], axis=1).astype(np.float32), tuple(d for _, d in seen),
-                   np.hstack([canonical[[i for i, _ in seen]], np.ones((len(seen), 1))]))
+        region_of = np.repeat(np.arange(N_REGIONS), [len(r) for r in regions])
+        design = np.stack([xx, yy, np.ones_like(xx)], axis=1).astype(np.float32)
+        counts = np.maximum(np.bincount(region_of, minlength=N_REGIONS), 1).astype(np.float64)
+        region_design = np.stack([np.bincount(region_of, weights=design[:, k], minlength=N_REGIONS) / counts
+                                  for k in range(3)], axis=1)
+        return cls(canonical, pixels, region_of, design, tuple(d for _, d in seen),
+                   np.hstack([canonical[[i for i, _ in seen]], np.ones((len(seen), 1))]), counts, region_design)
 
 
 def region_stats(v: np.ndarray, layout: Layout) -> np.ndarray:
     """(N_REGIONS, N_STATS) from flow `v` (M, 2) at the layout's region pixels (crop px), in IOD units."""
-    rid = layout.region_of
-    n = np.maximum(np.bincount(rid, minlength=N_REGIONS), 1).astype(np.float64)  # a region off the crop: 0
+    rid, n = layout.region_of, layout.counts  # a region off the crop: 0
     mag = np.hypot(v[:, 0], v[:, 1])
     moving = mag > MIN_FLOW
     bins = ((np.arctan2(v[:, 1], v[:, 0]) + np.pi) / (2 * np.pi) * DIRECTION_BINS).astype(int) % DIRECTION_BINS
@@ -148,14 +154,31 @@ def region_stats(v: np.ndarray, layout: Layout) -> np.ndarray:
     return (out / IOD_PX).astype(np.float32)
 
 
+def global_motion(flow: np.ndarray, layout: Layout) -> tuple[np.ndarray, float]:
+    """(3, 2) the affine field [x y 1] @ coef that fits the flow (CROP_PX*CROP_PX, 2) on the anchors, and
+    the anchors' mean motion (crop px); zeros (and NaN) without anchors."""
+    if not layout.anchors:
+        return np.zeros((3, 2)), float("nan")
+    at = np.array([flow[idx].mean(0) for idx in layout.anchors])  # (K, 2)
+    coef, *_ = np.linalg.lstsq(layout.anchor_design, at, rcond=None)
+    return coef, float(np.hypot(at[:, 0], at[:, 1]).mean())
+
+
 def remove_global(flow: np.ndarray, layout: Layout) -> tuple[np.ndarray, float]:
     """The flow (CROP_PX*CROP_PX, 2) at the region pixels, minus the affine field that fits it on the
     anchors; and the anchors' mean motion (crop px)."""
-    if not layout.anchors:
-        return flow[layout.pixels], float("nan")
-    at = np.array([flow[idx].mean(0) for idx in layout.anchors])  # (K, 2)
-    coef, *_ = np.linalg.lstsq(layout.anchor_design, at, rcond=None)  # flow ~ [x y 1] @ coef
-    return flow[layout.pixels] - layout.design @ coef.astype(np.float32), float(np.hypot(at[:, 0], at[:, 1]).mean())
+    coef, moved = global_motion(flow, layout)
+    return flow[layout.pixels] - layout.design @ coef.astype(np.float32), moved
+
+
+def region_means(flow: np.ndarray, layout: Layout) -> np.ndarray:
+    """(N_REGIONS, 2) float32 each region's mean flow (dx, dy) with the global motion taken off, IOD units:
+    `region_stats`' first two columns, without the per-pixel work (the field is affine, so its mean over a
+    region is its value at the region's mean position)."""
+    coef, _ = global_motion(flow, layout)
+    v, rid = flow[layout.pixels].astype(np.float64), layout.region_of
+    mean = np.stack([np.bincount(rid, weights=v[:, k], minlength=N_REGIONS) for k in range(2)], axis=1)
+    return ((mean / layout.counts[:, None] - layout.region_design @ coef) / IOD_PX).astype(np.float32)
 
 
 class FlowTracker:
@@ -167,9 +190,11 @@ class FlowTracker:
 
         self.reference_frames = reference_frames
         self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-        # FAST stops at a quarter of the crop's resolution, which smooths a brow's 1-2 px away (a third
-        # of it is seen); one scale finer sees two thirds at about 1.5x the cost (tests/test_flow.py)
+        # FAST stops at a quarter of the crop's resolution, which smooths a brow's 1-2 px away (a fifth of
+        # it is seen); one scale finer sees half, and without the variational refinement (which adds
+        # little there) costs about 0.6 ms on the 128 px crop instead of 1.1 (tests/test_flow.py)
         self._dis.setFinestScale(FINEST_SCALE)
+        self._dis.setVariationalRefinementIterations(VARIATIONAL_ITERATIONS)
         self.reset()
 
     def reset(self) -> None:
@@ -194,18 +219,27 @@ class FlowTracker:
         h, w = image.shape[:2]
         return self.step(image, np.asarray(landmarks, np.float64)[:, :2] * np.array([w, h]), t_s)
 
-    def step(self, image: np.ndarray, pts: np.ndarray, t_s: float) -> FlowRow:
-        """One frame with a face: `pts` (478, 2) float64 its landmarks in image pixels."""
+    def dense(self, image: np.ndarray, pts: np.ndarray) -> tuple[np.ndarray, Layout] | None:
+        """One frame with a face (`pts` (478, 2) float64 its landmarks in image pixels): the dense flow
+        (CROP_PX*CROP_PX, 2) float32 from the reference crop to this one, with the run's layout; None on
+        a run's first frames (no reference yet)."""
         if self._layout is None:
             self._layout = Layout.from_points(pts)
         crop = self.crop(image, pts)
         self._crops.append(crop)
         if len(self._crops) <= self.reference_frames:
-            return empty_row(t_s)
+            return None
         prev = self._crops.pop(0)
         flow = np.asarray(self._dis.calc(prev, crop, np.zeros((CROP_PX, CROP_PX, 2), np.float32))).reshape(-1, 2)
-        residual, moved = remove_global(flow, self._layout)
-        return FlowRow(t_s, region_stats(residual, self._layout), moved)
+        return flow, self._layout
+
+    def step(self, image: np.ndarray, pts: np.ndarray, t_s: float) -> FlowRow:
+        """Every statistic of one frame with a face (see `dense`)."""
+        got = self.dense(image, pts)
+        if got is None:
+            return empty_row(t_s)
+        residual, moved = remove_global(*got)
+        return FlowRow(t_s, region_stats(residual, got[1]), moved)
 
 
 class FlowLevels:
@@ -222,13 +256,16 @@ class FlowLevels:
 
     def update(self, row: FlowRow) -> np.ndarray:
         """(N_REGIONS, 2) float32 levels after this frame."""
-        step = row.values[:, :2]
-        if np.isnan(step).any() or self._level is None or self._t is None:
+        return self.add(row.t_s, row.values[:, :2])
+
+    def add(self, t_s: float, step: np.ndarray | None) -> np.ndarray:
+        """The levels after a frame whose mean flow is `step` (N_REGIONS, 2) (None or NaN: restart)."""
+        if step is None or np.isnan(step).any() or self._level is None or self._t is None:
             self._level = np.zeros((N_REGIONS, 2), np.float32)
         else:
-            keep = np.float32(np.exp(-(row.t_s - self._t) / LEAK_S))
+            keep = np.float32(np.exp(-(t_s - self._t) / LEAK_S))
             self._level = keep * self._level + step
-        self._t = row.t_s
+        self._t = t_s
         return self._level.copy()
 
 
@@ -248,4 +285,5 @@ class Flow:
         self.levels.reset()
 
     def measure(self, view: FaceView) -> np.ndarray:
-        return self.levels.update(self.tracker.step(view.image, view.points[:, :2], view.t_s)).reshape(-1)
+        got = self.tracker.dense(view.image, view.points[:, :2])
+        return self.levels.add(view.t_s, None if got is None else region_means(*got)).reshape(-1)

@@ -179,6 +179,19 @@ K_SPREAD = 1.0
 # (0: a full return is needed; real micro-expressions often keep half their change at the offset).
 RETURN_SHARE = 0.0
 ACTIVITY_WEIGHT = 2.0  # the unit of a rise is at least this multiple of the person's usual restlessness
+# That restlessness learned apart while the person talks and while they do not, each window judged by the
+# state around it (a listener's bar is then set by quiet movement, not by their speech a moment ago);
+# a state seen on fewer than MIN_STATE_SHARE of the window's rows uses the whole window's.
+STATE_ACTIVITY = False
+MIN_STATE_SHARE = 0.2
+# Outside speech the return test may accept a partial return: the level after counts as if it came
+# back by this share of the rise (a step that stays up, as many real micro-expressions end)...
+QUIET_RETURN_SHARE = 0.0
+# ...when at least this share of the rise did come back (a change that stays up entirely is not brief).
+MIN_RETURNED = 0.25
+# While the noise estimate is young (under NOISE_S of the run) the unit is raised: by YOUNG_GAIN at the
+# run's first frame, falling linearly to nothing once the estimate has a whole window.
+YOUNG_GAIN = 0.0
 FPS_PROBE_FRAMES = 8  # a run's frame rate is read from its first frames
 FALLBACK_FPS = 30.0
 BATCH_ROWS = 2048  # rows per chunk in batch: bounds the memory of windowed medians on long runs
@@ -310,17 +323,26 @@ def _noise(levels: np.ndarray, ends: np.ndarray, timing: Timing) -> np.ndarray:
     return np.maximum(out, _NOISE_FLOOR)
 
 
-def _activity(spread: np.ndarray, ends: np.ndarray, timing: Timing) -> np.ndarray:
-    """(len(ends), A) this person's usual restlessness per action at each of `ends`: the median of the
-    short-term spread over the noise window before it (0 until there is some)."""
-    out = np.zeros((len(ends), spread.shape[1]), np.float32)
+def _activity(spread: np.ndarray, talking: np.ndarray, ends: np.ndarray,
+              timing: Timing) -> tuple[np.ndarray, np.ndarray]:
+    """(len(ends), A) twice: this person's usual restlessness per action at each of `ends`, the median of
+    the short-term spread over the noise window before it (0 until there is some), over the rows where
+    they do not talk and over those where they do (`talking` (n,) bool per row; both the whole window's
+    median unless STATE_ACTIVITY)."""
+    quiet = np.zeros((len(ends), spread.shape[1]), np.float32)
+    loud = quiet.copy()
     first = timing.pre - 1  # the first row with a spread
-    full = ends >= first + timing.noise_window - 1
-    if full.any():
-        out[full] = _median(_windows(spread, ends[full], timing.noise_window), axis=1)
-    for j in np.flatnonzero(~full & (ends >= first + MIN_NOISE_DIFFS)):
-        out[j] = _median(spread[first:ends[j] + 1], axis=0)
-    return out
+    for j in np.flatnonzero(ends >= first + MIN_NOISE_DIFFS):
+        lo = max(first, ends[j] - timing.noise_window + 1)
+        w, talk = spread[lo:ends[j] + 1], talking[lo:ends[j] + 1]
+        quiet[j] = loud[j] = _median(w, axis=0)
+        if STATE_ACTIVITY:
+            least = max(MIN_NOISE_DIFFS, MIN_STATE_SHARE * len(w))
+            if least <= (~talk).sum() < len(w):
+                quiet[j] = _median(w[~talk], axis=0)
+            if least <= talk.sum() < len(w):
+                loud[j] = _median(w[talk], axis=0)
+    return quiet, loud
 
 
 @dataclass
@@ -334,7 +356,8 @@ class Columns:
     spread: np.ndarray  # (n, A) float32 median absolute deviation from it
     after: np.ndarray  # (n, A) float32 median of the `post` rows ending at r
     noise: np.ndarray  # (n, A) float32
-    activity: np.ndarray  # (n, A) float32, see `_activity`
+    activity: np.ndarray  # (n, A) float32, see `_activity`: while not talking...
+    activity_talking: np.ndarray  # ...and while talking
     flags: np.ndarray  # (n, N_FLAGS) bool, per frame
     counts: np.ndarray  # (n, N_FLAGS) int64 running count of flags (rows 0..r)
 
@@ -396,10 +419,15 @@ class RiseParts:
     noise: np.ndarray  # (n, W, A) the channel's noise
     activity: np.ndarray  # the person's usual short-term movement (the learned unit is ACTIVITY_WEIGHT x this)
     scale: np.ndarray
+    talking: np.ndarray  # (n, W, 1) bool: the person talks around the window
 
     def rise(self) -> np.ndarray:
         penalty = self.drift + np.float32(K_RETURN) * self.unreturned + np.float32(K_SPREAD) * self.spread
         down = self.down + np.float32(RETURN_SHARE) * self.up if RETURN_SHARE else self.down
+        if QUIET_RETURN_SHARE:  # a partial return, outside speech, when part of the rise came back
+            partial = ~self.talking & (self.down >= np.float32(MIN_RETURNED) * self.up)
+            down = np.where(partial, down + np.float32(QUIET_RETURN_SHARE) * self.up, down)
+            penalty = np.where(partial, penalty - np.float32(K_RETURN * QUIET_RETURN_SHARE) * self.up, penalty)
         return (np.minimum(self.up, down) - penalty) / self.scale
 
 
@@ -419,10 +447,17 @@ def rise_parts(c: Columns, rows: np.ndarray, timing: Timing,
     drift = np.abs(before - c.before[np.maximum(b - p, 0)])
     # ...and returns to it; and the level before was calm, not mid-way through other movement
     after = c.after[rows][:, None, :]
-    unit = np.maximum(c.noise[b], np.float32(ACTIVITY_WEIGHT) * c.activity[b])
+    # the person talks from the level before to the window's end (the talking flag of any row there)
+    talk = c.counts[e, Flag.TALKING] - c.counts[np.maximum(b - p, 0), Flag.TALKING] > 0
+    talking = talk[:, :, None]
+    activity = np.where(talking, c.activity_talking[b], c.activity[b])
+    unit = np.maximum(c.noise[b], np.float32(ACTIVITY_WEIGHT) * activity)
+    if YOUNG_GAIN:  # an estimate from the run's first seconds may be too low
+        young = np.clip(1 - (b + offset) / np.float32(timing.noise_window), 0, 1).astype(np.float32)
+        unit = unit * (1 + np.float32(YOUNG_GAIN) * young)[:, :, None]
     scale = unit * np.sqrt(1.0 / widths + MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
     parts = RiseParts(centre - before, centre - after, drift, np.abs(after - before), spread, c.noise[b],
-                      c.activity[b], scale)
+                      activity, scale, talking)
     return parts, ok, e
 
 
@@ -457,10 +492,11 @@ def run_columns(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray) -> tuple[
     noise = np.concatenate([_noise(levels, ends, timing) for ends in np.array_split(
         checkpoints, max(1, len(checkpoints) // NOISE_CHUNK))])
     noise = noise[np.arange(n) // timing.noise_stride][:, ACTION_SIGNALS]
-    activity = np.concatenate([_activity(spread, ends, timing) for ends in np.array_split(
-        checkpoints, max(1, len(checkpoints) // NOISE_CHUNK))])[np.arange(n) // timing.noise_stride]
-    c = Columns(t_s, x, np.cumsum(x, axis=0, dtype=np.float64), before, spread, after, noise, activity, flags,
-                np.cumsum(flags, axis=0, dtype=np.int64))
+    talking = flags[:, Flag.TALKING]
+    quiet, loud = _activity(spread, talking, checkpoints, timing) if n else (np.zeros((0, N_ACTIONS), np.float32),) * 2
+    at = np.arange(n) // timing.noise_stride
+    c = Columns(t_s, x, np.cumsum(x, axis=0, dtype=np.float64), before, spread, after, noise, quiet[at], loud[at],
+                flags, np.cumsum(flags, axis=0, dtype=np.int64))
     return c, timing
 
 
@@ -488,8 +524,9 @@ class EvidenceStream:
         self._head = np.zeros((cap, 3), np.float32)
         f32 = np.zeros((cap, a), np.float32)
         self._c = Columns(np.zeros(cap), f32.copy(), np.zeros((cap, a)), f32.copy(), f32.copy(), f32.copy(),
-                          f32.copy(), f32.copy(), np.zeros((cap, N_FLAGS), bool), np.zeros((cap, N_FLAGS), np.int64))
-        self._activity = np.zeros(a, np.float32)
+                          f32.copy(), f32.copy(), f32.copy(), np.zeros((cap, N_FLAGS), bool),
+                          np.zeros((cap, N_FLAGS), np.int64))
+        self._activity = self._activity_talking = np.zeros(a, np.float32)
         self._n = 0  # rows held
         self._offset = 0  # run row of held row 0
         self._noise = np.full(a, np.inf, np.float32)
@@ -512,8 +549,9 @@ class EvidenceStream:
         c.counts[r] = c.flags[r] if r == 0 else c.counts[r - 1] + c.flags[r]
         if (r + self._offset) % timing.noise_stride == 0:
             self._noise = _noise(lv, row, timing)[0][ACTION_SIGNALS]
-            self._activity = _activity(c.spread[:n], row, timing)[0]
-        c.noise[r], c.activity[r] = self._noise, self._activity
+            quiet, loud = _activity(c.spread[:n], c.flags[:n, Flag.TALKING], row, timing)
+            self._activity, self._activity_talking = quiet[0], loud[0]
+        c.noise[r], c.activity[r], c.activity_talking[r] = self._noise, self._activity, self._activity_talking
         held = Columns(*(getattr(c, f.name)[:n] for f in fields(Columns)))
         rise, start, end, wflags = decide_rows(held, row, timing, self._offset)
         return Evidence(c.t[row], rise, start, end, wflags, timing)

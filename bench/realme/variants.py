@@ -2,7 +2,7 @@
 
     python -m bench.realme.variants [NAME ...]     # default: every variant in VARIANTS
 
-Each variant patches constants of app.evidence / app.spotting (the rules' knobs) for the whole
+Each variant patches constants of app.spotting.evidence / .spotter (the rules' knobs) for the whole
 evaluation: the person-wise benchmark (17 people, leave one person out, tuned for natural FA <= 2/min on
 the others) and `bench.realme.run` (six real clips in context, 30 and 60 fps, leave one database out). The
 caches must exist (run `python -m bench personwise` and `python -m bench real_me` once).
@@ -24,35 +24,27 @@ from bench.personwise.spot import candidates, preset_settings
 from bench.realme.diagnose import patched
 from bench.realme.run import SENSITIVITIES, cases, lodo, spot_cases, summary
 
-# name -> (app.evidence constants, app.spotting constants)
+# name -> (app.spotting.evidence constants, app.spotting.spotter constants)
 VARIANTS: dict[str, tuple[dict, dict]] = {
     "current": ({}, {}),
-    "return penalty 0.5": ({"K_RETURN": 0.5}, {}),
-    "return penalty 0.25": ({"K_RETURN": 0.25}, {}),
+    # issue 19 phase 1 (bench/SPOTTER_LOG.md changes 10-12)
+    "no flow": ({}, {"FLOW_REGIONS": ()}),
     "partial return 0.5, penalty 0.5": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.5}, {}),
-    "partial return 0.5, penalty 0.25": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.25}, {}),
-    "partial return 0.3, penalty 0.3": ({"RETURN_SHARE": 0.3, "K_RETURN": 0.3}, {}),
-    "partial return 0.7, penalty 0.7": ({"RETURN_SHARE": 0.7, "K_RETURN": 0.7}, {}),
-    "talking bar x2 everywhere": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze")}),
-    "talking bar x3 everywhere": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze"),
-                                       "TALKING_FACTOR": 3.0}),
-    "talking bar x3 mouth": ({}, {"TALKING_FACTOR": 3.0}),
-    "talking bar x3 everywhere + partial return 0.5": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.5},
-                                                       {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze"),
-                                                        "TALKING_FACTOR": 3.0}),
     "talking bar x2 but gaze": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
-    "talking bar x2 but gaze + flow: nose": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose"),
-                                                  "FLOW_REGIONS": ("nose",)}),
-    "flow: brows": ({}, {"FLOW_REGIONS": ("brows",)}),
-    "flow: lids": ({}, {"FLOW_REGIONS": ("lids",)}),
-    "flow: nose": ({}, {"FLOW_REGIONS": ("nose",)}),
-    "flow: mouth": ({}, {"FLOW_REGIONS": ("mouth",)}),
     "flow: all": ({}, {"FLOW_REGIONS": ("brows", "lids", "nose", "mouth")}),
-    "talking bar x2 everywhere + flow: nose": ({}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze"),
-                                                    "FLOW_REGIONS": ("nose",)}),
-    "talking bar x2 everywhere + flow: nose, no extra flow talking bar": (
-        {}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose", "gaze"), "FLOW_REGIONS": ("nose",),
-             "FLOW_TALKING_FACTOR": 1.0}),
+    # issue 19 phase 2 (changes 13-16)
+    "state activity": ({"STATE_ACTIVITY": True}, {}),
+    "quiet partial return 0.5": ({"QUIET_RETURN_SHARE": 0.5}, {}),
+    "quiet partial return 0.3": ({"QUIET_RETURN_SHARE": 0.3}, {}),
+    "quiet partial return 0.5, none returned": ({"QUIET_RETURN_SHARE": 0.5, "MIN_RETURNED": 0.0}, {}),
+    "young gain 1": ({"YOUNG_GAIN": 1.0}, {}),
+    "young gain 2": ({"YOUNG_GAIN": 2.0}, {}),
+    "state activity + quiet partial return 0.5": ({"STATE_ACTIVITY": True, "QUIET_RETURN_SHARE": 0.5}, {}),
+    "state activity + young gain 1": ({"STATE_ACTIVITY": True, "YOUNG_GAIN": 1.0}, {}),
+    "state activity + quiet partial 0.5 + young gain 1": (
+        {"STATE_ACTIVITY": True, "QUIET_RETURN_SHARE": 0.5, "YOUNG_GAIN": 1.0}, {}),
+    "state activity + talking bar x2 but gaze": ({"STATE_ACTIVITY": True},
+                                                 {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
 }
 
 
