@@ -6,7 +6,8 @@ One 640x480 30 frames/s clip (bench/live/clips.py). Rounds alternate, in this on
         spotting, prompts; no preview) over the same file, unpaced but in lockstep (the source
         hands over a frame once the previous one is tracked: every frame is tracked, none dropped).
 CPU is process time (user + system, every thread), model set-up included on both sides. The
-ratio is per frame (the same frames on both sides). Target: <= 1.35x.
+ratio is per frame (the same frames on both sides). Target: <= 1.5x (issue 19: with pixel motion;
+1.35x before it).
 Also printed: features and spotting (spotter + prompt policy) CPU per frame inside the session.
 Writes its section of docs/BENCH_LIVE.md.
 """
@@ -26,7 +27,8 @@ from bench.live.doc import DOC, write_section
 from bench.live.timed import LiveRun, Lockstep, side_by_side
 
 FPS = 30.0
-TARGET = 1.35
+TARGET = 1.5  # issue 19: the whole live session with pixel motion (1.35 before it)
+FEATURES_TARGET_MS = 1.0  # features + spotting, set before pixel motion joined the features
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                      f"{lv.cost.frames} ({lv.dropped}) | {lv.features_ms:.3f} | {lv.spotting_ms:.3f} |")
     lines += ["", f"Median: raw {raw_ms:.2f} ms, live {live_ms:.2f} ms a frame: **live / raw = {ratio:.2f}x** "
               f"(target <= {TARGET:.2f}x: {'met' if ratio <= TARGET else 'missed'}). Features {features:.3f} ms "
-              f"+ spotting {spotting:.3f} ms = {features + spotting:.3f} ms a frame (the tracking thread's CPU; "
-              "target <= 1 ms).", ""]
+              f"(pixel motion included) + spotting {spotting:.3f} ms = {features + spotting:.3f} ms a frame (the "
+              f"tracking thread's CPU besides MediaPipe; the {FEATURES_TARGET_MS:g} ms target predates pixel motion: "
+              f"{'met' if features + spotting <= FEATURES_TARGET_MS else 'missed'}).", ""]
     text = "\n".join(lines)
     write_section(a.out, "live_cpu", text)
     print(text)

@@ -3,7 +3,8 @@
     python -m bench.realme.flow_cost [VIDEO] [--rounds 5]
 
 Each frame: decode, MediaPipe Face Landmarker (VIDEO mode, two faces, as Glimpse tracks), then the flow
-step (crop, DIS, global fit, regions) on that frame's landmarks. CPU time per stage (process time, so
+channel of the face stage (`Flow.measure`: crop, DIS, global fit, region means, levels) on that frame's
+landmarks. CPU time per stage (process time, so
 the other engineers' load on the shared machine counts less), medians over rounds of the whole clip;
 the ratio (MediaPipe + flow) / MediaPipe is what the live budget (<= 1.5x raw MediaPipe) would carry.
 """
@@ -24,19 +25,25 @@ DEFAULT = Path("tests/data/WolfgangLanger_Pexels.mp4")
 
 def one_round(video: Path) -> tuple[float, float, int]:
     """(MediaPipe ms a frame, flow ms a frame, frames) for one pass over the clip."""
-    from app.face.flow import FlowTracker
+    from app.face.channels import FaceView
+    from app.face.flow import Flow
     from app.face.tracking import FaceTracker
     from app.sources.capture import FileSource
 
     mp = fl = 0.0
     n = 0
     with FileSource(video) as src, FaceTracker(None, 2) as tracker:
-        flow = FlowTracker()
+        flow = Flow()
+        h, w = src.info.height, src.info.width
         for frame in src:
             t0 = time.process_time()
             obs = tracker.update(frame.image, frame.t_s)
             t1 = time.process_time()
-            flow.update(frame.image, obs.landmarks if obs is not None else None, frame.t_s)
+            if obs is None:
+                flow.reset()
+            else:
+                pts = obs.landmarks.astype(np.float64) * np.array([w, h, w])
+                flow.measure(FaceView(frame.t_s, frame.image, obs, pts, pts, 1.0))
             t2 = time.process_time()
             mp, fl, n = mp + t1 - t0, fl + t2 - t1, n + 1
     return 1000 * mp / n, 1000 * fl / n, n
