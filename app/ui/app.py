@@ -11,6 +11,7 @@ and an error clears when the next action succeeds. Help opens beside the window,
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 from collections.abc import Callable
@@ -136,14 +137,14 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         view.addAction(self.live.prompt_only_action)
         for label, check in (("Landmarks", self.live.landmarks_check), ("Mirror", self.live.mirror_check)):
-            action = self._add(view, label, check.setChecked)
+            action = self._add(view, label, check.toggle)
             action.setCheckable(True)
             check.toggled.connect(action.setChecked)
         cue = view.addMenu("Cue when a question appears")
         group = QActionGroup(self)
         for key, label in (("off", "None (default)"), ("visual", "A gentle visual cue"),
                            ("sound", "A gentle visual cue and the system sound")):
-            action = self._add(cue, label, lambda _=False, k=key: setattr(self.live, "cue", k))
+            action = self._add(cue, label, functools.partial(setattr, self.live, "cue", key))
             action.setCheckable(True)
             action.setChecked(key == self.live.cue)
             group.addAction(action)
@@ -168,7 +169,7 @@ class MainWindow(QMainWindow):
         action = QAction(label, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda: slot())  # not `slot`: PySide would pass it `checked` as its first argument
         menu.addAction(action)
         return action
 
