@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.ui.mixin import PageMixin
+
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer, Signal
     from PySide6.QtWidgets import QLabel, QPushButton, QWidget
@@ -17,12 +19,8 @@ if TYPE_CHECKING:
     from app.ui.discreet import DiscreetStrip
     from app.ui.worker import LiveWorker
 
-    _Page = QWidget  # for the type checker: mixed into a QWidget (the page)
-else:
-    _Page = object
 
-
-class LiveRecording(_Page):
+class LiveRecording(PageMixin):
     """Record / Stop recording for `LivePage`: asks for consent once, shows the time while recording."""
 
     if TYPE_CHECKING:  # the page's own, used here

@@ -14,18 +14,15 @@ from PySide6.QtWidgets import QSizePolicy
 
 from app.run.events import LiveStats
 from app.ui.discreet import DiscreetStrip
+from app.ui.mixin import PageMixin
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings, Signal
     from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QPushButton, QWidget
+    from PySide6.QtWidgets import QPushButton
 
     from app.ui.preview import LivePreview
     from app.ui.prompt_card import PromptCard
-
-    _Page = QWidget  # for the type checker: mixed into a QWidget (the page)
-else:
-    _Page = object
 
 # Below this tracking rate a brief change (~250 ms) spans too few frames for the spotter's event windows;
 # a warning shows only once the rate has stayed below it for SLOW_FOR_S (a one-second dip is no news).
@@ -62,7 +59,7 @@ class SlowWatch:
         return now - self.slow_since >= SLOW_FOR_S
 
 
-class LiveViews(_Page):
+class LiveViews(PageMixin):
     """Prompt-only and discreet views of the live page (mixed into `LivePage`)."""
 
     if TYPE_CHECKING:  # the page's own, used here

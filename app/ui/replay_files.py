@@ -19,6 +19,7 @@ from app.run.recordings import openable
 from app.sources.capture import VIDEO_EXTENSIONS
 from app.store.marks import export as export_text
 from app.store.session import forget, sessions_root
+from app.ui.mixin import PageMixin
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
@@ -29,12 +30,8 @@ if TYPE_CHECKING:
     from app.spotting.spotter import Moment
     from app.ui.moments_list import MomentsList
 
-    _Page = QWidget  # for the type checker: mixed into a QWidget (the page)
-else:
-    _Page = object
 
-
-class ReplayFiles(_Page):
+class ReplayFiles(PageMixin):
     """Files and dialogs of the replay page (mixed into `ReplayPage`)."""
 
     if TYPE_CHECKING:  # the page's own, used here
