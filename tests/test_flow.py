@@ -164,3 +164,19 @@ def test_region_means_are_the_mean_of_the_residual_flow():
     flow, layout = ft.dense(img2, pts2)
     full = region_stats(remove_global(flow, layout)[0], layout)
     np.testing.assert_allclose(region_means(flow, layout), full[:, :2], atol=1e-6)
+
+
+def test_the_feature_cache_key_changes_when_a_channel_changes(tmp_path, monkeypatch):
+    """A cached table measured by other channels (one more, one fewer, or one changed) is never reused."""
+    from app.face import channels
+    from app.face.flow import Flow
+    from app.store.cache import cache_key
+
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"same content")
+    now = cache_key(video)
+    monkeypatch.setattr(Flow, "VERSION", Flow.VERSION + 1)
+    changed = cache_key(video)
+    monkeypatch.setattr(channels, "CHANNELS", channels.CHANNELS[:1])
+    dropped = cache_key(video)
+    assert len({now, changed, dropped}) == 3

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from app.face.features import LEVEL
+from app.face.flow import Flow
 from app.face.tracking import BLENDSHAPE_NAMES
 from app.settings.schema import Settings
 from app.spotting.evidence import EvidenceStream, Timing, nominal_fps, run_evidence, signals
@@ -13,11 +15,15 @@ BROWS = ("brow_right", "brow_left")
 
 
 def lively(seconds: float, fps: float, seed: int):
-    """A face with brief changes on every kind of channel, blinks, speech, head turns and blendshapes."""
+    """A face with brief changes on every kind of channel (pixel motion too), blinks, speech, head turns and
+    blendshapes."""
     table = still_face(seconds, fps, jitter=0.006, seed=seed)
     rng = np.random.default_rng(seed)
     t = table.t_s
-    names = [BROWS, ("corner_left",), ("nose_wings",), ("lip_thickness",), ("gaze_x",), ("brow_gap",)]
+    flow = [LEVEL[n] for n in Flow.NAMES]
+    table.levels[:, flow] = rng.normal(0, 0.002, (len(t), len(flow))).astype(np.float32)
+    names = [BROWS, ("corner_left",), ("nose_wings",), ("lip_thickness",), ("gaze_x",), ("brow_gap",),
+             ("flow_nose_y",), ("flow_brow_left_y", "flow_corner_right_y")]
     for k, onset in enumerate(np.arange(2.0, seconds - 1, 0.9)):
         add_change(table, names[k % len(names)], onset, 0.07 + 0.05 * (k % 9), rng.choice([-1, 1]) * 0.05)
     for onset in np.arange(3.3, seconds - 1, 4.1):

@@ -7,7 +7,8 @@ channel's values side by side in the row's `levels` (`features.LEVELS` lists the
 keep state within a face run (a pixel channel, the previous frame); `reset()` is called when a run
 starts. Adding a channel is adding its class here and to the end of `CHANNELS`; one that reads pixels
 says so (`PIXELS = True`), and chunked tracking then reads the frames again for it (app/run/chunked.py).
-Feature caches are keyed by the channels' names, so they are measured again; a session recorded before
+Feature caches are keyed by `signature()` (every channel's names and `VERSION`, bumped when what a channel
+measures changes), so a changed channel is measured again; a session recorded before
 a channel was added opens with NaN in its columns (features.levels_as_now), which the spotter skips.
 """
 
@@ -60,6 +61,7 @@ class Channel(Protocol):
 
     NAMES: ClassVar[tuple[str, ...]]
     PIXELS: ClassVar[bool]  # reads `FaceView.image` (else the landmarks only)
+    VERSION: ClassVar[int]  # bumped when the values change for the same input: cached features go stale
 
     def reset(self) -> None:
         """A face run starts: forget anything kept from the previous one."""
@@ -92,6 +94,7 @@ class Shape:
         "gaze_x", "gaze_y",
     )
     PIXELS: ClassVar[bool] = False
+    VERSION: ClassVar[int] = 1
 
     def reset(self) -> None:
         pass  # each frame is measured on its own
@@ -123,6 +126,11 @@ class Shape:
 # Measured in this order, new ones last; their NAMES, in this order, are features.LEVELS.
 CHANNELS: tuple[type[Channel], ...] = (Shape, Flow)
 READS_PIXELS = any(channel.PIXELS for channel in CHANNELS)
+
+
+def signature() -> str:
+    """What the channels measure, for cache keys: each channel's class, version and column names."""
+    return ";".join(f"{c.__name__}@{c.VERSION}:{','.join(c.NAMES)}" for c in CHANNELS)
 
 
 def no_pixels(width: int, height: int) -> np.ndarray:

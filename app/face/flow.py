@@ -275,6 +275,7 @@ class Flow:
 
     NAMES: ClassVar[tuple[str, ...]] = tuple(f"flow_{region}_{axis}" for region in REGION_NAMES for axis in "xy")
     PIXELS: ClassVar[bool] = True
+    VERSION: ClassVar[int] = 2  # 2: DIS without variational refinement at the finer scale
 
     def __init__(self) -> None:
         self.tracker = FlowTracker()

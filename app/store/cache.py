@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from app.face.features import LEVELS, FeatureTable
+from app.face.channels import signature
+from app.face.features import FeatureTable
 from app.face.tracking import MODEL_SHA256
 from app.system.files import cache_root, private_dir, video_digest, write_atomic
 
@@ -13,10 +14,11 @@ FEATURES_VERSION = 1
 
 
 def cache_key(video: Path, max_faces: int = 2, digest: str | None = None) -> str:
-    """Keyed by the video's content, the model and how features are measured. Pass the video's
+    """Keyed by the video's content, the model and how features are measured (the channels' signature:
+    a channel added, changed or dropped measures again). Pass the video's
     `digest` when it is known, so a large file is not read twice."""
     parts = [digest or video_digest(video), MODEL_SHA256, f"v{FEATURES_VERSION}", f"faces{max_faces}",
-             ",".join(LEVELS)]
+             signature()]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
