@@ -187,8 +187,13 @@ MIN_STATE_SHARE = 0.2
 # Outside speech the return test may accept a partial return: the level after counts as if it came
 # back by this share of the rise (a step that stays up, as many real micro-expressions end)...
 QUIET_RETURN_SHARE = 0.0
-# ...when at least this share of the rise did come back (a change that stays up entirely is not brief).
+# ...when at least this share of the rise did come back (a change that stays up entirely is not brief)...
 MIN_RETURNED = 0.25
+# ...and only for a small, fast onset: a window no longer than this (s) whose rise is no larger than this
+# (level units: IOD for landmarks and flow); real micro-expressions rise in 65-300 ms by 1-4% IOD, held
+# expressions and speech steps are larger or slower. inf: any window, any size.
+PARTIAL_MAX_WINDOW_S = math.inf
+PARTIAL_MAX_RISE = math.inf
 # While the noise estimate is young (under NOISE_S of the run) the unit is raised: by YOUNG_GAIN at the
 # run's first frame, falling linearly to nothing once the estimate has a whole window.
 YOUNG_GAIN = 0.0
@@ -420,12 +425,15 @@ class RiseParts:
     activity: np.ndarray  # the person's usual short-term movement (the learned unit is ACTIVITY_WEIGHT x this)
     scale: np.ndarray
     talking: np.ndarray  # (n, W, 1) bool: the person talks around the window
+    window_s: np.ndarray  # (1, W, 1) float32 each window's length, seconds
 
     def rise(self) -> np.ndarray:
         penalty = self.drift + np.float32(K_RETURN) * self.unreturned + np.float32(K_SPREAD) * self.spread
         down = self.down + np.float32(RETURN_SHARE) * self.up if RETURN_SHARE else self.down
         if QUIET_RETURN_SHARE:  # a partial return, outside speech, when part of the rise came back
             partial = ~self.talking & (self.down >= np.float32(MIN_RETURNED) * self.up)
+            if PARTIAL_MAX_WINDOW_S < math.inf or PARTIAL_MAX_RISE < math.inf:  # a small, fast onset only
+                partial &= (self.window_s <= PARTIAL_MAX_WINDOW_S) & (self.up <= PARTIAL_MAX_RISE)
             down = np.where(partial, down + np.float32(QUIET_RETURN_SHARE) * self.up, down)
             penalty = np.where(partial, penalty - np.float32(K_RETURN * QUIET_RETURN_SHARE) * self.up, penalty)
         return (np.minimum(self.up, down) - penalty) / self.scale
@@ -457,7 +465,7 @@ def rise_parts(c: Columns, rows: np.ndarray, timing: Timing,
         unit = unit * (1 + np.float32(YOUNG_GAIN) * young)[:, :, None]
     scale = unit * np.sqrt(1.0 / widths + MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
     parts = RiseParts(centre - before, centre - after, drift, np.abs(after - before), spread, c.noise[b],
-                      activity, scale, talking)
+                      activity, scale, talking, (widths / np.float32(timing.fps)).astype(np.float32)[None, :, None])
     return parts, ok, e
 
 

@@ -43,6 +43,9 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "state activity + young gain 1": ({"STATE_ACTIVITY": True, "YOUNG_GAIN": 1.0}, {}),
     "state activity + quiet partial 0.5 + young gain 1": (
         {"STATE_ACTIVITY": True, "QUIET_RETURN_SHARE": 0.5, "YOUNG_GAIN": 1.0}, {}),
+    # issue 19 phase 3: the partial return for a small, fast onset while listening
+    "quiet partial return 0.5, fast small onset": (
+        {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04}, {}),
     "state activity + talking bar x2 but gaze": ({"STATE_ACTIVITY": True},
                                                  {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
 }
