@@ -127,6 +127,12 @@ ACTION_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
 ACTION_SIGNALS = np.array([SIGNAL[a.signal] for a in ACTIONS])
 ACTION_SIGNS = np.array([a.sign for a in ACTIONS], dtype=np.float32)
 IS_FLOW = np.array([a.signal in FLOW_SIGNALS for a in ACTIONS])
+# Regions both sensors see: (N_ACTIONS, R) float32 one-hot of each action's region, landmark and blendshape
+# actions apart from pixel-motion ones (for the two-sensor test of a partial return).
+SEEN_REGIONS = tuple(dict.fromkeys(a.region for a in ACTIONS if a.signal in FLOW_SIGNALS))
+_REGION_HOT = np.array([[a.region == r for r in SEEN_REGIONS] for a in ACTIONS], np.float32)
+TRACKER_REGION = _REGION_HOT * ~IS_FLOW[:, None]
+FLOW_REGION = _REGION_HOT * IS_FLOW[:, None]
 
 
 def in_regions(*regions: str) -> np.ndarray:
@@ -194,6 +200,10 @@ MIN_RETURNED = 0.25
 # expressions and speech steps are larger or slower. inf: any window, any size.
 PARTIAL_MAX_WINDOW_S = math.inf
 PARTIAL_MAX_RISE = math.inf
+# ...and only when both sensors see a rise in the region (a landmark or blendshape action and a pixel-motion
+# one each rising by at least this many units of their own): a step one sensor alone makes (tracker jitter,
+# flow drift) is not taken for a change that stays. 0: off.
+PARTIAL_CORROBORATION = 0.0
 # While the noise estimate is young (under NOISE_S of the run) the unit is raised: by YOUNG_GAIN at the
 # run's first frame, falling linearly to nothing once the estimate has a whole window.
 YOUNG_GAIN = 0.0
@@ -434,9 +444,18 @@ class RiseParts:
             partial = ~self.talking & (self.down >= np.float32(MIN_RETURNED) * self.up)
             if PARTIAL_MAX_WINDOW_S < math.inf or PARTIAL_MAX_RISE < math.inf:  # a small, fast onset only
                 partial &= (self.window_s <= PARTIAL_MAX_WINDOW_S) & (self.up <= PARTIAL_MAX_RISE)
+            if PARTIAL_CORROBORATION:
+                partial &= self.both_sensors(np.float32(PARTIAL_CORROBORATION))
             down = np.where(partial, down + np.float32(QUIET_RETURN_SHARE) * self.up, down)
             penalty = np.where(partial, penalty - np.float32(K_RETURN * QUIET_RETURN_SHARE) * self.up, penalty)
         return (np.minimum(self.up, down) - penalty) / self.scale
+
+    def both_sensors(self, units: np.float32) -> np.ndarray:
+        """(n, W, A) bool: the action's region rises by `units` of its own scale in a tracker action and in a
+        pixel-motion one (False for regions flow does not cover)."""
+        seen = (self.up >= units * self.scale).astype(np.float32)
+        both = ((seen @ TRACKER_REGION) > 0) & ((seen @ FLOW_REGION) > 0)  # (n, W, R)
+        return (both.astype(np.float32) @ _REGION_HOT.T) > 0
 
 
 def rise_parts(c: Columns, rows: np.ndarray, timing: Timing,

@@ -46,6 +46,13 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     # issue 19 phase 3: the partial return for a small, fast onset while listening
     "quiet partial return 0.5, fast small onset": (
         {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04}, {}),
+    "quiet partial return 0.5, fast small onset, both sensors 2": (
+        {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04, "PARTIAL_CORROBORATION": 2.0},
+        {}),
+    "quiet partial return 0.5, fast small onset, both sensors 4": (
+        {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04, "PARTIAL_CORROBORATION": 4.0},
+        {}),
+    "quiet partial return 0.5, both sensors 2": ({"QUIET_RETURN_SHARE": 0.5, "PARTIAL_CORROBORATION": 2.0}, {}),
     "state activity + talking bar x2 but gaze": ({"STATE_ACTIVITY": True},
                                                  {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
 }
