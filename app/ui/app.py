@@ -10,13 +10,14 @@ and an error clears when the next action succeeds. Help opens beside the window,
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -41,10 +43,12 @@ from app.ui import theme
 from app.ui.first_run import WelcomePage, ask_consent
 from app.ui.guide import GuideWindow
 from app.ui.live import LivePage
+from app.ui.live_recording import ask_quit_while_recording
 from app.ui.messages import ERROR, INFO, MessageArea
 from app.ui.questions_dialog import QuestionsDialog
 from app.ui.settings_store import gui_store
 from app.ui.shortcuts import show_shortcuts
+from app.ui.single_instance import SingleInstance
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +68,12 @@ class MainWindow(QMainWindow):
     def __init__(self, args=None, qsettings: QSettings | None = None, settings_path: Path | None = None,
                  recordings_root: Callable[[], Path] = sessions_root,
                  list_cameras: Callable[[], list] = capture.list_cameras, demo_path: Path = DEMO_VIDEO,
-                 confirm_consent: Callable[[QWidget], bool] = ask_consent):
+                 confirm_consent: Callable[[QWidget], bool] = ask_consent,
+                 confirm_quit: Callable[[QWidget, str], bool] = ask_quit_while_recording):
+        """`confirm_consent` asks before the first recording, `confirm_quit` before closing on one (tests
+        answer for the listener)."""
         super().__init__()
+        self.confirm_quit = confirm_quit
         self.args = args
         self.qsettings = qsettings if qsettings is not None else QSettings("glimpse", "glimpse")
         self.settings_path = Path(settings_path) if settings_path else user_settings_path()
@@ -129,14 +137,15 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         view.addAction(self.live.prompt_only_action)
         for label, check in (("Landmarks", self.live.landmarks_check), ("Mirror", self.live.mirror_check)):
-            action = self._add(view, label, check.setChecked)
-            action.setCheckable(True)
+            action = QAction(label, self, checkable=True)
+            action.toggled.connect(lambda on, c=check: c.setChecked(on))
             check.toggled.connect(action.setChecked)
+            view.addAction(action)
         cue = view.addMenu("Cue when a question appears")
         group = QActionGroup(self)
         for key, label in (("off", "None (default)"), ("visual", "A gentle visual cue"),
                            ("sound", "A gentle visual cue and the system sound")):
-            action = self._add(cue, label, lambda _=False, k=key: setattr(self.live, "cue", k))
+            action = self._add(cue, label, lambda k=key: setattr(self.live, "cue", k))
             action.setCheckable(True)
             action.setChecked(key == self.live.cue)
             group.addAction(action)
@@ -156,11 +165,14 @@ class MainWindow(QMainWindow):
                 self.messages.succeeded()
         return run
 
-    def _add(self, menu, label: str, slot, shortcut=None) -> QAction:
+    def _add(self, menu: QMenu, label: str, slot: Callable[[], object],
+             shortcut: str | QKeySequence.StandardKey | None = None) -> QAction:
+        """A menu entry that calls `slot()`. Qt's `triggered` carries a `checked` flag that is never passed
+        on: a slot with an optional first argument (a folder) would take it for one."""
         action = QAction(label, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
         return action
 
@@ -295,7 +307,10 @@ class MainWindow(QMainWindow):
                                    ("Open in Review", lambda: self.open_in_review(folder)))
 
     def save_summary(self, folder: Path | None = None, out: Path | None = None) -> Path | None:
-        """File > Save a session summary: a recorded session's page (HTML, or PDF when the name ends .pdf)."""
+        """File > Save a session summary: a recorded session's page (HTML, or PDF when the name ends .pdf).
+        Without `folder`: the session open in Review, else one the listener chooses."""
+        if folder is None:
+            folder = self._session_in_review()
         if folder is None:
             chosen = QFileDialog.getExistingDirectory(self, "Choose a recorded session", str(self.recordings_root()))
             if not chosen:
@@ -318,6 +333,12 @@ class MainWindow(QMainWindow):
             return None
         self.messages.show_message(f"Summary saved in {written}", INFO)
         return written
+
+    def _session_in_review(self) -> Path | None:
+        """The recorded session open in Review (None: nothing, or a video file)."""
+        rec = getattr(self.review, "recording", None)
+        path = getattr(rec, "path", None)
+        return path if isinstance(path, Path) and path.is_dir() else None
 
     def edit_questions(self) -> None:
         """Live > Your questions: edit the questions Glimpse offers; saved with the settings, and offered
@@ -351,7 +372,23 @@ class MainWindow(QMainWindow):
 
         self.about_dialog = show_about(self, getattr(self.args, "model", None))
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def bring_forward(self, path: str | None = None) -> None:
+        """A second start of Glimpse: this window comes forward (out of discreet mode), opening `path` in
+        Review when it named a recording."""
+        log.info("another start of Glimpse brought this window forward")
+        if self.live.is_discreet():
+            self.live.set_discreet(False)
+        self.showNormal() if self.isMinimized() else self.show()
+        self.raise_()
+        self.activateWindow()
+        if path:
+            self.open_in_review(path)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        """Asks first while recording (quitting stops the recording); then saves what is pending and stops."""
+        if self.live.is_recording() and not self.confirm_quit(self, self.live.recording_clock()):
+            event.ignore()
+            return
         self.qsettings.setValue("geometry", self.saveGeometry())
         try:
             self.settings_store.flush()  # a change still waiting for the pause before its save
@@ -376,13 +413,39 @@ def make_application() -> QApplication:
     return app
 
 
-def run_app(args) -> int:
-    """`glimpse`, `glimpse live [--camera N] [--demo]`, `glimpse replay [PATH]`."""
+ALREADY_OPEN = "Glimpse is already open: its window was brought forward."
+NO_ANSWER = ("Glimpse is already running{who} but its window did not answer. Close it (or end that process), "
+             "then start Glimpse again.")
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """`glimpse`, `glimpse live [--camera N] [--demo]`, `glimpse replay [PATH]`: one window per user (a
+    second start brings the first forward, and hands it the recording to open)."""
     logging.basicConfig(level=logging.INFO, format="glimpse: %(message)s")
     app = make_application()
+    instance = SingleInstance(parent=app)
+    path = getattr(args, "path", None) if getattr(args, "command", None) == "replay" else None
+    if not instance.acquire():
+        return second_start(instance, str(Path(path).resolve()) if path else None)
     window = MainWindow(args)
+    instance.woken.connect(window.bring_forward)
     window.show()
     window.begin()
     if crashlog.last_notice() is not None:  # the start after a crash says where its report is
         window.messages.show_message(crashlog.last_notice().text, "info")
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        instance.release()
+
+
+def second_start(instance: SingleInstance, path: str | None) -> int:
+    """Another Glimpse window is open: it comes forward (and opens `path`), or the listener is told why not."""
+    if instance.ask_first(path):
+        print(f"glimpse: {ALREADY_OPEN}", file=sys.stderr)
+        return 0
+    pid = instance.holder()
+    text = NO_ANSWER.format(who=f" (process {pid})" if pid else "")
+    print(f"glimpse: {text}", file=sys.stderr)
+    QMessageBox.information(None, "Glimpse is already running", text)
+    return 1
