@@ -1,5 +1,5 @@
 """Every live event has its own handler method, `dispatch` routes each to it, and every consumer
-implements them all (mypy checks the core's; the Qt worker is checked here until app/ui is typed)."""
+implements them all (mypy checks each consumer where it calls `dispatch`, the Qt worker's too)."""
 
 from __future__ import annotations
 

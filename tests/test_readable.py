@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QAction, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel
 
 from app.prompts.policy import load_bank
@@ -262,6 +262,26 @@ def test_a_session_summary_is_saved_as_a_page_or_a_pdf(qtbot, tmp_path):
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 10_000  # the picture is in it
     assert w.save_summary(tmp_path / "not-a-session", tmp_path / "x.html") is None
     assert "could not be saved" in w.messages.text.text()
+
+
+def test_menu_items_run_without_the_menus_checked_flag(qtbot, tmp_path, monkeypatch):
+    """A menu item's slot is called with nothing: File > Save a session summary once took the action's
+    `checked` (False) for the session folder and failed with a TypeError."""
+    from test_summary import QUESTION, record
+
+    folder, out = record(tmp_path / "sessions"), tmp_path / "summary.html"
+    monkeypatch.setattr("app.ui.app.QFileDialog.getExistingDirectory", lambda *a, **k: str(folder))
+    monkeypatch.setattr("app.ui.app.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), ""))
+    w = window(qtbot, tmp_path)
+    items = {a.text(): a for a in w.findChildren(QAction)}  # the menus' items, sub-menus' too
+    items["Save a session summary…"].trigger()
+    assert QUESTION in out.read_text(encoding="utf-8")
+    items["Landmarks"].trigger()  # View: the checkable items still follow their check boxes
+    assert w.live.landmarks_check.isChecked() and items["Landmarks"].isChecked()
+    items["Landmarks"].trigger()
+    assert not w.live.landmarks_check.isChecked() and not items["Landmarks"].isChecked()
+    items["A gentle visual cue"].trigger()
+    assert w.live.cue == "visual" and items["A gentle visual cue"].isChecked()
 
 
 def test_your_questions_are_saved_with_the_settings(qtbot, tmp_path, monkeypatch):

@@ -120,10 +120,10 @@ def test_questions_changed_elsewhere_reach_review_and_the_panel(qtbot, page):
 
 
 def test_a_running_live_session_takes_new_settings_between_two_frames(qtbot, monkeypatch):
-    monkeypatch.setattr("app.run.live.LivePipeline", SettingsLog)
     store = SettingsStore()
     live = LivePage(store, lambda: Path("/nonexistent"), lambda: [])
     qtbot.addWidget(live)
+    live.pipeline_factory = SettingsLog
     clip = type("Clip", (), {"is_camera": False, "is_screen": False, "label": "clip",
                              "opener": lambda self, w, h, f: (lambda: BlankClip(60.0))})()
     monkeypatch.setattr(live, "choice", lambda: clip)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from app.run import diagnostics
-from app.sources.capture import list_cameras
+from app.sources.capture import CameraInfo, list_cameras
 
 MIN_WIDTH, MIN_HEIGHT = 720, 560  # the SHA-256 fits on one line
 
@@ -40,10 +40,10 @@ class AboutDialog(QDialog):
     """The About box; `diagnostics_text` is what the copy button puts on the clipboard."""
 
     def __init__(self, facts: diagnostics.Diagnostics, parent: QWidget | None = None):
-        super().__init__(parent, windowTitle="About Glimpse", minimumWidth=MIN_WIDTH, minimumHeight=MIN_HEIGHT)
+        super().__init__(parent, windowTitle="About Glimpse", minimumWidth=MIN_WIDTH, minimumHeight=MIN_HEIGHT)  # type: ignore[call-arg]  # stubs omit inherited Qt properties
         self.facts = facts
         self.diagnostics_text = diagnostics.diagnostics_text(facts, Path.home())
-        self.body = QLabel(about_html(facts), wordWrap=True, objectName="AboutText",
+        self.body = QLabel(about_html(facts), wordWrap=True, objectName="AboutText",  # type: ignore[call-overload]  # stubs omit inherited Qt properties
                            textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         scroll = QScrollArea(widgetResizable=True)
         scroll.setWidget(self.body)
@@ -63,7 +63,8 @@ class AboutDialog(QDialog):
         self.copy_button.setText("Copied")
 
 
-def show_about(parent: QWidget | None, model_path: str | None = None, cameras=None) -> AboutDialog:
+def show_about(parent: QWidget | None, model_path: str | None = None,
+               cameras: list[CameraInfo] | None = None) -> AboutDialog:
     """Open the About box (non-modal: the live view keeps running behind it)."""
     from PySide6.QtCore import qVersion
 

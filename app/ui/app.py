@@ -11,12 +11,14 @@ and an error clears when the next action succeeds. Help opens beside the window,
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -50,6 +52,9 @@ from app.ui.settings_store import gui_store
 from app.ui.shortcuts import show_shortcuts
 from app.ui.single_instance import SingleInstance
 
+if TYPE_CHECKING:
+    from app.ui.replay import ReplayPage
+
 log = logging.getLogger(__name__)
 
 class ReviewPlaceholder(QLabel):
@@ -58,14 +63,15 @@ class ReviewPlaceholder(QLabel):
     def __init__(self, why: str):
         super().__init__(f"Review is not available: {why}", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
 
-    def open_path(self, path) -> None:
+    def open_path(self, path: str | Path) -> None:
         pass
 
 
 class MainWindow(QMainWindow):
     """The shell: first-run page, then the Live and Review tabs, with menus and one message bar."""
 
-    def __init__(self, args=None, qsettings: QSettings | None = None, settings_path: Path | None = None,
+    def __init__(self, args: argparse.Namespace | None = None, qsettings: QSettings | None = None,
+                 settings_path: Path | None = None,
                  recordings_root: Callable[[], Path] = sessions_root,
                  list_cameras: Callable[[], list] = capture.list_cameras, demo_path: Path = DEMO_VIDEO,
                  confirm_consent: Callable[[QWidget], bool] = ask_consent,
@@ -93,7 +99,7 @@ class MainWindow(QMainWindow):
         self.live.watch.qsettings = self.qsettings  # the watched screen region is remembered with the window's state
         self.live.recording_saved.connect(self._recording_saved)
         self.live.discreet_changed.connect(self._discreet_changed)
-        self.review: QWidget | None = None
+        self.review: ReplayPage | ReviewPlaceholder | None = None
         self.tabs = QTabWidget(documentMode=True)
         self.tabs.addTab(self.live, "Live")
         self.tabs.addTab(QWidget(), "Review")  # built when first shown
@@ -108,7 +114,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self._build_menus()
-        if not self.restoreGeometry(self.qsettings.value("geometry", b"")):
+        geometry = self.qsettings.value("geometry", b"")
+        if not isinstance(geometry, (QByteArray, bytes)) or not self.restoreGeometry(geometry):
             self.resize(1000, 760)
         if self.settings_store.problem:  # a broken settings file: said once, and set aside
             self.show_error(self.settings_store.problem)
@@ -137,15 +144,14 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         view.addAction(self.live.prompt_only_action)
         for label, check in (("Landmarks", self.live.landmarks_check), ("Mirror", self.live.mirror_check)):
-            action = QAction(label, self, checkable=True)
-            action.toggled.connect(lambda on, c=check: c.setChecked(on))
+            action = self._add(view, label, check.toggle)
+            action.setCheckable(True)
             check.toggled.connect(action.setChecked)
-            view.addAction(action)
         cue = view.addMenu("Cue when a question appears")
         group = QActionGroup(self)
         for key, label in (("off", "None (default)"), ("visual", "A gentle visual cue"),
                            ("sound", "A gentle visual cue and the system sound")):
-            action = self._add(cue, label, lambda k=key: setattr(self.live, "cue", k))
+            action = self._add(cue, label, functools.partial(setattr, self.live, "cue", key))
             action.setCheckable(True)
             action.setChecked(key == self.live.cue)
             group.addAction(action)
@@ -158,7 +164,7 @@ class MainWindow(QMainWindow):
 
     def _attempt(self, action: Callable[[], object]) -> Callable[[], None]:
         """`action`, run for the listener: when it reports no new message, an earlier error is cleared."""
-        def run(*_args) -> None:
+        def run(*_args: object) -> None:
             before = self.messages.shown_count
             action()
             if self.messages.shown_count == before:
@@ -166,13 +172,11 @@ class MainWindow(QMainWindow):
         return run
 
     def _add(self, menu: QMenu, label: str, slot: Callable[[], object],
-             shortcut: str | QKeySequence.StandardKey | None = None) -> QAction:
-        """A menu entry that calls `slot()`. Qt's `triggered` carries a `checked` flag that is never passed
-        on: a slot with an optional first argument (a folder) would take it for one."""
+             shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:
         action = QAction(label, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _checked=False: slot())
+        action.triggered.connect(lambda: slot())  # not `slot`: PySide would pass it `checked` as its first argument
         menu.addAction(action)
         return action
 
@@ -209,12 +213,12 @@ class MainWindow(QMainWindow):
         command = getattr(args, "command", "live")
         if command == "replay":
             self.tabs.setCurrentIndex(1)
-            if getattr(args, "path", None):
-                self.review_page().open_path(args.path)
+            if path := getattr(args, "path", None):
+                self.review_page().open_path(path)
             return
         self.live.setFocus()
-        if getattr(args, "source", None):  # `glimpse live --source screen:...` (the only --source a window takes)
-            self.live.play(parse_source(args.source))
+        if source := getattr(args, "source", None):  # `glimpse live --source screen:...` (the only one a window takes)
+            self.live.play(parse_source(source))
             return
         camera = getattr(args, "camera", None)
         if camera is not None and not getattr(args, "demo", False):
@@ -228,9 +232,10 @@ class MainWindow(QMainWindow):
 
     # -- pages ---------------------------------------------------------------------------------
 
-    def review_page(self) -> QWidget:
+    def review_page(self) -> ReplayPage | ReviewPlaceholder:
         """The Review page, imported on first use (it is the heavier one)."""
         if self.review is None:
+            page: ReplayPage | ReviewPlaceholder
             try:
                 from app.ui.replay import ReplayPage
                 page = ReplayPage(self.settings_store, model_path=getattr(self.args, "model", None))
@@ -252,22 +257,23 @@ class MainWindow(QMainWindow):
             self.review = page
             self.tabs.blockSignals(True)
             old = self.tabs.widget(1)
+            assert old is not None  # the Review tab's stand-in, made in __init__
             self.tabs.removeTab(1)
             old.deleteLater()
             self.tabs.insertTab(1, page, "Review")
             self.tabs.blockSignals(False)
         return self.review
 
-    def _review_menu(self, actions) -> QMenu:
+    def _review_menu(self, actions: list[QAction]) -> QMenu:
         menu = QMenu("&Review", self)
         menu.addActions(actions)
         return menu
 
-    def _give_up_taken_keys(self, actions) -> None:
+    def _give_up_taken_keys(self, actions: list[QAction]) -> None:
         """A page's action keeps no shortcut the window's menus already use (File > Open is Ctrl+O and
         opens recordings too): Qt ignores a key that two actions of one window claim."""
-        taken = {a.shortcut().toString() for menu in self.menuBar().actions() if menu.menu() is not None
-                 for a in menu.menu().actions() if not a.shortcut().isEmpty()}
+        taken = {a.shortcut().toString() for menu in self.menuBar().actions() if isinstance(sub := menu.menu(), QMenu)
+                 for a in sub.actions() if not a.shortcut().isEmpty()}
         for action in actions:
             if not action.shortcut().isEmpty() and action.shortcut().toString() in taken:
                 action.setShortcut(QKeySequence())
@@ -278,7 +284,7 @@ class MainWindow(QMainWindow):
         # Space is "I just asked" on the Live tab only: on the Review tab it plays and pauses the video
         self.live.ask_action.setEnabled(self.tabs.currentWidget() is self.live)
 
-    def open_in_review(self, path) -> None:
+    def open_in_review(self, path: str | Path) -> None:
         page = self.review_page()
         self.stack.setCurrentWidget(self.tabs)
         self.tabs.setCurrentWidget(page)
@@ -404,7 +410,7 @@ class MainWindow(QMainWindow):
 
 
 def make_application() -> QApplication:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = cast(QApplication | None, QApplication.instance()) or QApplication(sys.argv[:1])  # stubs: the base class
     app.setApplicationName("Glimpse")
     app.setOrganizationName("glimpse")
     app.setStyle("Fusion")
@@ -431,8 +437,8 @@ def run_app(args: argparse.Namespace) -> int:
     instance.woken.connect(window.bring_forward)
     window.show()
     window.begin()
-    if crashlog.last_notice() is not None:  # the start after a crash says where its report is
-        window.messages.show_message(crashlog.last_notice().text, "info")
+    if (notice := crashlog.last_notice()) is not None:  # the start after a crash says where its report is
+        window.messages.show_message(notice.text, "info")
     try:
         return app.exec()
     finally:

@@ -55,7 +55,7 @@ class ConsentNotice(QDialog):
         layout.addWidget(QLabel(NOTICE_INTRO, wordWrap=True))
         layout.addWidget(self.text)
         layout.addLayout(row)
-        layout.addWidget(QLabel(NOTICE_STORAGE, wordWrap=True, objectName="Quiet"))
+        layout.addWidget(QLabel(NOTICE_STORAGE, wordWrap=True, objectName="Quiet"))  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         layout.addWidget(self.buttons)
         self.resize(520, 0)
 

@@ -4,7 +4,7 @@ so the listener can keep a video call or their notes in front."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QColor, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from app.ui.prompt_card import PromptCard
@@ -45,7 +45,7 @@ class FaceDot(QWidget):
             self._ring_timer.stop()
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         color = FACE_COLORS[self.state]
@@ -86,10 +86,10 @@ class DiscreetStrip(QWidget):
         self.full_button.setToolTip("Back to the full window")
         self.full_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.full_button.clicked.connect(self.full_window_requested)
-        self.recording_label = QLabel("● Rec", self, objectName="RecordingLabel")
+        self.recording_label = QLabel("● Rec", self, objectName="RecordingLabel")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.recording_label.setToolTip("This session is being recorded")
         self.recording_label.hide()
-        self.attentive_label = QLabel("", self, objectName="Quiet")  # "I just asked": the window counting down
+        self.attentive_label = QLabel("", self, objectName="Quiet")  # type: ignore[call-overload]  # stubs omit inherited Qt properties; "I just asked": the window counting down
         self.attentive_label.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 6, 4)
@@ -100,7 +100,7 @@ class DiscreetStrip(QWidget):
         layout.addWidget(self.attentive_label)
         layout.addWidget(self.ask_button)
         layout.addWidget(self.full_button)
-        QShortcut(QKeySequence(Qt.Key.Key_Space), self, activated=self.asked.emit)
+        QShortcut(QKeySequence(Qt.Key.Key_Space), self).activated.connect(self.asked.emit)
         # wide enough for a question in two lines of the card's font, as tall as those two lines
         card_width = self.card.label.fontMetrics().averageCharWidth() * CHARS_PER_LINE
         others = self.sizeHint().width() - self.card.sizeHint().width()
@@ -127,13 +127,13 @@ class DiscreetStrip(QWidget):
             self.move(screen.center().x() - self.width() // 2, screen.top() + 24)
 
     # frameless: drag anywhere to move it
-    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         if event.button() == Qt.MouseButton.LeftButton:
             self._drag_from = event.globalPosition().toPoint() - self.frameGeometry().topLeft()
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         if self._drag_from is not None:
             self.move(event.globalPosition().toPoint() - self._drag_from)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         self._drag_from = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
@@ -10,7 +11,8 @@ class ElidedLabel(QLabel):
     """One line, cut with an ellipsis when it does not fit; the whole text is then its tooltip.
     `full_text()` is what was set; `text()` is what is shown."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None, mode=Qt.TextElideMode.ElideRight):
+    def __init__(self, text: str = "", parent: QWidget | None = None,
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight):
         super().__init__(parent)
         self._full = ""
         self._tip = ""
@@ -41,11 +43,11 @@ class ElidedLabel(QLabel):
         fm = self.fontMetrics()
         return QSize(fm.horizontalAdvance(self._full) + 2 * self.margin() + 4, fm.height())
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self._refit()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             self._refit()

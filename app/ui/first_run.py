@@ -6,7 +6,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from app.errors import GlimpseError
@@ -79,7 +80,7 @@ class WelcomePage(QWidget):
             examples = example_questions(load_bank())
         except GlimpseError:
             examples = []
-        self.examples = QLabel(examples_html(examples) if examples else "", objectName="Examples")
+        self.examples = QLabel(examples_html(examples) if examples else "", objectName="Examples")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.examples.setWordWrap(True)
         self.examples.setTextFormat(Qt.TextFormat.RichText)
         self.examples.setFont(font)
@@ -117,11 +118,11 @@ class WelcomePage(QWidget):
         for label in self.texts:
             label.setFixedWidth(max(200, min(measure, room) if self.isVisible() else measure))
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self._fit_text()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             self._fit_text()

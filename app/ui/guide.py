@@ -29,7 +29,7 @@ class GuideWindow(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle(f"{GUIDE_TITLE} · Glimpse")
-        self.browser = QTextBrowser(objectName="GuideText")
+        self.browser = QTextBrowser(objectName="GuideText")  # type: ignore[call-arg]  # stubs omit inherited Qt properties
         self.browser.setOpenExternalLinks(False)
         self.browser.setHtml(guide_html())
         layout = QVBoxLayout(self)

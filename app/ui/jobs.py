@@ -124,7 +124,7 @@ class JobRunner(QObject):
         post(job, kind, payload)
 
     @Slot(object, str, object)
-    def _deliver(self, job: Job, kind: str, payload: object) -> None:
+    def _deliver(self, job: Job, kind: str, payload: Any) -> None:  # (done, total), a result, an error or None
         if job is not self.current:
             return  # a superseded job: its answer is no longer wanted
         if kind == "progress":

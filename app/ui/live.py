@@ -136,7 +136,7 @@ class LivePage(LiveRecording, LiveViews, QWidget):
     # -- layout --------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.notice = QFrame(objectName="Notice")
+        self.notice = QFrame(objectName="Notice")  # type: ignore[call-arg]  # stubs omit inherited Qt properties
         self.notice_text = QLabel(NO_CAMERA_TEXT, wordWrap=True)
         self.demo_button = QPushButton("Play the demo")
         self.demo_button.clicked.connect(lambda: self.play(demo_choice(self._demo_path)))
@@ -167,7 +167,7 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         controls.addWidget(self.size_box)
         controls.addWidget(self.fps_box)
         controls.addWidget(self.start_button)
-        self.source_info = QLabel("", objectName="Quiet", wordWrap=True)
+        self.source_info = QLabel("", objectName="Quiet", wordWrap=True)  # type: ignore[call-overload]  # stubs omit inherited Qt properties
 
         self.preview = LivePreview()
         self.preview.size_changed.connect(self._preview_resized)
@@ -185,16 +185,16 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         self.ask_button = QPushButton("I just asked  (Space)")
         self.ask_button.setToolTip(self.ask_action.toolTip())
         self.ask_button.clicked.connect(self.mark_asked)
-        self.attentive_label = QLabel("", objectName="Quiet")
+        self.attentive_label = QLabel("", objectName="Quiet")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.landmarks_check = QCheckBox("Landmarks")
         self.landmarks_check.toggled.connect(self.preview.set_show_landmarks)
         self.mirror_check = QCheckBox("Mirror")
         self.mirror_check.toggled.connect(self.preview.set_mirror)
-        self.record_button = QPushButton("Record", checkable=True, objectName="RecordButton")
+        self.record_button = QPushButton("Record", checkable=True, objectName="RecordButton")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.record_button.setToolTip("Save this session (video, measurements, moments) in a private folder; "
                                       "asks you to confirm the person agreed")
         self.record_button.toggled.connect(self._record_toggled)
-        self.discreet_button = QPushButton("Discreet", checkable=True)
+        self.discreet_button = QPushButton("Discreet", checkable=True)  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.discreet_button.setToolTip("A small always-on-top strip with only the prompts (Ctrl+D)")
         self.discreet_button.toggled.connect(self.set_discreet)
         self.prompt_only_action = QAction("Prompt only", self, checkable=True)
@@ -204,7 +204,7 @@ class LivePage(LiveRecording, LiveViews, QWidget):
                                                      "large: look at the person, not at the screen", "prompt_only"))
         self.prompt_only_action.toggled.connect(self.set_prompt_only)
         self.addAction(self.prompt_only_action)
-        self.prompt_only_button = QPushButton("Prompt only", checkable=True)
+        self.prompt_only_button = QPushButton("Prompt only", checkable=True)  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.prompt_only_button.setToolTip(self.prompt_only_action.toolTip())
         self.prompt_only_button.toggled.connect(self.prompt_only_action.setChecked)
         actions = QHBoxLayout()
@@ -221,13 +221,13 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         self.mirror_check.hide()
 
         self.dot = FaceDot(10)
-        self.status_label = QLabel("Stopped.", objectName="Status")
+        self.status_label = QLabel("Stopped.", objectName="Status")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.status_label.setToolTip("Figures appear here while live mode runs")
-        self.settings_label = QLabel("", objectName="Quiet")
+        self.settings_label = QLabel("", objectName="Quiet")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.settings_label.setToolTip("The settings the spotter uses now: yours (Review's tuning drawer), "
                                        "more attentive for a while after 'I just asked'")
-        self.recording_label = QLabel("", objectName="RecordingLabel")
-        self.warning_label = QLabel("", objectName="Warning", wordWrap=True)
+        self.recording_label = QLabel("", objectName="RecordingLabel")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
+        self.warning_label = QLabel("", objectName="Warning", wordWrap=True)  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.warning_label.hide()
         status = QHBoxLayout()
         status.addWidget(self.dot)
@@ -250,7 +250,7 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         layout.addLayout(status)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._card_font = self.card.label.font()
-        remembered = self._qsettings.value(PROMPT_ONLY_KEY, False, type=bool) if self._qsettings else False
+        remembered = bool(self._qsettings.value(PROMPT_ONLY_KEY, False, type=bool)) if self._qsettings else False
         self.prompt_only_action.setChecked(remembered)
 
         self._poll = QTimer(self, interval=int(STALE_PAINT_S * 1000))

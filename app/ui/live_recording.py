@@ -7,7 +7,18 @@ A mixin of `LivePage` (it uses the page's worker, buttons and labels); nothing h
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.ui.mixin import PageMixin
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QTimer, Signal
+    from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+    from app.ui.discreet import DiscreetStrip
+    from app.ui.worker import LiveWorker
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -26,8 +37,21 @@ def ask_quit_while_recording(parent: QWidget, clock: str) -> bool:
     return box.clickedButton() is stop
 
 
-class LiveRecording:
+class LiveRecording(PageMixin):
     """Record / Stop recording for `LivePage`: asks for consent once, shows the time while recording."""
+
+    if TYPE_CHECKING:  # the page's own, used here
+        worker: LiveWorker | None
+        strip: DiscreetStrip | None
+        record_button: QPushButton
+        recording_label: QLabel
+        recording_saved: Signal
+        confirm_consent: Callable[[QWidget], bool]
+        _sessions_root: Callable[[], Path]
+        _clock: QTimer
+        _consent_given: bool
+        _recording_folder: Path | None
+        _recording_since: float
 
     def _record_toggled(self, on: bool) -> None:
         if on and not self._consent_given:

@@ -7,11 +7,22 @@ running a session.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QSizePolicy
 
 from app.run.events import LiveStats
 from app.ui.discreet import DiscreetStrip
+from app.ui.mixin import PageMixin
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings, Signal
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QPushButton
+
+    from app.ui.preview import LivePreview
+    from app.ui.prompt_card import PromptCard
 
 # Below this tracking rate a brief change (~250 ms) spans too few frames for the spotter's event windows;
 # a warning shows only once the rate has stayed below it for SLOW_FOR_S (a one-second dip is no news).
@@ -48,8 +59,23 @@ class SlowWatch:
         return now - self.slow_since >= SLOW_FOR_S
 
 
-class LiveViews:
+class LiveViews(PageMixin):
     """Prompt-only and discreet views of the live page (mixed into `LivePage`)."""
+
+    if TYPE_CHECKING:  # the page's own, used here
+        preview: LivePreview
+        card: PromptCard
+        strip: DiscreetStrip | None
+        prompt_only_button: QPushButton
+        prompt_only_action: QAction
+        discreet_button: QPushButton
+        discreet_changed: Signal
+        _card_font: QFont
+        _qsettings: QSettings | None
+        _face_shown: bool | None
+
+        def mark_asked(self) -> None: ...
+        def is_recording(self) -> bool: ...
 
     # -- prompt only ---------------------------------------------------------------------------
 

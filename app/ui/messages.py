@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
 ERROR, INFO = "error", "info"
@@ -19,12 +20,12 @@ class MessageArea(QFrame):
     """`show_message(text, kind, action)`; `succeeded()` after an action worked; `clear()`."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent, objectName="MessageArea")
+        super().__init__(parent, objectName="MessageArea")  # type: ignore[call-arg]  # stubs omit inherited Qt properties
         self.setProperty("kind", "")
         self.text = QLabel("", wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.action_button = QPushButton("")
-        self.close_button = QToolButton(text="✕", toolTip="Dismiss", autoRaise=True)
+        self.close_button = QToolButton(text="✕", toolTip="Dismiss", autoRaise=True)  # type: ignore[call-arg]  # stubs omit inherited Qt properties
         self.close_button.clicked.connect(self.clear)
         row = QHBoxLayout(self)
         row.setContentsMargins(2 * PADDING_PX, PADDING_PX // 2, PADDING_PX, PADDING_PX // 2)
@@ -67,7 +68,7 @@ class MessageArea(QFrame):
     def is_showing(self) -> bool:
         return self.kind is not None
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
         # keep one line's room even when empty: a message then appears without moving the pages
         self.setMinimumHeight(max(self.fontMetrics().height(), self.close_button.sizeHint().height()) + PADDING_PX)

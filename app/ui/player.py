@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+from numpy.typing import ArrayLike
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -165,7 +166,7 @@ class FrameView(QWidget):
     def image_rect(self) -> QRectF:
         return fit_rect(self.image, self.width(), self.height())
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(24, 26, 30))
         if self.image is None:
@@ -251,7 +252,7 @@ class VideoPlayer(QWidget):
         layout.addLayout(controls)
         self.set_landmarks(None)
 
-    def _button(self, text: str, tip: str, slot) -> QToolButton:
+    def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QToolButton:
         b = QToolButton()
         b.setText(text)
         b.setToolTip(tip)
@@ -259,7 +260,7 @@ class VideoPlayer(QWidget):
         return b
 
     # -- the model: a video and its frame times ---------------------------------------------------------
-    def open(self, segments: Sequence[Segment], times: Sequence[float], first_frame: int = 0) -> None:
+    def open(self, segments: Sequence[Segment], times: ArrayLike, first_frame: int = 0) -> None:
         """Show a recording made of `segments`; `times` are its frames' times on the timeline."""
         self.pause()
         segments = list(segments)
@@ -277,7 +278,7 @@ class VideoPlayer(QWidget):
         if len(self.times):
             self.seek_frame(first_frame)
 
-    def open_video(self, path: Path, times: Sequence[float], first_frame: int = 0) -> None:
+    def open_video(self, path: Path, times: ArrayLike, first_frame: int = 0) -> None:
         """One video file whose container times are `times`."""
         times = np.asarray(times, np.float64)
         self.open([Segment(Path(path), 0, times)], times, first_frame)
@@ -393,6 +394,7 @@ class VideoPlayer(QWidget):
         self.seek_frame(value)
 
     def _tick(self) -> None:
+        assert self._clock is not None  # play() sets it before it starts the timer
         wall0, media0 = self._clock
         target_t = media0 + (time.monotonic() - wall0) * self.speed
         target = self.frame_at(target_t)
@@ -428,7 +430,7 @@ class VideoPlayer(QWidget):
         self.view.landmarks = lm
         h, t = self.highlight, self.time_s
         near = h is not None and lm is not None and h.start_s <= t <= h.end_s
-        self.view.highlight_regions = h.regions if near else ()
+        self.view.highlight_regions = h.regions if h is not None and near else ()
         self.view.update()
 
     def shutdown(self) -> None:

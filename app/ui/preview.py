@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.run.events import LivePacket
@@ -66,7 +66,7 @@ class LivePreview(QWidget):
         """Where the frame goes: as large as fits, centred, aspect kept."""
         return fit_rect(self._image, self.width(), self.height())
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
         p.fillRect(self.rect(), BACKGROUND)
         if self._image is None:
@@ -89,7 +89,7 @@ class LivePreview(QWidget):
             self.waiting_since = None
             self.painted.emit()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         ratio = self.devicePixelRatioF()
         self.size_changed.emit(int(self.width() * ratio), int(self.height() * ratio))
         super().resizeEvent(event)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEasingCurve, QPropertyAnimation, Qt, QTimer, Signal
+from PySide6.QtCore import QEasingCurve, QEvent, QPropertyAnimation, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QGraphicsOpacityEffect, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -56,11 +56,13 @@ class PromptCard(QFrame):
         font = QFont(self.font())
         font.setPointSizeF(self.font().pointSizeF() * (COMPACT_SCALE if self.compact else CARD_SCALE))
         self.label.setFont(font)
-        margins = self.layout().contentsMargins()
+        layout = self.layout()
+        assert layout is not None  # set in __init__, before the first fit
+        margins = layout.contentsMargins()
         lines = COMPACT_LINES if self.compact else CARD_LINES
         self.setMinimumHeight(self.label.fontMetrics().lineSpacing() * lines + margins.top() + margins.bottom())
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             self._fit_font()

@@ -51,7 +51,7 @@ class QuestionsDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_selected)
         self.restore_button = QPushButton("Use the built-in questions")
         self.restore_button.clicked.connect(lambda: self._fill(self.built_in))
-        self.problem_label = QLabel("", objectName="Help", wordWrap=True)
+        self.problem_label = QLabel("", objectName="Help", wordWrap=True)  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)

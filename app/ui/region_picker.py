@@ -10,7 +10,17 @@ moves it, a drag elsewhere draws a new one, and a corner drag resizes it.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen, QPixmap
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QWidget
 
 from app.sources.screen import MIN_SIDE_PX, Region
@@ -61,7 +71,7 @@ class RegionPicker(QWidget):
         self.setFocus()
         self.grabKeyboard()  # Esc and Enter reach the picker whichever window had the focus
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.releaseKeyboard()
         super().closeEvent(event)
 
@@ -72,7 +82,7 @@ class RegionPicker(QWidget):
 
     # -- input -----------------------------------------------------------------------------------
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         if event.button() != Qt.MouseButton.LeftButton:
             return
         p = event.position().toPoint()
@@ -86,7 +96,7 @@ class RegionPicker(QWidget):
             self._mode, self.rect_ = "new", QRect(p, QSize(0, 0))
         self.update()
 
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         if self._anchor is None:
             return
         p = event.position().toPoint()
@@ -97,13 +107,13 @@ class RegionPicker(QWidget):
             self.rect_ = QRect(min(a.x(), p.x()), min(a.y(), p.y()), abs(p.x() - a.x()), abs(p.y() - a.y()))
         self.update()
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         if self._anchor is not None and event.button() == Qt.MouseButton.LeftButton:
             self._anchor = None
             if self._mode == "new":
                 self._accept()
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         if event.key() == Qt.Key.Key_Escape:
             self.close()
             self.cancelled.emit()
@@ -132,7 +142,7 @@ class RegionPicker(QWidget):
 
     # -- painting --------------------------------------------------------------------------------
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         p = QPainter(self)
         if not self.backdrop.isNull():
             p.drawPixmap(self.rect(), self.backdrop)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.errors import GlimpseError
@@ -17,10 +19,34 @@ from app.run.recordings import openable
 from app.sources.capture import VIDEO_EXTENSIONS
 from app.store.marks import export as export_text
 from app.store.session import forget, sessions_root
+from app.ui.mixin import PageMixin
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QLabel
+
+    from app.run.recordings import Recording
+    from app.run.review_model import ReviewModel
+    from app.spotting.spotter import Moment
+    from app.ui.moments_list import MomentsList
 
 
-class ReplayFiles:
+class ReplayFiles(PageMixin):
     """Files and dialogs of the replay page (mixed into `ReplayPage`)."""
+
+    if TYPE_CHECKING:  # the page's own, used here
+        model: ReviewModel
+        moments_list: MomentsList
+        title: QLabel
+        delete_action: QAction
+
+        @property
+        def recording(self) -> Recording | None: ...
+        @property
+        def moments(self) -> list[Moment]: ...
+        def open_path(self, path: str | Path) -> None: ...
+        def close_recording(self) -> None: ...
+        def show_message(self, text: str, error: bool = False) -> None: ...
 
     def delete_recording(self) -> None:
         """One action: the open session folder with everything in it, or the open video's cache and marks."""
@@ -87,12 +113,12 @@ class ReplayFiles:
             (self.export_csv if kind == "csv" else self.export_json)(path)
 
     # -- drag and drop -------------------------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile() and openable(Path(urls[0].toLocalFile())):
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()

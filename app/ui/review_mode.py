@@ -26,17 +26,17 @@ class ReviewMode(QWidget):
         self.mode = WHAT_IF
         self.live_text = ""
         self._has_live = False
-        self.live_button = QPushButton(LIVE_TITLE, checkable=True)
+        self.live_button = QPushButton(LIVE_TITLE, checkable=True)  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.live_button.setToolTip("The prompts the session showed, with their times and the settings in force "
                                     "(from the session's own record)")
-        self.what_if_button = QPushButton(WHAT_IF_TITLE, checkable=True)
+        self.what_if_button = QPushButton(WHAT_IF_TITLE, checkable=True)  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.what_if_button.setToolTip("What the settings in the tuning drawer would find: try settings on this "
                                        "recording without changing what happened")
         self.group = QButtonGroup(self)
         for button, mode in ((self.live_button, LIVE), (self.what_if_button, WHAT_IF)):
             self.group.addButton(button)
             button.clicked.connect(lambda _=False, m=mode: self.set_mode(m, announce=True))
-        self.text = QLabel("", wordWrap=True, objectName="ReviewModeText")
+        self.text = QLabel("", wordWrap=True, objectName="ReviewModeText")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps, never widens
         self.buttons = QWidget()  # the page puts them beside its toolbar (one row less in a small window)
         buttons = QHBoxLayout(self.buttons)

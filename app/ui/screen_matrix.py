@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QPalette
@@ -29,6 +30,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.ui.app import MainWindow, make_application
 from app.ui.screenshots import wait, wait_for
 from app.ui.shortcuts import show_shortcuts
+
+if TYPE_CHECKING:
+    from app.run.recordings import Recording
 
 SIZES = ((800, 600), (1600, 1000))
 FONT_SCALES = (1.0, 1.75)
@@ -128,7 +132,10 @@ def shoot_all(out: Path, session_src: Path, theme: str, scale: float) -> int:
     if not wait_for(lambda: live.dot.state is True and live.preview.frames_painted > 20, 60):
         print("no face was tracked in the demo: Live is shown as it is", file=sys.stderr)
     review = window.review_page()
-    opened = []
+    from app.ui.replay import ReplayPage  # as the window does: on first use
+
+    assert isinstance(review, ReplayPage), "this build has no review page"
+    opened: list[Recording] = []
     review.recording_opened.connect(opened.append)
     review.open_path(session)
     if not wait_for(lambda: bool(opened), 60):

@@ -14,6 +14,7 @@ shows the notice or the picker and starts the page again when they are done), an
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -28,6 +29,10 @@ from app.sources.screen import Region, ScreenSpec, access_problem
 from app.ui.consent_notice import confirm_told
 from app.ui.region_picker import RegionPicker
 from app.ui.watch_frame import WatchFrame
+
+if TYPE_CHECKING:
+    from app.ui.live import LivePage
+    from app.ui.worker import LiveWorker
 
 WATCH_LABEL = "Watch part of the screen…"
 WINDOW_LABEL = "Watch a window…"  # Wayland: the desktop shares a window (screen:portal)
@@ -79,7 +84,7 @@ class HotkeyBridge(QObject):
 class ScreenWatch(QObject):
     note = Signal(str)  # a sentence for the window's message area (said once)
 
-    def __init__(self, page, qsettings: QSettings | None = None,
+    def __init__(self, page: LivePage, qsettings: QSettings | None = None,
                  confirm: Callable[[QWidget, str], bool] = confirm_told):
         super().__init__(page)
         self.page = page
@@ -116,7 +121,7 @@ class ScreenWatch(QObject):
 
     def before_start(self, choice: SourceChoice) -> bool:
         kind = source_kind(choice.is_screen, choice.is_camera)
-        if kind == "screen" and not choice.screen.portal:  # the portal asks the desktop itself
+        if choice.screen is not None and not choice.screen.portal:  # the portal asks the desktop itself
             problem = access_problem()
             if problem:
                 self.page.error.emit(problem)
@@ -130,9 +135,10 @@ class ScreenWatch(QObject):
             return False
         return True
 
-    def started(self, worker, choice: SourceChoice) -> None:
-        if choice.is_screen and choice.screen.region is not None and not choice.screen.portal:
-            self.frame.watch(choice.screen.region)
+    def started(self, worker: LiveWorker, choice: SourceChoice) -> None:
+        screen = choice.screen
+        if screen is not None and screen.region is not None and not screen.portal:
+            self.frame.watch(screen.region)
             worker.call_paused.connect(lambda t_s: self.page.status_label.setText(PAUSED_TEXT))
         self.start_hotkey()
 

@@ -13,6 +13,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
@@ -27,7 +28,7 @@ def wait(ms: int) -> None:
     loop.exec()
 
 
-def wait_for(condition, timeout_s: float) -> bool:
+def wait_for(condition: Callable[[], object], timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     save(window, out / "live_prompt.png")
     live.set_discreet(True)
     strip = live.strip
+    assert strip is not None  # set_discreet(True) made it
     if not wait_for(lambda: strip.card.is_showing() and strip.card.opacity() >= 0.99, 90):
         raise SystemExit("no prompt in discreet mode")
     save(strip, out / "discreet.png")

@@ -89,7 +89,7 @@ class SingleInstance(QObject):
             return False
         socket.write(json.dumps({"open": path}).encode() + b"\n")
         socket.flush()
-        answered = socket.waitForReadyRead(wait_ms) and socket.readAll().data().startswith(ANSWER)
+        answered = socket.waitForReadyRead(wait_ms) and bytes(socket.readAll().data()).startswith(ANSWER)
         socket.disconnectFromServer()
         return answered
 
@@ -116,7 +116,7 @@ class SingleInstance(QObject):
                 socket.abort()
             return
         try:
-            request = json.loads(socket.readLine().data())
+            request = json.loads(bytes(socket.readLine().data()))
             path = request.get("open") if isinstance(request, dict) else None
         except ValueError:
             path = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
@@ -97,7 +98,7 @@ def chosen_scheme(app: QApplication | None = None) -> str:
     forced = os.environ.get(THEME_ENV, "").strip().lower()
     if forced in (LIGHT, DARK):
         return forced
-    app = app or QApplication.instance()
+    app = app or cast(QApplication | None, QApplication.instance())  # stubs: the base class; here a QApplication
     hints = app.styleHints() if app is not None else None
     scheme = hints.colorScheme() if hints is not None and hasattr(hints, "colorScheme") else None
     return DARK if scheme == Qt.ColorScheme.Dark else LIGHT

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget
 
 from app.run.review_model import ReviewResult
@@ -23,6 +24,9 @@ from app.spotting.spotter import Moment
 from app.spotting.strength import relative
 from app.ui.player import format_time
 from app.ui.theme import Tones, tones_for
+
+if TYPE_CHECKING:
+    from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 
 SELECTED = QColor(255, 170, 0)
 PLAYHEAD = QColor(200, 40, 60)
@@ -41,11 +45,11 @@ REFERENCE_LINE_PX = 17  # a line of text at 100%: larger fonts get fewer time ti
 class TimeAxis(pg.AxisItem):
     """Seconds as m:ss (never "(x0.001)")."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         super().__init__("bottom", **kwargs)
         self.enableAutoSIPrefix(False)
 
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802 - pyqtgraph API
         fine = spacing < 1.0
         return [(format_time(v)[:-2] if fine else format_time(v)[:-4]) if v >= 0 else "" for v in values]
 
@@ -74,7 +78,8 @@ def blend(color: str, under: str) -> str:
     """#rrggbb of a translucent `color` (#aarrggbb) painted over `under`: the no-face span as drawn."""
     c, u = QColor(color), QColor(under)
     a = c.alphaF()
-    return QColor(*(round(a * x + (1 - a) * y) for x, y in zip(c.getRgb()[:3], u.getRgb()[:3], strict=True))).name()
+    return QColor(*(round(a * x + (1 - a) * y) for x, y in zip((c.red(), c.green(), c.blue()),
+                                                               (u.red(), u.green(), u.blue()), strict=True))).name()
 
 
 def legend_html(t: Tones) -> str:
@@ -152,7 +157,7 @@ class Timeline(QWidget):
         self.playhead.sigDragged.connect(lambda line: self.seek_requested.emit(float(line.value())))
         pi.addItem(self.playhead)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
-        self.empty_label = QLabel(EMPTY_TEXT, self.plot, objectName="Quiet", wordWrap=True,
+        self.empty_label = QLabel(EMPTY_TEXT, self.plot, objectName="Quiet", wordWrap=True,  # type: ignore[call-overload]  # stubs omit inherited Qt properties
                                   alignment=Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
@@ -168,7 +173,7 @@ class Timeline(QWidget):
         self.reset_button.setText("Show all")
         self.reset_button.setToolTip("Zoom out to the whole recording (scroll on the timeline to zoom in)")
         self.reset_button.clicked.connect(self.reset_zoom)
-        self.legend = QLabel(legend_html(t), wordWrap=True, objectName="Legend")
+        self.legend = QLabel(legend_html(t), wordWrap=True, objectName="Legend")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.legend.setToolTip(LEGEND_TIP)
@@ -264,7 +269,7 @@ class Timeline(QWidget):
 
     def marker_positions(self) -> list[tuple[float, float]]:
         """(time, strength) of every marker, in moment order (what the listener sees)."""
-        spots = []
+        spots: list[tuple[int, float, float]] = []
         for item in (self.prompted_markers, self.quiet_markers):
             x, y = item.getData()
             spots += zip(item.data["data"].tolist(), x.tolist(), y.tolist(), strict=True)
@@ -299,24 +304,25 @@ class Timeline(QWidget):
     def marker_tip(self, index: int) -> str:
         return moment_tip(self.moments[index], self.threshold_value)
 
-    def _tip(self, x: float, y: float, data) -> str:
+    def _tip(self, x: float, y: float, data: Any) -> str:
         """pyqtgraph's hover tooltip for a marker (`data` is the moment's index)."""
         try:
             return self.marker_tip(int(data))
         except (TypeError, ValueError, IndexError):
             return ""
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self.empty_label.setGeometry(self.plot.rect().adjusted(40, 10, -10, -30))
         self._fit_legend()
 
-    def minimumSizeHint(self):  # noqa: N802 - Qt API
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
         hint = super().minimumSizeHint()
-        hint.setHeight(self.prev_button.sizeHint().height() + self.plot.minimumHeight() + self.layout().spacing())
+        spacing = layout.spacing() if (layout := self.layout()) else 0
+        hint.setHeight(self.prev_button.sizeHint().height() + self.plot.minimumHeight() + spacing)
         return hint
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
             self._fit_font()
@@ -329,18 +335,18 @@ class Timeline(QWidget):
     def _fit_legend(self) -> None:
         """The legend under the plot when there is room for it; else behind the Key button (a squeezed plot
         would draw its time labels under the legend)."""
-        spacing = self.layout().spacing() if self.layout() else 0
+        spacing = layout.spacing() if (layout := self.layout()) else 0
         need = (self.prev_button.sizeHint().height() + self.plot.minimumHeight()
                 + self.legend.heightForWidth(max(self.width(), 1)) + 2 * spacing)
         fits = self.height() >= need
         self.legend.setVisible(fits)
         self.key_button.setVisible(not fits)
 
-    def _marker_clicked(self, _item, points, _event) -> None:
+    def _marker_clicked(self, _item: pg.ScatterPlotItem, points: np.ndarray, _event: MouseClickEvent) -> None:
         if len(points):
             self.moment_clicked.emit(int(points[0].data()))
 
-    def _clicked(self, event) -> None:
+    def _clicked(self, event: MouseClickEvent) -> None:
         """A click that no marker took: seek there."""
         if event.button() != Qt.MouseButton.LeftButton or event.isAccepted():
             return

@@ -182,13 +182,16 @@ class QuestionsField(QWidget):
             self.value_changed.emit(self._value)
 
 
+SettingEditor = NumberField | ChoicesField | QuestionsField | QCheckBox  # one per setting, by its type
+
+
 class TuningPanel(QWidget):
     """Preset, every setting, import/export, and how many of the listener's marked moments are kept."""
 
     def __init__(self, store: SettingsStore, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = store
-        self.editors: dict[str, QWidget] = {}
+        self.editors: dict[str, SettingEditor] = {}
 
         self.preset_box = QComboBox()
         for name in PRESETS + ("custom",):
@@ -228,7 +231,7 @@ class TuningPanel(QWidget):
         marks_box = QGroupBox("Your marks")
         QVBoxLayout(marks_box).addWidget(self.counts_label)
 
-        self.message = QLabel(objectName="MessageArea")  # styled by the theme, as the window's message area
+        self.message = QLabel(objectName="MessageArea")  # type: ignore[call-overload]  # stubs omit inherited Qt properties; styled by the theme, as the window's message area
         self.message.setWordWrap(True)
         self.message.setMargin(6)
         self.message.hide()
@@ -267,14 +270,14 @@ class TuningPanel(QWidget):
 
     @staticmethod
     def _help(f: Field) -> QLabel:
-        label = QLabel(f.metadata["help"], objectName="Help")
+        label = QLabel(f.metadata["help"], objectName="Help")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         label.setWordWrap(True)
         font = label.font()
         font.setPointSizeF(font.pointSizeF() * HELP_SCALE)
         label.setFont(font)
         return label
 
-    def _editor(self, f: Field) -> QWidget:
+    def _editor(self, f: Field) -> SettingEditor:
         meta = f.metadata
         if f.name == "questions":
             questions = QuestionsField()

@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     dialog.close()
     live.set_discreet(True)
     strip = live.strip
+    assert strip is not None  # set_discreet(True) made it
     longest = max(load_bank(), key=len)  # the layout check: the longest question, shown at once
     strip.show_prompt(longest, 6.0)
     wait_for(lambda: strip.card.opacity() >= 0.99, 5)
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         live.stop()
         window.open_in_review(a.video)
         page = window.review
+        from app.ui.replay import ReplayPage  # as the window does: on first use
+
+        assert isinstance(page, ReplayPage), "this build has no review page"
         wait_for(lambda: getattr(page, "analysis", None) is not None, 120)
         wait(800)
         if getattr(page, "moments", None):
