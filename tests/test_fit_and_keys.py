@@ -222,7 +222,7 @@ def test_tuning_reaches_the_live_page(qtbot, window, monkeypatch):
     window.settings_store.set(mine)
     live = window.live
     live.pipeline_factory = NoTracker
-    monkeypatch.setattr(live, "choice", lambda: type("C", (), {"is_camera": False, "is_screen": False, "label": "clip",
+    monkeypatch.setattr(live, "choice", lambda: type("C", (), {"is_camera": False, "is_screen": False, "screen": None, "label": "clip",
                                                                "opener": lambda self, w, h, f: BlankClip})())
     with qtbot.waitSignal(live.running_changed, timeout=5000):
         live.start()
