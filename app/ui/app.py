@@ -420,8 +420,8 @@ def make_application() -> QApplication:
 
 
 ALREADY_OPEN = "Glimpse is already open: its window was brought forward."
-NO_ANSWER = ("Glimpse is already running{who} but its window did not answer. Close it (or end that process), "
-             "then start Glimpse again.")
+NO_ANSWER = ("Glimpse is already running, but its window did not answer. Close it (or end that program), then "
+             "start Glimpse again.")
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -450,8 +450,7 @@ def second_start(instance: SingleInstance, path: str | None) -> int:
     if instance.ask_first(path):
         print(f"glimpse: {ALREADY_OPEN}", file=sys.stderr)
         return 0
-    pid = instance.holder()
-    text = NO_ANSWER.format(who=f" (process {pid})" if pid else "")
-    print(f"glimpse: {text}", file=sys.stderr)
-    QMessageBox.information(None, "Glimpse is already running", text)
+    pid = instance.holder()  # for whoever reads the terminal; the window speaks in words only
+    print(f"glimpse: {NO_ANSWER}" + (f" (its process id: {pid})" if pid else ""), file=sys.stderr)
+    QMessageBox.information(None, "Glimpse is already running", NO_ANSWER)
     return 1

@@ -5,7 +5,7 @@ The first start holds a lock file in the user's runtime folder (`runtime_dir`) a
 socket beside it that only this user can reach. A later start finds the lock held, sends the first its
 request (one JSON line: a recording to open, or none), and ends once the first has answered. A lock left by
 a Glimpse that died is stale (its process is gone) and taken over; a first that holds the lock but does not
-answer is named, by its process id, in the message the second start shows.
+answer is reported: a plain message in a window, and its process id on the terminal.
 """
 
 from __future__ import annotations
