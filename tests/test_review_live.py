@@ -126,8 +126,31 @@ def test_marks_attach_to_either_view_and_tuning_is_a_what_if(qtbot, page, sessio
     assert len(data["marks"]) == 2
     page.export_json(session_copy / "export.json")  # the export is of the view on screen
     data = json.loads((session_copy / "export.json").read_text())
-    assert data["view"] == "shown live" and data["settings"]["sensitivity"] == 50.0
+    assert data["view"] == "live" and data["settings"]["sensitivity"] == 50.0
     assert [m["prompt"] for m in data["moments"]] == [m.prompt for m in open_session(session_copy).moments]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_the_what_if_export_says_so_in_its_file_name_and_its_file(qtbot, page, session_copy, tmp_path, monkeypatch, fmt):
+    """Issue 20 item 3: Export in "What if" offered the live export's file name and wrote prompted=True."""
+    asked: list[tuple[str, str]] = []
+
+    def save_as(_parent, title, default, _filter):
+        asked.append((title, default))
+        return str(tmp_path / default), ""
+
+    monkeypatch.setattr("app.ui.replay_files.QFileDialog.getSaveFileName", save_as)
+    open_and_wait(qtbot, page, session_copy)
+    action = page.export_csv_action if fmt == "csv" else page.export_json_action
+    action.trigger()  # the live view
+    page.mode.what_if_button.click()
+    action.trigger()
+    (live_title, live_name), (what_if_title, what_if_name) = asked
+    assert live_name == f"session-moments.{fmt}" and "what-if" not in live_title
+    assert what_if_name == f"session-what-if-moments.{fmt}" and "what-if" in what_if_title
+    text = (tmp_path / what_if_name).read_text()
+    assert "what-if" in text and "prompted" not in text.replace("would_prompt", "")
+    assert "what if" in page.last_message
 
 
 def test_a_video_has_only_the_what_if_view(qtbot, page):
