@@ -270,3 +270,24 @@ def test_the_question_column_says_shown_live_or_what_if(qtbot, page, session_cop
     assert question_title(page) == "Question shown"
     open_and_wait(qtbot, page, DATA / "single_face.mp4")  # a video: what-if only
     assert question_title(page) == "Question"
+
+
+def test_a_damaged_session_opens_with_what_is_intact_and_one_message_says_what_is_missing(qtbot, page, tmp_path):
+    """Issue 20 item 2: with one segment's video deleted and a moments line cut, the session refused to open."""
+    from test_session import record
+
+    folder = record(tmp_path / "sessions").folder  # three segments: 0:00-0:01, 0:01-0:02, 0:02-0:02.5
+    (folder / "segments" / "000001.mkv").unlink()
+    moments = folder / "moments.jsonl"
+    moments.write_text(moments.read_text() + '{"start_s": 3.0, "peak')  # cut in the middle of a line
+    messages: list[str] = []
+    page.message_shown.connect(lambda text, _error: messages.append(text))
+    rec = open_and_wait(qtbot, page, folder)
+    assert [s.path.name for s in rec.segments] == ["000000.mkv", "000002.mkv"]
+    assert len(page.moments) == 1 and rec.asked_s == (pytest.approx(1.2),)  # the moment and the mark
+    (text,) = [m for m in messages if m]
+    assert text.startswith("Part of this session is damaged and left out: the video of 0:01-0:02")
+    assert text.endswith("The rest is shown. The last of the moments was cut off and is left out (moments.jsonl).")
+    p = page.player
+    p.seek_frame(len(p.times) - 1)  # the intact segments play, the last one too
+    qtbot.waitUntil(lambda: p.index == len(p.times) - 1, timeout=10_000)
