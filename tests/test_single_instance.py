@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QLockFile, QSettings
 
 from app.ui import app as app_module
 from app.ui.app import ALREADY_OPEN, MainWindow
@@ -129,3 +129,20 @@ def test_two_starts_of_the_app_make_one_window(tmp_path):
         first.terminate()
         _, err = first.communicate(timeout=30)
     assert "another start of Glimpse brought this window forward" in err
+
+
+def test_a_lock_that_cannot_be_made_does_not_keep_glimpse_from_starting(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert SingleInstance(blocked / "run").acquire()  # its folder cannot be made
+
+    class Refused:  # a lock file the folder does not let us write (root writes anywhere: a stand-in)
+        def tryLock(self, _timeout: int) -> bool:  # noqa: N802 - Qt's name
+            return False
+
+        def error(self) -> QLockFile.LockError:
+            return QLockFile.LockError.PermissionError
+
+    instance = SingleInstance(tmp_path / "run")
+    instance.lock = Refused()
+    assert instance.acquire() and instance.server is None

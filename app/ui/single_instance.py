@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from PySide6.QtCore import QLockFile, QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from app.system.files import private_dir
+
+log = logging.getLogger(__name__)
 
 LOCK_NAME, SOCKET_NAME = "window.lock", "window.socket"
 ANSWER = b"ok\n"
@@ -61,10 +64,18 @@ class SingleInstance(QObject):
         self.server: QLocalServer | None = None
 
     def acquire(self) -> bool:
-        """True when this is the only Glimpse window of the user (it then listens for later starts)."""
-        private_dir(self.folder)
+        """True when this is the only Glimpse window of the user (it then listens for later starts). A lock
+        that cannot be made at all (a read-only or missing folder) does not keep Glimpse from starting."""
+        try:
+            private_dir(self.folder)
+        except OSError as exc:
+            log.warning("one window per user is not checked: %s", exc)
+            return True
         if not self.lock.tryLock(0):
-            return False
+            if self.lock.error() == QLockFile.LockError.LockFailedError:
+                return False  # another Glimpse holds it
+            log.warning("one window per user is not checked: %s cannot be made", self.folder / LOCK_NAME)
+            return True
         name = socket_name(self.folder)
         QLocalServer.removeServer(name)  # left by a Glimpse that died: the lock is ours now
         server = QLocalServer(self)
