@@ -11,16 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtWidgets import QMessageBox, QWidget
+
 from app.ui.mixin import PageMixin
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer, Signal
-    from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+    from PySide6.QtWidgets import QLabel, QPushButton
 
     from app.ui.discreet import DiscreetStrip
     from app.ui.worker import LiveWorker
-
-from PySide6.QtWidgets import QMessageBox, QWidget
 
 QUIT_TITLE = "Stop recording and quit?"
 QUIT_TEXT = ("Glimpse has been recording this session for {clock}. Quitting stops the recording; what was "
