@@ -165,6 +165,8 @@ def test_every_action_and_button_of_the_main_window_runs_without_an_error(qtbot,
                 (a, "menu") for a in actions if not a.text().startswith(LAST)]
             things += [(b, type(b.parent()).__name__) for b in buttons_of(window)]
             pressed += [press(qtbot, window, thing, where) for thing, where in things]
+        page.mode.what_if_button.click()  # the exports again, of the what-if view (opening goes back to live)
+        pressed += [press(qtbot, window, a, "what-if") for a in page.menu_actions() if a.text().startswith("Export")]
         for other in set(QApplication.topLevelWidgets()) - before - {window}:  # About, shortcuts, guide, …
             if shiboken6.isValid(other):
                 title = other.windowTitle()
@@ -177,3 +179,4 @@ def test_every_action_and_button_of_the_main_window_runs_without_an_error(qtbot,
     assert not hook_errors and not thread_errors
     assert not [text for kind, text in shown if kind == ERROR and "Unexpected" in text], shown
     assert sum(p.startswith("menu: ") for p in done) >= 25 and len(done) >= 60
+    assert {"session-what-if-moments.csv", "session-what-if-moments.json"} <= {p.name for p in (tmp_path / "out").iterdir()}
