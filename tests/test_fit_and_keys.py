@@ -158,6 +158,21 @@ def test_every_key_is_on_the_help_page_and_on_a_tooltip(qtbot, window):
     assert "Space, K" in page.player.play_button.toolTip()
 
 
+def test_the_shortcuts_window_opens_again_after_its_main_window_is_gone(qtbot):
+    """Help > Keyboard shortcuts raised "Internal C++ object already deleted" once the window it first
+    belonged to was gone (a test window, or a main window made again)."""
+    import shiboken6
+    from PySide6.QtWidgets import QWidget
+
+    first, second = QWidget(), QWidget()
+    qtbot.addWidget(second)
+    show_shortcuts(first)
+    shiboken6.delete(first)  # its children, the shortcuts window too
+    shown = show_shortcuts(second)
+    assert shown.parent() is second and shown.isVisible()
+    shown.close()
+
+
 def packet(face: bool, fps: float, late: int = 3) -> LivePacket:
     stats = LiveStats(fps, 6891, 40.0, 1234, late, 60.0)
     return LivePacket(1, 0.0, np.zeros((4, 4, 3), np.uint8), None, face, stats, 0.0, 0.0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -157,7 +158,8 @@ _window: ShortcutsWindow | None = None
 def show_shortcuts(parent: QWidget | None = None) -> ShortcutsWindow:
     """Open (or raise) the one shortcuts window."""
     global _window
-    if _window is None or _window.parent() is not parent:
+    # its C++ half goes with the window it belonged to (a closed main window): then a new one
+    if _window is None or not shiboken6.isValid(_window) or _window.parent() is not parent:
         _window = ShortcutsWindow(parent)
     _window.show()
     _window.raise_()
