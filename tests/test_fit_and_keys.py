@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+import shiboken6
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QWidget
 
 from app.face.features import empty_features
 from app.prompts.asked import ASKED_BOOST
@@ -103,10 +105,6 @@ def test_player_keys_work_with_the_focus_in_the_tuning_drawer(qtbot, window, tmp
 def test_a_focused_number_box_takes_digits_and_leaves_the_player_keys_to_the_player(qtbot, window, tmp_path):
     """Issue 20 item 4: in the Sensitivity box, `.` `,` J L were typed into it ("50.") and the Up pressed
     next set 51, switched the preset to Custom and the view to What if, and carried into live."""
-    from PySide6.QtCore import QPoint, QPointF
-    from PySide6.QtGui import QWheelEvent
-    from PySide6.QtWidgets import QApplication
-
     page = open_session(qtbot, window, tmp_path)
     window.activateWindow()
     p, store = page.player, page.settings_store
@@ -130,9 +128,8 @@ def test_a_focused_number_box_takes_digits_and_leaves_the_player_keys_to_the_pla
     assert page.tuning.preset_box.currentData() == before.preset
     # a wheel passing over the box scrolls the drawer; it does not change the setting
     centre = QPointF(spin.rect().center())
-    wheel = QWheelEvent(centre, QPointF(spin.mapToGlobal(QPoint(*map(int, (centre.x(), centre.y()))))), QPoint(),
-                        QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
-                        Qt.ScrollPhase.NoScrollPhase, False)
+    wheel = QWheelEvent(centre, spin.mapToGlobal(centre), QPoint(), QPoint(0, 120), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(spin, wheel)
     assert store.settings == before and not wheel.isAccepted()  # a real (spontaneous) wheel goes on to the drawer
     # what the listener means stays possible: digits and Enter, or Up, in the focused box
@@ -161,9 +158,6 @@ def test_every_key_is_on_the_help_page_and_on_a_tooltip(qtbot, window):
 def test_the_shortcuts_window_opens_again_after_its_main_window_is_gone(qtbot):
     """Help > Keyboard shortcuts raised "Internal C++ object already deleted" once the window it first
     belonged to was gone (a test window, or a main window made again)."""
-    import shiboken6
-    from PySide6.QtWidgets import QWidget
-
     first, second = QWidget(), QWidget()
     qtbot.addWidget(second)
     show_shortcuts(first)
