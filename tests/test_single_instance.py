@@ -74,9 +74,9 @@ def test_a_second_start_brings_the_first_window_forward_with_its_recording(qtbot
 
 def test_the_lock_of_a_glimpse_that_died_is_taken_over(qtbot, tmp_path):
     folder = tmp_path / "run"
+    folder.mkdir()  # before the holder starts: it locks in it at once
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder)], env=child_env(), cwd=ROOT,
                               stdout=subprocess.PIPE, text=True)
-    folder.mkdir()
     try:
         assert holder.stdout.readline().strip() == "held"
         waiting = SingleInstance(folder)
