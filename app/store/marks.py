@@ -13,8 +13,6 @@ cache's key); marks of a recorded session live in the session folder. No Qt here
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import time
 from collections.abc import Iterable, Sequence
@@ -235,24 +233,6 @@ def rows(moments: Sequence[Moment], marks: Sequence[Mark | None]) -> list[dict]:
         d["note"] = k.note if k else ""
         out.append(d)
     return out
-
-
-def to_csv(table_rows: Sequence[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for r in table_rows:
-        writer.writerow({**r, "regions": " ".join(r["regions"]), "prompt": r["prompt"] or "", "mark": r["mark"] or ""})
-    return out.getvalue()
-
-
-def to_json(analysis: dict, table_rows: Sequence[dict], review: Review) -> str:
-    """`glimpse analyze`'s JSON with each moment's mark and note, plus every mark (also the ones on
-    moments these settings no longer find)."""
-    data = dict(analysis)
-    data["moments"] = [dict(r) for r in table_rows]
-    data["marks"] = [k.to_dict() for k in review.marks]
-    return json.dumps(data, indent=2) + "\n"
 
 
 def export(path: Path, text: str) -> None:

@@ -222,10 +222,18 @@ class ReplayPage(ReplayFiles, QWidget):
                 sc = QShortcut(QKeySequence(key), self)
                 sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 sc.activated.connect(slots[binding.name])
+                sc.activated.connect(self._keys_to_player)
                 self.shortcuts.append(sc)
         self._control_keys = ControlKeys(self)
         keep_control_keys(self.tuning, self._control_keys)
         self.player.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def _keys_to_player(self) -> None:
+        """After a player key pressed in the tuning drawer, the keyboard is the player's again: the arrow
+        pressed next steps the video instead of changing a setting the listener did not mean to change."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.tuning.isAncestorOf(focus):
+            self.player.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def set_tuning_visible(self, on: bool) -> None:
         """The tuning drawer: open beside the review, or folded away (the page then fits a narrow window)."""
