@@ -43,7 +43,7 @@ class ConsentNotice(QDialog):
         # rows below ride over it at large text)
         self.text = QLabel(NOTICE_TEXT, wordWrap=True, objectName="NoticeText")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.box = QFrame(frameShape=QFrame.Shape.StyledPanel)  # type: ignore[call-arg]  # stubs omit inherited Qt properties
+        self.box = QFrame(frameShape=QFrame.Shape.StyledPanel)
         QVBoxLayout(self.box).addWidget(self.text)
         self.copy_button = QPushButton(COPY_LABEL)
         self.copy_button.clicked.connect(self.copy)
