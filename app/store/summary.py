@@ -27,6 +27,7 @@ from app.store.export import read_review
 from app.store.marks import VERDICT_TITLES, Mark
 from app.store.session import RecordedSession, open_session
 from app.system.files import write_atomic
+from app.system.progress import format_time
 
 PICTURE_SIZE = (960, 180)  # width, height in pixels
 MARGIN = (48, 14, 14, 30)  # left, top, right, bottom
@@ -90,11 +91,6 @@ def collect(session: RecordedSession) -> Summary:
                    session.duration_s, len(session.table), session.settings, tuple(session.moments),
                    tuple(session.moment_settings), tuple(session.marks), marks,
                    no_face_spans(session.table.t_s, session.table.face), notes)
-
-
-def format_clock(t_s: float) -> str:
-    m, s = divmod(max(0.0, t_s), 60)
-    return f"{int(m)}:{s:04.1f}"
 
 
 def format_created(created: str) -> str:
@@ -198,14 +194,14 @@ def to_html(summary: Summary, picture: bytes | None = None) -> str:
         if not m.prompted:
             continue
         k = _mark_for(m, s.marks)
-        prompt_rows.append(f"<tr><td>{format_clock(m.start_s)}</td><td>{_e(m.prompt)}</td>"
+        prompt_rows.append(f"<tr><td>{format_time(m.start_s)}</td><td>{_e(m.prompt)}</td>"
                            f"<td>{_e(', '.join(m.regions))}</td><td>{_e(strength.word)}</td>"
                            f"<td>{shown_with.sensitivity:g}</td>"
                            f"<td>{_e(VERDICT_TITLES[k.verdict]) if k else ''}</td>"
                            f"<td>{_e(k.note) if k else ''}</td></tr>")
-    mark_rows = [f"<tr><td>{format_clock(k.start_s)}</td><td>{_e(', '.join(k.regions))}</td>"
+    mark_rows = [f"<tr><td>{format_time(k.start_s)}</td><td>{_e(', '.join(k.regions))}</td>"
                  f"<td>{_e(VERDICT_TITLES[k.verdict])}</td><td>{_e(k.note)}</td></tr>" for k in s.marks]
-    asked = ", ".join(format_clock(t) for t in s.asked_s) or "none"
+    asked = ", ".join(format_time(t) for t in s.asked_s) or "none"
     notes = "".join(f"<li>{_e(n)}</li>" for n in s.notes)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Glimpse session {_e(s.name)}</title>
@@ -213,7 +209,7 @@ def to_html(summary: Summary, picture: bytes | None = None) -> str:
 <h1>Session summary</h1>
 <p class="quiet">{_e(s.name)}</p>
 <p>Recorded {_e(format_created(s.created) if s.created else 'at an unknown time')} from {_e(s.source)};
-{format_clock(s.duration_s)} long. {len(s.prompts)} question{'s' if len(s.prompts) != 1 else ''} shown;
+{format_time(s.duration_s)} long. {len(s.prompts)} question{'s' if len(s.prompts) != 1 else ''} shown;
 {quiet} other moment{'s' if quiet != 1 else ''} in the quiet time after a question.</p>
 {f'<ul class="quiet">{notes}</ul>' if notes else ''}
 <h2>Timeline</h2>

@@ -30,8 +30,8 @@ from app.settings.schema import Settings
 from app.spotting.spotter import threshold_for
 from app.spotting.strength import relative
 from app.store.marks import HELPFUL, NOT_A_MOMENT, VERDICT_TITLES
+from app.system.progress import format_length, format_time
 from app.ui.elide import ElidedLabel
-from app.ui.player import format_time
 from app.ui.theme import tones_for
 
 COLUMNS = ("Time", "Length", "Regions", "Strength", "Question", "Your mark", "Note")
@@ -41,7 +41,7 @@ COLUMN_TIPS = ("When the moment started", "How long the change lasted", "Where o
                "Your word on this moment", "Your note on this moment")
 # widths as the text they must hold in the current font; the question column takes the rest
 # the note itself is in the field below
-COLUMN_SAMPLES = ("0:00.000", "0000 ms", "brows, mouth", "strong", "", "Not a moment", "Note")
+COLUMN_SAMPLES = ("00:00.0", "under 0.1 s", "brows, mouth", "strong", "", "Not a moment", "Note")
 QUESTION_COLUMN = 4
 QUESTION_HEADERS = {  # the question column's title and tooltip in each view of Review
     LIVE: ("Question shown", "The question shown live at this moment (none in the quiet time after one)"),
@@ -130,7 +130,7 @@ class MomentsModel(QAbstractTableModel):
         if col == 0:
             return format_time(r["start_s"])
         if col == 1:
-            return f"{1000 * r['duration_s']:.0f} ms"
+            return format_length(r["duration_s"])
         if col == 2:
             return ", ".join(r["regions"])
         if col == 3:

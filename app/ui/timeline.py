@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QTo
 from app.run.review_model import ReviewResult
 from app.spotting.spotter import Moment
 from app.spotting.strength import relative
-from app.ui.player import format_time
+from app.system.progress import format_length, format_time
 from app.ui.theme import Tones, tones_for
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class TimeAxis(pg.AxisItem):
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802 - pyqtgraph API
         fine = spacing < 1.0
-        return [(format_time(v)[:-2] if fine else format_time(v)[:-4]) if v >= 0 else "" for v in values]
+        return [(format_time(v) if fine else format_time(v)[:-2]) if v >= 0 else "" for v in values]
 
 
 def moment_tip(m: Moment, threshold: float) -> str:
@@ -59,7 +59,7 @@ def moment_tip(m: Moment, threshold: float) -> str:
     strength = relative(m.strength, threshold)
     question = (f"Question shown: \u201c{m.prompt}\u201d" if m.prompted and m.prompt
                 else "In quiet time: no question shown")
-    return (f"{format_time(m.start_s)} \u00b7 {1000 * m.duration_s:.0f} ms \u00b7 {', '.join(m.regions)}\n"
+    return (f"{format_time(m.start_s)} \u00b7 {format_length(m.duration_s)} \u00b7 {', '.join(m.regions)}\n"
             f"{strength.describe()}\n{question}")
 
 
