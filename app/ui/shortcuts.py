@@ -133,6 +133,12 @@ def show_shortcuts(parent: QWidget | None = None) -> ShortcutsWindow:
     global _window
     if _window is None or _window.parent() is not parent:
         _window = ShortcutsWindow(parent)
+        _window.destroyed.connect(_forget)  # with its parent window: the next call makes a new one
     _window.show()
     _window.raise_()
     return _window
+
+
+def _forget() -> None:
+    global _window
+    _window = None
