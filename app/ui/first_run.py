@@ -99,15 +99,16 @@ class WelcomePage(QWidget):
         self.begin_button.setDefault(True)
         self.begin_button.setMinimumWidth(160)
         self.begin_button.clicked.connect(self.done)
-        inner.addWidget(self.begin_button, 0, Qt.AlignmentFlag.AlignHCenter)
         inner.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.setContentsMargins(0, 0, 0, 12)
+        layout.addWidget(scroll, 1)
+        # below the text, outside its scroll area: in sight at any text size and window height
+        layout.addWidget(self.begin_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self._fit_text()
 
     def _fit_text(self) -> None:

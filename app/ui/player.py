@@ -236,12 +236,13 @@ class VideoPlayer(QWidget):
         controls.setContentsMargins(0, 0, 0, 0)
         for w in (self.back_button, self.play_button, self.fwd_button, self.speed_box):
             controls.addWidget(w)
-        controls.addWidget(self.slider, 1)
+        controls.addStretch(1)
         controls.addWidget(self.time_label)
         controls.addWidget(self.landmarks_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.slider)  # a row of its own: the buttons and the time never squeeze it at large text
         layout.addLayout(controls)
         self.set_landmarks(None)
 

@@ -38,6 +38,7 @@ LEGEND_TIP = (f"The line: {CURVE_NAME}. A moment is a brief rise above the thres
 X_LABEL = "time"
 EMPTY_TEXT = "Nothing to show yet: open a video or a recording (File > Open)."
 EMPTY_SPAN_S = 60.0  # the x range of an empty timeline
+PLOT_MIN_HEIGHT = 110  # Review's video, timeline and list fit a 1280x800 screen at 175% text
 HEADROOM = 1.6  # the y range reaches this far over the threshold at least
 REFERENCE_LINE_PX = 17  # a line of text at 100%: larger fonts get fewer time ticks, so their labels do not collide
 
@@ -117,7 +118,7 @@ class Timeline(QWidget):
         t = self.tones = tones_for(self)
 
         self.plot = pg.PlotWidget(background=QColor(t.plot), axisItems={"bottom": TimeAxis()})
-        self.plot.setMinimumHeight(150)
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         pi = self.plot.getPlotItem()
         pi.setMouseEnabled(x=True, y=False)
         pi.setMenuEnabled(False)
