@@ -15,7 +15,9 @@ from PySide6.QtCore import QRect, QSettings
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QApplication, QToolButton, QWidget
 
 from app.ui.app import MainWindow
+from app.ui.first_run import WelcomePage
 from app.ui.moments_list import COLUMNS
+from app.ui.timeline import Y_LABEL
 
 DATA = Path(__file__).parent / "data"
 TEXT_SCALE = 1.75
@@ -100,6 +102,19 @@ def test_begin_is_in_sight_at_the_default_window_size(qtbot, window):
 
 
 @pytest.mark.parametrize("screen", SCREENS)
+def test_the_first_run_text_is_whole(qtbot, large_text, screen):
+    """Its last section (Privacy) is not cut off: each text is as tall as it needs at its width (the scroll
+    area scrolls to it)."""
+    page = WelcomePage()
+    qtbot.addWidget(page)
+    page.resize(screen[0], screen[1] - DECORATION_PX)
+    page.show()
+    qtbot.waitExposed(page)
+    for label in page.texts:
+        assert label.height() >= label.heightForWidth(label.width()), label.objectName()
+
+
+@pytest.mark.parametrize("screen", SCREENS)
 def test_the_first_run_and_live_pages_fit(qtbot, window, screen):
     window.show_welcome()
     fit(qtbot, window, screen)
@@ -136,5 +151,9 @@ def test_review_fits_with_every_button_and_column_title_whole(qtbot, window, tmp
         title = str(page.moments_list.model.headerData(column, header.orientation()))
         assert header.sectionSize(column) >= fm.horizontalAdvance(title), f"the {title!r} column is cut"
     assert cut_buttons(window) == []
+    plot = page.timeline.plot
+    left = plot.getPlotItem().getAxis("left")
+    assert not left.label.isVisible() or plot.height() >= plot.fontMetrics().horizontalAdvance(Y_LABEL), \
+        "the timeline's axis title is cut"
     note = page.moments_list.note_edit
     assert window.rect().contains(rect_in(window, note)) and note.height() > 0

@@ -118,6 +118,9 @@ class WelcomePage(QWidget):
         room = self.width() - 2 * PAGE_MARGIN_PX - 24  # the scroll bar's room
         for label in self.texts:
             label.setFixedWidth(max(200, min(measure, room) if self.isVisible() else measure))
+            # as tall as the text at that width: the scroll area's layout alone gave the page's text less
+            # height than it needs at large fonts, and cut off its last section (Privacy)
+            label.setMinimumHeight(label.heightForWidth(label.width()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)

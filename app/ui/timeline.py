@@ -316,6 +316,16 @@ class Timeline(QWidget):
         super().resizeEvent(event)
         self.empty_label.setGeometry(self.plot.rect().adjusted(40, 10, -10, -30))
         self._fit_legend()
+        self._fit_axis_labels()
+
+    def _fit_axis_labels(self) -> None:
+        """The axes' titles only where they fit whole: a short plot (large text, a small window) keeps its
+        ticks and drops the titles rather than show a cut "moveme"."""
+        fm = self.plot.fontMetrics()
+        pi = self.plot.getPlotItem()
+        tall = self.plot.height() >= fm.horizontalAdvance(Y_LABEL) + 3 * fm.height()
+        pi.getAxis("left").showLabel(tall)
+        pi.getAxis("bottom").showLabel(tall)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
         hint = super().minimumSizeHint()
