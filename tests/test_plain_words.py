@@ -140,7 +140,7 @@ class TestPlainWords:
         assert problems(visible_texts(window)) == []
 
     @pytest.mark.parametrize("source", ["camera", "screen", "demo"])
-    def test_the_live_page_with_each_source(self, qtbot, window, source):
+    def test_the_live_page_with_each_source(self, qtbot, window, monkeypatch, source):
         window.stack.setCurrentWidget(window.tabs)
         live = window.live
         box = live.source_box
@@ -151,8 +151,10 @@ class TestPlainWords:
         live._source_opened(SourceInfo("screen:958,566,627,349" if source == "screen" else "clip.mp4",
                                        24.0, 627, 349, 1075))
         live._rate_notice(RateNotice(19.0, 24.0).message)  # tracking keeps fewer frames than the source gives
+        monkeypatch.setattr(live._slow, "update", lambda fps, now: True)  # tracking has been slow for a while
         live._show_status(packet(222.0))
         live._show_settings(5.0)  # after "I just asked"
+        assert live.warning_label.isVisibleTo(window) and not re.search(r"\d", live.warning_label.text())
         texts = list(visible_texts(window))
         assert any(live.source_info.text() == t for _, t in texts)  # the walk reads the line under Source
         assert problems(iter(texts)) == []

@@ -487,7 +487,8 @@ class LivePage(LiveRecording, LiveViews, QWidget):
             self.status_label.setToolTip(diagnostics_text(s) + face_px)
             self._show_settings(packet.attentive_s)
             slow = self._slow.update(s.fps, now)
-            self.warning_label.setText(SLOW_TEXT.format(fps=s.fps) if slow else "")
+            self.warning_label.setText(SLOW_TEXT if slow else "")
+            self.warning_label.setToolTip(diagnostics_text(s) if slow else "")
             self.warning_label.setVisible(slow)
             if self.strip is not None:
                 self.strip.set_attentive(packet.attentive_s)
