@@ -48,7 +48,6 @@ class Summary:
     created: str
     source: str
     duration_s: float
-    frames: int  # for diagnostics; the page does not show it
     settings: Settings
     moments: tuple[Moment, ...]  # as recorded live
     in_force: tuple[Settings | None, ...]  # per moment: the settings live spotted it with (None: not kept)
@@ -88,7 +87,7 @@ def collect(session: RecordedSession) -> Summary:
         notes += (f"{problem}; the page shows no marks.",)
     marks = tuple(review.marks)
     return Summary(session.folder.name, str(session.info.get("created", "")), str(session.info.get("source", "")),
-                   session.duration_s, len(session.table), session.settings, tuple(session.moments),
+                   session.duration_s, session.settings, tuple(session.moments),
                    tuple(session.moment_settings), tuple(session.marks), marks,
                    no_face_spans(session.table.t_s, session.table.face), notes)
 

@@ -27,9 +27,9 @@ def _section(title: str, rows: list[tuple[str, str]]) -> str:
 def about_html(d: diagnostics.Diagnostics) -> str:
     """What the listener reads first: what Glimpse is, that nothing leaves the computer, where their files are."""
     text = (f"<h3>Glimpse {html.escape(d.version)}</h3><p>Glimpse notices brief changes in the face of the "
-            "person you are talking with and offers you a gentle, open question. It never says what anyone "
-            "feels.</p><p>Everything runs on this computer: nothing is sent anywhere, and nothing is recorded "
-            "unless you switch recording on.</p>")
+            "person you are talking with and offers you a gentle, open question. It says where a face moved, "
+            "never what that means.</p><p>Everything runs on this computer: nothing is sent anywhere, and "
+            "nothing is recorded unless you switch recording on.</p>")
     home = Path.home()
     return text + _section("Where your files are",
                            [(label, diagnostics.shown_path(path, home)) for label, path in d.folders])
