@@ -113,6 +113,7 @@ class Timeline(QWidget):
         self.selected: int | None = None
         self.duration_s = 0.0
         self.threshold_value = 1.0
+        self.row_thresholds: tuple[float, ...] = ()  # live: each moment's own (raised after "I just asked")
         self._lost_items: list[pg.LinearRegionItem] = []
         self._asked_items: list[pg.InfiniteLine] = []
         t = self.tones = tones_for(self)
@@ -265,6 +266,7 @@ class Timeline(QWidget):
 
     def show_result(self, result: ReviewResult) -> None:
         """What Review's model computed: the view's moments (one selected) and its curve and threshold."""
+        self.row_thresholds = result.row_thresholds
         self.set_moments(result.moments, result.selected)
         self.set_curve(result.curve_x, result.curve, result.threshold)
 
@@ -303,7 +305,8 @@ class Timeline(QWidget):
             self.view_box.setXRange(t_s - 0.25 * width, t_s + 0.75 * width, padding=0)
 
     def marker_tip(self, index: int) -> str:
-        return moment_tip(self.moments[index], self.threshold_value)
+        rows = self.row_thresholds  # the strength word the moments list shows: against the moment's own threshold
+        return moment_tip(self.moments[index], rows[index] if index < len(rows) else self.threshold_value)
 
     def _tip(self, x: float, y: float, data: Any) -> str:
         """pyqtgraph's hover tooltip for a marker (`data` is the moment's index)."""
