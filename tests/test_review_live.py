@@ -94,8 +94,11 @@ def test_a_recorded_session_opens_on_exactly_the_prompts_its_record_holds(qtbot,
     assert [r["prompt"] for r in rows] == [m.prompt for m in record.moments]  # the questions shown, as shown
     assert [(x, round(y, 3)) for x, y in page.timeline.marker_positions()] == \
         [(m.peak_s, round(m.strength, 3)) for m in record.moments]
+    model = page.moments_list.model  # the list's strength words and the markers' tooltips agree
+    words = [model.data(model.index(i, 3)) for i in range(len(rows))]
+    assert [page.timeline.marker_tip(i).split("\n")[1].split(":")[0] for i in range(len(rows))] == words
     text = page.mode.text.text()
-    assert "Shown live: 2 questions" in text and "2.4 s" in text and "5.7 s" in text
+    assert "Shown live: 2 questions" in text and "0:02.4" in text and "0:05.7" in text
     assert "sensitivity 50" in text and f"sensitivity {50 + ASKED_BOOST:g}" in text
     # the what-if with the default settings finds other moments; the live record does not change
     page.mode.what_if_button.click()

@@ -26,6 +26,7 @@ from app.run.pipeline import Analysis
 from app.run.recordings import LiveRecord, Recording
 from app.settings.schema import Settings
 from app.spotting.spotter import Moment, Spotted, spot_with_curve, threshold_for
+from app.spotting.strength import spotted_thresholds
 from app.store.export import LIVE, WHAT_IF, export_text
 from app.store.marks import KeptCounts, Mark, Review, live_summary, match, rows
 
@@ -207,7 +208,7 @@ class ReviewModel:
             moments, curve, shown_with = found.moments, found.curve, self.settings
         else:  # each moment's strength word is against the threshold it was spotted at
             moments, curve, shown_with = live.moments, self._spotted(live.base).curve, live.base
-            per_row = tuple(threshold_for((s or live.base).sensitivity) for s in live.in_force)
+            per_row = spotted_thresholds(live.in_force, live.base, len(moments))
         table = tuple(rows(moments, review.marks_for(moments)))
         self.result = ReviewResult(self.view, tuple(moments), table, self._curve_x, curve,
                                    threshold_for(shown_with.sensitivity), per_row, review.kept_counts(found.moments),

@@ -24,6 +24,7 @@ from app.errors import SessionInvalid
 from app.settings.schema import Settings
 from app.spotting.spotter import Moment
 from app.system.files import cache_root, write_atomic
+from app.system.progress import format_time
 
 REVIEW_VERSION = 1
 HELPFUL, NOT_A_MOMENT = "helpful", "not_a_moment"
@@ -254,5 +255,5 @@ def live_summary(moments: Sequence[Moment], in_force: Sequence[Settings | None],
     if not shown:
         return (f"Shown live: no question (of {len(moments)} moment{'s' if len(moments) != 1 else ''} found, "
                 f"none came outside the quiet time). Your settings: sensitivity {base.sensitivity:g}.")
-    items = "; ".join(f"{m.start_s:.1f} s ({in_force_text(s, base)})" for m, s in shown)
+    items = "; ".join(f"{format_time(m.start_s)} ({in_force_text(s, base)})" for m, s in shown)
     return f"Shown live: {len(shown)} question{'s' if len(shown) != 1 else ''}, at {items}."

@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
         page.open_path(str(path))
 
     def choose_and_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a video or a recording's session.json", "",
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video or a recorded session", "",
                                               "Videos and recordings (*.mp4 *.mov *.avi *.mkv *.webm *.m4v "
                                               "session.json);;All files (*)")
         if path:

@@ -56,14 +56,14 @@ REVIEW_KEYS: tuple[Binding, ...] = (
     Binding("previous", ("P",), "Previous moment"),
     Binding("helpful", ("H",), "Mark the selected moment helpful (again: take the mark back)"),
     Binding("not_a_moment", ("X",), "Mark the selected moment 'not a moment' (again: take it back)"),
-    Binding("tuning", ("T",), "Show or hide the tuning drawer"),
+    Binding("tuning", ("T",), "Open or fold away the tuning drawer"),
 )
 LIVE_KEYS: tuple[Binding, ...] = (
     Binding("asked", ("Space",), "I just asked: Glimpse pays closer attention for a few seconds"),
     Binding("start_stop", ("Ctrl+Return",), "Start or stop"),
     Binding("record", ("Ctrl+R",), "Record this session (asks you to confirm consent)"),
     Binding("discreet", ("Ctrl+D",), "Discreet mode: a small strip with only the prompts"),
-    Binding("prompt_only", ("Ctrl+P",), "Prompt only: hide the video, show the question large"),
+    Binding("prompt_only", ("Ctrl+P",), "Prompt only: the question large, without the video"),
 )
 GENERAL_KEYS: tuple[Binding, ...] = (
     Binding("open", ("Ctrl+O",), "Open a video or a recorded session"),
@@ -164,3 +164,4 @@ def show_shortcuts(parent: QWidget | None = None) -> ShortcutsWindow:
     _window.show()
     _window.raise_()
     return _window
+
