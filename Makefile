@@ -14,11 +14,12 @@ strace:
 		|| echo "strace could not be installed: the strace privacy check will be skipped"
 
 # tests/test_screen.py starts a private X server (Xvfb) and shows a Qt window on it (so Qt's xcb
-# plugin libraries too): installed here when missing (needs root or sudo); without Xvfb those
-# tests are skipped and say so.
+# plugin libraries too; xdotool presses the global key in tests/test_screen_watch.py): installed here
+# when missing (needs root or sudo); without them those tests are skipped and say so.
 xvfb: $(STAMP)
-	@command -v Xvfb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq xvfb; } \
-		|| echo "Xvfb could not be installed: the screen tests will be skipped"
+	@{ command -v Xvfb && command -v xdotool; } >/dev/null 2>&1 \
+		|| { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq xvfb xdotool; } \
+		|| echo "Xvfb or xdotool could not be installed: the screen tests will be skipped"
 	@if command -v Xvfb >/dev/null 2>&1; then $(PY) -m app.system.sysdeps --install --platform xcb; fi
 
 # tests/test_portal_live.py starts a private headless Wayland desktop (tests/support/wayland.py: sway, PipeWire and

@@ -14,6 +14,8 @@ os.environ.setdefault("GLIMPSE_SESSIONS_DIR", tempfile.mkdtemp(prefix="glimpse-t
 os.environ.setdefault("GLIMPSE_CACHE_DIR", tempfile.mkdtemp(prefix="glimpse-test-cache-"))
 # nor crash logs (app/system/crashlog.py) in the user's log folder, where the next real start would point at them
 os.environ.setdefault("GLIMPSE_LOG_DIR", tempfile.mkdtemp(prefix="glimpse-test-logs-"))
+# nor the one-window-per-user lock (app/ui/single_instance.py): a window a test starts never meets the user's
+os.environ.setdefault("GLIMPSE_RUNTIME_DIR", tempfile.mkdtemp(prefix="glimpse-test-run-"))
 
 import pytest  # noqa: E402
 

@@ -94,7 +94,13 @@ def test_about_shows_the_digest_and_copies_the_diagnostics(qtbot):
 
     dialog = AboutDialog(facts())
     qtbot.addWidget(dialog)
-    assert MODEL_SHA256 in dialog.body.text() and "LGPL-3.0-only" in dialog.body.text()
+    dialog.show()
+    # it leads with what Glimpse is and where the files are; the digest and licences are one click deeper
+    assert "nothing is sent" in dialog.body.text() and "Where your files are" in dialog.body.text()
+    assert MODEL_SHA256 not in dialog.body.text() and not dialog.details.isVisible()
+    dialog.details_button.click()
+    assert dialog.details.isVisible()
+    assert MODEL_SHA256 in dialog.details.text() and "LGPL-3.0-only" in dialog.details.text()
     dialog.copy_button.click()
     assert QGuiApplication.clipboard().text() == diagnostics.diagnostics_text(facts(), Path.home())
     assert dialog.copy_button.text() == "Copied"

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+import shiboken6
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QApplication, QCheckBox, QWidget
 
 from app.face.features import empty_features
 from app.prompts.asked import ASKED_BOOST
@@ -84,8 +86,9 @@ def test_player_keys_work_with_the_focus_in_the_tuning_drawer(qtbot, window, tmp
     QTest.keyClick(slider, Qt.Key.Key_Space)
     assert p.playing
     QTest.keyClick(slider, Qt.Key.Key_K)
-    assert not p.playing
+    assert not p.playing and p.view.hasFocus()  # a player key gives the keyboard back to the player
     # the arrows stay with a focused slider (they move it) ...
+    slider.setFocus()
     frame, value = p.target_index, slider.value()
     QTest.keyClick(slider, Qt.Key.Key_Right)
     assert slider.value() == value + 1 and p.target_index == frame
@@ -99,6 +102,47 @@ def test_player_keys_work_with_the_focus_in_the_tuning_drawer(qtbot, window, tmp
     assert not page.tuning_scroll.isVisibleTo(page)
 
 
+def test_a_focused_number_box_takes_digits_and_leaves_the_player_keys_to_the_player(qtbot, window, tmp_path):
+    """Issue 20 item 4: in the Sensitivity box, `.` `,` J L were typed into it ("50.") and the Up pressed
+    next set 51, switched the preset to Custom and the view to What if, and carried into live."""
+    page = open_session(qtbot, window, tmp_path)
+    window.activateWindow()
+    p, store = page.player, page.settings_store
+    qtbot.waitUntil(lambda: p.index == 0, timeout=10_000)
+    spin = page.tuning.editors["sensitivity"].spin
+    before, text, view = store.settings, spin.text(), page.model.view
+    p.seek_time(1.0)
+    qtbot.waitUntil(lambda: p.index == p.target_index, timeout=10_000)
+    moves = {Qt.Key.Key_Period: lambda i: i + 1, Qt.Key.Key_Comma: lambda i: i - 1,
+             Qt.Key.Key_L: lambda i: p.frame_at(float(p.times[i]) + 5.0),
+             Qt.Key.Key_J: lambda i: p.frame_at(float(p.times[i]) - 5.0)}
+    for key, moved in moves.items():
+        spin.setFocus()
+        qtbot.waitUntil(spin.hasFocus, timeout=2000)
+        frame = p.target_index
+        QTest.keyClick(spin, key)
+        assert spin.text() == text and p.target_index == moved(frame) != frame, key
+        assert p.view.hasFocus()  # the Up pressed next is the player's (which has no use for it)
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Up)
+        assert store.settings == before and page.model.view == view
+    assert page.tuning.preset_box.currentData() == before.preset
+    # a wheel passing over the box scrolls the drawer; it does not change the setting
+    centre = QPointF(spin.rect().center())
+    wheel = QWheelEvent(centre, spin.mapToGlobal(centre), QPoint(), QPoint(0, 120), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(spin, wheel)
+    assert store.settings == before and not wheel.isAccepted()  # a real (spontaneous) wheel goes on to the drawer
+    # what the listener means stays possible: digits and Enter, or Up, in the focused box
+    spin.setFocus()
+    spin.selectAll()
+    QTest.keyClicks(spin, "60")
+    QTest.keyClick(spin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: store.settings.sensitivity == 60.0, timeout=2000)
+    QTest.keyClick(spin, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: store.settings.sensitivity == 61.0, timeout=2000)
+    assert store.settings.preset == "custom" and page.model.view != view
+
+
 def test_every_key_is_on_the_help_page_and_on_a_tooltip(qtbot, window):
     help_window = show_shortcuts(window)
     qtbot.addWidget(help_window)
@@ -109,6 +153,18 @@ def test_every_key_is_on_the_help_page_and_on_a_tooltip(qtbot, window):
     page = window.review_page()
     assert "(T)" in page.tuning_action.toolTip() and "Ctrl+P" in window.live.prompt_only_button.toolTip()
     assert "Space, K" in page.player.play_button.toolTip()
+
+
+def test_the_shortcuts_window_opens_again_after_its_main_window_is_gone(qtbot):
+    """Help > Keyboard shortcuts raised "Internal C++ object already deleted" once the window it first
+    belonged to was gone (a test window, or a main window made again)."""
+    first, second = QWidget(), QWidget()
+    qtbot.addWidget(second)
+    show_shortcuts(first)
+    shiboken6.delete(first)  # its children, the shortcuts window too
+    shown = show_shortcuts(second)
+    assert shown.parent() is second and shown.isVisible()
+    shown.close()
 
 
 def packet(face: bool, fps: float, late: int = 3) -> LivePacket:
@@ -175,7 +231,7 @@ def test_tuning_reaches_the_live_page(qtbot, window, monkeypatch):
     window.settings_store.set(mine)
     live = window.live
     live.pipeline_factory = NoTracker
-    monkeypatch.setattr(live, "choice", lambda: type("C", (), {"is_camera": False, "is_screen": False, "label": "clip",
+    monkeypatch.setattr(live, "choice", lambda: type("C", (), {"is_camera": False, "is_screen": False, "screen": None, "label": "clip",
                                                                "opener": lambda self, w, h, f: BlankClip})())
     with qtbot.waitSignal(live.running_changed, timeout=5000):
         live.start()

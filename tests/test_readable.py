@@ -284,6 +284,24 @@ def test_menu_items_run_without_the_menus_checked_flag(qtbot, tmp_path, monkeypa
     assert w.live.cue == "visual" and items["A gentle visual cue"].isChecked()
 
 
+def test_the_summary_menu_item_saves_the_session_open_in_review_without_asking_which(qtbot, tmp_path, monkeypatch):
+    from test_summary import QUESTION, record
+
+    folder, out = record(tmp_path / "sessions"), tmp_path / "summary.html"
+    monkeypatch.setattr("app.ui.app.QFileDialog.getExistingDirectory", lambda *a, **k: pytest.fail("asked which"))
+    offered = []
+    monkeypatch.setattr("app.ui.app.QFileDialog.getSaveFileName",
+                        lambda _parent, _title, default, _filter: offered.append(default) or (str(out), ""))
+    w = window(qtbot, tmp_path)
+    page = w.review_page()
+    with qtbot.waitSignal(page.recording_opened, timeout=60_000):
+        page.open_path(folder)
+    items = {a.text(): a for a in w.findChildren(QAction)}
+    items["Save a session summary…"].trigger()
+    assert offered == [f"{folder.name}.html"] and QUESTION in out.read_text(encoding="utf-8")
+    page.shutdown()
+
+
 def test_your_questions_are_saved_with_the_settings(qtbot, tmp_path, monkeypatch):
     from app.settings.store import load
     from app.ui import app as app_mod

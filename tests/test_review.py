@@ -17,6 +17,7 @@ from app.errors import SessionInvalid
 from app.run.pipeline import analyze
 from app.settings.schema import Settings
 from app.spotting.spotter import Moment
+from app.store.export import LIVE, to_csv, to_json
 from app.store.marks import (
     CSV_COLUMNS,
     HELPFUL,
@@ -27,8 +28,6 @@ from app.store.marks import (
     match,
     review_path_for_video,
     rows,
-    to_csv,
-    to_json,
 )
 from tests.support.synthetic import add_change, still_face
 
@@ -125,14 +124,14 @@ def test_exports_hold_every_moment_with_its_mark(faint_and_clear, tmp_path):
     review.set_verdict(a.moments, 0, HELPFUL)
     review.set_note(a.moments, 0, 'a "quoted", note')
     table = rows(a.moments, review.marks_for(a.moments))
-    parsed = list(csv.DictReader(io.StringIO(to_csv(table))))
+    parsed = list(csv.DictReader(io.StringIO(to_csv(table, LIVE))))
     assert tuple(parsed[0]) == CSV_COLUMNS and len(parsed) == len(a.moments)
     assert parsed[0]["mark"] == HELPFUL and parsed[0]["note"] == 'a "quoted", note'
     assert all(r["mark"] == "" and r["note"] == "" for r in parsed[1:])
     # the columns `glimpse analyze --csv` writes hold the same values
     cli = list(csv.DictReader(io.StringIO(moments_csv(a.to_dict()["moments"]))))
     assert [{k: r[k] for k in c} for r, c in zip(parsed, cli)] == cli
-    data = json.loads(to_json(a.to_dict(), table, review))
+    data = json.loads(to_json(a.to_dict(), table, review, LIVE))
     assert [{k: m[k] for k in ref} for m, ref in zip(data["moments"], a.to_dict()["moments"])] == \
         a.to_dict()["moments"]
     assert data["moments"][0]["mark"] == HELPFUL and data["marks"] == [review.marks[0].to_dict()]

@@ -94,8 +94,11 @@ def test_a_recorded_session_opens_on_exactly_the_prompts_its_record_holds(qtbot,
     assert [r["prompt"] for r in rows] == [m.prompt for m in record.moments]  # the questions shown, as shown
     assert [(x, round(y, 3)) for x, y in page.timeline.marker_positions()] == \
         [(m.peak_s, round(m.strength, 3)) for m in record.moments]
+    model = page.moments_list.model  # the list's strength words and the markers' tooltips agree
+    words = [model.data(model.index(i, 3)) for i in range(len(rows))]
+    assert [page.timeline.marker_tip(i).split("\n")[1].split(":")[0] for i in range(len(rows))] == words
     text = page.mode.text.text()
-    assert "Shown live: 2 questions" in text and "2.4 s" in text and "5.7 s" in text
+    assert "Shown live: 2 questions" in text and "0:02.4" in text and "0:05.7" in text
     assert "sensitivity 50" in text and f"sensitivity {50 + ASKED_BOOST:g}" in text
     # the what-if with the default settings finds other moments; the live record does not change
     page.mode.what_if_button.click()
@@ -126,8 +129,31 @@ def test_marks_attach_to_either_view_and_tuning_is_a_what_if(qtbot, page, sessio
     assert len(data["marks"]) == 2
     page.export_json(session_copy / "export.json")  # the export is of the view on screen
     data = json.loads((session_copy / "export.json").read_text())
-    assert data["view"] == "shown live" and data["settings"]["sensitivity"] == 50.0
+    assert data["view"] == "live" and data["settings"]["sensitivity"] == 50.0
     assert [m["prompt"] for m in data["moments"]] == [m.prompt for m in open_session(session_copy).moments]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_the_what_if_export_says_so_in_its_file_name_and_its_file(qtbot, page, session_copy, tmp_path, monkeypatch, fmt):
+    """Issue 20 item 3: Export in "What if" offered the live export's file name and wrote prompted=True."""
+    asked: list[tuple[str, str]] = []
+
+    def save_as(_parent, title, default, _filter):
+        asked.append((title, default))
+        return str(tmp_path / default), ""
+
+    monkeypatch.setattr("app.ui.replay_files.QFileDialog.getSaveFileName", save_as)
+    open_and_wait(qtbot, page, session_copy)
+    action = page.export_csv_action if fmt == "csv" else page.export_json_action
+    action.trigger()  # the live view
+    page.mode.what_if_button.click()
+    action.trigger()
+    (live_title, live_name), (what_if_title, what_if_name) = asked
+    assert live_name == f"session-moments.{fmt}" and "what-if" not in live_title
+    assert what_if_name == f"session-what-if-moments.{fmt}" and "what-if" in what_if_title
+    text = (tmp_path / what_if_name).read_text()
+    assert "what-if" in text and "prompted" not in text.replace("would_prompt", "")
+    assert "what if" in page.last_message
 
 
 def test_a_video_has_only_the_what_if_view(qtbot, page):
@@ -247,3 +273,24 @@ def test_the_question_column_says_shown_live_or_what_if(qtbot, page, session_cop
     assert question_title(page) == "Question shown"
     open_and_wait(qtbot, page, DATA / "single_face.mp4")  # a video: what-if only
     assert question_title(page) == "Question"
+
+
+def test_a_damaged_session_opens_with_what_is_intact_and_one_message_says_what_is_missing(qtbot, page, tmp_path):
+    """Issue 20 item 2: with one segment's video deleted and a moments line cut, the session refused to open."""
+    from test_session import record
+
+    folder = record(tmp_path / "sessions").folder  # three segments: 0:00-0:01, 0:01-0:02, 0:02-0:02.5
+    (folder / "segments" / "000001.mkv").unlink()
+    moments = folder / "moments.jsonl"
+    moments.write_text(moments.read_text() + '{"start_s": 3.0, "peak')  # cut in the middle of a line
+    messages: list[str] = []
+    page.message_shown.connect(lambda text, _error: messages.append(text))
+    rec = open_and_wait(qtbot, page, folder)
+    assert [s.path.name for s in rec.segments] == ["000000.mkv", "000002.mkv"]
+    assert len(page.moments) == 1 and rec.asked_s == (pytest.approx(1.2),)  # the moment and the mark
+    (text,) = [m for m in messages if m]
+    assert text.startswith("Part of this session is damaged and left out: the video of 0:01-0:02")
+    assert text.endswith("The rest is shown. The last of the moments was cut off and is left out (moments.jsonl).")
+    p = page.player
+    p.seek_frame(len(p.times) - 1)  # the intact segments play, the last one too
+    qtbot.waitUntil(lambda: p.index == len(p.times) - 1, timeout=10_000)

@@ -3,7 +3,9 @@ spotting kept per settings, the built-in questions read once, marks that follow 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 import shutil
 import threading
@@ -118,15 +120,22 @@ def test_a_mark_that_cannot_be_saved_is_kept_and_said(session):
     assert change.row["mark"] == HELPFUL and "could not be saved" in change.problem
 
 
-def test_exports_are_of_the_view_on_screen(session):
+def test_exports_are_of_the_view_on_screen_and_a_what_if_says_so(session):
+    """Issue 20 item 3: a what-if export wrote `prompted=True` for questions never shown, with nothing in
+    the file saying it was a what-if."""
     model, _ = opened(session)
-    data = json.loads(model.export_json())
-    assert data["view"] == "shown live" and data["settings"]["sensitivity"] == 50.0
+    data = json.loads(model.export("json"))
+    assert data["view"] == "live" and data["settings"]["sensitivity"] == 50.0 and "note" not in data
     assert [m["prompt"] for m in data["moments"]] == [m.prompt for m in open_session(session).moments]
+    assert all(m["prompted"] for m in data["moments"])
     model.apply(Settings().replace(sensitivity=80.0))
-    data = json.loads(model.export_json())
-    assert data["view"] == "what if" and data["settings"]["sensitivity"] == 80.0
-    assert model.export_csv().count("\n") == len(model.result.moments) + 1
+    data = json.loads(model.export("json"))
+    assert data["view"] == "what-if" and data["settings"]["sensitivity"] == 80.0
+    assert "None of it was shown live" in data["note"]
+    assert all("prompted" not in m and "would_prompt" in m for m in data["moments"])
+    table = list(csv.DictReader(io.StringIO(model.export("csv"))))
+    assert len(table) == len(model.result.moments) > 0 and all(r["view"] == "what-if" for r in table)
+    assert "prompted" not in table[0] and any(r["would_prompt"] == "True" for r in table)
 
 
 def test_closing_leaves_an_empty_result_at_the_settings_threshold(session):

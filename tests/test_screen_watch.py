@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QSettings, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -308,3 +308,18 @@ def test_the_window_opens_on_a_screen_source_named_on_the_command_line(qtbot, tm
     assert live.choice().screen.region == Region(10, 20, 200, 150) and not live.is_running()
     assert "DISPLAY is not set" in window.messages.text.text()
     window.close()
+
+
+def test_the_notice_box_is_not_covered_at_large_text(qtbot):
+    """At 175% text "I have told them" and Copy sit below the notice's text, and everything fits the dialog."""
+    notice = ConsentNotice()
+    qtbot.addWidget(notice)
+    font = notice.font()
+    font.setPointSizeF(font.pointSizeF() * 1.75)
+    notice.setFont(font)
+    notice.show()
+    qtbot.waitExposed(notice)
+    text = QRect(notice.text.mapTo(notice, QPoint(0, 0)), notice.text.size())
+    for widget in (notice.told, notice.copy_button, notice.buttons):
+        assert widget.geometry().top() > text.bottom(), widget
+        assert notice.rect().contains(widget.geometry()), widget

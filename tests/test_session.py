@@ -98,7 +98,7 @@ def test_a_cut_off_last_line_is_left_out_with_a_note(tmp_path):
     s = open_session(w.folder)
     assert s.segment_frames[:2] == (10, 10)
     assert len(s.moments) == 1
-    assert any("moments.jsonl: the last line was cut off" in n for n in s.notes)
+    assert "The last of the moments was cut off and is left out (moments.jsonl)." in s.notes
     w.close()
 
 

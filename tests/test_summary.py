@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from app.face.features import N_LEVELS, FrameFeatures, empty_features
+from app.run.recordings import load_session
+from app.run.review_model import ReviewModel
 from app.settings.questions import FORBIDDEN_WORDS, words
 from app.settings.schema import preset
 from app.sources.capture import Frame, SourceInfo
 from app.spotting.spotter import Moment, threshold_for
+from app.spotting.strength import relative
 from app.store.marks import HELPFUL, Mark, Review, review_path_for_session
 from app.store.session import SessionWriter, open_session
-from app.store.summary import collect, timeline_png, to_html, write_summary
+from app.store.summary import BGR, MARGIN, collect, timeline_png, to_html, write_summary
 
 FPS = 10.0
 QUESTION = "What else comes to mind about that?"
@@ -79,3 +84,38 @@ def test_write_summary_to_a_file_or_into_a_folder(tmp_path):
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     (tmp_path / "pages").mkdir()
     assert write_summary(folder, tmp_path / "pages") == tmp_path / "pages" / f"{folder.name}.html"
+
+
+RECORDED = Path(__file__).parent / "data" / "recorded_session"  # its second question was shown at 75 ("I just asked")
+
+
+def test_the_summary_reads_each_moment_as_review_does(tmp_path):
+    """Same strength word as Review's list, and the sensitivity each question was shown at (75 after
+    "I just asked", not the listener's 50)."""
+    session = open_session(RECORDED)
+    s = collect(session)
+    rec = load_session(RECORDED, session.settings, None, lambda done, total: None, threading.Event())
+    result, _ = ReviewModel(session.settings).open(rec, session.settings)
+    review_words = [relative(m.strength, t).word for m, t in zip(result.moments, result.row_thresholds, strict=True)]
+    assert [x.word for x in s.strengths()] == review_words
+    assert [w.sensitivity for w in s.spotted_with()] == [50.0, 75.0] and s.settings.sensitivity == 50.0
+    rows = re.findall(r"<tr><td>(\d:\d\d\.\d)</td><td>[^<]*</td><td>[^<]*</td><td>(\w+)</td><td>([\d.]+)</td>",
+                      to_html(s))
+    assert [(word, float(sens)) for _, word, sens in rows] == list(zip(review_words, (50.0, 75.0), strict=True))
+
+
+def test_the_stems_rise_from_the_threshold_line(tmp_path):
+    s = collect(open_session(record(tmp_path)))
+    img = cv2.imdecode(np.frombuffer(timeline_png(s), np.uint8), cv2.IMREAD_COLOR).astype(int)
+    near = lambda colour: (np.abs(img - np.array(colour)).sum(axis=2) < 40)  # noqa: E731
+    threshold_rows = np.flatnonzero(near(BGR["threshold"])[:, MARGIN[0]:].sum(axis=1) > 20)
+    plot = slice(0, img.shape[0] - MARGIN[3])  # above the time axis (its labels are grey too)
+    stems = np.flatnonzero((near(BGR["prompted"]) | near(BGR["quiet"]))[plot, MARGIN[0]:].any(axis=1))
+    assert len(threshold_rows) and len(stems)
+    assert stems.max() <= threshold_rows.max() + 1, "a stem reaches below the threshold line it rises from"
+
+
+def test_the_summary_shows_no_timestamps_or_frame_counts(tmp_path):
+    text = re.sub(r"<[^>]+>|data:image/png;base64,[A-Za-z0-9+/=]+", " ", to_html(collect(open_session(RECORDED))))
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\bframes?\b|\d:\d\d\.\d{3}", text), text
+    assert "1 December 2026 at 16:31" in text

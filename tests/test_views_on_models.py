@@ -124,7 +124,7 @@ def test_a_running_live_session_takes_new_settings_between_two_frames(qtbot, mon
     live = LivePage(store, lambda: Path("/nonexistent"), lambda: [])
     qtbot.addWidget(live)
     live.pipeline_factory = SettingsLog
-    clip = type("Clip", (), {"is_camera": False, "is_screen": False, "label": "clip",
+    clip = type("Clip", (), {"is_camera": False, "is_screen": False, "screen": None, "label": "clip",
                              "opener": lambda self, w, h, f: (lambda: BlankClip(60.0))})()
     monkeypatch.setattr(live, "choice", lambda: clip)
     SettingsLog.seen = []  # not an earlier test's frames

@@ -19,6 +19,7 @@ from app.system.resources import DEMO_VIDEO
 
 DEMO_LABEL = "Demo recording"
 RESOLUTIONS = ((640, 480), (1280, 720), (1920, 1080))
+RESOLUTION_NAMES = ("Small picture", "HD picture", "Full HD picture")  # what the listener reads; figures in tooltips
 FRAME_RATES = (15, 30, 60)
 FRAME_RATE_HINT = ("Higher frame rates catch shorter moments: at 30 frames/s a 40 ms change is one or two "
                    "frames, at 60 it is two or three.")

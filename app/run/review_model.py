@@ -26,10 +26,10 @@ from app.run.pipeline import Analysis
 from app.run.recordings import LiveRecord, Recording
 from app.settings.schema import Settings
 from app.spotting.spotter import Moment, Spotted, spot_with_curve, threshold_for
-from app.store.marks import KeptCounts, Mark, Review, live_summary, match, rows, to_csv, to_json
+from app.spotting.strength import spotted_thresholds
+from app.store.export import LIVE, WHAT_IF, export_text
+from app.store.marks import KeptCounts, Mark, Review, live_summary, match, rows
 
-LIVE, WHAT_IF = "live", "whatif"
-VIEW_NAMES = {LIVE: "shown live", WHAT_IF: "what if"}  # as exports name the view they hold
 MEMO_SIZE = 4  # settings whose spotting is kept: the live view's and the what-if's latest few
 NO_COUNTS = KeptCounts(0, 0, 0, 0)
 
@@ -185,21 +185,17 @@ class ReviewModel:
         found = self._spotted(self.settings).moments
         return dataclasses.replace(self.recording.analysis, settings=self.settings, moments=list(found))
 
-    def export_csv(self) -> str:
-        return to_csv(self.result.rows)
-
-    def export_json(self) -> str:
-        """`glimpse analyze`'s JSON of the view on screen (in the live view, the session's settings and
-        record), with each moment's mark and every mark."""
+    def export(self, fmt: str) -> str:
+        """The view on screen as `fmt` ("csv" or "json"), as `glimpse export` writes it: a what-if says so in
+        the file and claims no question was shown; the live view carries the session's settings."""
         analysis, review = self.analysis, self.review
         if analysis is None or review is None:
             raise ValueError("nothing is open to export")
         data = analysis.to_dict()
-        data["view"] = VIEW_NAMES[self.view]
         live = self.live if self.view == LIVE else None
         if live is not None:
             data["settings"] = live.base.to_dict()
-        return to_json(data, self.result.rows, review)
+        return export_text(data, self.result.moments, review, self.view, fmt)
 
     # -- computed once ---------------------------------------------------------------------------------
     def _render(self, selected: int | None) -> ReviewResult:
@@ -212,7 +208,7 @@ class ReviewModel:
             moments, curve, shown_with = found.moments, found.curve, self.settings
         else:  # each moment's strength word is against the threshold it was spotted at
             moments, curve, shown_with = live.moments, self._spotted(live.base).curve, live.base
-            per_row = tuple(threshold_for((s or live.base).sensitivity) for s in live.in_force)
+            per_row = spotted_thresholds(live.in_force, live.base, len(moments))
         table = tuple(rows(moments, review.marks_for(moments)))
         self.result = ReviewResult(self.view, tuple(moments), table, self._curve_x, curve,
                                    threshold_for(shown_with.sensitivity), per_row, review.kept_counts(found.moments),

@@ -6,7 +6,11 @@ the threshold; its ratio to the threshold says how far past the bar the change w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from app.settings.schema import Settings
+from app.spotting.spotter import threshold_for
 
 # ratio to the threshold at which each word starts (a moment is always >= 1)
 LEVELS = (("slight", 1.0), ("clear", 1.5), ("strong", 2.5))
@@ -34,6 +38,18 @@ class Strength:
 
 def relative(strength: float, threshold: float) -> Strength:
     return Strength(strength / threshold if threshold > 0 else 0.0)
+
+
+def spotted_settings(in_force: Sequence[Settings | None], base: Settings, n: int) -> tuple[Settings, ...]:
+    """The settings each of `n` live moments was spotted with: its own from `in_force` (raised after
+    "I just asked"), else `base` (sessions recorded before they were kept). Review and the summary both
+    read a live moment's strength and sensitivity from here, so they always agree."""
+    return tuple((in_force[i] if i < len(in_force) else None) or base for i in range(n))
+
+
+def spotted_thresholds(in_force: Sequence[Settings | None], base: Settings, n: int) -> tuple[float, ...]:
+    """Each live moment's threshold: the one it was spotted at (see `spotted_settings`)."""
+    return tuple(threshold_for(s.sensitivity) for s in spotted_settings(in_force, base, n))
 
 
 def strength_word(ratio: float) -> str:

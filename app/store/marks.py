@@ -13,8 +13,6 @@ cache's key); marks of a recorded session live in the session folder. No Qt here
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import time
 from collections.abc import Iterable, Sequence
@@ -26,6 +24,7 @@ from app.errors import SessionInvalid
 from app.settings.schema import Settings
 from app.spotting.spotter import Moment
 from app.system.files import cache_root, write_atomic
+from app.system.progress import format_time
 
 REVIEW_VERSION = 1
 HELPFUL, NOT_A_MOMENT = "helpful", "not_a_moment"
@@ -237,24 +236,6 @@ def rows(moments: Sequence[Moment], marks: Sequence[Mark | None]) -> list[dict]:
     return out
 
 
-def to_csv(table_rows: Sequence[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for r in table_rows:
-        writer.writerow({**r, "regions": " ".join(r["regions"]), "prompt": r["prompt"] or "", "mark": r["mark"] or ""})
-    return out.getvalue()
-
-
-def to_json(analysis: dict, table_rows: Sequence[dict], review: Review) -> str:
-    """`glimpse analyze`'s JSON with each moment's mark and note, plus every mark (also the ones on
-    moments these settings no longer find)."""
-    data = dict(analysis)
-    data["moments"] = [dict(r) for r in table_rows]
-    data["marks"] = [k.to_dict() for k in review.marks]
-    return json.dumps(data, indent=2) + "\n"
-
-
 def export(path: Path, text: str) -> None:
     write_atomic(Path(path), text.encode("utf-8"))
 
@@ -274,5 +255,5 @@ def live_summary(moments: Sequence[Moment], in_force: Sequence[Settings | None],
     if not shown:
         return (f"Shown live: no question (of {len(moments)} moment{'s' if len(moments) != 1 else ''} found, "
                 f"none came outside the quiet time). Your settings: sensitivity {base.sensitivity:g}.")
-    items = "; ".join(f"{m.start_s:.1f} s ({in_force_text(s, base)})" for m, s in shown)
+    items = "; ".join(f"{format_time(m.start_s)} ({in_force_text(s, base)})" for m, s in shown)
     return f"Shown live: {len(shown)} question{'s' if len(shown) != 1 else ''}, at {items}."

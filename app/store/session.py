@@ -484,7 +484,7 @@ def _read_records(path: Path, parse: Callable[[dict], T], what: str, notes: list
             records.append(parse(record))
         except DAMAGE:
             if n == len(lines):
-                notes.append(f"{path.name}: the last line was cut off and is left out")
+                notes.append(f"The last of the {what} was cut off and is left out ({path.name}).")
             else:
                 damaged += 1
     if damaged:

@@ -15,17 +15,19 @@ from __future__ import annotations
 import base64
 import html
 from dataclasses import dataclass, fields
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from app.settings.schema import Settings
-from app.spotting.spotter import Moment, threshold_for
-from app.spotting.strength import relative
+from app.spotting.spotter import Moment
+from app.spotting.strength import Strength, relative, spotted_settings, spotted_thresholds
 from app.store.export import read_review
 from app.store.marks import VERDICT_TITLES, Mark
 from app.store.session import RecordedSession, open_session
 from app.system.files import write_atomic
+from app.system.progress import format_time
 
 PICTURE_SIZE = (960, 180)  # width, height in pixels
 MARGIN = (48, 14, 14, 30)  # left, top, right, bottom
@@ -35,6 +37,7 @@ BGR = {  # the light theme's calm tones, as OpenCV's BGR
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 MAX_TICKS = 10
 Y_TOP_RATIO = 3.0  # the picture's height holds moments up to three times the threshold (taller ones are capped)
+THRESHOLD_GAP_PX = 8  # the threshold line, which the stems rise from, sits this far above the time axis
 
 
 @dataclass(frozen=True)
@@ -45,17 +48,22 @@ class Summary:
     created: str
     source: str
     duration_s: float
-    frames: int
     settings: Settings
     moments: tuple[Moment, ...]  # as recorded live
+    in_force: tuple[Settings | None, ...]  # per moment: the settings live spotted it with (None: not kept)
     asked_s: tuple[float, ...]
     marks: tuple[Mark, ...]  # the listener's review marks and notes
     no_face: tuple[tuple[float, float], ...]
     notes: tuple[str, ...]
 
-    @property
-    def threshold(self) -> float:
-        return threshold_for(self.settings.sensitivity)
+    def spotted_with(self) -> tuple[Settings, ...]:
+        """Per moment, the settings it was spotted (and its question shown) with: Review's, too."""
+        return spotted_settings(self.in_force, self.settings, len(self.moments))
+
+    def strengths(self) -> tuple[Strength, ...]:
+        """Per moment, how far past its own threshold it went (the word Review shows)."""
+        thresholds = spotted_thresholds(self.in_force, self.settings, len(self.moments))
+        return tuple(relative(m.strength, t) for m, t in zip(self.moments, thresholds, strict=True))
 
     @property
     def prompts(self) -> tuple[Moment, ...]:
@@ -79,14 +87,18 @@ def collect(session: RecordedSession) -> Summary:
         notes += (f"{problem}; the page shows no marks.",)
     marks = tuple(review.marks)
     return Summary(session.folder.name, str(session.info.get("created", "")), str(session.info.get("source", "")),
-                   session.duration_s, len(session.table), session.settings, tuple(session.moments),
-                   tuple(session.marks), marks, no_face_spans(session.table.t_s, session.table.face),
-                   notes)
+                   session.duration_s, session.settings, tuple(session.moments),
+                   tuple(session.moment_settings), tuple(session.marks), marks,
+                   no_face_spans(session.table.t_s, session.table.face), notes)
 
 
-def format_clock(t_s: float) -> str:
-    m, s = divmod(max(0.0, t_s), 60)
-    return f"{int(m)}:{s:04.1f}"
+def format_created(created: str) -> str:
+    """A session's ISO start time as people write it ("6 December 2026 at 15:12"); unreadable: as given."""
+    try:
+        when = datetime.strptime(created, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return created
+    return f"{when.day} {when:%B %Y} at {when:%H:%M}"
 
 
 def _tick_step(duration_s: float) -> int:
@@ -94,16 +106,18 @@ def _tick_step(duration_s: float) -> int:
 
 
 def timeline_png(summary: Summary, size: tuple[int, int] = PICTURE_SIZE) -> bytes:
-    """The session at a glance: no-face stretches, "I just asked" marks, and each moment as a stem as tall
-    as how far past the threshold it went (filled: a question was shown; hollow: quiet time)."""
+    """The session at a glance: no-face stretches, "I just asked" marks, and each moment as a stem rising
+    from the threshold line as far as the change went past its threshold (filled: a question was shown;
+    hollow: quiet time)."""
     import cv2
 
     w, h = size
     left, top, right, bottom = MARGIN
     img = np.full((h, w, 3), BGR["paper"], np.uint8)
     span = max(summary.duration_s, 1.0)
+    y1 = h - bottom - THRESHOLD_GAP_PX  # the threshold: ratio 1
     x_of = lambda t: int(round(left + (w - left - right) * min(max(t / span, 0.0), 1.0)))  # noqa: E731
-    y_of = lambda r: int(round(h - bottom - (h - top - bottom) * min(r, Y_TOP_RATIO) / Y_TOP_RATIO))  # noqa: E731
+    y_of = lambda r: int(round(y1 - (y1 - top) * (min(max(r, 1.0), Y_TOP_RATIO) - 1.0) / (Y_TOP_RATIO - 1.0)))  # noqa: E731
     for a, b in summary.no_face:
         cv2.rectangle(img, (x_of(a), top), (max(x_of(b), x_of(a) + 1), h - bottom), BGR["no_face"], -1)
     font, scale = cv2.FONT_HERSHEY_SIMPLEX, 0.45
@@ -115,7 +129,6 @@ def timeline_png(summary: Summary, size: tuple[int, int] = PICTURE_SIZE) -> byte
         (tw, _), _ = cv2.getTextSize(label, font, scale, 1)
         cv2.putText(img, label, (min(max(x - tw // 2, 0), w - tw), h - 8), font, scale, BGR["text"], 1, cv2.LINE_AA)
     cv2.line(img, (left, h - bottom), (w - right, h - bottom), BGR["axis"], 1)
-    y1 = y_of(1.0)
     for x in range(left, w - right, 8):  # the threshold, dashed
         cv2.line(img, (x, y1), (min(x + 4, w - right), y1), BGR["threshold"], 1)
     cv2.putText(img, "threshold", (4, y1 + 4), font, scale, BGR["threshold"], 1, cv2.LINE_AA)
@@ -123,10 +136,11 @@ def timeline_png(summary: Summary, size: tuple[int, int] = PICTURE_SIZE) -> byte
         x = x_of(asked)
         for y in range(top, h - bottom, 6):
             cv2.line(img, (x, y), (x, min(y + 3, h - bottom)), BGR["asked"], 1)
-    for m in sorted(summary.moments, key=lambda m: m.prompted):  # questions drawn last, on top
-        x, y = x_of(m.peak_s), y_of(relative(m.strength, summary.threshold).ratio)
+    drawn = sorted(zip(summary.moments, summary.strengths(), strict=True), key=lambda p: p[0].prompted)
+    for m, strength in drawn:  # questions drawn last, on top
+        x, y = x_of(m.peak_s), y_of(strength.ratio)
         color = BGR["prompted"] if m.prompted else BGR["quiet"]
-        cv2.line(img, (x, h - bottom), (x, y), color, 1, cv2.LINE_AA)
+        cv2.line(img, (x, y1), (x, y), color, 1, cv2.LINE_AA)
         cv2.circle(img, (x, y), 5, color, -1 if m.prompted else 1, cv2.LINE_AA)
     ok, png = cv2.imencode(".png", img)
     if not ok:  # pragma: no cover - OpenCV always encodes a uint8 image
@@ -175,38 +189,45 @@ def to_html(summary: Summary, picture: bytes | None = None) -> str:
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     quiet = len(s.moments) - len(s.prompts)
     prompt_rows = []
-    for m in s.prompts:
+    for m, strength, shown_with in zip(s.moments, s.strengths(), s.spotted_with(), strict=True):
+        if not m.prompted:
+            continue
         k = _mark_for(m, s.marks)
-        prompt_rows.append(f"<tr><td>{format_clock(m.start_s)}</td><td>{_e(m.prompt)}</td>"
-                           f"<td>{_e(', '.join(m.regions))}</td><td>{_e(relative(m.strength, s.threshold).word)}</td>"
+        prompt_rows.append(f"<tr><td>{format_time(m.start_s)}</td><td>{_e(m.prompt)}</td>"
+                           f"<td>{_e(', '.join(m.regions))}</td><td>{_e(strength.word)}</td>"
+                           f"<td>{shown_with.sensitivity:g}</td>"
                            f"<td>{_e(VERDICT_TITLES[k.verdict]) if k else ''}</td>"
                            f"<td>{_e(k.note) if k else ''}</td></tr>")
-    mark_rows = [f"<tr><td>{format_clock(k.start_s)}</td><td>{_e(', '.join(k.regions))}</td>"
+    mark_rows = [f"<tr><td>{format_time(k.start_s)}</td><td>{_e(', '.join(k.regions))}</td>"
                  f"<td>{_e(VERDICT_TITLES[k.verdict])}</td><td>{_e(k.note)}</td></tr>" for k in s.marks]
-    asked = ", ".join(format_clock(t) for t in s.asked_s) or "none"
+    asked = ", ".join(format_time(t) for t in s.asked_s) or "none"
     notes = "".join(f"<li>{_e(n)}</li>" for n in s.notes)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Glimpse session {_e(s.name)}</title>
 <style>{STYLE}</style></head><body>
 <h1>Session summary</h1>
 <p class="quiet">{_e(s.name)}</p>
-<p>Recorded {_e(s.created or 'at an unknown time')} from {_e(s.source)}; {format_clock(s.duration_s)} long,
-{s.frames} frames. {len(s.prompts)} question{'s' if len(s.prompts) != 1 else ''} shown;
+<p>Recorded {_e(format_created(s.created) if s.created else 'at an unknown time')} from {_e(s.source)};
+{format_time(s.duration_s)} long. {len(s.prompts)} question{'s' if len(s.prompts) != 1 else ''} shown;
 {quiet} other moment{'s' if quiet != 1 else ''} in the quiet time after a question.</p>
 {f'<ul class="quiet">{notes}</ul>' if notes else ''}
 <h2>Timeline</h2>
 <p><img src="{uri}" alt="Timeline of the session: moments over time"></p>
-<p class="quiet">Each stem is a brief change Glimpse noticed, as tall as how far it went past the threshold
-(dashed). Filled: a question was shown; hollow: quiet time, no question. Dotted lines: you marked
-&ldquo;I just asked&rdquo;. Grey: the camera saw no one. A change can mean many things, or nothing.</p>
+<p class="quiet">Each stem is a brief change Glimpse noticed: it rises from the threshold (the dashed line)
+as far as the change went past it. Filled: a question was shown; hollow: quiet time, no question. Dotted
+lines: you marked &ldquo;I just asked&rdquo;. Grey: the camera saw no one. A change can mean many things,
+or nothing.</p>
 <h2>Questions shown</h2>
-{('<table><tr><th>Time</th><th>Question</th><th>Where</th><th>Strength</th><th>Your mark</th><th>Note</th></tr>'
+{('<table><tr><th>Time</th><th>Question</th><th>Where</th><th>Strength</th><th>Sensitivity</th>'
+  '<th>Your mark</th><th>Note</th></tr>'
   + ''.join(prompt_rows) + '</table>') if prompt_rows else '<p class="quiet">No question was shown.</p>'}
 <p>You marked &ldquo;I just asked&rdquo; at: {asked}.</p>
 <h2>Your marks and notes</h2>
 {('<table><tr><th>Time</th><th>Where</th><th>Mark</th><th>Note</th></tr>' + ''.join(mark_rows) + '</table>')
  if mark_rows else '<p class="quiet">No marks or notes yet (add them in Review).</p>'}
 <h2>Settings in force</h2>
+<p class="quiet">Your settings when recording started. After &ldquo;I just asked&rdquo; Glimpse is more
+attentive for a while: each question above lists the sensitivity it was shown at.</p>
 <table>{_settings_rows(s.settings)}</table>
 <p class="quiet">Made by Glimpse on this computer. It records where and when a brief change happened and
 which question was offered; it does not say what anyone thought.</p>

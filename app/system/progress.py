@@ -50,6 +50,20 @@ def format_clock(t_s: float) -> str:
     return f"{minutes}:{seconds:02d}"
 
 
+def format_time(t_s: float) -> str:
+    """A moment's time in a recording for a person: 'm:ss.s' (tenths; 'h:mm:ss.s' past an hour)."""
+    tenths = int(round(max(0.0, t_s) * 10))
+    h, rest = divmod(tenths, 36000)
+    m, rest = divmod(rest, 600)
+    s, tenth = divmod(rest, 10)
+    return f"{h}:{m:02d}:{s:02d}.{tenth}" if h else f"{m}:{s:02d}.{tenth}"
+
+
+def format_length(seconds: float) -> str:
+    """How long a brief change lasted, for a person: '0.2 s', 'under 0.1 s' (never milliseconds)."""
+    return "under 0.1 s" if seconds < 0.05 else f"{seconds:.1f} s"
+
+
 def estimate(samples: list[tuple[float, float]] | tuple[tuple[float, float], ...]) -> Estimate:
     """From (time_s, fraction_done) samples in time order, the last fraction and the time left
     at the rate seen over the samples given."""

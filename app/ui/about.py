@@ -1,5 +1,6 @@
-"""Help > About: version, the face model and its SHA-256, the bundled parts' licences, where Glimpse
-keeps its files, and "Copy diagnostics" (the text comes from app/run/diagnostics.py; nothing is sent)."""
+"""Help > About: what Glimpse is and where it keeps the listener's files first; the face model's checksum
+and the bundled parts' licences one click deeper ("Technical details"); "Copy diagnostics" (the text
+comes from app/run/diagnostics.py; nothing is sent)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QS
 from app.run import diagnostics
 from app.sources.capture import CameraInfo, list_cameras
 
-MIN_WIDTH, MIN_HEIGHT = 720, 560  # the SHA-256 fits on one line
+MIN_WIDTH, MIN_HEIGHT = 640, 420
+DETAILS_LABEL = "Technical details"
 
 
 def _section(title: str, rows: list[tuple[str, str]]) -> str:
@@ -23,17 +25,24 @@ def _section(title: str, rows: list[tuple[str, str]]) -> str:
 
 
 def about_html(d: diagnostics.Diagnostics) -> str:
+    """What the listener reads first: what Glimpse is, that nothing leaves the computer, where their files are."""
+    text = (f"<h3>Glimpse {html.escape(d.version)}</h3><p>Glimpse notices brief changes in the face of the "
+            "person you are talking with and offers you a gentle, open question. It says where a face moved, "
+            "never what that means.</p><p>Everything runs on this computer: nothing is sent anywhere, and "
+            "nothing is recorded unless you switch recording on.</p>")
+    home = Path.home()
+    return text + _section("Where your files are",
+                           [(label, diagnostics.shown_path(path, home)) for label, path in d.folders])
+
+
+def details_html(d: diagnostics.Diagnostics) -> str:
+    """One click deeper: the face model and its checksum, and the bundled parts' licences."""
     model = d.model
     check = "matches the pinned digest" if model.verified else f"does NOT match the pinned {model.pinned}"
-    text = (f"<h3>Glimpse {html.escape(d.version)}</h3><p>Notices brief facial changes and offers a gentle, "
-            "open question. Everything runs on this computer: nothing is sent anywhere.</p>")
-    text += _section("Face model", [("model", model.name), ("file", model.file), ("SHA-256", model.sha256),
-                                    ("check", check), ("licence", diagnostics.MODEL_LICENCE)])
-    text += _section("Bundled parts and their licences", [(f"{p.name} {p.version}", p.licence) for p in d.parts])
-    home = Path.home()
-    text += _section("Where Glimpse keeps its files",
-                     [(label, diagnostics.shown_path(path, home)) for label, path in d.folders])
-    return text
+    text = _section("Face model", [("model", model.name), ("file", model.file), ("SHA-256", model.sha256),
+                                   ("check", check), ("licence", diagnostics.MODEL_LICENCE)])
+    return text + _section("Bundled parts and their licences", [(f"{p.name} {p.version}", p.licence)
+                                                                for p in d.parts])
 
 
 class AboutDialog(QDialog):
@@ -45,13 +54,25 @@ class AboutDialog(QDialog):
         self.diagnostics_text = diagnostics.diagnostics_text(facts, Path.home())
         self.body = QLabel(about_html(facts), wordWrap=True, objectName="AboutText",  # type: ignore[call-overload]  # stubs omit inherited Qt properties
                            textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = QLabel(details_html(facts), wordWrap=True, objectName="AboutDetails",  # type: ignore[call-overload]  # stubs omit inherited Qt properties
+                              textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.hide()
+        self.details_button = QPushButton(DETAILS_LABEL, checkable=True)  # type: ignore[call-overload]  # stubs omit inherited Qt properties
+        self.details_button.setToolTip("The face model's checksum and the licences of the parts Glimpse is built on")
+        self.details_button.toggled.connect(self.details.setVisible)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.addWidget(self.body)
+        column.addWidget(self.details)
+        column.addStretch(1)
         scroll = QScrollArea(widgetResizable=True)
-        scroll.setWidget(self.body)
+        scroll.setWidget(inner)
         self.copy_button = QPushButton("Copy diagnostics")
         self.copy_button.setToolTip("Versions, system, model digest, camera names and the app's folders; "
                                     "no personal data. Paste it into a message if you ask for help.")
         self.copy_button.clicked.connect(self.copy_diagnostics)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.details_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -44,10 +45,12 @@ from app.ui import theme
 from app.ui.first_run import WelcomePage, ask_consent
 from app.ui.guide import GuideWindow
 from app.ui.live import LivePage
+from app.ui.live_recording import ask_quit_while_recording
 from app.ui.messages import ERROR, INFO, MessageArea
 from app.ui.questions_dialog import QuestionsDialog
 from app.ui.settings_store import gui_store
 from app.ui.shortcuts import show_shortcuts
+from app.ui.single_instance import SingleInstance
 
 if TYPE_CHECKING:
     from app.ui.replay import ReplayPage
@@ -71,8 +74,12 @@ class MainWindow(QMainWindow):
                  settings_path: Path | None = None,
                  recordings_root: Callable[[], Path] = sessions_root,
                  list_cameras: Callable[[], list] = capture.list_cameras, demo_path: Path = DEMO_VIDEO,
-                 confirm_consent: Callable[[QWidget], bool] = ask_consent):
+                 confirm_consent: Callable[[QWidget], bool] = ask_consent,
+                 confirm_quit: Callable[[QWidget, str], bool] = ask_quit_while_recording):
+        """`confirm_consent` asks before the first recording, `confirm_quit` before closing on one (tests
+        answer for the listener)."""
         super().__init__()
+        self.confirm_quit = confirm_quit
         self.args = args
         self.qsettings = qsettings if qsettings is not None else QSettings("glimpse", "glimpse")
         self.settings_path = Path(settings_path) if settings_path else user_settings_path()
@@ -284,7 +291,7 @@ class MainWindow(QMainWindow):
         page.open_path(str(path))
 
     def choose_and_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a video or a recording's session.json", "",
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video or a recorded session", "",
                                               "Videos and recordings (*.mp4 *.mov *.avi *.mkv *.webm *.m4v "
                                               "session.json);;All files (*)")
         if path:
@@ -306,7 +313,10 @@ class MainWindow(QMainWindow):
                                    ("Open in Review", lambda: self.open_in_review(folder)))
 
     def save_summary(self, folder: Path | None = None, out: Path | None = None) -> Path | None:
-        """File > Save a session summary: a recorded session's page (HTML, or PDF when the name ends .pdf)."""
+        """File > Save a session summary: a recorded session's page (HTML, or PDF when the name ends .pdf).
+        Without `folder`: the session open in Review, else one the listener chooses."""
+        if folder is None:
+            folder = self._session_in_review()
         if folder is None:
             chosen = QFileDialog.getExistingDirectory(self, "Choose a recorded session", str(self.recordings_root()))
             if not chosen:
@@ -329,6 +339,12 @@ class MainWindow(QMainWindow):
             return None
         self.messages.show_message(f"Summary saved in {written}", INFO)
         return written
+
+    def _session_in_review(self) -> Path | None:
+        """The recorded session open in Review (None: nothing, or a video file)."""
+        rec = getattr(self.review, "recording", None)
+        path = getattr(rec, "path", None)
+        return path if isinstance(path, Path) and path.is_dir() else None
 
     def edit_questions(self) -> None:
         """Live > Your questions: edit the questions Glimpse offers; saved with the settings, and offered
@@ -362,7 +378,23 @@ class MainWindow(QMainWindow):
 
         self.about_dialog = show_about(self, getattr(self.args, "model", None))
 
+    def bring_forward(self, path: str | None = None) -> None:
+        """A second start of Glimpse: this window comes forward (out of discreet mode), opening `path` in
+        Review when it named a recording."""
+        log.info("another start of Glimpse brought this window forward")
+        if self.live.is_discreet():
+            self.live.set_discreet(False)
+        self.showNormal() if self.isMinimized() else self.show()
+        self.raise_()
+        self.activateWindow()
+        if path:
+            self.open_in_review(path)
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        """Asks first while recording (quitting stops the recording); then saves what is pending and stops."""
+        if self.live.is_recording() and not self.confirm_quit(self, self.live.recording_clock()):
+            event.ignore()
+            return
         self.qsettings.setValue("geometry", self.saveGeometry())
         try:
             self.settings_store.flush()  # a change still waiting for the pause before its save
@@ -387,13 +419,38 @@ def make_application() -> QApplication:
     return app
 
 
+ALREADY_OPEN = "Glimpse is already open: its window was brought forward."
+NO_ANSWER = ("Glimpse is already running, but its window did not answer. Close it (or end that program), then "
+             "start Glimpse again.")
+
+
 def run_app(args: argparse.Namespace) -> int:
-    """`glimpse`, `glimpse live [--camera N] [--demo]`, `glimpse replay [PATH]`."""
+    """`glimpse`, `glimpse live [--camera N] [--demo]`, `glimpse replay [PATH]`: one window per user (a
+    second start brings the first forward, and hands it the recording to open)."""
     logging.basicConfig(level=logging.INFO, format="glimpse: %(message)s")
     app = make_application()
+    instance = SingleInstance(parent=app)
+    path = getattr(args, "path", None) if getattr(args, "command", None) == "replay" else None
+    if not instance.acquire():
+        return second_start(instance, str(Path(path).resolve()) if path else None)
     window = MainWindow(args)
+    instance.woken.connect(window.bring_forward)
     window.show()
     window.begin()
     if (notice := crashlog.last_notice()) is not None:  # the start after a crash says where its report is
         window.messages.show_message(notice.text, "info")
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        instance.release()
+
+
+def second_start(instance: SingleInstance, path: str | None) -> int:
+    """Another Glimpse window is open: it comes forward (and opens `path`), or the listener is told why not."""
+    if instance.ask_first(path):
+        print(f"glimpse: {ALREADY_OPEN}", file=sys.stderr)
+        return 0
+    pid = instance.holder()  # for whoever reads the terminal; the window speaks in words only
+    print(f"glimpse: {NO_ANSWER}" + (f" (its process id: {pid})" if pid else ""), file=sys.stderr)
+    QMessageBox.information(None, "Glimpse is already running", NO_ANSWER)
+    return 1

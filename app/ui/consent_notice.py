@@ -4,15 +4,16 @@ before watching starts. The words are in the core (`app/prompts/consent.py`)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -30,6 +31,7 @@ from app.prompts.consent import (
 )
 
 COPIED_SHOWN_MS = 1500
+WIDTH_CHARS = 60  # the dialog's width in average characters of its font: it grows with the text size
 
 
 class ConsentNotice(QDialog):
@@ -37,8 +39,12 @@ class ConsentNotice(QDialog):
         super().__init__(parent)
         self.setWindowTitle(NOTICE_TITLE)
         self.setObjectName("ConsentNotice")
-        self.text = QPlainTextEdit(NOTICE_TEXT, readOnly=True)
-        self.text.setFixedHeight(84)
+        # the notice in a framed box as tall as its wrapped text at any font size (a fixed height let the
+        # rows below ride over it at large text)
+        self.text = QLabel(NOTICE_TEXT, wordWrap=True, objectName="NoticeText")  # type: ignore[call-overload]  # stubs omit inherited Qt properties
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.box = QFrame(frameShape=QFrame.Shape.StyledPanel)
+        QVBoxLayout(self.box).addWidget(self.text)
         self.copy_button = QPushButton(COPY_LABEL)
         self.copy_button.clicked.connect(self.copy)
         self.told = QCheckBox(TOLD_LABEL)
@@ -53,11 +59,25 @@ class ConsentNotice(QDialog):
         row.addWidget(self.copy_button)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(NOTICE_INTRO, wordWrap=True))
-        layout.addWidget(self.text)
+        layout.addWidget(self.box)
         layout.addLayout(row)
         layout.addWidget(QLabel(NOTICE_STORAGE, wordWrap=True, objectName="Quiet"))  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         layout.addWidget(self.buttons)
-        self.resize(520, 0)
+        self.fit()
+
+    def fit(self) -> None:
+        """A width from the font, and the height its wrapped texts need at that width (a dialog's layout
+        does not ask its labels for their height at the width it finally gets)."""
+        layout = self.layout()
+        assert layout is not None  # made in __init__
+        width = max(self.fontMetrics().averageCharWidth() * WIDTH_CHARS, layout.minimumSize().width())
+        height = layout.totalHeightForWidth(width)
+        self.setMinimumSize(width, height)
+        self.resize(width, height)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        self.fit()  # the font it shows with (a style sheet or the application font may have changed it)
+        super().showEvent(event)
 
     def copy(self) -> None:
         QApplication.clipboard().setText(NOTICE_TEXT)

@@ -32,6 +32,9 @@ class ElidedLabel(QLabel):
         self._tip = tip
         self._refit()
 
+    def tip(self) -> str:
+        return self._tip
+
     def is_elided(self) -> bool:
         return super().text() != self._full
 

@@ -99,15 +99,16 @@ class WelcomePage(QWidget):
         self.begin_button.setDefault(True)
         self.begin_button.setMinimumWidth(160)
         self.begin_button.clicked.connect(self.done)
-        inner.addWidget(self.begin_button, 0, Qt.AlignmentFlag.AlignHCenter)
         inner.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.setContentsMargins(0, 0, 0, 12)
+        layout.addWidget(scroll, 1)
+        # below the text, outside its scroll area: in sight at any text size and window height
+        layout.addWidget(self.begin_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self._fit_text()
 
     def _fit_text(self) -> None:
@@ -117,6 +118,9 @@ class WelcomePage(QWidget):
         room = self.width() - 2 * PAGE_MARGIN_PX - 24  # the scroll bar's room
         for label in self.texts:
             label.setFixedWidth(max(200, min(measure, room) if self.isVisible() else measure))
+            # as tall as the text at that width: the scroll area's layout alone gave the page's text less
+            # height than it needs at large fonts, and cut off its last section (Privacy)
+            label.setMinimumHeight(label.heightForWidth(label.width()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)

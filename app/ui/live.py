@@ -33,6 +33,7 @@ from app.run.choices import (
     DEMO_VIDEO,
     FRAME_RATE_HINT,
     FRAME_RATES,
+    RESOLUTION_NAMES,
     RESOLUTIONS,
     SourceChoice,
     camera_choices,
@@ -47,6 +48,7 @@ from app.sources import capture
 from app.spotting.spotter import Moment
 from app.store.session import sessions_root as default_sessions_root
 from app.ui.discreet import DiscreetStrip, FaceDot
+from app.ui.elide import ElidedLabel
 from app.ui.first_run import ask_consent
 from app.ui.live_recording import LiveRecording
 from app.ui.live_status import (
@@ -150,8 +152,10 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         self.source_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.source_box.currentIndexChanged.connect(self._source_changed)
         self.size_box = QComboBox()
-        for w, h in RESOLUTIONS:
-            self.size_box.addItem(f"{w} × {h}", (w, h))
+        for (w, h), name in zip(RESOLUTIONS, RESOLUTION_NAMES, strict=True):
+            self.size_box.addItem(name, (w, h))
+            self.size_box.setItemData(self.size_box.count() - 1, f"{w} × {h}", Qt.ItemDataRole.ToolTipRole)
+        self.size_box.setToolTip("The picture size asked of the camera: a smaller one tracks faster")
         self.size_box.setCurrentIndex(1)
         self.fps_box = QComboBox()
         for fps in FRAME_RATES:
@@ -167,7 +171,9 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         controls.addWidget(self.size_box)
         controls.addWidget(self.fps_box)
         controls.addWidget(self.start_button)
-        self.source_info = QLabel("", objectName="Quiet", wordWrap=True)  # type: ignore[call-overload]  # stubs omit inherited Qt properties
+        # one line in words (it never wraps, so the video below keeps its height); the figures are its tooltip
+        self.source_info = ElidedLabel("")
+        self.source_info.setObjectName("Quiet")
 
         self.preview = LivePreview()
         self.preview.size_changed.connect(self._preview_resized)
@@ -292,7 +298,9 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         for box in (self.size_box, self.fps_box):  # a file plays at its own size and rate
             box.setVisible(camera)
             box.setEnabled(idle)
-        self.source_info.setText(FRAME_RATE_HINT if camera else "")
+        if idle:
+            self.source_info.setText("")
+            self.source_info.set_tip(FRAME_RATE_HINT if camera else "")
         self.watch.selected(self.choice())
 
     def play(self, choice: SourceChoice) -> None:
@@ -337,8 +345,7 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         worker.source_lost.connect(self._source_lost)
         worker.source_back.connect(self._source_back)
         # said once, calmly, beside what the source gives: not an error
-        worker.rate_notice.connect(lambda text: self.source_info.setText(
-            f"{self.source_info.text()} {text}; the others are skipped evenly."))
+        worker.rate_notice.connect(self._rate_notice)
         worker.stopped.connect(functools.partial(self._on_stopped, worker))
         worker.preview_size = self._preview_px
         self.worker, self.moments, self.decided = worker, [], []
@@ -429,19 +436,26 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         self.notice.hide()  # it offered the demo (or told of no camera): something is playing now
         self.succeeded.emit()
         choice = self.choice()
+        figures = f"{info.name}: {info.width} × {info.height} at {info.fps:.0f} frames/s"
         if choice.is_camera:
             w, h = self.size_box.currentData()
-            asked = "" if (info.width, info.height) == (w, h) else f" (asked for {w} × {h})"
-            self.source_info.setText(f"The camera gives {info.width} × {info.height} at {info.fps:g} frames/s"
-                                     f"{asked}. {FRAME_RATE_HINT}")
+            same = (info.width, info.height) == (w, h)
+            self.source_info.setText("The camera is on." if same else
+                                     "The camera is on, at another picture size than the one chosen.")
+            self.source_info.set_tip(f"{figures}{'' if same else f' (asked for {w} × {h})'}. {FRAME_RATE_HINT}")
         elif choice.is_screen:
-            self.source_info.setText(f"Watching {info.name}, {info.width} × {info.height}, grabbed {info.fps:.0f} "
-                                     "times a second; pictures the call repeats are skipped.")
+            self.source_info.setText("Watching the part of the screen you chose; pictures the call repeats are "
+                                     "skipped.")
+            self.source_info.set_tip(f"{figures} (grabbed this often)")
         else:
             what = ("a real clip with a few brief expressions added for the demo"
                     if choice.label == DEMO_LABEL else "a video file played as if live")
-            self.source_info.setText(f"{choice.label}: {what}, {info.width} × {info.height} at "
-                                     f"{info.fps:.0f} frames/s.")
+            self.source_info.setText(f"{choice.label}: {what}.")
+            self.source_info.set_tip(figures)
+
+    def _rate_notice(self, text: str) -> None:
+        """Tracking keeps fewer frames than the source gives: a figure for the tooltip, not the listener's line."""
+        self.source_info.set_tip(f"{self.source_info.tip()}\n{text}; the others are skipped evenly.")
 
     def _source_lost(self, message: str) -> None:
         """The camera stopped: say so where the picture was; the worker keeps what was recorded and retries."""
@@ -468,12 +482,13 @@ class LivePage(LiveRecording, LiveViews, QWidget):
         if changed or now - self._status_at >= STATUS_EVERY_S:
             self._status_at = now
             s = packet.stats
-            face_px = f" · face {packet.face_px:.0f} px" if face and packet.face_px and self.choice().is_screen else ""
-            self.status_label.setText((WATCHING_TEXT + face_px) if face else NO_FACE_TEXT)
-            self.status_label.setToolTip(diagnostics_text(s))
+            face_px = f"\nThe face is {packet.face_px:.0f} pixels tall" if face and packet.face_px else ""
+            self.status_label.setText(WATCHING_TEXT if face else NO_FACE_TEXT)
+            self.status_label.setToolTip(diagnostics_text(s) + face_px)
             self._show_settings(packet.attentive_s)
             slow = self._slow.update(s.fps, now)
-            self.warning_label.setText(SLOW_TEXT.format(fps=s.fps) if slow else "")
+            self.warning_label.setText(SLOW_TEXT if slow else "")
+            self.warning_label.setToolTip(diagnostics_text(s) if slow else "")
             self.warning_label.setVisible(slow)
             if self.strip is not None:
                 self.strip.set_attentive(packet.attentive_s)

@@ -1,4 +1,5 @@
-"""The Live page's recording controls: consent the first time, the Record button, the running clock.
+"""The Live page's recording controls: consent the first time, the Record button, the running clock, and
+the question asked before the window closes on a recording.
 
 A mixin of `LivePage` (it uses the page's worker, buttons and labels); nothing here touches the video.
 """
@@ -10,14 +11,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtWidgets import QMessageBox, QWidget
+
 from app.ui.mixin import PageMixin
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer, Signal
-    from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+    from PySide6.QtWidgets import QLabel, QPushButton
 
     from app.ui.discreet import DiscreetStrip
     from app.ui.worker import LiveWorker
+
+QUIT_TITLE = "Stop recording and quit?"
+QUIT_TEXT = ("Glimpse has been recording this session for {clock}. Quitting stops the recording; what was "
+             "recorded so far is kept in its folder.")
+QUIT_YES, QUIT_NO = "Stop recording and quit", "Keep recording"
+
+
+def ask_quit_while_recording(parent: QWidget, clock: str) -> bool:
+    """True when the listener confirms quitting, which stops the recording (`clock`: its length, m:ss)."""
+    box = QMessageBox(QMessageBox.Icon.Question, QUIT_TITLE, QUIT_TEXT.format(clock=clock), parent=parent)
+    stop = box.addButton(QUIT_YES, QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(box.addButton(QUIT_NO, QMessageBox.ButtonRole.RejectRole))
+    box.exec()
+    return box.clickedButton() is stop
 
 
 class LiveRecording(PageMixin):
@@ -75,6 +92,10 @@ class LiveRecording(PageMixin):
     def is_recording(self) -> bool:
         return self._recording_folder is not None
 
-    def _show_recording_time(self) -> None:
+    def recording_clock(self) -> str:
+        """How long the recording has been running, m:ss."""
         seconds = int(time.monotonic() - self._recording_since)
-        self.recording_label.setText(f"● Recording  {seconds // 60}:{seconds % 60:02d}")
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    def _show_recording_time(self) -> None:
+        self.recording_label.setText(f"● Recording  {self.recording_clock()}")

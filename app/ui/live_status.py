@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 MIN_TRACKING_FPS = 12.0
 SLOW_FOR_S = 5.0
 WATCHING_TEXT, NO_FACE_TEXT, LOST_TEXT = "Watching · face found", "Looking for a face", "Camera lost, reconnecting"
-SLOW_TEXT = ("Tracking is slow ({fps:.0f} frames/s): brief changes may be missed. A lower camera resolution "
-             "or closing other programs may help.")
+SLOW_TEXT = ("Tracking is slow: brief changes may be missed. A smaller camera picture or closing other programs "
+             "may help.")  # the rate is in its tooltip
 PROMPT_ONLY_KEY = "live/prompt_only"  # QSettings: the live page shows the prompt alone
 PROMPT_ONLY_SCALE = 1.7  # the question's font in the prompt-only view, against the card's own
 

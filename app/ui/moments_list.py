@@ -30,25 +30,26 @@ from app.settings.schema import Settings
 from app.spotting.spotter import threshold_for
 from app.spotting.strength import relative
 from app.store.marks import HELPFUL, NOT_A_MOMENT, VERDICT_TITLES
+from app.system.progress import format_length, format_time
 from app.ui.elide import ElidedLabel
-from app.ui.player import format_time
 from app.ui.theme import tones_for
 
-COLUMNS = ("Time", "Length", "Regions", "Strength", "Question", "Your mark", "Note")
+COLUMNS = ("Time", "Length", "Regions", "Strength", "Question", "Mark", "Note")
 COLUMN_TIPS = ("When the moment started", "How long the change lasted", "Where on the face it was",
                "How far past the threshold the change went: slight, clear or strong",
                "",  # the question column's: QUESTION_HEADERS, by view
                "Your word on this moment", "Your note on this moment")
 # widths as the text they must hold in the current font; the question column takes the rest
 # the note itself is in the field below
-COLUMN_SAMPLES = ("0:00.000", "0000 ms", "brows, mouth", "strong", "", "Not a moment", "Note")
+COLUMN_SAMPLES = ("00:00.0", "under 0.1 s", "brows, mouth", "strong", "", "Not a moment", "Note")
 QUESTION_COLUMN = 4
 QUESTION_HEADERS = {  # the question column's title and tooltip in each view of Review
     LIVE: ("Question shown", "The question shown live at this moment (none in the quiet time after one)"),
     WHAT_IF: ("Question", "The question these settings would offer at this moment (none in the quiet time "
                           "after one)")}
-QUESTION_MIN_CHARS = 24  # below this the note and regions columns give up their room first
-SHRINK_FIRST = (2, 1)  # regions, length: narrowed to their titles when room is short
+QUESTION_MIN_CHARS = 14  # below this the other columns give up their room first (the question elides, whole in
+# its tooltip, so the columns' titles need not be cut at 175% text in a 1280 px window)
+SHRINK_FIRST = (2, 1, 5)  # regions, length, mark: narrowed to their titles when room is short
 ELIDE_FIRST = (6, 5, 2, 1, 3)  # then note, mark, regions, length, strength: cut, title and all (the header's
 ELIDED_MIN = "Ab…"  # tooltip holds the whole title), never narrower than this; the time is never cut
 CELL_PADDING_PX = 18
@@ -130,7 +131,7 @@ class MomentsModel(QAbstractTableModel):
         if col == 0:
             return format_time(r["start_s"])
         if col == 1:
-            return f"{1000 * r['duration_s']:.0f} ms"
+            return format_length(r["duration_s"])
         if col == 2:
             return ", ".join(r["regions"])
         if col == 3:
@@ -247,7 +248,7 @@ class MomentsList(QWidget):
     def show_result(self, result: ReviewResult) -> None:
         """What Review's model computed: the view's rows (one selected), against the view's thresholds."""
         self.model.set_threshold(result.threshold, result.row_thresholds)
-        self.model.set_view(result.view)
+        self.set_view(result.view)
         self.set_rows(result.rows, result.selected)
 
     def set_threshold(self, threshold: float, per_row: Sequence[float] = ()) -> None:
@@ -258,6 +259,7 @@ class MomentsList(QWidget):
     def set_view(self, view: str) -> None:
         """Which view of Review the rows are (review_mode.LIVE or WHAT_IF): the question column says so."""
         self.model.set_view(view)
+        self._fit_columns()  # its title's width differs by view
 
     def set_analysing(self, on: bool) -> None:
         """While an analysis runs, an empty list says so instead of "No moments with these settings."."""
@@ -280,7 +282,9 @@ class MomentsList(QWidget):
         # the viewport's width less a vertical scroll bar (kept for it: rows come and go without a refit)
         room = self.table.maximumViewportSize().width() - self.table.style().pixelMetric(
             QStyle.PixelMetric.PM_ScrollBarExtent, None, self.table)
-        question_min = fm.averageCharWidth() * QUESTION_MIN_CHARS
+        question_title = str(self.model.headerData(QUESTION_COLUMN, Qt.Orientation.Horizontal))
+        question_min = max(fm.averageCharWidth() * QUESTION_MIN_CHARS,
+                           header.fontMetrics().horizontalAdvance(question_title) + CELL_PADDING_PX)
         for col in SHRINK_FIRST:
             if room - sum(widths) >= question_min:
                 break

@@ -33,19 +33,12 @@ from PySide6.QtWidgets import (
 
 from app.face.landmarks import REGION_OUTLINES
 from app.sources.video import Segment, SegmentReader
+from app.system.progress import format_time
 from app.ui.geometry import fit_rect
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0)
 
 REGION_GROUPS = REGION_OUTLINES  # landmark groups outlined when a moment in that region is selected
-
-
-def format_time(t_s: float) -> str:
-    """m:ss.mmm (h:mm:ss.mmm past an hour)."""
-    t_s = max(0.0, t_s)
-    h, rest = divmod(t_s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{int(h)}:{int(m):02d}:{s:06.3f}" if h else f"{int(m)}:{s:06.3f}"
 
 
 def to_qimage(image: np.ndarray) -> QImage:
@@ -234,7 +227,7 @@ class VideoPlayer(QWidget):
         self.slider.setEnabled(False)
         self.slider.valueChanged.connect(self._slider_moved)
         self.time_label = QLabel(format_time(0))
-        self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("00:00.000 / 00:00.000"))
+        self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("00:00.0 / 00:00.0"))
         self.landmarks_box = QCheckBox("Landmarks")
         self.landmarks_box.setToolTip("Show the tracked face points over the video")
         self.landmarks_box.toggled.connect(self.set_show_landmarks)
@@ -243,12 +236,13 @@ class VideoPlayer(QWidget):
         controls.setContentsMargins(0, 0, 0, 0)
         for w in (self.back_button, self.play_button, self.fwd_button, self.speed_box):
             controls.addWidget(w)
-        controls.addWidget(self.slider, 1)
+        controls.addStretch(1)
         controls.addWidget(self.time_label)
         controls.addWidget(self.landmarks_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.slider)  # a row of its own: the buttons and the time never squeeze it at large text
         layout.addLayout(controls)
         self.set_landmarks(None)
 

@@ -34,8 +34,8 @@ class QuestionsDialog(QDialog):
         self.setWindowTitle("Your questions")
         self.built_in = tuple(built_in)
         intro = QLabel("Glimpse offers one of these after a brief change. Keep them open (not answerable "
-                       "with yes or no), calm, and about what the person is saying: never a feeling, never "
-                       "the face. Double-click a question to change it.")
+                       "with yes or no), calm, and about what the person is saying, never about their face or "
+                       "a guess at what goes on inside them. Double-click a question to change it.")
         intro.setWordWrap(True)
         self.list = QListWidget()
         self.list.setWordWrap(True)

@@ -21,7 +21,7 @@ from typing import assert_never
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
 
 from app.errors import GlimpseError
 from app.run.pipeline import Analysis
@@ -33,6 +33,7 @@ from app.sources.capture import FileSource
 from app.spotting.spotter import Moment
 from app.store.marks import HELPFUL, NOT_A_MOMENT, Review
 from app.ui.drawer import Drawer
+from app.ui.elide import ElidedLabel
 from app.ui.jobs import Job, JobRunner
 from app.ui.moments_list import MomentsList
 from app.ui.player import Highlight, VideoPlayer
@@ -46,6 +47,7 @@ from app.ui.tuning import THROTTLE_MS, Throttle, TuningPanel
 
 HIGHLIGHT_MARGIN_S = 0.3  # the region stays outlined this long around a selected moment
 TUNING_MIN_WIDTH = 280  # the drawer's narrowest (its help text wraps)
+TOOLBAR_NAMES = ("Open video", "Open session", "Export CSV", "Export JSON", "Delete", "Tuning")  # as menu_actions
 TIMELINE_MIN_WIDTH = 320  # below its legend's width: the page fits an 800 px window with the drawer open
 
 
@@ -148,16 +150,18 @@ class ReplayPage(ReplayFiles, QWidget):
         self.delete_action = QAction("Delete…", self)
         self.delete_action.triggered.connect(self.delete_recording)
         self.tuning_action = QAction("Tuning", self, checkable=True, checked=True)
-        self.tuning_action.setToolTip(with_keys("Show or hide the tuning drawer: try settings on this recording "
-                                                "(a what-if)", "tuning"))
+        self.tuning_action.setToolTip(with_keys("Open or fold away the tuning drawer: try settings on this "
+                                                "recording (a what-if)", "tuning"))
+        # the toolbar shows short names (the menu the long ones), so every button fits a 1280 px window at
+        # 175% text instead of folding behind "››"
+        for action, short in zip(self.menu_actions(), TOOLBAR_NAMES, strict=True):
+            action.setIconText(short)
         self.toolbar = QToolBar()
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in self.menu_actions():
             self.toolbar.addAction(action)
-        self.title = QLabel()
+        self.title = ElidedLabel()  # the recording's name: cut before any button is
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.toolbar.addSeparator()
-        self.toolbar.addWidget(self.title)
 
         self.progress = AnalysisProgress()
         self.progress.cancel_button.setToolTip("Stop the analysis; nothing half-done is kept")
@@ -187,7 +191,8 @@ class ReplayPage(ReplayFiles, QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         top = QHBoxLayout()
-        top.addWidget(self.toolbar, 1)
+        top.addWidget(self.toolbar)
+        top.addWidget(self.title, 1)
         top.addWidget(self.mode.buttons)
         layout.addLayout(top)
         layout.addWidget(self.progress)
@@ -222,10 +227,18 @@ class ReplayPage(ReplayFiles, QWidget):
                 sc = QShortcut(QKeySequence(key), self)
                 sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 sc.activated.connect(slots[binding.name])
+                sc.activated.connect(self._keys_to_player)
                 self.shortcuts.append(sc)
         self._control_keys = ControlKeys(self)
         keep_control_keys(self.tuning, self._control_keys)
         self.player.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def _keys_to_player(self) -> None:
+        """After a player key pressed in the tuning drawer, the keyboard is the player's again: the arrow
+        pressed next steps the video instead of changing a setting the listener did not mean to change."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.tuning.isAncestorOf(focus):
+            self.player.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def set_tuning_visible(self, on: bool) -> None:
         """The tuning drawer: open beside the review, or folded away (the page then fits a narrow window)."""

@@ -7,7 +7,6 @@ page itself stays about reviewing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from app.errors import GlimpseError
 from app.run.recordings import openable
 from app.sources.capture import VIDEO_EXTENSIONS
-from app.store.marks import export as export_text
+from app.store.export import WHAT_IF, export_name
+from app.store.marks import export as write_export
 from app.store.session import forget, sessions_root
 from app.ui.mixin import PageMixin
 
@@ -75,22 +75,23 @@ class ReplayFiles(PageMixin):
         return answer == QMessageBox.StandardButton.Yes
 
     def export_csv(self, path: str | Path) -> None:
-        self._export(path, self.model.export_csv)
+        self._export(path, "csv")
 
     def export_json(self, path: str | Path) -> None:
-        self._export(path, self.model.export_json)
+        self._export(path, "json")
 
-    def _export(self, path: str | Path, text: Callable[[], str]) -> None:
+    def _export(self, path: str | Path, fmt: str) -> None:
         """The view on screen (the review model's), with the listener's marks."""
         if self.model.recording is None:
             return
         self.moments_list.commit_note()
         try:
-            export_text(Path(path), text())
+            write_export(Path(path), self.model.export(fmt))
         except OSError as exc:
             self.show_message(f"Could not write {path}: {exc}", error=True)
         else:
-            self.show_message(f"Saved {len(self.moments)} moments to {path}.")
+            what_if = " (what if: none of them was shown live)" if self.model.view == WHAT_IF else ""
+            self.show_message(f"Saved {len(self.moments)} moments{what_if} to {path}.")
 
     def _choose_video(self) -> None:
         exts = " ".join(f"*{e}" for e in VIDEO_EXTENSIONS)
@@ -106,9 +107,10 @@ class ReplayFiles(PageMixin):
     def _choose_export(self, kind: str) -> None:
         if self.recording is None:
             return
-        default = f"{Path(self.recording.name).stem}-moments.{kind}"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export moments as {kind.upper()}", default,
-                                              f"{kind.upper()} (*.{kind})")
+        view = self.model.view
+        default = export_name(Path(self.recording.name).stem, view, kind)  # a what-if's says so
+        title = f"Export the {'what-if ' if view == WHAT_IF else ''}moments as {kind.upper()}"
+        path, _ = QFileDialog.getSaveFileName(self, title, default, f"{kind.upper()} (*.{kind})")
         if path:
             (self.export_csv if kind == "csv" else self.export_json)(path)
 

@@ -11,6 +11,12 @@ page-WxH-font-theme.png; a window that cannot shrink to the size asked for
 is shown at the size it took, and the run says so. PNGs are reduced to a 64-colour palette with
 pngquant when it is installed (small enough to commit). The dark theme is Qt's dark colour scheme, as a
 desktop in dark mode sets it.
+
+    xvfb-run -a -s "-screen 0 1400x900x24" python -m app.ui.screen_matrix docs/screens --fit SESSION
+
+takes the issue-20 set instead: at 175% text, light, in a window filling a 1400x900 screen less its title bar
+and panel: the first-run page, Live, Review of the recorded session, and Review of SESSION (a recorded
+session of two segments or more) with its second segment's video deleted (a half-damaged session).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ SIZES = ((800, 600), (1600, 1000))
 FONT_SCALES = (1.0, 1.75)
 THEMES = ("light", "dark")
 PALETTE_COLOURS = 64
+FIT_SCREEN = (1400, 900)
+DECORATION_PX = 64  # a title bar and a desktop panel: the window gets the rest of the screen
 PROMPT_WAIT_S = 60  # the demo shows a prompt within this
 SETTLE_MS = 400  # a resize, a font or a theme change is laid out and painted within this
 
@@ -91,9 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", nargs="?", default="docs/screens")
     ap.add_argument("--session", default="tests/data/recorded_session", help="a recorded session for Review")
     ap.add_argument("--one", nargs=2, metavar=("THEME", "SCALE"), help=argparse.SUPPRESS)
+    ap.add_argument("--fit", metavar="SESSION", help="the 175%% set at 1400x900; SESSION is damaged in a copy")
     a = ap.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
+    if a.fit:
+        written = shoot_fit(out, Path(a.session), Path(a.fit))
+        quantize(written)
+        return 0
     if a.one:
         return shoot_all(out, Path(a.session), a.one[0], float(a.one[1]))
     for theme in THEMES:
@@ -107,6 +120,60 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(p.stat().st_size for p in written)
     print(f"{len(written)} screenshots in {out} ({total / 1e6:.2f} MB)", file=sys.stderr)
     return 0
+
+
+def open_in_review(window: MainWindow, folder: Path) -> None:
+    review = window.review_page()
+    from app.ui.replay import ReplayPage  # as the window does: on first use
+
+    assert isinstance(review, ReplayPage), "this build has no review page"
+    opened: list[Recording] = []
+    review.recording_opened.connect(opened.append)
+    window.open_in_review(folder)
+    if not wait_for(lambda: bool(opened), 60):
+        raise SystemExit(f"{folder} did not open")
+    review.recording_opened.disconnect(opened.append)
+    review.select_moment(0)
+
+
+def shoot_fit(out: Path, session_src: Path, damaged_src: Path) -> list[Path]:
+    """Issue 20's set: each page at 175% text in a window filling a 1400x900 screen."""
+    app = make_application()
+    set_theme(app, "light")
+    font = app.font()
+    font.setPointSizeF(font.pointSizeF() * FONT_SCALES[1])
+    app.setFont(font)
+    tmp = Path(tempfile.mkdtemp(prefix="glimpse-fit-"))
+    session, damaged = tmp / "session", tmp / "damaged"
+    shutil.copytree(session_src, session)
+    shutil.copytree(damaged_src, damaged)
+    videos = sorted((damaged / "segments").glob("*.mkv"))
+    if len(videos) < 2:
+        raise SystemExit(f"{damaged_src} has one segment: record a longer session to damage half of it")
+    videos[1].unlink()
+    qs = QSettings(str(tmp / "ui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(argparse.Namespace(command="live", camera=None, demo=False, model=None), qs,
+                        tmp / "settings.json", lambda: tmp / "sessions", lambda: [])
+    window.resize(FIT_SCREEN[0], FIT_SCREEN[1] - DECORATION_PX)
+    window.show()
+    window.begin()
+    tag = f"{FIT_SCREEN[0]}x{FIT_SCREEN[1]}-175pct"
+    written = [out / f"first-run-{tag}.png"]
+    shoot(window, written[-1])
+    window.welcome.begin_button.click()  # no camera: the demo plays
+    live = window.live
+    wait_for(lambda: live.dot.state is True and live.preview.frames_painted > 20, 60)
+    wait_for(lambda: live.card.is_showing() and live.card.opacity() >= 0.99, PROMPT_WAIT_S)
+    written.append(out / f"live-{tag}.png")
+    shoot(window, written[-1])
+    live.stop()
+    for name, folder in (("review", session), ("review-damaged", damaged)):
+        open_in_review(window, folder)
+        written.append(out / f"{name}-{tag}.png")
+        shoot(window, written[-1])
+    live.shutdown()
+    window.close()
+    return written
 
 
 def shoot_all(out: Path, session_src: Path, theme: str, scale: float) -> int:

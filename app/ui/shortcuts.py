@@ -4,13 +4,18 @@ the Help > Keyboard shortcuts window, and the filter that lets a focused tuning 
 Review's player keys are bound on the whole page (a focused tuning control does not swallow them).
 Two exceptions, by design: while typing in a text field (the note) letters are letters; and on a
 focused slider, number box or list box the arrow keys, Home and End keep moving that control (what
-a keyboard user expects of it); everywhere else in Review they step the video.
+a keyboard user expects of it); everywhere else in Review they step the video. A number box types
+only what makes a number (digits, and the decimal point where it has decimals): `.` `,` J L and Space
+reach the player from it. A player key pressed in the tuning drawer hands the keyboard back to the
+player, so the arrow pressed next steps the video instead of changing a setting; and a mouse wheel
+turned over a control that does not have the focus scrolls the drawer, never the setting.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -19,8 +24,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QLabel,
     QScrollArea,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -49,14 +56,14 @@ REVIEW_KEYS: tuple[Binding, ...] = (
     Binding("previous", ("P",), "Previous moment"),
     Binding("helpful", ("H",), "Mark the selected moment helpful (again: take the mark back)"),
     Binding("not_a_moment", ("X",), "Mark the selected moment 'not a moment' (again: take it back)"),
-    Binding("tuning", ("T",), "Show or hide the tuning drawer"),
+    Binding("tuning", ("T",), "Open or fold away the tuning drawer"),
 )
 LIVE_KEYS: tuple[Binding, ...] = (
     Binding("asked", ("Space",), "I just asked: Glimpse pays closer attention for a few seconds"),
     Binding("start_stop", ("Ctrl+Return",), "Start or stop"),
     Binding("record", ("Ctrl+R",), "Record this session (asks you to confirm consent)"),
     Binding("discreet", ("Ctrl+D",), "Discreet mode: a small strip with only the prompts"),
-    Binding("prompt_only", ("Ctrl+P",), "Prompt only: hide the video, show the question large"),
+    Binding("prompt_only", ("Ctrl+P",), "Prompt only: the question large, without the video"),
 )
 GENERAL_KEYS: tuple[Binding, ...] = (
     Binding("open", ("Ctrl+O",), "Open a video or a recorded session"),
@@ -78,20 +85,39 @@ def with_keys(tip: str, name: str) -> str:
 
 
 class ControlKeys(QObject):
-    """Installed on a tuning control: it keeps the arrow keys, Home and End (they move it), so the
-    page-wide player shortcuts do not take them from it."""
+    """Installed on a tuning control: it keeps the keys that move it (arrows, Home, End, Page Up/Down),
+    lets a number box keep the keys that type a number and no others, and leaves the wheel to the
+    drawer while the control does not have the focus."""
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
-                and event.key() in CONTROL_KEYS):
-            event.accept()  # an accepted override sends the key to the control, not to the shortcut
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if event.key() in CONTROL_KEYS:
+                event.accept()  # an accepted override sends the key to the control, not to the shortcut
+                return True
+            if isinstance(obj, QAbstractSpinBox) and not types_a_number(obj, event):
+                event.ignore()  # an ignored override lets a shortcut take the key
+                return True
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, QWidget) and not obj.hasFocus():
+            event.ignore()  # consumed here, and passed on to the parent: the drawer scrolls
             return True
         return False
+
+
+def types_a_number(box: QAbstractSpinBox, event: QKeyEvent) -> bool:
+    """True for a key the number box keeps: a digit, its decimal point (when it has decimals), a minus
+    sign (when it goes below zero), and keys that type nothing (Backspace, Enter, Ctrl+A, ...)."""
+    text = event.text()
+    if not text or not text.isprintable() or text.isdigit():
+        return True
+    if text == box.locale().decimalPoint():
+        return isinstance(box, QDoubleSpinBox) and box.decimals() > 0
+    return text == "-" and isinstance(box, QSpinBox | QDoubleSpinBox) and box.minimum() < 0
 
 
 def keep_control_keys(root: QWidget, keeper: ControlKeys) -> None:
     for w in root.findChildren(QWidget):
         if isinstance(w, (QAbstractSlider, QAbstractSpinBox, QComboBox)):
+            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # not WheelFocus: a wheel passing over takes nothing
             w.installEventFilter(keeper)
 
 
@@ -104,7 +130,8 @@ def _table(title: str, bindings: tuple[Binding, ...]) -> str:
 def help_html() -> str:
     return (_table("Live", LIVE_KEYS) + _table("Review", REVIEW_KEYS) + _table("Anywhere", GENERAL_KEYS)
             + "<p>In Review the keys work wherever the focus is, except while you type a note; on a focused "
-              "slider or number box the arrow keys, Home and End move that control.</p>")
+              "slider or number box the arrow keys, Home and End move that control, and a number box takes "
+              "only digits. After a player key the arrows step the video again.</p>")
 
 
 class ShortcutsWindow(QDialog):
@@ -131,8 +158,10 @@ _window: ShortcutsWindow | None = None
 def show_shortcuts(parent: QWidget | None = None) -> ShortcutsWindow:
     """Open (or raise) the one shortcuts window."""
     global _window
-    if _window is None or _window.parent() is not parent:
+    # its C++ half goes with the window it belonged to (a closed main window): then a new one
+    if _window is None or not shiboken6.isValid(_window) or _window.parent() is not parent:
         _window = ShortcutsWindow(parent)
     _window.show()
     _window.raise_()
     return _window
+

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QTo
 from app.run.review_model import ReviewResult
 from app.spotting.spotter import Moment
 from app.spotting.strength import relative
-from app.ui.player import format_time
+from app.system.progress import format_length, format_time
 from app.ui.theme import Tones, tones_for
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ LEGEND_TIP = (f"The line: {CURVE_NAME}. A moment is a brief rise above the thres
 X_LABEL = "time"
 EMPTY_TEXT = "Nothing to show yet: open a video or a recording (File > Open)."
 EMPTY_SPAN_S = 60.0  # the x range of an empty timeline
+PLOT_MIN_HEIGHT = 110  # Review's video, timeline and list fit a 1280x800 screen at 175% text
 HEADROOM = 1.6  # the y range reaches this far over the threshold at least
 REFERENCE_LINE_PX = 17  # a line of text at 100%: larger fonts get fewer time ticks, so their labels do not collide
 
@@ -51,7 +52,7 @@ class TimeAxis(pg.AxisItem):
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802 - pyqtgraph API
         fine = spacing < 1.0
-        return [(format_time(v)[:-2] if fine else format_time(v)[:-4]) if v >= 0 else "" for v in values]
+        return [(format_time(v) if fine else format_time(v)[:-2]) if v >= 0 else "" for v in values]
 
 
 def moment_tip(m: Moment, threshold: float) -> str:
@@ -59,7 +60,7 @@ def moment_tip(m: Moment, threshold: float) -> str:
     strength = relative(m.strength, threshold)
     question = (f"Question shown: \u201c{m.prompt}\u201d" if m.prompted and m.prompt
                 else "In quiet time: no question shown")
-    return (f"{format_time(m.start_s)} \u00b7 {1000 * m.duration_s:.0f} ms \u00b7 {', '.join(m.regions)}\n"
+    return (f"{format_time(m.start_s)} \u00b7 {format_length(m.duration_s)} \u00b7 {', '.join(m.regions)}\n"
             f"{strength.describe()}\n{question}")
 
 
@@ -112,12 +113,13 @@ class Timeline(QWidget):
         self.selected: int | None = None
         self.duration_s = 0.0
         self.threshold_value = 1.0
+        self.row_thresholds: tuple[float, ...] = ()  # live: each moment's own (raised after "I just asked")
         self._lost_items: list[pg.LinearRegionItem] = []
         self._asked_items: list[pg.InfiniteLine] = []
         t = self.tones = tones_for(self)
 
         self.plot = pg.PlotWidget(background=QColor(t.plot), axisItems={"bottom": TimeAxis()})
-        self.plot.setMinimumHeight(150)
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         pi = self.plot.getPlotItem()
         pi.setMouseEnabled(x=True, y=False)
         pi.setMenuEnabled(False)
@@ -264,6 +266,7 @@ class Timeline(QWidget):
 
     def show_result(self, result: ReviewResult) -> None:
         """What Review's model computed: the view's moments (one selected) and its curve and threshold."""
+        self.row_thresholds = result.row_thresholds
         self.set_moments(result.moments, result.selected)
         self.set_curve(result.curve_x, result.curve, result.threshold)
 
@@ -302,7 +305,8 @@ class Timeline(QWidget):
             self.view_box.setXRange(t_s - 0.25 * width, t_s + 0.75 * width, padding=0)
 
     def marker_tip(self, index: int) -> str:
-        return moment_tip(self.moments[index], self.threshold_value)
+        rows = self.row_thresholds  # the strength word the moments list shows: against the moment's own threshold
+        return moment_tip(self.moments[index], rows[index] if index < len(rows) else self.threshold_value)
 
     def _tip(self, x: float, y: float, data: Any) -> str:
         """pyqtgraph's hover tooltip for a marker (`data` is the moment's index)."""
@@ -315,6 +319,16 @@ class Timeline(QWidget):
         super().resizeEvent(event)
         self.empty_label.setGeometry(self.plot.rect().adjusted(40, 10, -10, -30))
         self._fit_legend()
+        self._fit_axis_labels()
+
+    def _fit_axis_labels(self) -> None:
+        """The axes' titles only where they fit whole: a short plot (large text, a small window) keeps its
+        ticks and drops the titles rather than show a cut "moveme"."""
+        fm = self.plot.fontMetrics()
+        pi = self.plot.getPlotItem()
+        tall = self.plot.height() >= fm.horizontalAdvance(Y_LABEL) + 3 * fm.height()
+        pi.getAxis("left").showLabel(tall)
+        pi.getAxis("bottom").showLabel(tall)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
         hint = super().minimumSizeHint()
