@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -34,6 +33,7 @@ from app.settings.schema import Settings
 from app.settings.store import save
 from app.ui.app import MainWindow
 from app.ui.messages import ERROR
+from tests.support.window import main_window
 
 DATA = Path(__file__).parent / "data"
 LAST = ("Quit", "Delete")  # actions that end what the others need: triggered at the end, in this order
@@ -115,17 +115,9 @@ def press(qtbot, window: MainWindow, thing: QAction | QAbstractButton, where: st
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
-    qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(None, qs, tmp_path / "settings.json", lambda: tmp_path / "sessions", lambda: [],
-                   confirm_consent=lambda parent: True, confirm_quit=lambda parent, clock: True)
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    yield w
-    w.live.shutdown()
-    if w.review is not None:
-        w.review.shutdown()
+    with main_window(qtbot, tmp_path, monkeypatch, size=(1400, 900), confirm_consent=lambda parent: True,
+                     confirm_quit=lambda parent, clock: True) as w:
+        yield w
 
 
 def test_every_action_and_button_of_the_main_window_runs_without_an_error(qtbot, window, tmp_path, monkeypatch):

@@ -3,13 +3,10 @@ with the focus in the tuning drawer, the live status speaks in words, and the pr
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import numpy as np
 import pytest
 import shiboken6
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QWidget
@@ -23,39 +20,20 @@ from app.ui.app import MainWindow
 from app.ui.live_status import LOST_TEXT, NO_FACE_TEXT, SLOW_FOR_S, WATCHING_TEXT, SlowWatch
 from app.ui.shortcuts import GENERAL_KEYS, LIVE_KEYS, REVIEW_KEYS, show_shortcuts
 from tests.support.synthetic import BlankClip
+from tests.support.window import main_window, open_recorded_session
 
-DATA = Path(__file__).parent / "data"
 NARROW = (800, 600)
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
-    qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    qs.setValue("welcome_seen", True)
-    w = MainWindow(None, qs, tmp_path / "settings.json", lambda: tmp_path / "sessions", lambda: [])
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    w.stack.setCurrentWidget(w.tabs)
-    yield w
-    w.live.shutdown()
-    if w.review is not None:
-        w.review.shutdown()
-
-
-def open_session(qtbot, window, tmp_path):
-    folder = tmp_path / "session"
-    shutil.copytree(DATA / "recorded_session", folder)
-    page = window.review_page()
-    window.tabs.setCurrentWidget(page)
-    with qtbot.waitSignal(page.recording_opened, timeout=60_000):
-        page.open_path(folder)
-    return page
+    with main_window(qtbot, tmp_path, monkeypatch, size=(1600, 1000), welcome_seen=True) as w:
+        w.stack.setCurrentWidget(w.tabs)
+        yield w
 
 
 def test_every_page_fits_800_px_after_review_was_opened(qtbot, window, tmp_path):
-    page = open_session(qtbot, window, tmp_path)
+    page = open_recorded_session(qtbot, window, tmp_path)
     assert page.tuning_scroll.isVisibleTo(page)  # with the tuning drawer open, too
     for tab in (page, window.live, page):
         window.tabs.setCurrentWidget(tab)
@@ -71,7 +49,7 @@ def test_every_page_fits_800_px_after_review_was_opened(qtbot, window, tmp_path)
 
 
 def test_player_keys_work_with_the_focus_in_the_tuning_drawer(qtbot, window, tmp_path):
-    page = open_session(qtbot, window, tmp_path)
+    page = open_recorded_session(qtbot, window, tmp_path)
     window.activateWindow()
     p = page.player
     qtbot.waitUntil(lambda: p.index == 0, timeout=10_000)
@@ -105,7 +83,7 @@ def test_player_keys_work_with_the_focus_in_the_tuning_drawer(qtbot, window, tmp
 def test_a_focused_number_box_takes_digits_and_leaves_the_player_keys_to_the_player(qtbot, window, tmp_path):
     """Issue 20 item 4: in the Sensitivity box, `.` `,` J L were typed into it ("50.") and the Up pressed
     next set 51, switched the preset to Custom and the view to What if, and carried into live."""
-    page = open_session(qtbot, window, tmp_path)
+    page = open_recorded_session(qtbot, window, tmp_path)
     window.activateWindow()
     p, store = page.player, page.settings_store
     qtbot.waitUntil(lambda: p.index == 0, timeout=10_000)
@@ -261,7 +239,7 @@ def test_prompt_only_hides_the_video_and_is_remembered(qtbot, window, tmp_path):
 
 def test_the_tuning_drawer_folds_away_when_the_window_is_too_narrow_for_it(qtbot, window, tmp_path):
     """As with large system fonts: the review and the drawer need more than 800 px together."""
-    page = open_session(qtbot, window, tmp_path)
+    page = open_recorded_session(qtbot, window, tmp_path)
     page.tuning_scroll.setMinimumWidth(600)
     window.resize(*NARROW)
     qtbot.waitUntil(lambda: window.width() == NARROW[0], timeout=2000)
@@ -286,21 +264,14 @@ def test_800_px_wide_at_a_large_system_font(qtbot, tmp_path, monkeypatch):
     large.setPointSizeF(normal.pointSizeF() * 1.75)
     app.setFont(large)
     try:
-        monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
-        qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-        w = MainWindow(None, qs, tmp_path / "settings.json", lambda: tmp_path / "sessions", lambda: [])
-        qtbot.addWidget(w)
-        w.resize(1600, 1000)
-        w.show()
-        w.stack.setCurrentWidget(w.tabs)
-        page = open_session(qtbot, w, tmp_path)
-        for tab in (page, w.live):
-            w.tabs.setCurrentWidget(tab)
-            w.resize(*NARROW)
-            # the width is the constraint beside a call; the height depends on the platform's font metrics
-            # (under Xvfb every page fits 800x600 at 175%: python -m app.ui.screen_matrix)
-            qtbot.waitUntil(lambda: w.width() == NARROW[0], timeout=2000)
-        assert page.drawer.folded_for_width
-        page.shutdown()
+        with main_window(qtbot, tmp_path, monkeypatch, size=(1600, 1000)) as w:
+            page = open_recorded_session(qtbot, w, tmp_path)
+            for tab in (page, w.live):
+                w.tabs.setCurrentWidget(tab)
+                w.resize(*NARROW)
+                # the width is the constraint beside a call; the height depends on the platform's font metrics
+                # (under Xvfb every page fits 800x600 at 175%: python -m app.ui.screen_matrix)
+                qtbot.waitUntil(lambda: w.width() == NARROW[0], timeout=2000)
+            assert page.drawer.folded_for_width
     finally:
         app.setFont(normal)

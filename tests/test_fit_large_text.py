@@ -6,20 +6,17 @@ the default 1000x760; the live video keeps its height when the line under Source
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect, QSettings
+from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QApplication, QToolButton, QWidget
 
-from app.ui.app import MainWindow
 from app.ui.first_run import WelcomePage
 from app.ui.moments_list import COLUMNS
 from app.ui.timeline import Y_LABEL
+from tests.support.window import main_window, open_recorded_session
 
-DATA = Path(__file__).parent / "data"
 TEXT_SCALE = 1.75
 SCREENS = ((1400, 900), (1280, 800))
 DECORATION_PX = 64  # a title bar and a desktop panel take this much of the screen's height
@@ -39,15 +36,8 @@ def large_text(qapp: QApplication) -> Iterator[None]:
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch, large_text):
-    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
-    qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(None, qs, tmp_path / "settings.json", lambda: tmp_path / "sessions", lambda: [])
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.live.shutdown()
-    if w.review is not None:
-        w.review.shutdown()
+    with main_window(qtbot, tmp_path, monkeypatch) as w:
+        yield w
 
 
 def rect_in(window: QWidget, w: QWidget) -> QRect:
@@ -68,17 +58,6 @@ def cut_buttons(window: QWidget) -> list[str]:
     """Visible buttons (outside scroll areas) that the window's edges cut."""
     return [f"{b.text() or b.toolTip()[:30]} at {rect_in(window, b)}" for b in window.findChildren(QAbstractButton)
             if b.isVisibleTo(window) and not scrolls(b) and not window.rect().contains(rect_in(window, b))]
-
-
-def open_review(qtbot, window, tmp_path):
-    folder = tmp_path / "session"
-    shutil.copytree(DATA / "recorded_session", folder)
-    window.stack.setCurrentWidget(window.tabs)
-    page = window.review_page()
-    window.tabs.setCurrentWidget(page)
-    with qtbot.waitSignal(page.recording_opened, timeout=60_000):
-        page.open_path(folder)
-    return page
 
 
 def fit(qtbot, window, screen: tuple[int, int]) -> tuple[int, int]:
@@ -132,7 +111,7 @@ def test_the_first_run_and_live_pages_fit(qtbot, window, screen):
 @pytest.mark.parametrize("screen", SCREENS)
 @pytest.mark.parametrize("view", ["live", "what-if"])
 def test_review_fits_with_every_button_and_column_title_whole(qtbot, window, tmp_path, screen, view):
-    page = open_review(qtbot, window, tmp_path)
+    page = open_recorded_session(qtbot, window, tmp_path)
     if view == "what-if":
         page.mode.what_if_button.click()
     page.set_tuning_visible(True)

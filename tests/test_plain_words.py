@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -36,10 +35,10 @@ from app.sources.capture import CameraInfo, SourceInfo
 from app.store.session import open_session
 from app.store.summary import collect, to_html
 from app.ui.about import AboutDialog
-from app.ui.app import MainWindow
 from app.ui.consent_notice import ConsentNotice
 from app.ui.questions_dialog import QuestionsDialog
 from app.ui.shortcuts import show_shortcuts
+from tests.support.window import main_window, open_recorded_session
 from tests.test_diagnostics import facts
 
 DATA = Path(__file__).parent / "data"
@@ -115,17 +114,9 @@ def problems(texts: Iterator[tuple[str, str]]) -> list[str]:
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("GLIMPSE_CACHE_DIR", str(tmp_path / "cache"))
-    qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(None, qs, tmp_path / "settings.json", lambda: tmp_path / "sessions",
-                   lambda: [CameraInfo(0, "Integrated Camera")])
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    yield w
-    w.live.shutdown()
-    if w.review is not None:
-        w.review.shutdown()
+    with main_window(qtbot, tmp_path, monkeypatch, cameras=(CameraInfo(0, "Integrated Camera"),),
+                     size=(1400, 900)) as w:
+        yield w
 
 
 def packet(face_px: float) -> LivePacket:
@@ -162,13 +153,7 @@ class TestPlainWords:
         assert "627 × 349" in tip and "19 of 24" in tip and "222" in tip
 
     def test_the_review_page_with_a_recorded_session(self, qtbot, window, tmp_path):
-        folder = tmp_path / "session"
-        shutil.copytree(DATA / "recorded_session", folder)
-        window.stack.setCurrentWidget(window.tabs)
-        page = window.review_page()
-        window.tabs.setCurrentWidget(page)
-        with qtbot.waitSignal(page.recording_opened, timeout=60_000):
-            page.open_path(folder)
+        page = open_recorded_session(qtbot, window, tmp_path)
         page.select_moment(1)
         qtbot.waitUntil(lambda: page.player.index >= 0, timeout=10_000)
         texts = list(visible_texts(window))
