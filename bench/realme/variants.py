@@ -53,6 +53,33 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
         {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04, "PARTIAL_CORROBORATION": 4.0},
         {}),
     "quiet partial return 0.5, both sensors 2": ({"QUIET_RETURN_SHARE": 0.5, "PARTIAL_CORROBORATION": 2.0}, {}),
+    # issue 19 phase 4: the young noise estimate's raised unit with the partial return for a small, fast onset
+    "young gain 1 + fast small onset": (
+        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04}, {}),
+    "young gain 1 + fast small onset, both sensors 2": (
+        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
+         "PARTIAL_CORROBORATION": 2.0}, {}),
+    "young gain 1 + fast small onset, both sensors 4": (
+        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
+         "PARTIAL_CORROBORATION": 4.0}, {}),
+    "young gain 2 + fast small onset": (
+        {"YOUNG_GAIN": 2.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04}, {}),
+    "young gain 1 + fast small onset, rise <= 3%": (
+        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.03}, {}),
+    "young gain 1 + fast small onset, window <= 0.2 s": (
+        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.2, "PARTIAL_MAX_RISE": 0.04}, {}),
+    "young gain 1 + fast small onset, both sensors 3": (
+        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
+         "PARTIAL_CORROBORATION": 3.0}, {}),
+    "young gain 1 + fast small onset, rise <= 3%, both sensors 2": (
+        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.03,
+         "PARTIAL_CORROBORATION": 2.0}, {}),
+    "quiet partial return 0.5, fast small onset, both sensors 3": (
+        {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04, "PARTIAL_CORROBORATION": 3.0},
+        {}),
+    "young gain 0.5 + fast small onset, both sensors 3": (
+        {"YOUNG_GAIN": 0.5, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
+         "PARTIAL_CORROBORATION": 3.0}, {}),
     "state activity + talking bar x2 but gaze": ({"STATE_ACTIVITY": True},
                                                  {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
 }
