@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.cli import live_run
 from app.cli.live import window_args_problem
 from app.cli.live_run import Gatherer, HeadlessRun
 from app.errors import SourceInvalid
 from app.face.features import FrameFeatures, empty_features
+from app.run import choices
 from app.run.choices import SOURCE_SPECS, parse_source, screen_choice
 from app.run.events import (
     CallPaused,
@@ -176,3 +178,37 @@ def test_the_headless_json_counts_repeats_pauses_and_face_size():
 def _features(t_s: float, face_px: float = 0.0) -> FrameFeatures:
     """A row with a face that tall (pixels), or without a face for 0."""
     return dataclasses.replace(empty_features(t_s), face=face_px > 0, face_px=face_px)
+
+
+class FrozenForGood:
+    """A call that shows a few pictures, then the same one until closed, grabbed in real time."""
+
+    def __init__(self, frames: list[Frame], grab_hz: float = 30.0):
+        self.frames, self.dt = frames, 1.0 / grab_hz
+        h, w = frames[0].image.shape[:2]
+        self.info = SourceInfo("screen:0,0,640,360", grab_hz, w, h)
+        self.closed = threading.Event()
+
+    def __iter__(self):
+        k = 0
+        while not self.closed.is_set():
+            image = self.frames[min(k, len(self.frames) - 1)].image
+            yield Frame(k, k * self.dt, image)
+            k += 1
+            time.sleep(self.dt)
+
+    def close(self):
+        self.closed.set()
+
+
+def test_a_headless_duration_ends_while_the_call_picture_stays_frozen(monkeypatch):
+    grabs = list(call_grabs(CLIP, call_fps=30, grab_hz=30))[:10]
+    monkeypatch.setattr(choices, "open_screen_source", lambda spec: FrozenForGood(grabs))
+    duration_s, runs = 1.5, []
+    choice = screen_choice(ScreenSpec(region=Region(0, 0, 640, 360)))
+    worker = threading.Thread(daemon=True, target=lambda: runs.append(
+        live_run.run(choice, Settings(), None, duration_s, out=io.StringIO(), err=io.StringIO())))
+    worker.start()
+    worker.join(duration_s + live_run.DURATION_GRACE_S + SESSION_TIMEOUT_S)  # the model's start, a busy machine
+    assert runs, "the run never ended: session time stands still while the picture is frozen"
+    assert runs[0].reason and runs[0].frames.frames <= len(grabs)  # the frozen picture was never tracked

@@ -14,6 +14,7 @@ import queue
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,9 @@ from app.system.output import os_words
 
 CAMERA_SIZE, CAMERA_FPS = RESOLUTIONS[1], FRAME_RATES[1]  # what the window asks a camera for by default
 EVENT_WAIT_S = 0.2  # the main thread wakes this often, so a signal is handled promptly
+# --duration counts session time, which stands still while no frame is tracked (a frozen call, a lost
+# camera): the run also ends this long after the duration has passed on the clock since the source opened.
+DURATION_GRACE_S = 2.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -126,18 +130,23 @@ class HeadlessRun:
 def run(choice: SourceChoice, settings: Settings, model: str | None, duration_s: float | None,
         asked_at: Sequence[float] = (), record: Path | None = None, out: TextIO | None = None,
         err: TextIO | None = None) -> HeadlessRun:
-    """Run one session to its end (the source's end, `duration_s` of session time, or a stop signal),
-    with "I just asked" marks at the session times `asked_at` and, given `record`, a recording into a
-    new folder there. Moments go to `out` as JSON lines, notes to `err` (stdout and stderr)."""
+    """Run one session to its end: the source's end, `duration_s` of session time (of the clock, plus a
+    grace, when frames stop coming), or a stop signal. With "I just asked" marks at the session times
+    `asked_at` and, given `record`, a recording into a new folder there. Moments go to `out` as JSON lines,
+    notes to `err` (stdout and stderr)."""
     out, err = out or sys.stdout, err or sys.stderr
     events: queue.SimpleQueue[LiveEvent] = queue.SimpleQueue()
     result = HeadlessRun()
     gatherer = Gatherer(result, out, err)
     session: LiveSession
 
+    opened_at: list[float] = []  # the clock when the source first opened
+
     def on_event(event: LiveEvent) -> None:  # in the session's threads
         if isinstance(event, FrameTracked) and duration_s is not None and event.t_s >= duration_s:
             session.request_stop(finish=True)  # no frame past the duration is tracked
+        elif isinstance(event, SourceOpened) and not opened_at:
+            opened_at.append(time.monotonic())
         events.put(event)
 
     session = LiveSession(choice.opener(*CAMERA_SIZE, CAMERA_FPS), settings, model, on_event=on_event,
@@ -161,8 +170,11 @@ def run(choice: SourceChoice, settings: Settings, model: str | None, duration_s:
             try:
                 event = events.get(timeout=EVENT_WAIT_S)
             except queue.Empty:
-                continue
-            dispatch(event, gatherer)
+                event = None
+            if duration_s is not None and opened_at and time.monotonic() - opened_at[0] > duration_s + DURATION_GRACE_S:
+                session.request_stop(finish=True)
+            if event is not None:
+                dispatch(event, gatherer)
             if result.recording_failed:  # a scripted run asked for the recording: it ends with it
                 session.request_stop(finish=True)
         session.join()
