@@ -39,6 +39,7 @@ from app.ui.shortcuts import show_shortcuts
 
 if TYPE_CHECKING:
     from app.run.recordings import Recording
+    from app.ui.replay import ReplayPage
 
 SIZES = ((800, 600), (1600, 1000))
 FONT_SCALES = (1.0, 1.75)
@@ -122,7 +123,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def open_in_review(window: MainWindow, folder: Path) -> None:
+def matrix_window(tmp: Path, theme: str, scale: float, size: tuple[int, int]) -> MainWindow:
+    """The main window in `theme` at `scale` times the font, `size`, its files in `tmp`, on the first-run page."""
+    app = make_application()
+    set_theme(app, theme)
+    font = app.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    app.setFont(font)
+    qs = QSettings(str(tmp / "ui.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(argparse.Namespace(command="live", camera=None, demo=False, model=None), qs,
+                        tmp / "settings.json", lambda: tmp / "sessions", lambda: [])
+    window.resize(*size)
+    window.show()
+    window.begin()
+    return window
+
+
+def open_in_review(window: MainWindow, folder: Path) -> ReplayPage:
+    """Review with `folder` open (exits when it does not open)."""
     review = window.review_page()
     from app.ui.replay import ReplayPage  # as the window does: on first use
 
@@ -133,16 +151,11 @@ def open_in_review(window: MainWindow, folder: Path) -> None:
     if not wait_for(lambda: bool(opened), 60):
         raise SystemExit(f"{folder} did not open")
     review.recording_opened.disconnect(opened.append)
-    review.select_moment(0)
+    return review
 
 
 def shoot_fit(out: Path, session_src: Path, damaged_src: Path) -> list[Path]:
     """Issue 20's set: each page at 175% text in a window filling a 1400x900 screen."""
-    app = make_application()
-    set_theme(app, "light")
-    font = app.font()
-    font.setPointSizeF(font.pointSizeF() * FONT_SCALES[1])
-    app.setFont(font)
     tmp = Path(tempfile.mkdtemp(prefix="glimpse-fit-"))
     session, damaged = tmp / "session", tmp / "damaged"
     shutil.copytree(session_src, session)
@@ -151,12 +164,7 @@ def shoot_fit(out: Path, session_src: Path, damaged_src: Path) -> list[Path]:
     if len(videos) < 2:
         raise SystemExit(f"{damaged_src} has one segment: record a longer session to damage half of it")
     videos[1].unlink()
-    qs = QSettings(str(tmp / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(argparse.Namespace(command="live", camera=None, demo=False, model=None), qs,
-                        tmp / "settings.json", lambda: tmp / "sessions", lambda: [])
-    window.resize(FIT_SCREEN[0], FIT_SCREEN[1] - DECORATION_PX)
-    window.show()
-    window.begin()
+    window = matrix_window(tmp, "light", FONT_SCALES[1], (FIT_SCREEN[0], FIT_SCREEN[1] - DECORATION_PX))
     tag = f"{FIT_SCREEN[0]}x{FIT_SCREEN[1]}-175pct"
     written = [out / f"first-run-{tag}.png"]
     shoot(window, written[-1])
@@ -168,7 +176,7 @@ def shoot_fit(out: Path, session_src: Path, damaged_src: Path) -> list[Path]:
     shoot(window, written[-1])
     live.stop()
     for name, folder in (("review", session), ("review-damaged", damaged)):
-        open_in_review(window, folder)
+        open_in_review(window, folder).select_moment(0)
         written.append(out / f"{name}-{tag}.png")
         shoot(window, written[-1])
     live.shutdown()
@@ -178,35 +186,17 @@ def shoot_fit(out: Path, session_src: Path, damaged_src: Path) -> list[Path]:
 
 def shoot_all(out: Path, session_src: Path, theme: str, scale: float) -> int:
     """Every page at both sizes, in one theme at one font scale."""
-    app = make_application()
-    set_theme(app, theme)
-    font = app.font()
-    font.setPointSizeF(font.pointSizeF() * scale)
-    app.setFont(font)
     tag = f"{round(scale * 100)}pct-{theme}"
     tmp = Path(tempfile.mkdtemp(prefix="glimpse-matrix-"))
     session = tmp / "session"
     shutil.copytree(session_src, session)
-    qs = QSettings(str(tmp / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(argparse.Namespace(command="live", camera=None, demo=False, model=None), qs,
-                        tmp / "settings.json", lambda: tmp / "sessions", lambda: [])
-    window.resize(*SIZES[1])
-    window.show()
-    window.begin()
+    window = matrix_window(tmp, theme, scale, SIZES[1])
     wait(500)
     window.welcome.begin_button.click()  # no camera: the demo plays
     live = window.live
     if not wait_for(lambda: live.dot.state is True and live.preview.frames_painted > 20, 60):
         print("no face was tracked in the demo: Live is shown as it is", file=sys.stderr)
-    review = window.review_page()
-    from app.ui.replay import ReplayPage  # as the window does: on first use
-
-    assert isinstance(review, ReplayPage), "this build has no review page"
-    opened: list[Recording] = []
-    review.recording_opened.connect(opened.append)
-    review.open_path(session)
-    if not wait_for(lambda: bool(opened), 60):
-        raise SystemExit("the recorded session did not open")
+    review = open_in_review(window, session)
 
     def page_live() -> None:
         window.stack.setCurrentWidget(window.tabs)
