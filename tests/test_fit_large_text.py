@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QApplication, QToolButton, QWidget
 
+from app.ui.about import show_about
 from app.ui.first_run import WelcomePage
 from app.ui.moments_list import COLUMNS
 from app.ui.timeline import Y_LABEL
@@ -136,3 +137,15 @@ def test_review_fits_with_every_button_and_column_title_whole(qtbot, window, tmp
         "the timeline's axis title is cut"
     note = page.moments_list.note_edit
     assert window.rect().contains(rect_in(window, note)) and note.height() > 0
+
+
+def test_the_about_box_widens_for_its_technical_details(qtbot, large_text):
+    """The checksum and file names do not wrap: the box takes their width, as far as the screen allows, rather
+    than a sideways scroll bar under text that runs on."""
+    about = show_about(None, cameras=[])
+    qtbot.addWidget(about)
+    about.details_button.click()
+    qtbot.waitUntil(about.details.isVisible, timeout=2000)
+    qtbot.wait(100)  # laid out
+    screen_width = about.screen().availableGeometry().width()
+    assert not about.scroll_area.horizontalScrollBar().isVisible() or about.width() >= screen_width

@@ -59,14 +59,14 @@ class AboutDialog(QDialog):
         self.details.hide()
         self.details_button = QPushButton(DETAILS_LABEL, checkable=True)  # type: ignore[call-overload]  # stubs omit inherited Qt properties
         self.details_button.setToolTip("The face model's checksum and the licences of the parts Glimpse is built on")
-        self.details_button.toggled.connect(self.details.setVisible)
-        inner = QWidget()
-        column = QVBoxLayout(inner)
+        self.details_button.toggled.connect(self._show_details)
+        self.content = QWidget()
+        column = QVBoxLayout(self.content)
         column.addWidget(self.body)
         column.addWidget(self.details)
         column.addStretch(1)
-        scroll = QScrollArea(widgetResizable=True)
-        scroll.setWidget(inner)
+        self.scroll_area = QScrollArea(widgetResizable=True)
+        self.scroll_area.setWidget(self.content)
         self.copy_button = QPushButton("Copy diagnostics")
         self.copy_button.setToolTip("Versions, system, model digest, camera names and the app's folders; "
                                     "no personal data. Paste it into a message if you ask for help.")
@@ -76,8 +76,19 @@ class AboutDialog(QDialog):
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addWidget(buttons)
+
+    def _show_details(self, on: bool) -> None:
+        """The checksum and file names do not wrap: the box widens for them, as far as the screen allows
+        (else the text would run on under a sideways scroll bar)."""
+        self.details.setVisible(on)
+        if not on:
+            return
+        needed = (self.width() - self.scroll_area.viewport().width() + self.content.minimumSizeHint().width()
+                  + self.scroll_area.verticalScrollBar().sizeHint().width())
+        screen = self.screen().availableGeometry().width()
+        self.resize(max(self.width(), min(needed, screen)), self.height())
 
     def copy_diagnostics(self) -> None:
         QGuiApplication.clipboard().setText(self.diagnostics_text)
