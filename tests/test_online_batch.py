@@ -67,3 +67,20 @@ def test_online_moments_equal_batch_on_a_lively_face(fps, smoothing):
     for i in range(len(table)):
         online += spotter.update(table.row(i))
     assert online + spotter.flush() == batch
+
+
+def test_stream_evidence_equals_batch_with_the_partial_return_on(monkeypatch):
+    """The partial return's conditions (small, fast onset, both sensors, capped, head still) are per row too."""
+    from app.spotting import evidence
+
+    for name, value in (("QUIET_RETURN_SHARE", 0.5), ("PARTIAL_MAX_WINDOW_S", 0.3), ("PARTIAL_MAX_RISE", 0.04),
+                        ("PARTIAL_CORROBORATION", 3.0), ("PARTIAL_CAPPED", True), ("PARTIAL_HEAD_STILL", 0.5),
+                        ("YOUNG_GAIN", 1.0)):
+        monkeypatch.setattr(evidence, name, value)
+    fps = 30.0
+    table = lively(2.5 * Timing.for_fps(fps).keep / fps + 3, fps, seed=3)
+    levels = signals(table.levels, table.blendshapes, table.head)
+    batch = run_evidence(levels, table.head, table.t_s)
+    stream = EvidenceStream(Timing.for_fps(nominal_fps(table.t_s[:8])))
+    online = np.concatenate([stream.push(levels[i], table.head[i], float(table.t_s[i])).rise for i in range(len(table))])
+    np.testing.assert_array_equal(online, batch.rise)

@@ -127,6 +127,7 @@ ACTION_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
 ACTION_SIGNALS = np.array([SIGNAL[a.signal] for a in ACTIONS])
 ACTION_SIGNS = np.array([a.sign for a in ACTIONS], dtype=np.float32)
 IS_FLOW = np.array([a.signal in FLOW_SIGNALS for a in ACTIONS])
+IS_HEAD = np.array([a.region == "head" for a in ACTIONS])
 # Regions both sensors see: (N_ACTIONS, R) float32 one-hot of each action's region, landmark and blendshape
 # actions apart from pixel-motion ones (for the two-sensor test of a partial return).
 SEEN_REGIONS = tuple(dict.fromkeys(a.region for a in ACTIONS if a.signal in FLOW_SIGNALS))
@@ -204,6 +205,13 @@ PARTIAL_MAX_RISE = math.inf
 # one each rising by at least this many units of their own): a step one sensor alone makes (tracker jitter,
 # flow drift) is not taken for a change that stays. 0: off.
 PARTIAL_CORROBORATION = 0.0
+# ...and the partial reading never scores a change above its full-return reading: only the unreturned part of
+# the rise, up to that share, is forgiven (else a change that did come back gains K_RETURN x the share of its
+# rise, and returned head bobs outscore real steps: bench/SPOTTER_LOG.md, phase 5c). False: the old form.
+PARTIAL_CAPPED = False
+# ...and only while the head holds still: every head angle's onset, in its own units, below this share of the
+# region's (a listener's natural step comes with a posture shift the alignment leaves in the landmarks). 0: off.
+PARTIAL_HEAD_STILL = 0.0
 # While the noise estimate is young (under NOISE_S of the run) the unit is raised: by YOUNG_GAIN at the
 # run's first frame, falling linearly to nothing once the estimate has a whole window.
 YOUNG_GAIN = 0.0
@@ -446,8 +454,13 @@ class RiseParts:
                 partial &= (self.window_s <= PARTIAL_MAX_WINDOW_S) & (self.up <= PARTIAL_MAX_RISE)
             if PARTIAL_CORROBORATION:
                 partial &= self.both_sensors(np.float32(PARTIAL_CORROBORATION))
-            down = np.where(partial, down + np.float32(QUIET_RETURN_SHARE) * self.up, down)
-            penalty = np.where(partial, penalty - np.float32(K_RETURN * QUIET_RETURN_SHARE) * self.up, penalty)
+            if PARTIAL_HEAD_STILL:
+                units = self.up / self.scale
+                partial &= units[..., IS_HEAD].max(axis=-1, keepdims=True) < np.float32(PARTIAL_HEAD_STILL) * units
+            share = np.float32(QUIET_RETURN_SHARE) * self.up
+            forgiven = np.minimum(share, self.unreturned) if PARTIAL_CAPPED else share
+            down = np.where(partial, down + share, down)
+            penalty = np.where(partial, penalty - np.float32(K_RETURN) * forgiven, penalty)
         return (np.minimum(self.up, down) - penalty) / self.scale
 
     def both_sensors(self, units: np.float32) -> np.ndarray:
