@@ -24,6 +24,9 @@ from bench.personwise.spot import candidates, preset_settings
 from bench.realme.diagnose import patched
 from bench.realme.run import SENSITIVITIES, cases, lodo, spot_cases, summary
 
+# phase 4's row 16d: young gain 1 + the partial return for a small, fast onset seen by both sensors (>= 3 units)
+_16D = {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
+        "PARTIAL_CORROBORATION": 3.0}
 # name -> (app.spotting.evidence constants, app.spotting.spotter constants)
 VARIANTS: dict[str, tuple[dict, dict]] = {
     "current": ({}, {}),
@@ -80,6 +83,16 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "young gain 0.5 + fast small onset, both sensors 3": (
         {"YOUNG_GAIN": 0.5, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
          "PARTIAL_CORROBORATION": 3.0}, {}),
+    # issue 19 phase 5c: what tells a real step from a quiet one (16d + the partial reading capped at a full
+    # return's, and/or only while the head holds still)
+    "16d, capped": ({**_16D, "PARTIAL_CAPPED": True}, {}),
+    "16d, head still 0.5": ({**_16D, "PARTIAL_HEAD_STILL": 0.5}, {}),
+    "16d, capped, head still 0.5": ({**_16D, "PARTIAL_CAPPED": True, "PARTIAL_HEAD_STILL": 0.5}, {}),
+    "16, capped": ({**_16D, "PARTIAL_CORROBORATION": 0.0, "PARTIAL_CAPPED": True}, {}),
+    "16, capped, head still 0.5": ({**_16D, "PARTIAL_CORROBORATION": 0.0, "PARTIAL_CAPPED": True,
+                                    "PARTIAL_HEAD_STILL": 0.5}, {}),
+    "13b, capped, both sensors 3, head still 0.5": ({**_16D, "YOUNG_GAIN": 0.0, "PARTIAL_CAPPED": True,
+                                                     "PARTIAL_HEAD_STILL": 0.5}, {}),
     "state activity + talking bar x2 but gaze": ({"STATE_ACTIVITY": True},
                                                  {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
 }
