@@ -129,10 +129,10 @@ def _evidence(c: evidence.Columns, parts: evidence.RiseParts, timing: evidence.T
         fl = _REGION_FLOW[region]
         flow_speed = float((steps[:, fl] / c.noise[b, fl]).max())
     window = c.x[e - width + 1:e + 1, k]
-    apex, before, after = float(window.max()), float(c.before[b, k]), float(c.after[e + timing.post, k]) \
-        if e + timing.post < len(c.x) else np.nan
+    apex, before = float(window.max()), float(c.before[b, k])
+    after = float(c.after[e + timing.post, k]) if e + timing.post < len(c.x) else np.nan
     mirror = evidence.ACTION_INDEX.get(_MIRROR[evidence.ACTIONS[k].name], k)
-    both = parts.both_sensors(np.float32(3.0))[i, w]
+    both = parts.both_sensors(np.float32(evidence.PARTIAL_CORROBORATION))[i, w]
     seen = (parts.up[i, w] >= 3 * parts.scale[i, w]).astype(np.float32)
     regions_both = int((((seen @ evidence.TRACKER_REGION) > 0) & ((seen @ evidence.FLOW_REGION) > 0)).sum())
     regions_any = int((((seen @ evidence._REGION_HOT) > 0)).sum())
@@ -147,6 +147,7 @@ def _evidence(c: evidence.Columns, parts: evidence.RiseParts, timing: evidence.T
             "up_activity": up / act if act > 0 else np.inf,
             "head_up": float(units_all[_HEAD].max()) / (up / scale), "head_rise": float(rises[_HEAD].max()) / (up / scale),
             "blink_up": float(units_all[_BLINK].max()) / (up / scale), "jaw_up": float(units_all[_JAW].max()) / (up / scale),
+            # whether the variant's partial reading applies here (RiseParts.rise's conditions, restated)
             "partial": bool(not parts.talking[i, w, 0] and evidence.MIN_RETURNED * up <= down < up
                             and width / timing.fps <= evidence.PARTIAL_MAX_WINDOW_S and up <= evidence.PARTIAL_MAX_RISE and both[k])}
 
