@@ -181,6 +181,11 @@ BLINK_RATIO = 0.6  # eyes closing to this share of their usual opening is a blin
 # and for a restless level before it (speech, crying, fidgeting): tuned on the tune split only.
 K_RETURN = 1.0
 K_SPREAD = 1.0
+K_DRIFT = 1.0  # ...and for a level that was still sliding before it
+# Each of those three penalties counts only beyond this many noise units of the channel: on a still face the
+# tracker's jitter alone gives them about 0.5 each (medians of a few noisy frames), which a brief change of
+# real size (a few noise units) cannot spare. 0: every bit counts.
+PENALTY_ALLOWANCE = 0.0
 # The return test reads the level after a window as if it came back by at least this share of the rise
 # (0: a full return is needed; real micro-expressions often keep half their change at the offset).
 RETURN_SHARE = 0.0
@@ -438,7 +443,11 @@ class RiseParts:
     window_s: np.ndarray  # (1, W, 1) float32 each window's length, seconds
 
     def rise(self) -> np.ndarray:
-        penalty = self.drift + np.float32(K_RETURN) * self.unreturned + np.float32(K_SPREAD) * self.spread
+        drift, unreturned, spread = self.drift, self.unreturned, self.spread
+        if PENALTY_ALLOWANCE:
+            free = np.float32(PENALTY_ALLOWANCE) * self.noise
+            drift, unreturned, spread = (np.maximum(x - free, 0) for x in (drift, unreturned, spread))
+        penalty = np.float32(K_DRIFT) * drift + np.float32(K_RETURN) * unreturned + np.float32(K_SPREAD) * spread
         down = self.down + np.float32(RETURN_SHARE) * self.up if RETURN_SHARE else self.down
         if QUIET_RETURN_SHARE:  # a partial return, outside speech, when part of the rise came back
             partial = ~self.talking & (self.down >= np.float32(MIN_RETURNED) * self.up)
