@@ -2,8 +2,8 @@
 
     python -m bench.realme.variants [NAME ...]     # default: every variant in VARIANTS
 
-Each variant patches constants of app.spotting.evidence / .spotter (the rules' knobs) for the whole
-evaluation: the person-wise benchmark (17 people, leave one person out, tuned for natural FA <= 2/min on
+Each variant patches constants of app.spotting.evidence / .spotter (the rules' knobs), and may change
+settings other than the sensitivity in every preset and candidate, for the whole evaluation: the person-wise benchmark (17 people, leave one person out, tuned for natural FA <= 2/min on
 the others) and `bench.realme.run` (six real clips in context, 30 and 60 fps, leave one database out). The
 caches must exist (run `python -m bench personwise` and `python -m bench real_me` once).
 """
@@ -24,8 +24,8 @@ from bench.personwise.spot import candidates, preset_settings
 from bench.realme.diagnose import patched
 from bench.realme.run import SENSITIVITIES, cases, lodo, spot_cases, summary
 
-# name -> (app.spotting.evidence constants, app.spotting.spotter constants)
-VARIANTS: dict[str, tuple[dict, dict]] = {
+# name -> (app.spotting.evidence constants, app.spotting.spotter constants[, settings changed])
+VARIANTS: dict[str, tuple[dict, ...]] = {
     "current": ({}, {}),
     # issue 19 phase 1 (bench/SPOTTER_LOG.md changes 10-12)
     "no flow": ({}, {"FLOW_REGIONS": ()}),
@@ -80,13 +80,26 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "young gain 0.5 + fast small onset, both sensors 3": (
         {"YOUNG_GAIN": 0.5, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
          "PARTIAL_CORROBORATION": 3.0}, {}),
+    # issue 19 phase 5a: where real-size events are lost (bench/realme/realsize.py)
+    "activity weight 1.5": ({"ACTIVITY_WEIGHT": 1.5}, {}),
+    "activity weight 1": ({"ACTIVITY_WEIGHT": 1.0}, {}),
+    "drift penalty 0.5": ({"K_DRIFT": 0.5}, {}),
+    "no drift penalty": ({"K_DRIFT": 0.0}, {}),
+    "penalty allowance 0.5": ({"PENALTY_ALLOWANCE": 0.5}, {}),
+    "penalty allowance 1": ({"PENALTY_ALLOWANCE": 1.0}, {}),
+    "penalty allowance 0.5 + talking bar x2 but gaze": (
+        {"PENALTY_ALLOWANCE": 0.5}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
+    "penalty allowance 0.5 + young gain 1": ({"PENALTY_ALLOWANCE": 0.5, "YOUNG_GAIN": 1.0}, {}),
+    "longest moment 0.8 s": ({}, {}, {"max_duration_s": 0.8}),
+    "longest moment 1 s": ({}, {}, {"max_duration_s": 1.0}),
     "state activity + talking bar x2 but gaze": ({"STATE_ACTIVITY": True},
                                                  {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
 }
 
 
-def line(name: str, people, real_cases) -> str:
-    cands, presets = candidates(grid={}), preset_settings()
+def line(name: str, people, real_cases, changed: dict) -> str:
+    cands = candidates(preset("balanced").replace(**changed), grid={})
+    presets = {k: s.replace(**changed) for k, s in preset_settings().items()}
     ev = evaluate_people(people, cands + list(presets.values()))
     per = {p: rows[:len(cands)] for p, rows in ev.counts.items()}
     held = pooled_held_out(lopo(per, FA_CAP))
@@ -97,8 +110,8 @@ def line(name: str, people, real_cases) -> str:
           f"FA {held.fa_per_min:.2f}/min (talking {held.fa_talk_per_min:.2f}), held {held.held_share:.0%}; "
           f"balanced: core {bal.core_recall:.2f}, real quiet {bal.real_quiet_recall:.2f}, FA {bal.fa_per_min:.2f}, "
           f"held {bal.held_share:.0%}, posed {bal.posed_per_min:.1f}/min")
-    rm_cands = [preset("balanced").replace(sensitivity=x) for x in SENSITIVITIES]
-    res = spot_cases(real_cases, [preset("balanced")] + rm_cands)
+    rm_cands = [presets["balanced"].replace(sensitivity=x) for x in SENSITIVITIES]
+    res = spot_cases(real_cases, [presets["balanced"]] + rm_cands)
     outs = [r[0] for r in res]
     rm = []
     for fps in (30, 60):
@@ -114,10 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     people = load_people(log=lambda m: print(m, file=sys.stderr))
     real_cases = cases(log=lambda m: print(m, file=sys.stderr))
     for name in names:
-        ev_patch, spot_patch = VARIANTS[name]
+        ev_patch, spot_patch, *changed = VARIANTS[name]
         started = time.perf_counter()
         with patched(evidence_module, ev_patch), patched(spotting_module, spot_patch):
-            print(line(name, people, real_cases), flush=True)
+            print(line(name, people, real_cases, changed[0] if changed else {}), flush=True)
         print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
     return 0
 
