@@ -182,10 +182,10 @@ BLINK_RATIO = 0.6  # eyes closing to this share of their usual opening is a blin
 K_RETURN = 1.0
 K_SPREAD = 1.0
 K_DRIFT = 1.0  # ...and for a level that was still sliding before it
-# Each of those three penalties counts only beyond this many noise units of the channel: on a still face the
-# tracker's jitter alone gives them about 0.5 each (medians of a few noisy frames), which a brief change of
-# real size (a few noise units) cannot spare. 0: every bit counts.
-PENALTY_ALLOWANCE = 0.0
+# Each of those three penalties counts only beyond this many noise units of the channel, while the person does
+# not talk and while they do: on a still face the tracker's jitter alone gives them about 0.5 each (medians of
+# a few noisy frames), which a brief change of real size (a few noise units) cannot spare. 0: every bit counts.
+PENALTY_ALLOWANCE = (0.0, 0.0)
 # The return test reads the level after a window as if it came back by at least this share of the rise
 # (0: a full return is needed; real micro-expressions often keep half their change at the offset).
 RETURN_SHARE = 0.0
@@ -444,8 +444,9 @@ class RiseParts:
 
     def rise(self) -> np.ndarray:
         drift, unreturned, spread = self.drift, self.unreturned, self.spread
-        if PENALTY_ALLOWANCE:
-            free = np.float32(PENALTY_ALLOWANCE) * self.noise
+        if any(PENALTY_ALLOWANCE):
+            quiet, talking = (np.float32(a) for a in PENALTY_ALLOWANCE)
+            free = np.where(self.talking, talking, quiet) * np.where(np.isfinite(self.noise), self.noise, 0)
             drift, unreturned, spread = (np.maximum(x - free, 0) for x in (drift, unreturned, spread))
         penalty = np.float32(K_DRIFT) * drift + np.float32(K_RETURN) * unreturned + np.float32(K_SPREAD) * spread
         down = self.down + np.float32(RETURN_SHARE) * self.up if RETURN_SHARE else self.down
