@@ -1,6 +1,6 @@
 """Where real-size injected events are lost: instrumented over the person-wise benchmark's own events.
 
-    python -m bench.realme.realsize [--events]
+    python -m bench.realme.realsize [--events] [--variant NAME]
 
 The events `bench.personwise` scores as "real q" (score.is_real_size: 1-3% IOD, 100-450 ms, while the
 person does not talk). Per event: whether the tracker sees it (the landmark and pixel-motion levels of
@@ -9,8 +9,8 @@ injected amplitude and over the channel's noise); the best score (rise over the 
 decide it after each rule of `Decider.scores` (as `bench.realme.diagnose` does for the real clips), at
 balanced and at the sensitivity leave-one-person-out chose for that person; the rise's terms at the
 event's best reading in its own region; and the ceiling: found at sensitivity 100, and with each rule
-off alone (`diagnose.ABLATIONS`). `--events` prints the per-event table too; `--variant NAME` measures under one of
-`bench.realme.variants.VARIANTS`.
+off alone (`diagnose.ABLATIONS`). `--events` prints the per-event table too; `--variant NAME` measures
+under one of `bench.realme.variants.VARIANTS`.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ from bench.realme.diagnose import ABLATIONS, DECIDE_AFTER_S, STAGES, patched
 NOISE_BEFORE_S = 10.0  # a channel's noise: as the evidence's, over this much before the event
 BASE_S = 0.3  # the level difference to the control just before the onset is taken off (re-encoding offsets)
 TERMS = ("up", "down", "drift", "unreturned", "spread")
+ACTIONS_REGION = {a.name: a.region for a in ACTIONS}
 
 
 @dataclass
@@ -110,6 +111,7 @@ def _hit(moments: list, e: dict, region: str | None = None) -> bool:
 
 
 def stages(evidence: list, e: dict, s: Settings) -> tuple[dict[str, float], str]:
+    """The best ratio in the event's decision frames after each rule, and the action carrying the first."""
     best = dict.fromkeys(STAGES, -np.inf)
     action = ""
     for ev in evidence:
@@ -251,9 +253,6 @@ def summary(results: list[EventResult]) -> list[str]:
                      f"s100 {sum(r.found['s100'] for r in rs)}; seen / amplitude {np.median([r.seen_iod / r.amplitude for r in rs]):.2f}, "
                      f"noise units {np.median([r.seen_noise for r in rs]):.1f}, rise {np.median([r.parts['rise'] for r in rs]):.2f}")
     return lines
-
-
-ACTIONS_REGION = {a.name: a.region for a in ACTIONS}
 
 
 def event_table(results: list[EventResult]) -> list[str]:

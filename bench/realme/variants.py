@@ -80,20 +80,22 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
     "young gain 0.5 + fast small onset, both sensors 3": (
         {"YOUNG_GAIN": 0.5, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
          "PARTIAL_CORROBORATION": 3.0}, {}),
-    # issue 19 phase 5a: where real-size events are lost (bench/realme/realsize.py)
-    "activity weight 1.5": ({"ACTIVITY_WEIGHT": 1.5}, {}),
-    "activity weight 1": ({"ACTIVITY_WEIGHT": 1.0}, {}),
-    "drift penalty 0.5": ({"K_DRIFT": 0.5}, {}),
-    "no drift penalty": ({"K_DRIFT": 0.0}, {}),
-    "penalty allowance 0.5": ({"PENALTY_ALLOWANCE": 0.5}, {}),
-    "penalty allowance 1": ({"PENALTY_ALLOWANCE": 1.0}, {}),
-    "penalty allowance 0.5 + talking bar x2 but gaze": (
-        {"PENALTY_ALLOWANCE": 0.5}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
-    "penalty allowance 0.5 + young gain 1": ({"PENALTY_ALLOWANCE": 0.5, "YOUNG_GAIN": 1.0}, {}),
-    "longest moment 0.8 s": ({}, {}, {"max_duration_s": 0.8}),
-    "longest moment 1 s": ({}, {}, {"max_duration_s": 1.0}),
     "state activity + talking bar x2 but gaze": ({"STATE_ACTIVITY": True},
                                                  {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
+    # issue 19 phase 5a: where real-size events are lost (bench/realme/realsize.py)
+    "activity weight 1.5": ({"ACTIVITY_WEIGHT": 1.5}, {}),
+    "penalty allowance 0.5": ({"PENALTY_ALLOWANCE": (0.5, 0.5)}, {}),
+    "penalty allowance 1": ({"PENALTY_ALLOWANCE": (1.0, 1.0)}, {}),
+    "penalty allowance 0.5 + talking bar x2 but gaze": (
+        {"PENALTY_ALLOWANCE": (0.5, 0.5)}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
+    "penalty allowance 0.5 + young gain 1": ({"PENALTY_ALLOWANCE": (0.5, 0.5), "YOUNG_GAIN": 1.0}, {}),
+    "quiet penalty allowance 0.5": ({"PENALTY_ALLOWANCE": (0.5, 0.0)}, {}),
+    "quiet penalty allowance 0.25": ({"PENALTY_ALLOWANCE": (0.25, 0.0)}, {}),
+    "quiet penalty allowance 0.5 + talking bar x2 but gaze": (
+        {"PENALTY_ALLOWANCE": (0.5, 0.0)}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
+    "flow: brows and nose": ({}, {"FLOW_REGIONS": ("brows", "nose")}),
+    "flow: brows, lids and nose": ({}, {"FLOW_REGIONS": ("brows", "lids", "nose")}),
+    "longest moment 1 s": ({}, {}, {"max_duration_s": 1.0}),
 }
 
 
