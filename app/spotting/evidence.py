@@ -183,8 +183,9 @@ K_RETURN = 1.0
 K_SPREAD = 1.0
 K_DRIFT = 1.0  # ...and for a level that was still sliding before it
 # Each of those three penalties counts only beyond this many noise units of the channel, while the person does
-# not talk and while they do: on a still face the tracker's jitter alone gives them about 0.5 each (medians of
-# a few noisy frames), which a brief change of real size (a few noise units) cannot spare. 0: every bit counts.
+# not talk and while they do: on a still face the tracker's jitter alone gives them 0.5-0.7 noise units each
+# (medians of a few noisy frames), which a change of real size (a few noise units) cannot spare. 0: all count
+# (bench/SPOTTER_LOG.md, phase 5a: allowing it finds natural quiet movement as fast as real-size events).
 PENALTY_ALLOWANCE = (0.0, 0.0)
 # The return test reads the level after a window as if it came back by at least this share of the rise
 # (0: a full return is needed; real micro-expressions often keep half their change at the offset).
@@ -428,8 +429,8 @@ def action_levels(levels: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class RiseParts:
     """The terms of the rise-and-return test for some decision rows, each (n, W, A) float32 in level
-    units (`scale` is the noise unit times the window's factor): rise = (min(up, down) - drift -
-    K_RETURN * unreturned - K_SPREAD * spread) / scale."""
+    units (`scale` is the noise unit times the window's factor): rise = (min(up, down) - K_DRIFT *
+    drift - K_RETURN * unreturned - K_SPREAD * spread) / scale, each penalty less PENALTY_ALLOWANCE x noise."""
 
     up: np.ndarray  # the window's mean above the level before it
     down: np.ndarray  # ... above the level after it
