@@ -69,6 +69,7 @@ class EventResult:
     flow_noise: float  # largest pixel-motion change of the region, in its noise units
     found: dict[str, bool] = field(default_factory=dict)  # settings name -> found
     in_region: dict[str, bool] = field(default_factory=dict)  # ... by a moment that names the event's region
+    by_control: dict[str, bool] = field(default_factory=dict)  # the control (no event) has a moment there too
     stages: dict[str, dict[str, float]] = field(default_factory=dict)  # settings name -> stage -> best ratio
     action: str = ""  # the action carrying the best allowed ratio at the held-out sensitivity
     parts: dict[str, float] = field(default_factory=dict)  # rise terms at the region's best reading (rise units)
@@ -191,6 +192,8 @@ def diagnose(log: Callable[[str], object] = print,
             control = features_of(inj.control, INJECT_DIR / inj.control.source)
             evidence = table_evidence(table)
             moments = {name: spot(evidence, s) for name, s in named.items()}
+            control_evidence = table_evidence(control)
+            chance = {name: spot(control_evidence, s) for name, s in named.items()}
             ablated = {name: (_ablated_evidence(table, ev_p, sp_p) if ev_p else evidence, s_p, sp_p)
                        for name, ev_p, s_p, sp_p in ABLATIONS}
             for e in events:
@@ -199,6 +202,7 @@ def diagnose(log: Callable[[str], object] = print,
                 for name, s in named.items():
                     r.found[name] = _hit(moments[name], e)
                     r.in_region[name] = _hit(moments[name], e, REGION_OF[e["type"]])
+                    r.by_control[name] = _hit(chance[name], e)
                     r.stages[name], action = stages(evidence, e, s)
                     if name == "held-out":
                         r.action = action
@@ -224,7 +228,8 @@ def summary(results: list[EventResult]) -> list[str]:
         found = sum(r.found[name] for r in results)
         drops = Counter(first_drop(r, name) for r in results)
         lines.append(f"{name}: found {found}/{n} ({sum(r.in_region[name] for r in results)} by a moment in the "
-                     "event's region); first rule below 1: "
+                     f"event's region; the control has a moment there for {sum(r.by_control[name] for r in results)}, "
+                     f"{sum(r.by_control[name] and r.found[name] for r in results)} of them found); first rule below 1: "
                      + ", ".join(f"{k} {v}" for k, v in drops.most_common()))
         if name != "balanced":
             rescued = Counter(a for r in results for a in r.rescued[name])
