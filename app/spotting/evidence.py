@@ -182,6 +182,12 @@ BLINK_RATIO = 0.6  # eyes closing to this share of their usual opening is a blin
 # and for a restless level before it (speech, crying, fidgeting): tuned on the tune split only.
 K_RETURN = 1.0
 K_SPREAD = 1.0
+K_DRIFT = 1.0  # ...and for a level that was still sliding before it
+# Each of those three penalties counts only beyond this many noise units of the channel, while the person does
+# not talk and while they do: on a still face the tracker's jitter alone gives them 0.5-0.7 noise units each
+# (medians of a few noisy frames), which a change of real size (a few noise units) cannot spare. 0: all count
+# (bench/SPOTTER_LOG.md, phase 5a: allowing it finds natural quiet movement as fast as real-size events).
+PENALTY_ALLOWANCE = (0.0, 0.0)
 # The return test reads the level after a window as if it came back by at least this share of the rise
 # (0: a full return is needed; real micro-expressions often keep half their change at the offset).
 RETURN_SHARE = 0.0
@@ -431,8 +437,8 @@ def action_levels(levels: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class RiseParts:
     """The terms of the rise-and-return test for some decision rows, each (n, W, A) float32 in level
-    units (`scale` is the noise unit times the window's factor): rise = (min(up, down) - drift -
-    K_RETURN * unreturned - K_SPREAD * spread) / scale."""
+    units (`scale` is the noise unit times the window's factor): rise = (min(up, down) - K_DRIFT *
+    drift - K_RETURN * unreturned - K_SPREAD * spread) / scale, each penalty less PENALTY_ALLOWANCE x noise."""
 
     up: np.ndarray  # the window's mean above the level before it
     down: np.ndarray  # ... above the level after it
@@ -446,7 +452,12 @@ class RiseParts:
     window_s: np.ndarray  # (1, W, 1) float32 each window's length, seconds
 
     def rise(self) -> np.ndarray:
-        penalty = self.drift + np.float32(K_RETURN) * self.unreturned + np.float32(K_SPREAD) * self.spread
+        drift, unreturned, spread = self.drift, self.unreturned, self.spread
+        if any(PENALTY_ALLOWANCE):
+            quiet, talking = (np.float32(a) for a in PENALTY_ALLOWANCE)
+            free = np.where(self.talking, talking, quiet) * np.where(np.isfinite(self.noise), self.noise, 0)
+            drift, unreturned, spread = (np.maximum(x - free, 0) for x in (drift, unreturned, spread))
+        penalty = np.float32(K_DRIFT) * drift + np.float32(K_RETURN) * unreturned + np.float32(K_SPREAD) * spread
         down = self.down + np.float32(RETURN_SHARE) * self.up if RETURN_SHARE else self.down
         if QUIET_RETURN_SHARE:  # a partial return, outside speech, when part of the rise came back
             partial = ~self.talking & (self.down >= np.float32(MIN_RETURNED) * self.up)

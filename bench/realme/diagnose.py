@@ -36,7 +36,7 @@ ABLATIONS: tuple[tuple[str, dict, dict, dict], ...] = (
     ("no return penalty", {"K_RETURN": 0.0}, {}, {}),
     ("no spread penalty", {"K_SPREAD": 0.0}, {}, {}),
     ("no learned unit", {"ACTIVITY_WEIGHT": 0.0}, {}, {}),
-    ("no drift penalty", {"_NO_DRIFT": True}, {}, {}),
+    ("no drift penalty", {"K_DRIFT": 0.0}, {}, {}),
     ("longest moment 1 s", {}, {"max_duration_s": 1.0}, {}),
     ("no blink filter", {}, {"blink_filter": False}, {}),
     ("no talking filter", {}, {"talking_filter": False}, {}),
@@ -57,23 +57,6 @@ def patched(module, values: dict) -> Iterator[None]:
     finally:
         for k, v in saved.items():
             setattr(module, k, v)
-
-
-@contextlib.contextmanager
-def no_drift() -> Iterator[None]:
-    """The drift penalty (slope of the level before a window) off: `before` seen as flat."""
-    original = evidence_module.decide_rows
-
-    def without(c, rows, timing, offset=0):
-        rise, start, end, flags = original(c, rows, timing, offset)
-        parts, _, _ = evidence_module.rise_parts(c, rows, timing, offset)
-        return rise + (parts.drift / parts.scale).transpose(0, 2, 1), start, end, flags
-
-    evidence_module.decide_rows = without
-    try:
-        yield
-    finally:
-        evidence_module.decide_rows = original
 
 
 def _window(case: Case, t: np.ndarray) -> np.ndarray:
@@ -141,9 +124,7 @@ def parts_at_best(case: Case, settings: Settings) -> dict[str, float | str]:
 def found_under(case: Case, settings: Settings, ev_patch: dict, spot_patch: dict) -> bool:
     from app.spotting.spotter import spot, table_evidence
 
-    drift = ev_patch.get("_NO_DRIFT", False)
-    with patched(evidence_module, ev_patch), patched(spotting_module, spot_patch), \
-            (no_drift() if drift else contextlib.nullcontext()):
+    with patched(evidence_module, ev_patch), patched(spotting_module, spot_patch):
         ev = table_evidence(features_of(case.track, case.video, FEATURES))
         moments = [m.to_dict() for m in spot(ev, settings)]
     return outcome(case, moments, settings.warmup_s).found

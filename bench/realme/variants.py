@@ -2,8 +2,8 @@
 
     python -m bench.realme.variants [NAME ...]     # default: every variant in VARIANTS
 
-Each variant patches constants of app.spotting.evidence / .spotter (the rules' knobs) for the whole
-evaluation: the person-wise benchmark (17 people, leave one person out, tuned for natural FA <= 2/min on
+Each variant patches constants of app.spotting.evidence / .spotter (the rules' knobs), and may change
+settings other than the sensitivity in every preset and candidate, for the whole evaluation: the person-wise benchmark (17 people, leave one person out, tuned for natural FA <= 2/min on
 the others) and `bench.realme.run` (six real clips in context, 30 and 60 fps, leave one database out). The
 caches must exist (run `python -m bench personwise` and `python -m bench real_me` once).
 """
@@ -27,8 +27,8 @@ from bench.realme.run import SENSITIVITIES, cases, lodo, spot_cases, summary
 # phase 4's row 16d: young gain 1 + the partial return for a small, fast onset seen by both sensors (>= 3 units)
 _16D = {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
         "PARTIAL_CORROBORATION": 3.0}
-# name -> (app.spotting.evidence constants, app.spotting.spotter constants)
-VARIANTS: dict[str, tuple[dict, dict]] = {
+# name -> (app.spotting.evidence constants, app.spotting.spotter constants[, settings changed])
+VARIANTS: dict[str, tuple[dict, ...]] = {
     "current": ({}, {}),
     # issue 19 phase 1 (bench/SPOTTER_LOG.md changes 10-12)
     "no flow": ({}, {"FLOW_REGIONS": ()}),
@@ -95,11 +95,26 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
                                                      "PARTIAL_HEAD_STILL": 0.5}, {}),
     "state activity + talking bar x2 but gaze": ({"STATE_ACTIVITY": True},
                                                  {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
+    # issue 19 phase 5a: where real-size events are lost (bench/realme/realsize.py)
+    "activity weight 1.5": ({"ACTIVITY_WEIGHT": 1.5}, {}),
+    "penalty allowance 0.5": ({"PENALTY_ALLOWANCE": (0.5, 0.5)}, {}),
+    "penalty allowance 1": ({"PENALTY_ALLOWANCE": (1.0, 1.0)}, {}),
+    "penalty allowance 0.5 + talking bar x2 but gaze": (
+        {"PENALTY_ALLOWANCE": (0.5, 0.5)}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
+    "penalty allowance 0.5 + young gain 1": ({"PENALTY_ALLOWANCE": (0.5, 0.5), "YOUNG_GAIN": 1.0}, {}),
+    "quiet penalty allowance 0.5": ({"PENALTY_ALLOWANCE": (0.5, 0.0)}, {}),
+    "quiet penalty allowance 0.25": ({"PENALTY_ALLOWANCE": (0.25, 0.0)}, {}),
+    "quiet penalty allowance 0.5 + talking bar x2 but gaze": (
+        {"PENALTY_ALLOWANCE": (0.5, 0.0)}, {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
+    "flow: brows and nose": ({}, {"FLOW_REGIONS": ("brows", "nose")}),
+    "flow: brows, lids and nose": ({}, {"FLOW_REGIONS": ("brows", "lids", "nose")}),
+    "longest moment 1 s": ({}, {}, {"max_duration_s": 1.0}),
 }
 
 
-def line(name: str, people, real_cases) -> str:
-    cands, presets = candidates(grid={}), preset_settings()
+def line(name: str, people, real_cases, changed: dict) -> str:
+    cands = candidates(preset("balanced").replace(**changed), grid={})
+    presets = {k: s.replace(**changed) for k, s in preset_settings().items()}
     ev = evaluate_people(people, cands + list(presets.values()))
     per = {p: rows[:len(cands)] for p, rows in ev.counts.items()}
     held = pooled_held_out(lopo(per, FA_CAP))
@@ -110,8 +125,8 @@ def line(name: str, people, real_cases) -> str:
           f"FA {held.fa_per_min:.2f}/min (talking {held.fa_talk_per_min:.2f}), held {held.held_share:.0%}; "
           f"balanced: core {bal.core_recall:.2f}, real quiet {bal.real_quiet_recall:.2f}, FA {bal.fa_per_min:.2f}, "
           f"held {bal.held_share:.0%}, posed {bal.posed_per_min:.1f}/min")
-    rm_cands = [preset("balanced").replace(sensitivity=x) for x in SENSITIVITIES]
-    res = spot_cases(real_cases, [preset("balanced")] + rm_cands)
+    rm_cands = [presets["balanced"].replace(sensitivity=x) for x in SENSITIVITIES]
+    res = spot_cases(real_cases, [presets["balanced"]] + rm_cands)
     outs = [r[0] for r in res]
     rm = []
     for fps in (30, 60):
@@ -127,10 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     people = load_people(log=lambda m: print(m, file=sys.stderr))
     real_cases = cases(log=lambda m: print(m, file=sys.stderr))
     for name in names:
-        ev_patch, spot_patch = VARIANTS[name]
+        ev_patch, spot_patch, *changed = VARIANTS[name]
         started = time.perf_counter()
         with patched(evidence_module, ev_patch), patched(spotting_module, spot_patch):
-            print(line(name, people, real_cases), flush=True)
+            print(line(name, people, real_cases, changed[0] if changed else {}), flush=True)
         print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
     return 0
 
