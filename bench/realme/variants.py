@@ -89,6 +89,8 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
     "pooled sum, landmarks + blendshapes x1.2": (
         {}, {"POOLED": "sum", "POOL_GAIN": 1.2, "POOL_SENSORS": ("landmarks", "blendshapes")}),
     "pooled second x1.5": ({}, {"POOLED": "second", "POOL_GAIN": 1.5}),
+    "pooled sum x1.4, quiet only": ({}, {"POOLED": "sum", "POOL_GAIN": 1.4, "POOL_WHILE_TALKING": False}),
+    "pooled second x2": ({}, {"POOLED": "second", "POOL_GAIN": 2.0}),
     "pooled second x2.5": ({}, {"POOLED": "second", "POOL_GAIN": 2.5}),
     "pooled second x3": ({}, {"POOLED": "second", "POOL_GAIN": 3.0}),
     "pooled second x3, quiet only": ({}, {"POOLED": "second", "POOL_GAIN": 3.0, "POOL_WHILE_TALKING": False}),
