@@ -226,7 +226,9 @@ class Decider:
             self._longer = dur[None, :] > longest + tol  # (A, W) windows too long to be a moment
             self._expr_windows = (expr, dur > s.max_duration_s + tol)  # a movement's allowed and too long ones
             self._allowed = allowed
-            allowed = allowed & ~(self._off | (self._alone_off & ~(bool(POOLED) and "pixels" in POOL_SENSORS)))[:, None]
+            # pixel motion kept out alone still gets a bar when it is pooled (`_with_movements` masks it then)
+            pooled_pixels = bool(POOLED) and "pixels" in POOL_SENSORS
+            allowed = allowed & ~(self._off | (self._alone_off & ~pooled_pixels))[:, None]
             self._bar = np.where(allowed, np.float32(self.theta), np.float32(np.inf)).astype(np.float32)
             self._bar_for = timing
         return self._bar
