@@ -65,9 +65,9 @@ def no_drift() -> Iterator[None]:
     original = evidence_module.decide_rows
 
     def without(c, rows, timing, offset=0):
-        rise, start, end, flags = original(c, rows, timing, offset)
+        rise, *rest = original(c, rows, timing, offset)
         parts, _, _ = evidence_module.rise_parts(c, rows, timing, offset)
-        return rise + (parts.drift / parts.scale).transpose(0, 2, 1), start, end, flags
+        return (rise + (parts.drift / parts.scale).transpose(0, 2, 1), *rest)
 
     evidence_module.decide_rows = without
     try:

@@ -82,6 +82,8 @@ VARIANTS: dict[str, tuple[dict, dict]] = {
          "PARTIAL_CORROBORATION": 3.0}, {}),
     "state activity + talking bar x2 but gaze": ({"STATE_ACTIVITY": True},
                                                  {"TALKING_REGIONS": ("mouth", "brows", "lids", "nose")}),
+    # issue 19, live latency: pixel motion explained away by the head's rise-and-return only (as before change 17)
+    "flow: head movement not explaining": ({}, {"FLOW_HEAD_MOVEMENT": False}),
 }
 
 
