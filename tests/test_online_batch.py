@@ -47,7 +47,7 @@ def test_stream_evidence_equals_batch_bit_for_bit(fps):
     stream = EvidenceStream(Timing.for_fps(nominal_fps(table.t_s[:8])))
     rows = [stream.push(levels[i], table.head[i], float(table.t_s[i])) for i in range(len(table))]
     assert stream._offset > 0  # it did drop old rows
-    for name in ("t_s", "rise", "start_s", "end_s", "flags"):
+    for name in ("t_s", "rise", "start_s", "end_s", "flags", "head_moved"):
         online = np.concatenate([getattr(r, name) for r in rows])
         np.testing.assert_array_equal(online, getattr(batch, name), err_msg=name)  # NaN == NaN here
     decided = np.isfinite(batch.rise).all(axis=(1, 2))

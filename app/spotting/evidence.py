@@ -9,7 +9,7 @@ rise is at least a multiple of this person's usual short-term movement on that c
 over the last seconds (so a lively talker needs a larger change than a still listener). Channels
 are landmark distances (features.LEVELS), sums of MediaPipe blendshape scores, and the jaw, lids
 and head angles as channels that explain other changes away (never moments themselves). Flags for
-blinks, talking and fast head motion are computed here too.
+blinks, talking and fast head motion, and how far the head moved around each window, are computed here too.
 
 Batch (`run_evidence`) and online (`EvidenceStream`) share one kernel: causal per-row columns
 (running medians, prefix sums, noise), then the rise for some decision rows from those columns.
@@ -139,6 +139,9 @@ FLOW_REGION = _REGION_HOT * IS_FLOW[:, None]
 def in_regions(*regions: str) -> np.ndarray:
     """(N_ACTIONS,) bool: the actions of these regions."""
     return np.array([a.region in regions for a in ACTIONS])
+
+
+IS_HEAD = in_regions("head")
 
 
 class Flag(IntEnum):
@@ -301,7 +304,9 @@ class Evidence:
     t_s: (n,) timestamps of the decision frames;
     rise: (n, N_ACTIONS, n_widths) float32 rise-and-return in noise units, NaN where the run is too young;
     start_s, end_s: (n, n_widths) the event window each width refers to;
-    flags: (n, n_widths, N_FLAGS) bool, each `Flag` in or next to that window.
+    flags: (n, n_widths, N_FLAGS) bool, each `Flag` in or next to that window;
+    head_moved: (n, n_widths) float32 how far the head moved in or right after that window, in noise units,
+    whether or not it came back (the largest of its angles' rises above the level before or after).
     """
 
     t_s: np.ndarray
@@ -309,6 +314,7 @@ class Evidence:
     start_s: np.ndarray
     end_s: np.ndarray
     flags: np.ndarray
+    head_moved: np.ndarray
     timing: Timing
     first_row: int = 0  # row of the recording's FeatureTable where this face run starts
 
@@ -516,11 +522,15 @@ def decide_rows(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -
     """Rise-and-return, event windows and window flags for decision `rows` (indices into the columns,
     whose row 0 is run row `offset`).
 
-    Returns rise (len(rows), A, W), start_s and end_s (len(rows), W), flags (len(rows), W, N_FLAGS)."""
+    Returns rise (len(rows), A, W), start_s and end_s (len(rows), W), flags (len(rows), W, N_FLAGS) and
+    head_moved (len(rows), W)."""
     widths = np.array(timing.widths)
     d = rows[:, None]
     parts, ok, e = rise_parts(c, rows, timing, offset)
     rise = np.where(ok[:, :, None], parts.rise(), np.float32(np.nan)).transpose(0, 2, 1)
+    # the head actions come in signed pairs: the largest rise among them is the largest movement either way
+    moved = (np.maximum(parts.up, parts.down)[..., IS_HEAD] / parts.scale[..., IS_HEAD]).max(axis=2)
+    head_moved = np.where(ok, moved, np.float32(np.nan)).astype(np.float32)
     # the window that fits best covers the top of a change; its onset and offset reach about half
     # a window further each way (never past the decision frame)
     half = 0.5 / timing.fps
@@ -528,7 +538,7 @@ def decide_rows(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -
     end = np.where(ok, c.t[np.minimum(e + widths // 2, d)] + half, np.nan)
     lo = np.maximum(e - widths + 1 - timing.margin, 0)  # flags from a margin before the window on
     flags = (c.counts[d] - c.counts[lo] + c.flags[lo]) > 0
-    return rise, start, end, flags
+    return rise, start, end, flags, head_moved
 
 
 def run_columns(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray) -> tuple[Columns, Timing]:
@@ -557,9 +567,10 @@ def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_ro
     c, timing = run_columns(levels, head, t_s)
     w = len(timing.widths)
     out = [decide_rows(c, rows, timing) for rows in _chunks(n)] or [(
-        np.zeros((0, N_ACTIONS, w), np.float32), np.zeros((0, w)), np.zeros((0, w)), np.zeros((0, w, N_FLAGS), bool))]
-    rise, start, end, wflags = (np.concatenate(col) for col in zip(*out, strict=True))
-    return Evidence(t_s, rise, start, end, wflags, timing, first_row)
+        np.zeros((0, N_ACTIONS, w), np.float32), np.zeros((0, w)), np.zeros((0, w)), np.zeros((0, w, N_FLAGS), bool),
+        np.zeros((0, w), np.float32))]
+    rise, start, end, wflags, moved = (np.concatenate(col) for col in zip(*out, strict=True))
+    return Evidence(t_s, rise, start, end, wflags, moved, timing, first_row)
 
 
 class EvidenceStream:
@@ -604,8 +615,8 @@ class EvidenceStream:
             self._activity, self._activity_talking = quiet[0], loud[0]
         c.noise[r], c.activity[r], c.activity_talking[r] = self._noise, self._activity, self._activity_talking
         held = Columns(*(getattr(c, f.name)[:n] for f in fields(Columns)))
-        rise, start, end, wflags = decide_rows(held, row, timing, self._offset)
-        return Evidence(c.t[row], rise, start, end, wflags, timing)
+        rise, start, end, wflags, moved = decide_rows(held, row, timing, self._offset)
+        return Evidence(c.t[row], rise, start, end, wflags, moved, timing)
 
     def _compact(self) -> None:
         keep, drop = self.timing.keep, self._n - self.timing.keep

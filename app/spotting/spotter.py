@@ -49,6 +49,11 @@ FLOW_REGIONS: tuple[str, ...] = ("nose",)
 # A change that comes with a movement of the jaw, the lids or the head of at least `factor` times its
 # own size (both in noise units, same window) is explained by that movement: speech, a blink, a nod.
 JAW_COUPLING = BLINK_COUPLING = HEAD_COUPLING = 1.0
+# Pixel motion sees a head turn or nod even where the global-motion fit follows it (the nose stands out of
+# the plane of the fit's anchors) and whether or not the head comes back: a pixel-motion change is explained
+# by the head's movement (Evidence.head_moved), not only by a head change that rises and returns.
+# bench/SPOTTER_LOG.md change 17: the live bench's late prompts were head nods read by the nose's flow.
+FLOW_HEAD_MOVEMENT = True
 JAW_TARGETS = ("mouth", "brows", "lids", "nose")
 
 
@@ -281,6 +286,10 @@ class Decider:
             explained = raw[:, source].max(axis=1)[:, None, :] >= factor * raw[:, targets]
             ratio[:, targets] = np.where(explained, np.float32(-np.inf), ratio[:, targets])
             note(f"explained_{filter_name.removesuffix('_filter')}", ratio)
+        if s.head_motion_filter and FLOW_HEAD_MOVEMENT:
+            explained = ev.head_moved[:, None, :] >= np.float32(HEAD_COUPLING) * raw[:, IS_FLOW]
+            ratio[:, IS_FLOW] = np.where(explained, np.float32(-np.inf), ratio[:, IS_FLOW])
+            note("explained_head_movement", ratio)
         for b, confirming in _CONFIRMED:
             agree = np.maximum(ratio[:, confirming].max(axis=1), 0)
             ratio[:, b] = np.where(np.isfinite(ratio[:, b]), np.sqrt(np.maximum(ratio[:, b], 0) * agree), -np.inf)

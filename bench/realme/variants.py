@@ -124,6 +124,8 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
     "pooled second x4, quiet only": ({}, {"POOLED": "second", "POOL_GAIN": 4.0, "POOL_WHILE_TALKING": False}),
     "pooled second, landmarks + pixels x2": (
         {}, {"POOLED": "second", "POOL_GAIN": 2.0, "POOL_SENSORS": ("landmarks", "pixels")}),
+    # issue 19, live latency: pixel motion explained away by the head's rise-and-return only (as before change 17)
+    "flow: head movement not explaining": ({}, {"FLOW_HEAD_MOVEMENT": False}),
 }
 
 
