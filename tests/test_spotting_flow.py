@@ -55,4 +55,4 @@ def test_a_head_turn_the_nose_flow_reads_as_a_change_is_not_a_moment(monkeypatch
     assert prompted(table, Settings()) == []
     assert prompted(table, Settings(head_motion_filter=False)) != []  # the filter is what explains it
     monkeypatch.setattr(spotting, "FLOW_HEAD_MOVEMENT", False)
-    assert prompted(table, Settings()) != []  # a head change that rises and returns would not have
+    assert prompted(table, Settings()) != []  # the rise-and-return coupling alone lets it through

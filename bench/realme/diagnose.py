@@ -29,7 +29,7 @@ from bench.realme.run import FEATURES, Case, cases, outcome
 
 DECIDE_AFTER_S = POST_S + 0.6  # decision frames up to this long after the coded offset decide the clip
 STAGES = ("allowed", "flag_blink", "flag_talking", "flag_head_fast", "longer_window", "explained_talking",
-          "explained_blink", "explained_head_motion", "confirmed")
+          "explained_blink", "explained_head_motion", "explained_head_movement", "confirmed")
 
 # One rule off at a time: (name, evidence constants patched, settings changes, spotting constants patched)
 ABLATIONS: tuple[tuple[str, dict, dict, dict], ...] = (
