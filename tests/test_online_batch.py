@@ -8,7 +8,6 @@ from app.face.flow import Flow
 from app.face.tracking import BLENDSHAPE_NAMES
 from app.settings.schema import Settings
 from app.spotting import evidence
-from app.spotting import spotter as spotting
 from app.spotting.evidence import EvidenceStream, Timing, nominal_fps, run_evidence, signals
 from app.spotting.spotter import Spotter, spot_table
 from tests.support.synthetic import add_change, still_face
@@ -85,23 +84,3 @@ def test_stream_evidence_equals_batch_with_the_partial_return_on(monkeypatch):
     stream = EvidenceStream(Timing.for_fps(nominal_fps(table.t_s[:8])))
     online = np.concatenate([stream.push(levels[i], table.head[i], float(table.t_s[i])).rise for i in range(len(table))])
     np.testing.assert_array_equal(online, batch.rise)
-
-
-@pytest.mark.parametrize("how", ["sum", "second"])
-def test_online_moments_equal_batch_with_evidence_pooled_across_sensors(how, monkeypatch):
-    table = lively(40, 30.0, seed=11)
-    for onset in (5.5, 14.5, 26.5):  # mouth corners up in the landmarks and the pixels together
-        add_change(table, ("corner_left",), onset, 0.2, 0.012)
-        add_change(table, ("flow_corner_left_y",), onset, 0.2, -0.012)
-    s = Settings(sensitivity=100)
-    # against the full-return rules it was measured with (phase 5b): the partial return finds these alone
-    monkeypatch.setattr(evidence, "QUIET_RETURN_SHARE", 0.0)
-    alone = spot_table(table, s)
-    monkeypatch.setattr(spotting, "POOLED", how)
-    monkeypatch.setattr(spotting, "POOL_GAIN", 1.5)
-    batch = spot_table(table, s)
-    assert len(batch) > len(alone)  # the pooled movements raise moments of their own
-    spotter, online = Spotter(s), []
-    for i in range(len(table)):
-        online += spotter.update(table.row(i))
-    assert online + spotter.flush() == batch

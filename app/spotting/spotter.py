@@ -79,66 +79,6 @@ IS_EYE_AREA = in_regions("lids", "brows", "gaze")  # the flag masks these; the l
 # its own on a crying or grimacing face. The other blendshape sums hold up alone.
 CONFIRMED_BY = {"smile_shape": ("corner_up_right", "corner_up_left", "mouth_stretch")}
 _CONFIRMED = [(ACTION_INDEX[b], [ACTION_INDEX[n] for n in names]) for b, names in CONFIRMED_BY.items()]
-# Evidence pooled per movement across sensors: a real change moves the landmark distances, MediaPipe's
-# blendshape score and the pixel flow of a region the same way, and the three sensors' noises are largely
-# independent. Each movement is a pseudo-action scored from its members' ratios after every per-action rule
-# (flags, talking bars, couplings, longer-window veto): per sensor the best member, positives only, then
-# "sum": summed over sqrt(number of sensors) (a z-score sum), or "second": the second-best sensor (two must
-# see it); times POOL_GAIN. "": off.
-POOLED = ""
-POOL_GAIN = 1.0
-SENSORS = ("landmarks", "blendshapes", "pixels")
-# The sensors pooled; pixel motion counts in a movement even where FLOW_REGIONS keeps it out alone.
-POOL_SENSORS: tuple[str, ...] = SENSORS
-POOL_WHILE_TALKING = True  # False: movements only while the person does not talk (listening-aware)
-
-
-@dataclass(frozen=True)
-class Movement:
-    """A movement seen by several sensors: its region and, per sensor, the actions that show it."""
-
-    name: str
-    region: str
-    sensors: tuple[tuple[str, ...], ...]  # the actions that show it, per sensor in SENSORS order
-
-
-MOVEMENTS = (
-    Movement("brows_up", "brows", (("brow_up_right", "brow_up_left"), ("brows_up_shape",),
-                                   ("flow_brow_up_right", "flow_brow_up_left"))),
-    Movement("brows_down", "brows", (("brow_down_right", "brow_down_left", "brow_knit"), ("brows_down_shape",),
-                                     ("flow_brow_down_right", "flow_brow_down_left"))),
-    Movement("lids_up", "lids", (("lid_up_right", "lid_up_left"), ("eyes_wide_shape",),
-                                 ("flow_lid_up_right", "flow_lid_up_left"))),
-    Movement("nose_up", "nose", (("nose_wings_up",), ("sneer_shape",), ("flow_nose_up",))),
-    Movement("corners_up", "mouth", (("corner_up_right", "corner_up_left"), ("smile_shape",),
-                                     ("flow_corner_up_right", "flow_corner_up_left"))),
-    Movement("corners_down", "mouth", (("corner_down_right", "corner_down_left"), ("frown_shape",),
-                                       ("flow_corner_down_right", "flow_corner_down_left"))),
-    Movement("press", "mouth", (("lip_press",), ("press_shape",), ("flow_chin_up",))),
-)
-_MOVEMENT_SENSORS = [[[ACTION_INDEX[n] for n in names] for names in m.sensors] for m in MOVEMENTS]
-# Per score column (the actions, then the movements when pooled): its region, and whether it is a glance.
-COLUMN_REGIONS = tuple(a.region for a in ACTIONS) + tuple(m.region for m in MOVEMENTS)
-COLUMN_GAZE = np.concatenate([IS_GAZE, np.zeros(len(MOVEMENTS), bool)])
-
-
-def pooled(values: np.ndarray, how: str, sensors: tuple[str, ...] = SENSORS) -> np.ndarray:
-    """(n, len(MOVEMENTS), W): each movement's pooled evidence over `sensors` from per-action `values`
-    (n, A, W), e.g. ratios to the bar or rises in noise units (see POOLED; -inf and NaN count as nothing)."""
-    out = []
-    for members in _MOVEMENT_SENSORS:
-        best = [np.maximum(np.nan_to_num(values[:, idx].max(axis=1), nan=0.0, neginf=0.0), 0)
-                for sensor, idx in zip(SENSORS, members, strict=True) if sensor in sensors]
-        if how == "second":
-            out.append(np.sort(np.stack(best), axis=0)[-2])
-        else:
-            acc = best[0].copy()
-            for b in best[1:]:
-                acc += b
-            out.append(acc / np.float32(np.sqrt(len(best))))
-    return np.stack(out, axis=1).astype(np.float32) * np.float32(POOL_GAIN)
-
-
 TALKING_FACTOR = 2.0  # while the person talks, a change in TALKING_REGIONS needs this much more rise
 FLOW_TALKING_FACTOR = 2.0  # ... and a pixel-motion change this much more again (any region)
 GLANCE_MIN_S = 0.15
@@ -209,8 +149,7 @@ class Decider:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.theta = threshold_for(settings.sensitivity)
-        self._off = ~in_regions(*settings.regions)
-        self._alone_off = IS_FLOW & ~in_regions(*FLOW_REGIONS)  # pixel motion that may not raise a moment alone
+        self._off = ~in_regions(*settings.regions) | (IS_FLOW & ~in_regions(*FLOW_REGIONS))
         self._talk = in_regions(*TALKING_REGIONS)
         self._bar_for: Timing | None = None
         self.reset()
@@ -229,11 +168,8 @@ class Decider:
             allowed = np.where(IS_GAZE[:, None], glance[None, :], expr[None, :])
             longest = np.where(IS_GAZE, s.glance_max_s, s.max_duration_s)[:, None]
             self._longer = dur[None, :] > longest + tol  # (A, W) windows too long to be a moment
-            self._expr_windows = (expr, dur > s.max_duration_s + tol)  # a movement's allowed and too long ones
             self._allowed = allowed
-            # pixel motion kept out alone still gets a bar when it is pooled (`_with_movements` masks it then)
-            pooled_pixels = bool(POOLED) and "pixels" in POOL_SENSORS
-            allowed = allowed & ~(self._off | (self._alone_off & ~pooled_pixels))[:, None]
+            allowed = allowed & ~self._off[:, None]
             self._bar = np.where(allowed, np.float32(self.theta), np.float32(np.inf)).astype(np.float32)
             self._bar_for = timing
         return self._bar
@@ -251,7 +187,7 @@ class Decider:
 
         def note(stage: str, r: np.ndarray) -> None:
             if trace is not None:
-                trace[stage] = np.where(self._alone_off, np.float32(-np.inf), r.max(axis=2))
+                trace[stage] = r.max(axis=2)
 
         if trace is not None:
             note("allowed", np.where(np.isfinite(bar) & ~np.isnan(ev.rise), ev.rise / np.float32(self.theta),
@@ -294,23 +230,8 @@ class Decider:
             agree = np.maximum(ratio[:, confirming].max(axis=1), 0)
             ratio[:, b] = np.where(np.isfinite(ratio[:, b]), np.sqrt(np.maximum(ratio[:, b], 0) * agree), -np.inf)
         note("confirmed", ratio)
-        if POOLED:
-            ratio, longer = self._with_movements(ratio, raw, longer, ev.flags[..., Flag.TALKING])
         width = ratio.argmax(axis=2)
         return np.take_along_axis(ratio, width[..., None], axis=2)[..., 0], width, longer
-
-    def _with_movements(self, ratio: np.ndarray, raw: np.ndarray, longer: np.ndarray,
-                        talking: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The actions' ratios (pixel motion alone masked where FLOW_REGIONS keeps it out) and longer flags
-        with the movements' pooled ones appended (see POOLED). A movement that windows longer than any
-        allowed one explain better (pooled the same way, in noise units) is vetoed as an action is."""
-        expr, too_long = self._expr_windows
-        pooled_raw = pooled(raw, POOLED, POOL_SENSORS)
-        longer_pool = pooled_raw[:, :, too_long].max(axis=2, initial=0) > pooled_raw[:, :, expr].max(axis=2, initial=0)
-        out = longer_pool[..., None] | (False if POOL_WHILE_TALKING else talking[:, None, :])
-        pool = np.where(out, np.float32(-np.inf), pooled(ratio, POOLED, POOL_SENSORS))
-        ratio = np.where(self._alone_off[None, :, None], np.float32(-np.inf), ratio)
-        return np.concatenate([ratio, pool], axis=1), np.concatenate([longer, longer_pool], axis=1)
 
     @property
     def smoothing_frames(self) -> int:
@@ -337,7 +258,7 @@ class Decider:
             c.best, c.action = float(score_row[a]), a
             c.start_s, c.end_s = float(ev.start_s[d, j]), float(ev.end_s[d, j])
             c.width_s = ev.timing.widths[j] / ev.timing.fps
-        c.regions.update(COLUMN_REGIONS[i] for i in np.flatnonzero(score_row >= 1.0))
+        c.regions.update(ACTIONS[i].region for i in np.flatnonzero(score_row >= 1.0))
         # a longer change is best read by a longer window, whose reading comes later (it ends later):
         # a change that may be one waits for it
         wait_s = SETTLE_S + max(0.0, c.width_s - WAIT_FROM_S) * LONGER_WAIT_SHARE
@@ -358,7 +279,7 @@ class Decider:
     def _report(self, c: _Candidate, run_start_s: float) -> Moment | None:
         if c.start_s - run_start_s < self.settings.warmup_s or c.start_s < self._last_end_s:
             return None  # still warming up, or the tail of the moment just reported
-        gaze = bool(COLUMN_GAZE[c.action])
+        gaze = bool(IS_GAZE[c.action])
         peak = (c.start_s + c.end_s) / 2
         half = min(c.end_s - c.start_s, self.settings.glance_max_s if gaze else self.settings.max_duration_s) / 2
         start, end = peak - half, peak + half

@@ -109,21 +109,7 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
     "flow: brows and nose": ({}, {"FLOW_REGIONS": ("brows", "nose")}),
     "flow: brows, lids and nose": ({}, {"FLOW_REGIONS": ("brows", "lids", "nose")}),
     "longest moment 1 s": ({}, {}, {"max_duration_s": 1.0}),
-    # issue 19 phase 5b: evidence pooled per movement across sensors (spotting.POOLED; gains from
-    # `python -m bench.realme.pool_noise`)
-    "pooled sum": ({}, {"POOLED": "sum"}),
-    "pooled sum x1.4": ({}, {"POOLED": "sum", "POOL_GAIN": 1.4}),
-    "pooled sum, landmarks + blendshapes x1.2": (
-        {}, {"POOLED": "sum", "POOL_GAIN": 1.2, "POOL_SENSORS": ("landmarks", "blendshapes")}),
-    "pooled second x1.5": ({}, {"POOLED": "second", "POOL_GAIN": 1.5}),
-    "pooled sum x1.4, quiet only": ({}, {"POOLED": "sum", "POOL_GAIN": 1.4, "POOL_WHILE_TALKING": False}),
-    "pooled second x2": ({}, {"POOLED": "second", "POOL_GAIN": 2.0}),
-    "pooled second x2.5": ({}, {"POOLED": "second", "POOL_GAIN": 2.5}),
-    "pooled second x3": ({}, {"POOLED": "second", "POOL_GAIN": 3.0}),
-    "pooled second x3, quiet only": ({}, {"POOLED": "second", "POOL_GAIN": 3.0, "POOL_WHILE_TALKING": False}),
-    "pooled second x4, quiet only": ({}, {"POOLED": "second", "POOL_GAIN": 4.0, "POOL_WHILE_TALKING": False}),
-    "pooled second, landmarks + pixels x2": (
-        {}, {"POOLED": "second", "POOL_GAIN": 2.0, "POOL_SENSORS": ("landmarks", "pixels")}),
+    # (issue 19 phase 5b, evidence pooled across sensors: measured on branch `stages`, not merged)
     # issue 19, live latency: pixel motion explained away by the head's rise-and-return only (as before change 17)
     "flow: head movement not explaining": ({}, {"FLOW_HEAD_MOVEMENT": False}),
 }
