@@ -110,6 +110,11 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
     "flow: brows, lids and nose": ({}, {"FLOW_REGIONS": ("brows", "lids", "nose")}),
     "longest moment 1 s": ({}, {}, {"max_duration_s": 1.0}),
     # (issue 19 phase 5b, evidence pooled across sensors: measured on branch `stages`, not merged)
+    # change 18 (the partial return on, "current"), around it
+    "18, landmarks alone": ({}, {"FLOW_REGIONS": ()}),
+    "18, window <= 0.5 s": ({"PARTIAL_MAX_WINDOW_S": 0.5}, {}),
+    "18, both sensors 2": ({"PARTIAL_CORROBORATION": 2.0}, {}),
+    "18, rise <= 5% IOD": ({"PARTIAL_MAX_RISE": 0.05}, {}),
     # issue 19, live latency: pixel motion explained away by the head's rise-and-return only (as before change 17)
     "flow: head movement not explaining": ({}, {"FLOW_HEAD_MOVEMENT": False}),
 }
