@@ -115,6 +115,8 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
     "18, window <= 0.5 s": ({"PARTIAL_MAX_WINDOW_S": 0.5}, {}),
     "18, both sensors 2": ({"PARTIAL_CORROBORATION": 2.0}, {}),
     "18, rise <= 5% IOD": ({"PARTIAL_MAX_RISE": 0.05}, {}),
+    "18, young gain 0.5": ({"YOUNG_GAIN": 0.5}, {}),
+    "18, no young gain": ({"YOUNG_GAIN": 0.0}, {}),
     # issue 19, live latency: pixel motion explained away by the head's rise-and-return only (as before change 17)
     "flow: head movement not explaining": ({}, {"FLOW_HEAD_MOVEMENT": False}),
 }
