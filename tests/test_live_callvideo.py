@@ -139,8 +139,10 @@ def test_a_freeze_is_a_pause_that_never_yields_a_moment(frozen_call):
     moments = [e.moment for e in events if isinstance(e, MomentFound)]
     quiet_until = resumed[0].t_s + 1.0  # the jump and the fresh start after it
     assert not [m for m in moments if FREEZE_AT_S <= m.end_s and m.start_s <= quiet_until]
-    for truth in TRUTH:  # after the pause the face is measured afresh and the events are still found
-        assert any(abs(m.peak_s - truth["apex_s"]) < 0.2 for m in moments), [m.to_dict() for m in moments]
+    # after the pause the face is measured afresh and the brow raise is still found; the weaker lip pull, 5.8 s
+    # into the new run, is under the bar its young noise estimate raises (change 18; tests/test_callvideo.py
+    # finds both without that raise)
+    assert any(abs(m.peak_s - TRUTH[0]["apex_s"]) < 0.2 for m in moments), [m.to_dict() for m in moments]
 
 
 def test_face_size_is_reported_per_frame(frozen_call):

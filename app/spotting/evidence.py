@@ -225,9 +225,11 @@ PARTIAL_CAPPED = True
 # ...and only while the head holds still: every head angle's onset, in its own units, below this share of the
 # region's (a listener's natural step comes with a posture shift the alignment leaves in the landmarks). 0: off.
 PARTIAL_HEAD_STILL = 0.5
-# While the noise estimate is young (under NOISE_S of the run) the unit is raised: by YOUNG_GAIN at the
-# run's first frame, falling linearly to nothing once the estimate has a whole window.
+# While the noise estimate is young the unit is raised: by YOUNG_GAIN at the run's first frame, falling
+# linearly to nothing at YOUNG_S (the estimate's whole window). It keeps a run's first seconds (head
+# micro-motion measured against seconds of noise) quiet, and costs marginal changes there (change 18).
 YOUNG_GAIN = 1.0
+YOUNG_S = NOISE_S
 FPS_PROBE_FRAMES = 8  # a run's frame rate is read from its first frames
 FALLBACK_FPS = 30.0
 BATCH_ROWS = 2048  # rows per chunk in batch: bounds the memory of windowed medians on long runs
@@ -514,7 +516,7 @@ def rise_parts(c: Columns, rows: np.ndarray, timing: Timing,
     activity = np.where(talking, c.activity_talking[b], c.activity[b])
     unit = np.maximum(c.noise[b], np.float32(ACTIVITY_WEIGHT) * activity)
     if YOUNG_GAIN:  # an estimate from the run's first seconds may be too low
-        young = np.clip(1 - (b + offset) / np.float32(timing.noise_window), 0, 1).astype(np.float32)
+        young = np.clip(1 - (b + offset) / np.float32(max(MIN_NOISE_FRAMES, round(YOUNG_S * timing.fps))), 0, 1).astype(np.float32)
         unit = unit * (1 + np.float32(YOUNG_GAIN) * young)[:, :, None]
     scale = unit * np.sqrt(1.0 / widths + MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
     parts = RiseParts(centre - before, centre - after, drift, np.abs(after - before), spread, c.noise[b],

@@ -117,6 +117,9 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
     "18, rise <= 5% IOD": ({"PARTIAL_MAX_RISE": 0.05}, {}),
     "18, young gain 0.5": ({"YOUNG_GAIN": 0.5}, {}),
     "18, no young gain": ({"YOUNG_GAIN": 0.0}, {}),
+    "18, young for 5 s": ({"YOUNG_S": 5.0}, {}),
+    "18, young for 3 s": ({"YOUNG_S": 3.0}, {}),
+    "18, young gain 2 for 5 s": ({"YOUNG_S": 5.0, "YOUNG_GAIN": 2.0}, {}),
     # issue 19, live latency: pixel motion explained away by the head's rise-and-return only (as before change 17)
     "flow: head movement not explaining": ({}, {"FLOW_HEAD_MOVEMENT": False}),
 }
