@@ -516,7 +516,8 @@ def rise_parts(c: Columns, rows: np.ndarray, timing: Timing,
     activity = np.where(talking, c.activity_talking[b], c.activity[b])
     unit = np.maximum(c.noise[b], np.float32(ACTIVITY_WEIGHT) * activity)
     if YOUNG_GAIN:  # an estimate from the run's first seconds may be too low
-        young = np.clip(1 - (b + offset) / np.float32(max(MIN_NOISE_FRAMES, round(YOUNG_S * timing.fps))), 0, 1).astype(np.float32)
+        young_frames = np.float32(max(MIN_NOISE_FRAMES, round(YOUNG_S * timing.fps)))
+        young = np.clip(1 - (b + offset) / young_frames, 0, 1).astype(np.float32)
         unit = unit * (1 + np.float32(YOUNG_GAIN) * young)[:, :, None]
     scale = unit * np.sqrt(1.0 / widths + MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
     parts = RiseParts(centre - before, centre - after, drift, np.abs(after - before), spread, c.noise[b],
