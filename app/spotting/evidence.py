@@ -129,7 +129,6 @@ ACTION_INDEX = {a.name: i for i, a in enumerate(ACTIONS)}
 ACTION_SIGNALS = np.array([SIGNAL[a.signal] for a in ACTIONS])
 ACTION_SIGNS = np.array([a.sign for a in ACTIONS], dtype=np.float32)
 IS_FLOW = np.array([a.signal in FLOW_SIGNALS for a in ACTIONS])
-IS_HEAD = np.array([a.region == "head" for a in ACTIONS])
 # Regions both sensors see: (N_ACTIONS, R) float32 one-hot of each action's region, landmark and blendshape
 # actions apart from pixel-motion ones (for the two-sensor test of a partial return).
 SEEN_REGIONS = tuple(dict.fromkeys(a.region for a in ACTIONS if a.signal in FLOW_SIGNALS))
