@@ -115,7 +115,8 @@ def test_marks_attach_to_either_view_and_tuning_is_a_what_if(qtbot, page, sessio
     page.set_note(1, "asked about the weekend")  # on the mouth prompt, found live only
     page.mode.what_if_button.click()
     rows = page.moments_list.model.rows
-    assert rows[0]["mark"] == HELPFUL and rows[0]["start_s"] == pytest.approx(2.357, abs=1e-3)
+    live_brows = open_session(session_copy).moments[0]
+    assert rows[0]["mark"] == HELPFUL and rows[0]["start_s"] == pytest.approx(live_brows.start_s, abs=1e-3)
     assert all(r["note"] == "" for r in rows)  # the default settings do not find the mouth moment
     # tuning, from the live view, shows the what-if: here a higher sensitivity finds the mouth too
     page.mode.live_button.click()
