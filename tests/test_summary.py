@@ -118,4 +118,4 @@ def test_the_stems_rise_from_the_threshold_line(tmp_path):
 def test_the_summary_shows_no_timestamps_or_frame_counts(tmp_path):
     text = re.sub(r"<[^>]+>|data:image/png;base64,[A-Za-z0-9+/=]+", " ", to_html(collect(open_session(RECORDED))))
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d|\bframes?\b|\d:\d\d\.\d{3}", text), text
-    assert "1 December 2026 at 16:31" in text
+    assert "6 December 2026 at 23:27" in text  # session.json "created", in words
