@@ -10,6 +10,7 @@ caches must exist (run `python -m bench personwise` and `python -m bench real_me
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -24,12 +25,18 @@ from bench.personwise.spot import candidates, preset_settings
 from bench.realme.diagnose import patched
 from bench.realme.run import SENSITIVITIES, cases, lodo, spot_cases, summary
 
-# phase 4's row 16d: young gain 1 + the partial return for a small, fast onset seen by both sensors (>= 3 units)
-_16D = {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
-        "PARTIAL_CORROBORATION": 3.0}
-# name -> (app.spotting.evidence constants, app.spotting.spotter constants[, settings changed])
-VARIANTS: dict[str, tuple[dict, ...]] = {
-    "current": ({}, {}),
+# The spotter as the rows of phases 1-5 and change 17 were measured on (576372c): the partial return and the
+# young unit off (change 18 turned them on), the head's rise-and-return alone explaining pixel motion (before
+# change 17). Every variant below the "change 18" line is measured from it, so its logged row reproduces.
+_BEFORE_EV = {"QUIET_RETURN_SHARE": 0.0, "PARTIAL_MAX_WINDOW_S": math.inf, "PARTIAL_MAX_RISE": math.inf,
+              "PARTIAL_CORROBORATION": 0.0, "PARTIAL_CAPPED": False, "PARTIAL_HEAD_STILL": 0.0, "YOUNG_GAIN": 0.0}
+_BEFORE_SPOT = {"FLOW_HEAD_MOVEMENT": False}
+# the partial return for a small, fast onset (phase 3's 13b); phase 4's row 16d adds the young unit and both sensors
+_FAST_SMALL = {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04}
+_16D = {**_FAST_SMALL, "YOUNG_GAIN": 1.0, "PARTIAL_CORROBORATION": 3.0}
+# name -> (app.spotting.evidence constants, app.spotting.spotter constants[, settings changed]), from _BEFORE_*
+MEASURED_BEFORE: dict[str, tuple[dict, ...]] = {
+    "before change 17": ({}, {}),
     # issue 19 phase 1 (bench/SPOTTER_LOG.md changes 10-12)
     "no flow": ({}, {"FLOW_REGIONS": ()}),
     "partial return 0.5, penalty 0.5": ({"RETURN_SHARE": 0.5, "K_RETURN": 0.5}, {}),
@@ -47,42 +54,25 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
     "state activity + quiet partial 0.5 + young gain 1": (
         {"STATE_ACTIVITY": True, "QUIET_RETURN_SHARE": 0.5, "YOUNG_GAIN": 1.0}, {}),
     # issue 19 phase 3: the partial return for a small, fast onset while listening
-    "quiet partial return 0.5, fast small onset": (
-        {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04}, {}),
-    "quiet partial return 0.5, fast small onset, both sensors 2": (
-        {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04, "PARTIAL_CORROBORATION": 2.0},
-        {}),
-    "quiet partial return 0.5, fast small onset, both sensors 4": (
-        {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04, "PARTIAL_CORROBORATION": 4.0},
-        {}),
+    "quiet partial return 0.5, fast small onset": (_FAST_SMALL, {}),
+    "quiet partial return 0.5, fast small onset, both sensors 2": ({**_FAST_SMALL, "PARTIAL_CORROBORATION": 2.0}, {}),
+    "quiet partial return 0.5, fast small onset, both sensors 4": ({**_FAST_SMALL, "PARTIAL_CORROBORATION": 4.0}, {}),
     "quiet partial return 0.5, both sensors 2": ({"QUIET_RETURN_SHARE": 0.5, "PARTIAL_CORROBORATION": 2.0}, {}),
     # issue 19 phase 4: the young noise estimate's raised unit with the partial return for a small, fast onset
-    "young gain 1 + fast small onset": (
-        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04}, {}),
-    "young gain 1 + fast small onset, both sensors 2": (
-        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
-         "PARTIAL_CORROBORATION": 2.0}, {}),
-    "young gain 1 + fast small onset, both sensors 4": (
-        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
-         "PARTIAL_CORROBORATION": 4.0}, {}),
-    "young gain 2 + fast small onset": (
-        {"YOUNG_GAIN": 2.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04}, {}),
-    "young gain 1 + fast small onset, rise <= 3%": (
-        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.03}, {}),
+    "young gain 1 + fast small onset": ({**_FAST_SMALL, "YOUNG_GAIN": 1.0}, {}),
+    "young gain 1 + fast small onset, both sensors 2": ({**_FAST_SMALL, "YOUNG_GAIN": 1.0, "PARTIAL_CORROBORATION": 2.0},
+                                                        {}),
+    "young gain 1 + fast small onset, both sensors 4": ({**_FAST_SMALL, "YOUNG_GAIN": 1.0, "PARTIAL_CORROBORATION": 4.0},
+                                                        {}),
+    "young gain 2 + fast small onset": ({**_FAST_SMALL, "YOUNG_GAIN": 2.0}, {}),
+    "young gain 1 + fast small onset, rise <= 3%": ({**_FAST_SMALL, "YOUNG_GAIN": 1.0, "PARTIAL_MAX_RISE": 0.03}, {}),
     "young gain 1 + fast small onset, window <= 0.2 s": (
-        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.2, "PARTIAL_MAX_RISE": 0.04}, {}),
-    "young gain 1 + fast small onset, both sensors 3": (
-        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
-         "PARTIAL_CORROBORATION": 3.0}, {}),
+        {**_FAST_SMALL, "YOUNG_GAIN": 1.0, "PARTIAL_MAX_WINDOW_S": 0.2}, {}),
+    "young gain 1 + fast small onset, both sensors 3": (_16D, {}),
     "young gain 1 + fast small onset, rise <= 3%, both sensors 2": (
-        {"YOUNG_GAIN": 1.0, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.03,
-         "PARTIAL_CORROBORATION": 2.0}, {}),
-    "quiet partial return 0.5, fast small onset, both sensors 3": (
-        {"QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04, "PARTIAL_CORROBORATION": 3.0},
-        {}),
-    "young gain 0.5 + fast small onset, both sensors 3": (
-        {"YOUNG_GAIN": 0.5, "QUIET_RETURN_SHARE": 0.5, "PARTIAL_MAX_WINDOW_S": 0.3, "PARTIAL_MAX_RISE": 0.04,
-         "PARTIAL_CORROBORATION": 3.0}, {}),
+        {**_FAST_SMALL, "YOUNG_GAIN": 1.0, "PARTIAL_MAX_RISE": 0.03, "PARTIAL_CORROBORATION": 2.0}, {}),
+    "quiet partial return 0.5, fast small onset, both sensors 3": ({**_16D, "YOUNG_GAIN": 0.0}, {}),
+    "young gain 0.5 + fast small onset, both sensors 3": ({**_16D, "YOUNG_GAIN": 0.5}, {}),
     # issue 19 phase 5c: what tells a real step from a quiet one (16d + the partial reading capped at a full
     # return's, and/or only while the head holds still)
     "16d, capped": ({**_16D, "PARTIAL_CAPPED": True}, {}),
@@ -110,7 +100,13 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
     "flow: brows, lids and nose": ({}, {"FLOW_REGIONS": ("brows", "lids", "nose")}),
     "longest moment 1 s": ({}, {}, {"max_duration_s": 1.0}),
     # (issue 19 phase 5b, evidence pooled across sensors: measured on branch `stages`, not merged)
-    # change 18 (the partial return on, "current"), around it
+    # issue 19, live latency: change 17 alone (the head's movement explains pixel motion)
+    "change 17": ({}, {"FLOW_HEAD_MOVEMENT": True}),
+}
+# name -> the same, from the current defaults (change 18: the partial return on)
+AROUND_18: dict[str, tuple[dict, ...]] = {
+    "current": ({}, {}),
+    "18, no head-still test": ({"PARTIAL_HEAD_STILL": 0.0}, {}),
     "18, landmarks alone": ({}, {"FLOW_REGIONS": ()}),
     "18, window <= 0.5 s": ({"PARTIAL_MAX_WINDOW_S": 0.5}, {}),
     "18, both sensors 2": ({"PARTIAL_CORROBORATION": 2.0}, {}),
@@ -120,8 +116,10 @@ VARIANTS: dict[str, tuple[dict, ...]] = {
     "18, young for 5 s": ({"YOUNG_S": 5.0}, {}),
     "18, young for 3 s": ({"YOUNG_S": 3.0}, {}),
     "18, young gain 2 for 5 s": ({"YOUNG_S": 5.0, "YOUNG_GAIN": 2.0}, {}),
-    # issue 19, live latency: pixel motion explained away by the head's rise-and-return only (as before change 17)
-    "flow: head movement not explaining": ({}, {"FLOW_HEAD_MOVEMENT": False}),
+}
+VARIANTS: dict[str, tuple[dict, ...]] = {
+    **{name: ({**_BEFORE_EV, **ev}, {**_BEFORE_SPOT, **spot}, *rest) for name, (ev, spot, *rest) in MEASURED_BEFORE.items()},
+    **AROUND_18,
 }
 
 
