@@ -3,9 +3,9 @@
     python -m bench.realme.steps extra      # natural moments a variant adds held out (LOPO), with strips
     python -m bench.realme.steps measure    # candidate separating evidence: real clips, real-size events, those moments
 
-`extra`: the leave-one-person-out folds under the current rules and under VARIANT (phase 4's row 16d); per
+`extra`: the leave-one-person-out folds under the rules phase 5c started from (BASE) and under VARIANT (phase 4's row 16d); per
 held-out person, the natural moments at the fold's chosen sensitivity that the variant adds (no moment of the
-current rules overlaps them), with their labels, and a strip of frames for each under out/real_me/steps/
+base rules overlaps them), with their labels, and a strip of frames for each under out/real_me/steps/
 (research-only frames: never committed). `measure`: at the cell (decision frame, action, window) that
 carries a change under the variant, the terms of its rise and candidate evidence of a real onset, for the
 real clips in context (30 fps), the injected real-size events while quiet that the variant finds, and the
@@ -23,6 +23,7 @@ import numpy as np
 from app.face.features import FeatureTable
 from app.settings.schema import Settings, preset
 from app.spotting import evidence
+from app.spotting import spotter as spotting
 from app.spotting.spotter import face_runs, threshold_for
 from bench.personwise.evaluate import Evaluated, PersonData, evaluate_people, load_moment_labels, load_people
 from bench.personwise.lopo import Fold, lopo
@@ -33,21 +34,23 @@ from bench.personwise.track import features_of
 from bench.realme.diagnose import patched
 from bench.realme.variants import VARIANTS
 
+BASE = "before change 17"  # phase 5c's start (0'): both are measured from that spotter
 VARIANT = "young gain 1 + fast small onset, both sensors 3"
 OUT = Path("out/real_me/steps")
 
 
-def _folds(people: list[PersonData], patch: dict) -> tuple[list[Fold], Evaluated]:
+def _folds(people: list[PersonData], variant: str) -> tuple[list[Fold], Evaluated]:
     cands = candidates(grid={})
-    with patched(evidence, patch):
+    ev_patch, spot_patch, *_ = VARIANTS[variant]
+    with patched(evidence, ev_patch), patched(spotting, spot_patch):
         ev = evaluate_people(people, cands)
     return lopo(ev.counts, FA_CAP), ev
 
 
 def extra_moments(people: list[PersonData], variant: str = VARIANT) -> list[dict]:
     """Natural moments the variant adds on each held-out person, at the fold's choice."""
-    base_folds, base = _folds(people, {})
-    var_folds, var = _folds(people, VARIANTS[variant][0])
+    base_folds, base = _folds(people, BASE)
+    var_folds, var = _folds(people, variant)
     labels = load_moment_labels()
     clips = {Path(c).name: c for pd in people for c, _ in pd.natural}
     out = []
