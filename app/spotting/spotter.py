@@ -86,7 +86,7 @@ SETTLE_S = 0.05  # how long the strongest reading of a change may still improve 
 WAIT_FROM_S = 0.25  # a change read best by a longer window than this waits...
 LONGER_WAIT_SHARE = 0.5  # ...this share of the excess longer (a 0.5 s one: 0.125 s)
 # ...unless its reading is this many times over its bar (inf: always waits). Off: 2 costs nothing held out but
-# shortens the live bench's p95 by 12 ms only (bench/SPOTTER_LOG.md, issue 19 live latency, phase 6).
+# takes only 12 ms off the spotter's p95 delay on the live bench's clips (bench/SPOTTER_LOG.md, live latency, phase 6).
 CLEAR_RATIO = float("inf")
 LENGTH_TOLERANCE_S = 1e-6  # window lengths are rounded frame counts: compare durations with this slack
 # Sensitivity 0..100 maps log-linearly onto the bar, in noise units: set on the tune split so that
