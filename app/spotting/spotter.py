@@ -85,9 +85,6 @@ GLANCE_MIN_S = 0.15
 SETTLE_S = 0.05  # how long the strongest reading of a change may still improve before it is reported
 WAIT_FROM_S = 0.25  # a change read best by a longer window than this waits...
 LONGER_WAIT_SHARE = 0.5  # ...this share of the excess longer (a 0.5 s one: 0.125 s)
-# ...unless its reading is this many times over its bar (inf: always waits). Off: 2 costs nothing held out but
-# takes only 12 ms off the spotter's p95 delay on the live bench's clips (bench/SPOTTER_LOG.md, live latency, phase 6).
-CLEAR_RATIO = float("inf")
 LENGTH_TOLERANCE_S = 1e-6  # window lengths are rounded frame counts: compare durations with this slack
 # Sensitivity 0..100 maps log-linearly onto the bar, in noise units: set on the tune split so that
 # gentle (30) gives about 1 false alarm a minute on a lively talking face, balanced (50) about 3,
@@ -264,8 +261,8 @@ class Decider:
         c.regions.update(ACTIONS[i].region for i in np.flatnonzero(score_row >= 1.0))
         # a longer change is best read by a longer window, whose reading comes later (it ends later):
         # a change that may be one waits for it
-        longer_s = 0.0 if c.best >= CLEAR_RATIO else max(0.0, c.width_s - WAIT_FROM_S) * LONGER_WAIT_SHARE
-        if c.frames > round((SETTLE_S + longer_s) * ev.timing.fps):
+        wait_s = SETTLE_S + max(0.0, c.width_s - WAIT_FROM_S) * LONGER_WAIT_SHARE
+        if c.frames > round(wait_s * ev.timing.fps):
             c.emitted = True
             return self._report(c, run_start_s)
         return None

@@ -123,7 +123,6 @@ AROUND_18: dict[str, tuple[dict, ...]] = {
     "18, longer wait share 0.25": ({}, {"LONGER_WAIT_SHARE": 0.25}),
     "18, settle 0.03 s": ({}, {"SETTLE_S": 0.03}),
     "18, settle 0.03 s, longer wait from 0.4 s": ({}, {"SETTLE_S": 0.03, "WAIT_FROM_S": 0.4}),
-    "18, 2x over the bar: no longer wait": ({}, {"CLEAR_RATIO": 2.0}),
 }
 VARIANTS: dict[str, tuple[dict, ...]] = {
     **{name: ({**_BEFORE_EV, **ev}, {**_BEFORE_SPOT, **spot}, *rest) for name, (ev, spot, *rest) in MEASURED_BEFORE.items()},
