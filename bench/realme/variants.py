@@ -116,6 +116,13 @@ AROUND_18: dict[str, tuple[dict, ...]] = {
     "18, young for 5 s": ({"YOUNG_S": 5.0}, {}),
     "18, young for 3 s": ({"YOUNG_S": 3.0}, {}),
     "18, young gain 2 for 5 s": ({"YOUNG_S": 5.0, "YOUNG_GAIN": 2.0}, {}),
+    # issue 19, live latency: how long a moment waits before it is reported (bench.live.spotter_delay)
+    "18, no longer wait": ({}, {"LONGER_WAIT_SHARE": 0.0}),
+    "18, longer wait from 0.4 s": ({}, {"WAIT_FROM_S": 0.4}),
+    "18, longer wait from 0.35 s": ({}, {"WAIT_FROM_S": 0.35}),
+    "18, longer wait share 0.25": ({}, {"LONGER_WAIT_SHARE": 0.25}),
+    "18, settle 0.03 s": ({}, {"SETTLE_S": 0.03}),
+    "18, settle 0.03 s, longer wait from 0.4 s": ({}, {"SETTLE_S": 0.03, "WAIT_FROM_S": 0.4}),
 }
 VARIANTS: dict[str, tuple[dict, ...]] = {
     **{name: ({**_BEFORE_EV, **ev}, {**_BEFORE_SPOT, **spot}, *rest) for name, (ev, spot, *rest) in MEASURED_BEFORE.items()},
