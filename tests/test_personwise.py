@@ -19,6 +19,9 @@ from bench.personwise.score import (
     total,
     wilson,
 )
+from bench.personwise.seen import seen_iod
+from bench.personwise.track import RawTrack
+from bench.realme.amplitude import REGIONS
 
 FPS = 25.0
 
@@ -110,6 +113,48 @@ def test_real_size_events_are_counted_apart_and_while_quiet():
     assert (c.core_n, c.core_hits) == (1, 1)  # the large one is core, not real-size
 
 
+def test_events_as_large_as_real_ones_as_seen_are_counted_by_their_seen_size():
+    # injected at 6% but seen at 2% (the tracker returns part of a warp): real-size as seen, not as injected
+    truth = {"duration_s": 60.0, "events": [{**_event(5.0, 5.3), "seen_iod": 0.02},
+                                            {**_event(10.0, 10.3, amp=0.02), "seen_iod": 0.005},
+                                            {**_event(20.0, 20.3), "seen_iod": 0.02},
+                                            {**_event(30.0, 31.0), "seen_iod": 0.02},  # not brief
+                                            _event(40.0, 40.3)]}  # never measured
+    c = injected_counts(truth, [_moment(5.1, 5.3), _moment(10.1, 10.2)], [], talking_at=lambda t: t > 15,
+                        max_duration_s=0.5)
+    assert (c.seen_quiet_n, c.seen_quiet_hits) == (1, 1)  # 20.0 is while talking
+    assert (c.real_quiet_n, c.real_quiet_hits) == (1, 1)  # the 2% injected one, seen at 0.5%
+
+
+def _face_track(points: np.ndarray, fps: float = FPS) -> RawTrack:
+    """A RawTrack of pixel landmarks `points` (n, 478, 2) in a 400x400 frame."""
+    n = len(points)
+    lms = np.concatenate([points / 400.0, np.zeros((n, 478, 1))], axis=2).astype(np.float32)
+    return RawTrack(np.arange(n) / fps, np.ones(n, bool), lms, np.zeros((n, 52), np.float32),
+                    np.tile(np.eye(4, dtype=np.float32), (n, 1, 1)), np.ones(n, np.int8), fps, (400, 400), "x.mp4")
+
+
+def test_seen_size_is_the_regions_shift_against_the_control():
+    rng = np.random.default_rng(3)
+    base = rng.uniform(100, 300, (478, 2))
+    base[[33, 133]], base[[263, 362]] = [[130, 200], [170, 200]], [[270, 200], [230, 200]]  # IOD 100 px
+    n = 30
+    # the person nods (a rigid shift the alignment takes off) and lowers the brows 2 px (their own movement)
+    # in both clips; only the injected one's brows also rise
+    nod = np.linspace(0, 8, n)[:, None, None] * np.array([0.0, 1.0])
+    control = base[None] + nod
+    control[:, REGIONS["brows"], 1] += np.linspace(0, 2, n)[:, None]
+    injected = control.copy()
+    envelope = np.sin(np.linspace(0, np.pi, 9))  # frames 10-18, peak 3 px = 3% IOD
+    injected[10:19][:, REGIONS["brows"], 1] -= 3.0 * envelope[:, None]
+    e = {**_event(10 / FPS, 18 / FPS, amp=0.06)}
+    assert seen_iod(_face_track(injected), _face_track(control), e) == pytest.approx(0.03, rel=0.1)
+    assert seen_iod(_face_track(control), _face_track(control), e) == pytest.approx(0.0, abs=1e-6)
+    lost = _face_track(injected)
+    lost.face[12] = False
+    assert math.isnan(seen_iod(lost, _face_track(control), e))
+
+
 def test_posed_moments_are_a_rate_apart_from_false_alarms():
     t = np.arange(int(32 * FPS)) / FPS
     c = posed_counts([_moment(5.0, 5.2)] * 3, t, np.ones(len(t), bool), FPS, 2.0)
@@ -179,7 +224,7 @@ def test_grid_parsing_and_candidate_blocks():
 
 
 def test_feature_cache_follows_the_track(tmp_path, monkeypatch):
-    from bench.personwise.track import RawTrack, features_of
+    from bench.personwise.track import features_of
 
     for module in ("app.face.channels", "bench.personwise.track"):  # blank frames: no video to read again
         monkeypatch.setattr(f"{module}.READS_PIXELS", False)

@@ -24,6 +24,7 @@ from bench.personwise.score import (
     natural_counts,
     posed_counts,
 )
+from bench.personwise.seen import with_seen
 from bench.personwise.spot import moments_under
 from bench.personwise.talking import load_labels
 from bench.personwise.track import RawTrack, features_of, tracked
@@ -108,8 +109,9 @@ def evaluate_people(people: list[PersonData], settings: list[Settings]) -> Evalu
                     rows[i] = rows[i] + control_counts(controls[key][i], ctl_table.t_s, ctl_table.face,
                                                        inj.control.fps, s.warmup_s)
             ctl = controls[key]
+            truth = with_seen(inj.truth, inj.track, inj.control)
             for i, s in enumerate(settings):
-                rows[i] = rows[i] + injected_counts(inj.truth, got[i], ctl[i], at, s.max_duration_s)
+                rows[i] = rows[i] + injected_counts(truth, got[i], ctl[i], at, s.max_duration_s)
                 by_type[i] = add_types(by_type[i], core_by_type(inj.truth, got[i]))
         counts[pd.person.name] = rows
         natural_moments[pd.person.name] = per_settings

@@ -71,7 +71,8 @@ def fmt(c: Counts) -> str:
           f"with genuine {c.fa_with_genuine_per_min:.2f}; on controls {c.ctl_fa_per_min:.2f})")
     lo, hi = wilson(c.real_quiet_hits, c.real_quiet_n)
     real = (f"real-size recall {c.real_recall:.2f} ({c.real_hits}/{c.real_n}; not talking {c.real_quiet_recall:.2f} "
-            f"[{lo:.2f}-{hi:.2f}] ({c.real_quiet_hits}/{c.real_quiet_n}))")
+            f"[{lo:.2f}-{hi:.2f}] ({c.real_quiet_hits}/{c.real_quiet_n}); as seen, not talking {c.seen_quiet_recall:.2f} "
+            f"({c.seen_quiet_hits}/{c.seen_quiet_n}))")
     return (f"{recall}, {real}, {fa}, held reported {c.held_share:.0%} ({c.held_reported}/{c.held_n}), "
             f"longest {c.longest_s:.2f} s ({c.at_cap} at cap); posed {c.posed_per_min:.2f}/min")
 

@@ -26,6 +26,9 @@ from app.research.evaluate import evaluate, overlaps
 CORE_DURATION_S = (0.1, 0.45)  # as app/bench.py CORE_DURATION_S (not imported: app/bench* is moving)
 CORE_AMPLITUDE_IOD = 0.045  # as app/bench.py CORE_AMPLITUDE_IOD
 REAL_SIZE_IOD = (0.01, 0.03)  # "real-size" events: as large as real micro-expressions (issue 19)
+# ... and as the tracker sees them (bench/personwise/seen.py): real ones measure mostly 1-2.5% IOD, up to 3.8%, in
+# landmark space, where an injected brief event shows a median 0.3 of its amplitude
+SEEN_REAL_IOD = (0.01, 0.03)
 TOLERANCE_S = 0.1  # app.evaluate.evaluate's default
 CAP_SLACK_S = 1e-3  # a moment this close to max_duration_s is "at the cap"
 
@@ -51,6 +54,8 @@ class Counts:
     real_hits: int = 0
     real_quiet_n: int = 0  # ... while the person is not talking
     real_quiet_hits: int = 0
+    seen_quiet_n: int = 0  # brief events real-size as the tracker sees them (seen.SEEN_REAL_IOD), not talking
+    seen_quiet_hits: int = 0
     posed: int = 0  # moments on posed footage (mostly genuine quick faces: counted apart, not false alarms)
     posed_min: float = 0.0
     held_n: int = 0
@@ -111,6 +116,10 @@ class Counts:
         return self.real_quiet_hits / self.real_quiet_n if self.real_quiet_n else float("nan")
 
     @property
+    def seen_quiet_recall(self) -> float:
+        return self.seen_quiet_hits / self.seen_quiet_n if self.seen_quiet_n else float("nan")
+
+    @property
     def posed_per_min(self) -> float:
         return self.posed / self.posed_min if self.posed_min > 0 else float("nan")
 
@@ -153,11 +162,19 @@ def is_core(e: dict) -> bool:
             and (e.get("amplitude_iod") or 0.0) >= CORE_AMPLITUDE_IOD - 1e-9)
 
 
-def is_real_size(e: dict) -> bool:
+def is_brief(e: dict) -> bool:
     d = e["offset_s"] - e["onset_s"]
+    return CORE_DURATION_S[0] - 1e-9 <= d <= CORE_DURATION_S[1] + 1e-9
+
+
+def is_seen_real(e: dict) -> bool:
+    v = e.get("seen_iod")
+    return v is not None and SEEN_REAL_IOD[0] - 1e-9 <= v <= SEEN_REAL_IOD[1] + 1e-9
+
+
+def is_real_size(e: dict) -> bool:
     a = e.get("amplitude_iod") or 0.0
-    return (CORE_DURATION_S[0] - 1e-9 <= d <= CORE_DURATION_S[1] + 1e-9
-            and REAL_SIZE_IOD[0] - 1e-9 <= a <= REAL_SIZE_IOD[1] + 1e-9)
+    return is_brief(e) and REAL_SIZE_IOD[0] - 1e-9 <= a <= REAL_SIZE_IOD[1] + 1e-9
 
 
 def in_spans(t: float, spans: Sequence[tuple[float, float]]) -> bool:
@@ -237,6 +254,10 @@ def injected_counts(truth: dict, moments: Sequence[dict], control: Sequence[dict
     core = [e for e in micro if is_core(e)]
     core_talk = [e for e in core if talking_at((e["onset_s"] + e["offset_s"]) / 2)]
     real_quiet = [e for e in micro if is_real_size(e) and not talking_at((e["onset_s"] + e["offset_s"]) / 2)]
+    # the scored events keep no extra keys: the truth's micro events, in the same order, say how large each looked
+    seen = [is_seen_real(t) for t in truth["events"] if t["kind"] == "micro"]
+    seen_quiet = [e for e, s in zip(micro, seen, strict=True)
+                  if s and is_brief(e) and not talking_at((e["onset_s"] + e["offset_s"]) / 2)]
 
     def near(m: dict, e: dict) -> bool:
         return overlaps(m["start_s"], m["end_s"], e["onset_s"] - tolerance_s, e["offset_s"] + tolerance_s)
@@ -251,7 +272,8 @@ def injected_counts(truth: dict, moments: Sequence[dict], control: Sequence[dict
                core_talk_hits=sum(e["hit"] for e in core_talk), micro_n=len(micro),
                micro_hits=sum(e["hit"] for e in micro), held_n=len(macro), held_reported=held,
                real_n=sum(is_real_size(e) for e in micro), real_hits=sum(e["hit"] for e in micro if is_real_size(e)),
-               real_quiet_n=len(real_quiet), real_quiet_hits=sum(e["hit"] for e in real_quiet))
+               real_quiet_n=len(real_quiet), real_quiet_hits=sum(e["hit"] for e in real_quiet),
+               seen_quiet_n=len(seen_quiet), seen_quiet_hits=sum(e["hit"] for e in seen_quiet))
     return c + cap_counts(moments, max_duration_s)
 
 

@@ -34,7 +34,8 @@ from app.face.landmarks import (
 from bench.realme.clips import Clip, available, load_clips
 
 PAD, UP = 64, 3.0
-MEDIAN_FRAMES = 5
+MEDIAN_FRAMES = 5  # at the clips' own 100-200 frames/s
+MEDIAN_S = 0.04  # ... about this long
 # Landmarks per region (MediaPipe indices): brows, upper and lower lids, nose wings, mouth corners, chin.
 REGIONS = {
     "brows": np.r_[RIGHT_BROW, LEFT_BROW],
@@ -75,22 +76,37 @@ def track_native(clip: Clip) -> np.ndarray:
     return np.stack(out)
 
 
-def displacement(points: np.ndarray) -> tuple[dict[str, np.ndarray], float]:
-    """Per region, (n,) displacement from the onset frame in IOD units (rigid motion removed); and the IOD."""
+def shifts(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """(n, 478, 2) each frame's landmark shift from the first frame's, rigid motion removed, in IOD units;
+    and the first frame's IOD (pixels)."""
     ref = points[0]
     iod = float(np.linalg.norm(ref[list(RIGHT_EYE_CORNERS), :2].mean(0) - ref[list(LEFT_EYE_CORNERS), :2].mean(0)))
-    shifts = []
+    out = []
     for p in points:
         s, rot, t = similarity_align(p[STABLE_POINTS], ref[STABLE_POINTS])
-        shifts.append((s * p @ rot.T + t - ref)[:, :2])
-    d = np.stack(shifts) / iod
-    out = {}
-    for name, idx in REGIONS.items():
-        trace = np.linalg.norm(d[:, idx], axis=2).mean(axis=1)
-        half = MEDIAN_FRAMES // 2
-        padded = np.pad(trace, half, mode="edge")
-        out[name] = np.array([np.median(padded[i:i + MEDIAN_FRAMES]) for i in range(len(trace))])
-    return out, iod
+        out.append((s * p @ rot.T + t - ref)[:, :2])
+    return np.stack(out) / iod, iod
+
+
+def region_trace(d: np.ndarray, idx: np.ndarray, frames: int = MEDIAN_FRAMES) -> np.ndarray:
+    """(n,) the mean shift length of landmarks `idx` in `d` (n, 478, 2), median over `frames` frames (odd;
+    tracker jitter is not read as movement)."""
+    trace = np.linalg.norm(d[:, idx], axis=2).mean(axis=1)
+    padded = np.pad(trace, frames // 2, mode="edge")
+    return np.array([np.median(padded[i:i + frames]) for i in range(len(trace))])
+
+
+def median_frames(fps: float) -> int:
+    """The median's length at `fps` that spans about what MEDIAN_FRAMES spans at the real clips' own rates
+    (25-50 ms): at a call's 25-30 frames/s a single frame, or a 100 ms change would be filtered away."""
+    return max(1, 2 * round((MEDIAN_S * fps - 1) / 2) + 1)
+
+
+def displacement(points: np.ndarray, frames: int = MEDIAN_FRAMES) -> tuple[dict[str, np.ndarray], float]:
+    """Per region, (n,) displacement from the onset frame in IOD units (rigid motion removed), median over
+    `frames`; and the IOD."""
+    d, iod = shifts(points)
+    return {name: region_trace(d, idx, frames) for name, idx in REGIONS.items()}, iod
 
 
 def measure(clip: Clip) -> Amplitude:
