@@ -61,8 +61,6 @@ def real_clips(log: Callable[[str], object]) -> list[tuple[str, int, str, float,
     return out
 
 
-
-
 def injected(log: Callable[[str], object]) -> list[tuple[str, str, float, float]]:
     """(person, type, amplitude IOD, seen share) per brief injected event (100-450 ms) of every clip."""
     out = []
