@@ -18,7 +18,8 @@ region's best channel. Beside it, per sensor, how often some channel of any regi
 control's quiet and talking frames (if a sensor's tails or its talking noise grow with its SNR, the gain is
 not one), and what the quiet noise is (against white jitter; how the two flows agree). `--finest-scale`
 recomputes both flows with DIS refined down to another pyramid level. Flow passes are kept under
-`out/personwise/reference/`.
+`out/personwise/reference/`. `measure(extra=...)` puts more sensors through the same frame (phase 8's region
+statistics: `bench.realme.moving`), and `by_seen` the events seen at 1-3% IOD instead (phase 7).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from app.sources.capture import FileSource
 from app.spotting.evidence import JITTER_FROM_DIFF, SIGNALS, signals
 from bench.personwise.evaluate import _talking_at, load_people
 from bench.personwise.inject import INJECT_DIR
-from bench.personwise.score import is_real_size
+from bench.personwise.score import is_brief, is_real_size, is_seen_real
+from bench.personwise.seen import with_seen
 from bench.personwise.talking import load_labels
 from bench.personwise.track import RawTrack, features_of
 from bench.realme.diagnose import patched
@@ -114,7 +116,7 @@ def changes(table: FeatureTable, video: Path, track: RawTrack, columns: dict[str
     sig = signals(table.levels, table.blendshapes, table.head).astype(np.float64)
     lags = lag_frames(track.fps)
     passes = flow_passes(video, track, finest_scale)
-    direct = [Flow.NAMES.index(SIGNALS[j]) for j in columns["flow"]]
+    direct = flow_columns(columns)
     levels = (sig[:, columns["flow"]] if finest_scale is None
               else integrate(track.t_s, track.face, passes[0])[:, direct])
     return {"landmarks": np.stack([lagged(sig[:, columns["landmarks"]], k) for k in lags]),
@@ -187,49 +189,70 @@ class Quiet:
                                            for j in range(a.shape[1])])))
 
 
-def _columns() -> tuple[dict[str, list[int]], dict[str, dict[str, list[int]]]]:
-    """The union of the regions' channels per sensor, and per region its positions within that union."""
+def _columns(copies: dict[str, int] | None = None) -> tuple[dict[str, list[int]], dict[str, dict[str, list[int]]]]:
+    """The union of the regions' channels per sensor, and per region its positions within that union.
+    `copies`: added sensors, each with so many blocks of the flow sensors' channels (e.g. an upper and a lower
+    quantile of the same region axis)."""
     per = {r: _region_signals(r) for r in REGIONS}
     lm = sorted({j for a, _ in per.values() for j in a})
     fl = sorted({j for _, b in per.values() for j in b})
     cols = {"landmarks": lm, "flow": fl}
-    where = {r: {"landmarks": [lm.index(j) for j in a], "flow, integrated": [fl.index(j) for j in b],
-                 "flow, direct": [fl.index(j) for j in b]} for r, (a, b) in per.items()}
+    flows = {"flow, integrated": 1, "flow, direct": 1, **(copies or {})}
+    where = {r: {"landmarks": [lm.index(j) for j in a],
+                 **{s: [c * len(fl) + fl.index(j) for c in range(n) for j in b] for s, n in flows.items()}}
+             for r, (a, b) in per.items()}
     return cols, where
 
 
-def measure(log: Callable[[str], object] = print,
-            finest_scale: int | None = None) -> tuple[list[EventSNR], dict[str, Crossings], Quiet]:
-    """Every real-size event while quiet, and per sensor the controls' crossings and quiet noise."""
-    cols, where = _columns()
+def flow_columns(cols: dict[str, list[int]]) -> list[int]:
+    """The (region, axis) positions (`Flow.NAMES`) of the flow sensors' channels."""
+    return [Flow.NAMES.index(SIGNALS[j]) for j in cols["flow"]]
+
+
+# Added sensors: (video, track, the flow channels' positions) -> sensor -> (len(LAGS_S), n, copies * channels)
+Extra = Callable[[Path, RawTrack, list[int]], dict[str, np.ndarray]]
+
+
+def measure(log: Callable[[str], object] = print, finest_scale: int | None = None,
+            extra: Extra | None = None, copies: dict[str, int] | None = None,
+            by_seen: bool = False) -> tuple[list[EventSNR], dict[str, Crossings], Quiet]:
+    """Every real-size event while quiet, and per sensor the controls' crossings and quiet noise. `extra`
+    adds sensors (`copies`: each one's blocks of channels, see `_columns`). `by_seen`: the brief events real-size
+    as the tracker sees them (`bench.personwise.seen`, phase 7) instead of the injected 1-3%."""
+    cols, where = _columns(copies)
+    sensors = (*SENSORS, *(copies or {}))
     talking = load_labels()
     events: list[EventSNR] = []
-    cross = {s: Crossings() for s in SENSORS}
+    cross = {s: Crossings() for s in sensors}
     controls_seen: set[str] = set()
     quiet = Quiet()
     for pd in load_people(log=log):
         for inj, src in pd.injected:
             at = _talking_at(inj, src, talking.get(Path(inj.source.clip).name, []))
-            evs = [e for e in inj.truth["events"] if e["kind"] == "micro" and is_real_size(e)
-                   and not at((e["onset_s"] + e["offset_s"]) / 2)]
+            truth = with_seen(inj.truth, inj.track, inj.control) if by_seen else inj.truth
+            evs = [e for e in truth["events"] if e["kind"] == "micro" and not at((e["onset_s"] + e["offset_s"]) / 2)
+                   and (is_brief(e) and is_seen_real(e) if by_seen else is_real_size(e))]
             if not evs:
                 continue
             inj_video, ctl_video = INJECT_DIR / inj.track.source, INJECT_DIR / inj.control.source
             c_inj = changes(features_of(inj.track, inj_video), inj_video, inj.track, cols, finest_scale)
             c_ctl = changes(features_of(inj.control, ctl_video), ctl_video, inj.control, cols, finest_scale)
+            if extra is not None:
+                c_inj |= extra(inj_video, inj.track, flow_columns(cols))
+                c_ctl |= extra(ctl_video, inj.control, flow_columns(cols))
             t = inj.control.t_s
             speaking = np.array([at(x) for x in t])
-            units = {s: robust_std(c_ctl[s][:, ~speaking]) for s in SENSORS}
+            units = {s: robust_std(c_ctl[s][:, ~speaking]) for s in sensors}
             if inj.control.source not in controls_seen:  # one control per source, counted once
                 controls_seen.add(inj.control.source)
                 quiet.add(c_ctl, ~speaking, units)
-                for s in SENSORS:
+                for s in sensors:
                     cross[s].add(np.abs(c_ctl[s]) / units[s][:, None, :], speaking)
             for e in evs:
                 k = int(np.argmin(np.abs(inj.track.t_s - e["apex_s"])))
                 near = ~speaking & (t >= e["onset_s"] - LOCAL_S) & (t < e["onset_s"])
                 snr, local, seen, unit = {}, {}, {}, {}
-                for s in SENSORS:
+                for s in sensors:
                     chans = where[REGION_OF[e["type"]]][s]
                     part = np.abs(c_inj[s][:, k] - c_ctl[s][:, k])[:, chans]
                     z = np.nan_to_num(part / units[s][:, chans], nan=-np.inf)
@@ -246,9 +269,14 @@ def measure(log: Callable[[str], object] = print,
 Pick = Callable[[EventSNR, str], float]  # an event's figure for a sensor
 
 
-def _row(label: str, evs: list[EventSNR], pick: Pick) -> str:
+def _sensors(events: list[EventSNR]) -> tuple[str, ...]:
+    """The sensors measured (the events' order): SENSORS and any added ones."""
+    return tuple(events[0].snr) if events else SENSORS
+
+
+def _row(label: str, evs: list[EventSNR], pick: Pick, sensors: tuple[str, ...]) -> str:
     cells = []
-    for s in SENSORS:
+    for s in sensors:
         v = np.array([pick(e, s) for e in evs])
         cells.append(f"{int((v >= BAR).sum())} / {np.median(v):.1f}")
     return f"| {label} | {len(evs)} | " + " | ".join(cells) + " |"
@@ -259,9 +287,10 @@ def _at_lag(j: int) -> Pick:
 
 
 def _table(events: list[EventSNR], pick: Pick) -> list[str]:
-    rows = ["| events | n | " + " | ".join(f"{s}: >= {BAR:g} / median" for s in SENSORS) + " |",
-            "|---|---|" + "---|" * len(SENSORS), _row("all", events, pick)]
-    return rows + [_row(r, [e for e in events if e.region == r], pick) for r in REGIONS]
+    sensors = _sensors(events)
+    rows = ["| events | n | " + " | ".join(f"{s}: >= {BAR:g} / median" for s in sensors) + " |",
+            "|---|---|" + "---|" * len(sensors), _row("all", events, pick, sensors)]
+    return rows + [_row(r, [e for e in events if e.region == r], pick, sensors) for r in REGIONS]
 
 
 def summary(events: list[EventSNR], cross: dict[str, Crossings], quiet: Quiet) -> list[str]:
@@ -272,7 +301,7 @@ def summary(events: list[EventSNR], cross: dict[str, Crossings], quiet: Quiet) -
               "amplitude, median) and that channel's noise unit (IOD, median), per lag:", "",
               "| sensor | " + " | ".join(f"{lag:g} s: seen / amplitude, unit" for lag in LAGS_S) + " |",
               "|---|" + "---|" * len(LAGS_S)]
-    for s in SENSORS:
+    for s in _sensors(events):
         lines.append(f"| {s} | " + " | ".join(
             f"{np.median([e.seen[s][j] / e.amplitude for e in events]):.2f}, "
             f"{np.median([e.unit[s][j] for e in events]):.4f}" for j in range(len(LAGS_S))) + " |")
@@ -280,16 +309,21 @@ def summary(events: list[EventSNR], cross: dict[str, Crossings], quiet: Quiet) -
               f"... in the noise unit of the control's quiet {LOCAL_S:g} s before the onset, best lag:", "",
               *_table(events, lambda e, s: e.best(s, "local")), ""]
     for noise in ("clip", "local"):
-        best = {s: np.array([e.best(s, noise) for e in events]) for s in SENSORS}
-        only = (best["flow, direct"] >= BAR) & (best["landmarks"] < BAR) & (best["flow, integrated"] < BAR)
-        lines.append(f"{noise} noise, best lag: direct flow over {BAR:g} where neither other sensor is: {int(only.sum())}; "
-                     f"any sensor over {BAR:g}: {int(np.any([v >= BAR for v in best.values()], axis=0).sum())} of {len(events)}")
+        best = {s: np.array([e.best(s, noise) for e in events]) for s in _sensors(events)}
+        base = (best["landmarks"] >= BAR) | (best["flow, integrated"] >= BAR)
+        lines.append(f"{noise} noise, best lag: over {BAR:g} where neither the landmarks nor the integrated flow is: "
+                     + ", ".join(f"{s} {int(((v >= BAR) & ~base).sum())}" for s, v in best.items() if s not in
+                                 ("landmarks", "flow, integrated"))
+                     + f"; any sensor over {BAR:g}: {int(np.any([v >= BAR for v in best.values()], axis=0).sum())} "
+                     f"of {len(events)}; per event, best-lag SNR / the integrated flow's (median): "
+                     + ", ".join(f"{s} {np.median(v / np.maximum(best['flow, integrated'], 1e-9)):.2f}"
+                                 for s, v in best.items() if s != "flow, integrated"))
     lines += ["", f"Control frames with some region channel over {BAR:g} quiet units (any region), per lag: quiet / talking:",
               "", "| sensor | " + " | ".join(f"{lag:g} s" for lag in LAGS_S) + " |", "|---|" + "---|" * len(LAGS_S)]
     for s, c in cross.items():
         lines.append(f"| {s} | " + " | ".join(f"{c.share(0, j):.1%} / {c.share(1, j):.1%}"
                                               for j in range(len(LAGS_S))) + " |")
-    n = cross[SENSORS[0]].frames
+    n = cross["landmarks"].frames
     lines += [f"({n[0, 0]} quiet, {n[1, 0]} talking control frames, {len(quiet.agree)} controls)", "",
               f"Quiet control frames, median [range] over controls: the {LAGS_S[0]:g} s noise unit / the white-jitter unit: "
               + "; ".join(f"{s} {np.median(v):.2f} [{min(v):.2f}-{max(v):.2f}]" for s, v in quiet.white.items())
@@ -299,11 +333,12 @@ def summary(events: list[EventSNR], cross: dict[str, Crossings], quiet: Quiet) -
 
 
 def event_table(events: list[EventSNR]) -> list[str]:
-    lines = ["| person | type | IOD | s | " + " | ".join(f"{s} {lag:g} s" for s in SENSORS for lag in LAGS_S) + " |",
-             "|---|---|---|---|" + "---|" * (len(SENSORS) * len(LAGS_S))]
+    sensors = _sensors(events)
+    lines = ["| person | type | IOD | s | " + " | ".join(f"{s} {lag:g} s" for s in sensors for lag in LAGS_S) + " |",
+             "|---|---|---|---|" + "---|" * (len(sensors) * len(LAGS_S))]
     for e in events:
         lines.append(f"| {e.person} | {e.type} | {e.amplitude:.3f} | {e.duration_s:.2f} | "
-                     + " | ".join(f"{v:.1f}" for s in SENSORS for v in e.snr[s]) + " |")
+                     + " | ".join(f"{v:.1f}" for s in sensors for v in e.snr[s]) + " |")
     return lines
 
 
