@@ -55,6 +55,7 @@ COST_VIDEO = "franck_part1.mp4"
 LEVELS = ("small discs", "main direction")  # integrated per-frame statistics
 SUMS = ("mean over L", *(f"q{round(100 * q)} over L" for q in QUANTILES),
         *(f"small q{round(100 * q)} over L" for q in QUANTILES))
+FUSED = (("landmarks", "flow, integrated"), ("landmarks", "small q80 over L"))  # today's pair; the quantile's
 COPIES = {**dict.fromkeys(LEVELS, 1), "mean over L": 1, **dict.fromkeys(SUMS[1:], 2)}
 
 
@@ -223,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(real_clips()))
         return 0
     events, cross, quiet = reference.measure(lambda m: print(m, file=sys.stderr), extra=sensors, copies=COPIES,
-                                            by_seen=args.seen)
+                                            by_seen=args.seen, fused=FUSED)
     print("\n".join(reference.summary(events, cross, quiet)))
     print(f"\ncost of the quantiles over L online: {cost_ms()}")
     if args.events:

@@ -152,21 +152,30 @@ class EventSNR:
 
 @dataclass
 class Crossings:
-    """Per lag, the control's quiet and talking frames (rows), and those where some region channel is over BAR."""
+    """Per lag, the control's quiet and talking frames (rows), and those where some region channel is over BAR;
+    and each quiet frame's largest channel (for a bar at a given share of quiet frames over it)."""
 
     frames: np.ndarray = field(default_factory=lambda: np.zeros((2, len(LAGS_S)), int))
     over: np.ndarray = field(default_factory=lambda: np.zeros((2, len(LAGS_S)), int))
+    peaks: list[list[np.ndarray]] = field(default_factory=lambda: [[] for _ in LAGS_S])
 
     def add(self, z: np.ndarray, talking: np.ndarray) -> None:
         """`z` (len(LAGS_S), n, C) a control's changes in noise units; `talking` (n,) bool."""
         valid = ~np.isnan(z).all(axis=2)
-        over = valid & (np.nanmax(np.where(np.isnan(z), -np.inf, z), axis=2) > BAR)
+        peak = np.nanmax(np.where(np.isnan(z), -np.inf, z), axis=2)
+        over = valid & (peak > BAR)
         for row, mask in enumerate((~talking, talking)):
             self.frames[row] += (valid & mask).sum(axis=1)
             self.over[row] += (over & mask).sum(axis=1)
+        for j in range(len(LAGS_S)):
+            self.peaks[j].append(peak[j][valid[j] & ~talking])
 
     def share(self, row: int, j: int) -> float:
         return float(self.over[row, j] / max(self.frames[row, j], 1))
+
+    def bar_at(self, j: int, share: float) -> float:
+        """The bar (noise units) that this share of the quiet frames cross at lag j."""
+        return float(np.quantile(np.concatenate(self.peaks[j]), 1 - share))
 
 
 @dataclass
@@ -215,15 +224,18 @@ Extra = Callable[[Path, RawTrack, list[int]], dict[str, np.ndarray]]
 
 def measure(log: Callable[[str], object] = print, finest_scale: int | None = None,
             extra: Extra | None = None, copies: dict[str, int] | None = None,
-            by_seen: bool = False) -> tuple[list[EventSNR], dict[str, Crossings], Quiet]:
+            by_seen: bool = False,
+            fused: tuple[tuple[str, str], ...] = ()) -> tuple[list[EventSNR], dict[str, Crossings], Quiet]:
     """Every real-size event while quiet, and per sensor the controls' crossings and quiet noise. `extra`
     adds sensors (`copies`: each one's blocks of channels, see `_columns`). `by_seen`: the brief events real-size
-    as the tracker sees them (`bench.personwise.seen`, phase 7) instead of the injected 1-3%."""
+    as the tracker sees them (`bench.personwise.seen`, phase 7) instead of the injected 1-3%. `fused`: pairs of
+    sensors read as one ("a or b": the larger of the two in their own noise units)."""
     cols, where = _columns(copies)
     sensors = (*SENSORS, *(copies or {}))
+    pairs = {f"{a} or {b}": (a, b) for a, b in fused}
     talking = load_labels()
     events: list[EventSNR] = []
-    cross = {s: Crossings() for s in sensors}
+    cross = {s: Crossings() for s in (*sensors, *pairs)}
     controls_seen: set[str] = set()
     quiet = Quiet()
     for pd in load_people(log=log):
@@ -246,8 +258,11 @@ def measure(log: Callable[[str], object] = print, finest_scale: int | None = Non
             if inj.control.source not in controls_seen:  # one control per source, counted once
                 controls_seen.add(inj.control.source)
                 quiet.add(c_ctl, ~speaking, units)
+                z_ctl = {s: np.abs(c_ctl[s]) / units[s][:, None, :] for s in sensors}
                 for s in sensors:
-                    cross[s].add(np.abs(c_ctl[s]) / units[s][:, None, :], speaking)
+                    cross[s].add(z_ctl[s], speaking)
+                for name, (a, b) in pairs.items():
+                    cross[name].add(np.concatenate([z_ctl[a], z_ctl[b]], axis=2), speaking)
             for e in evs:
                 k = int(np.argmin(np.abs(inj.track.t_s - e["apex_s"])))
                 near = ~speaking & (t >= e["onset_s"] - LOCAL_S) & (t < e["onset_s"])
@@ -260,6 +275,10 @@ def measure(log: Callable[[str], object] = print, finest_scale: int | None = Non
                     rows = np.arange(len(LAGS_S))
                     snr[s], seen[s], unit[s] = z[rows, best], part[rows, best], units[s][:, chans][rows, best]
                     local[s] = np.nanmax(part / robust_std(c_ctl[s][:, near])[:, chans], axis=1)
+                for name, (a, b) in pairs.items():
+                    first = snr[a] >= snr[b]
+                    snr[name], local[name] = np.maximum(snr[a], snr[b]), np.maximum(local[a], local[b])
+                    seen[name], unit[name] = np.where(first, seen[a], seen[b]), np.where(first, unit[a], unit[b])
                 events.append(EventSNR(pd.person.name, e["type"], e["amplitude_iod"], e["offset_s"] - e["onset_s"],
                                        snr, local, seen, unit))
             log(f"  {pd.person.name} {inj.track.source}: {len(evs)} events")
@@ -318,6 +337,14 @@ def summary(events: list[EventSNR], cross: dict[str, Crossings], quiet: Quiet) -
                      f"of {len(events)}; per event, best-lag SNR / the integrated flow's (median): "
                      + ", ".join(f"{s} {np.median(v / np.maximum(best['flow, integrated'], 1e-9)):.2f}"
                                  for s, v in best.items() if s != "flow, integrated"))
+    ref = cross["flow, integrated"]
+    lines += ["", f"At the integrated flow's share of quiet control frames over {BAR:g} units (per lag), each sensor's "
+              "own bar (noise units, per lag) and the events over it at some lag:", "",
+              "| sensor | bar at " + ", ".join(f"{lag:g}" for lag in LAGS_S) + " s | events over it / n |", "|---|---|---|"]
+    for s, c in cross.items():
+        bars = np.array([c.bar_at(j, ref.share(0, j)) for j in range(len(LAGS_S))])
+        hit = sum(bool((e.snr[s] >= bars).any()) for e in events)
+        lines.append(f"| {s} | " + ", ".join(f"{b:.2f}" for b in bars) + f" | {hit} / {len(events)} |")
     lines += ["", f"Control frames with some region channel over {BAR:g} quiet units (any region), per lag: quiet / talking:",
               "", "| sensor | " + " | ".join(f"{lag:g} s" for lag in LAGS_S) + " |", "|---|" + "---|" * len(LAGS_S)]
     for s, c in cross.items():
