@@ -55,7 +55,7 @@ COST_VIDEO = "franck_part1.mp4"
 LEVELS = ("small discs", "main direction")  # integrated per-frame statistics
 SUMS = ("mean over L", *(f"q{round(100 * q)} over L" for q in QUANTILES),
         *(f"small q{round(100 * q)} over L" for q in QUANTILES))
-FUSED = (("landmarks", "flow, integrated"), ("landmarks", "small q80 over L"))  # today's pair; the quantile's
+FUSED = (("landmarks", "flow, integrated"), ("landmarks", "small q80 over L"))  # read as one: today's pair; ...
 COPIES = {**dict.fromkeys(LEVELS, 1), "mean over L": 1, **dict.fromkeys(SUMS[1:], 2)}
 
 
@@ -164,25 +164,40 @@ def sensors(video: Path, track: RawTrack, direct: list[int]) -> dict[str, np.nda
 def real_clips() -> list[str]:
     """The six real clips in context (30 fps, 18 videos): each sensor's SNR as `bench.realme.flow_snr` measures
     it, all 16 flow channels (x2 for the quantiles): integrated statistics as its integrated flow, sums over
-    0.2 s as its flow against 0.2 s back."""
-    from bench.realme.flow_snr import REFERENCE_S, robust_std, snr
-    from bench.realme.run import cases
+    0.2 s as its flow against 0.2 s back; the landmarks and the flow read along the same movement
+    (`reference.AGREEING`) as its landmarks."""
+    from app.face.features import LEVELS as SIGNAL_LEVELS
+    from bench.personwise.track import features_of
+    from bench.realme.flow_snr import LANDMARK_CHANNELS, REFERENCE_S, change, robust_std, snr
+    from bench.realme.run import FEATURES, cases
 
-    names = ("integrated (today)", *LEVELS, *SUMS)
+    names = ("landmarks", "integrated (today)", *LEVELS, *SUMS,
+             *(f"landmarks + {s}, signed" for s in ("integrated", "small discs")))
+    lm_names = [SIGNAL_LEVELS[k] for k in LANDMARK_CHANNELS]
+    paired = [(lm_names.index(a), Flow.NAMES.index(b)) for a, b in reference.AGREEING]
+    alone = [k for k in range(len(lm_names)) if k not in {a for a, _ in paired}]
     rows = []
     for case in cases(log=lambda m: print(m, file=sys.stderr), fps_list=(30,)):
         st, tr = statistics(case.video, case.track), case.track
         fps = case.variant.fps
-        got = [snr(case, integrate(tr.t_s, tr.face, st[name]))[0] for name in ("mean", *LEVELS)]
-        j = lag_frames(fps).index(max(1, round(REFERENCE_S * fps)))
         t = np.arange(len(tr)) / fps
         still = (t >= 2.0) & (t < case.onset_s - 0.05)
+        lm = features_of(tr, case.video, FEATURES).levels[:, LANDMARK_CHANNELS].astype(np.float64)
+        levels = {name: integrate(tr.t_s, tr.face, st[name]) for name in ("mean", *LEVELS)}
+        got = [snr(case, lm)[0], *(snr(case, x)[0] for x in levels.values())]
+        combined = []
+        for x in (levels["mean"], levels["small discs"]):  # each channel in its unit on the still lead-in
+            z_lm = lm / robust_std(change(lm, fps, case.clip.duration_s)[still])
+            z_fl = x / robust_std(change(x, fps, case.clip.duration_s)[still])
+            pairs = (z_lm[:, [a for a, _ in paired]] - z_fl[:, [b for _, b in paired]]) / np.sqrt(2)
+            combined.append(snr(case, np.concatenate([pairs, z_lm[:, alone]], axis=1))[0])
+        j = lag_frames(fps).index(max(1, round(REFERENCE_S * fps)))
         during = (t >= case.onset_s) & (t <= case.offset_s + 0.3)
         for name in SUMS:
             x = st[name][j].astype(np.float64)
             med = np.nanmedian(x[still], axis=0)
             got.append(float(np.nanmax(np.nanmax(np.abs(x[during] - med), axis=0) / robust_std(x[still]))))
-        rows.append((case, got))
+        rows.append((case, got + combined))
     lines = ["| clip | face px | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     lines += [f"| {c.clip.short} | {c.variant.face_px} | " + " | ".join(f"{v:.1f}" for v in got) + " |"
               for c, got in rows]
@@ -224,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(real_clips()))
         return 0
     events, cross, quiet = reference.measure(lambda m: print(m, file=sys.stderr), extra=sensors, copies=COPIES,
-                                            by_seen=args.seen, fused=FUSED)
+                                            by_seen=args.seen, fused=FUSED, summed=FUSED,
+                                            agree=("flow, integrated", "small discs"))
     print("\n".join(reference.summary(events, cross, quiet)))
     print(f"\ncost of the quantiles over L online: {cost_ms()}")
     if args.events:

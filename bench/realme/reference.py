@@ -38,7 +38,7 @@ from app.face.features import FeatureTable
 from app.face.flow import N_REGIONS, Flow, FlowLevels, FlowTracker, region_means
 from app.research.events import REGION_OF
 from app.sources.capture import FileSource
-from app.spotting.evidence import JITTER_FROM_DIFF, SIGNALS, signals
+from app.spotting.evidence import JITTER_FROM_DIFF, SIGNAL, SIGNALS, signals
 from bench.personwise.evaluate import _talking_at, load_people
 from bench.personwise.inject import INJECT_DIR
 from bench.personwise.score import is_brief, is_real_size, is_seen_real
@@ -213,6 +213,29 @@ def _columns(copies: dict[str, int] | None = None) -> tuple[dict[str, list[int]]
     return cols, where
 
 
+# Landmark and pixel-motion signals that read the same movement: a landmark level's rise is the flow's -y
+AGREEING = (("brow_right", "flow_brow_right_y"), ("brow_left", "flow_brow_left_y"), ("lid_right", "flow_lid_right_y"),
+            ("lid_left", "flow_lid_left_y"), ("nose_wings", "flow_nose_y"), ("corner_right", "flow_corner_right_y"),
+            ("corner_left", "flow_corner_left_y"))
+
+
+def _agreeing(cols: dict[str, list[int]],
+              where: dict[str, dict[str, list[int]]]) -> tuple[np.ndarray, list[int], dict[str, list[int]]]:
+    """For a landmarks-and-flow sensor: (len(AGREEING), 2) the pairs' positions in the landmark and flow unions;
+    the landmark positions in no pair (kept as they are); per region its channels (the pairs, then the rest)."""
+    pair_of = np.array([(cols["landmarks"].index(SIGNAL[a]), cols["flow"].index(SIGNAL[b])) for a, b in AGREEING])
+    alone = [k for k in range(len(cols["landmarks"])) if k not in pair_of[:, 0]]
+    chans = {r: [i for i, (k, _) in enumerate(pair_of) if k in w["landmarks"]]
+             + [len(pair_of) + alone.index(k) for k in w["landmarks"] if k in alone] for r, w in where.items()}
+    return pair_of, alone, chans
+
+
+def _region_best(z: np.ndarray, chans: list[int]) -> np.ndarray:
+    """(len(LAGS_S), n) the largest of a region's channels `chans` of `z` (len(LAGS_S), n, C); NaN if none."""
+    part = z[:, :, chans]
+    return np.where(np.isnan(part).all(axis=2), np.nan, np.nanmax(np.where(np.isnan(part), -np.inf, part), axis=2))
+
+
 def flow_columns(cols: dict[str, list[int]]) -> list[int]:
     """The (region, axis) positions (`Flow.NAMES`) of the flow sensors' channels."""
     return [Flow.NAMES.index(SIGNALS[j]) for j in cols["flow"]]
@@ -225,17 +248,26 @@ Extra = Callable[[Path, RawTrack, list[int]], dict[str, np.ndarray]]
 def measure(log: Callable[[str], object] = print, finest_scale: int | None = None,
             extra: Extra | None = None, copies: dict[str, int] | None = None,
             by_seen: bool = False,
-            fused: tuple[tuple[str, str], ...] = ()) -> tuple[list[EventSNR], dict[str, Crossings], Quiet]:
+            fused: tuple[tuple[str, str], ...] = (),
+            summed: tuple[tuple[str, str], ...] = (),
+            agree: tuple[str, ...] = ()) -> tuple[list[EventSNR], dict[str, Crossings], Quiet]:
     """Every real-size event while quiet, and per sensor the controls' crossings and quiet noise. `extra`
     adds sensors (`copies`: each one's blocks of channels, see `_columns`). `by_seen`: the brief events real-size
     as the tracker sees them (`bench.personwise.seen`, phase 7) instead of the injected 1-3%. `fused`: pairs of
-    sensors read as one ("a or b": the larger of the two in their own noise units)."""
+    sensors read as one ("a or b": the larger of the two in their own noise units); `summed`: ... ("a + b": per
+    region, the sum of the two sensors' best channels, each in its own noise units); `agree`: flow sensors (one
+    block of channels) read with the landmarks along the same movement (`_agreeing`)."""
     cols, where = _columns(copies)
     sensors = (*SENSORS, *(copies or {}))
     pairs = {f"{a} or {b}": (a, b) for a, b in fused}
+    sums = {f"{a} + {b}": (a, b) for a, b in summed}
+    combos = {f"landmarks + {s}, signed": s for s in agree}
+    pair_of, alone, combo_where = _agreeing(cols, where)
+    for r, chans in combo_where.items():
+        where[r] |= dict.fromkeys(combos, chans)
     talking = load_labels()
     events: list[EventSNR] = []
-    cross = {s: Crossings() for s in (*sensors, *pairs)}
+    cross = {s: Crossings() for s in (*sensors, *combos, *pairs, *sums)}
     controls_seen: set[str] = set()
     quiet = Quiet()
     for pd in load_people(log=log):
@@ -255,19 +287,28 @@ def measure(log: Callable[[str], object] = print, finest_scale: int | None = Non
             t = inj.control.t_s
             speaking = np.array([at(x) for x in t])
             units = {s: robust_std(c_ctl[s][:, ~speaking]) for s in sensors}
+            for name, fl in combos.items():
+                for c in (c_inj, c_ctl):
+                    z_lm, z_fl = c["landmarks"] / units["landmarks"][:, None, :], c[fl] / units[fl][:, None, :]
+                    c[name] = np.concatenate([(z_lm[:, :, pair_of[:, 0]] - z_fl[:, :, pair_of[:, 1]]) / np.sqrt(2),
+                                              z_lm[:, :, alone]], axis=2)
+                units[name] = robust_std(c_ctl[name][:, ~speaking])
             if inj.control.source not in controls_seen:  # one control per source, counted once
                 controls_seen.add(inj.control.source)
                 quiet.add(c_ctl, ~speaking, units)
-                z_ctl = {s: np.abs(c_ctl[s]) / units[s][:, None, :] for s in sensors}
-                for s in sensors:
+                z_ctl = {s: np.abs(c_ctl[s]) / units[s][:, None, :] for s in (*sensors, *combos)}
+                for s in (*sensors, *combos):
                     cross[s].add(z_ctl[s], speaking)
                 for name, (a, b) in pairs.items():
                     cross[name].add(np.concatenate([z_ctl[a], z_ctl[b]], axis=2), speaking)
+                for name, (a, b) in sums.items():
+                    cross[name].add(np.stack([_region_best(z_ctl[a], where[r][a]) + _region_best(z_ctl[b], where[r][b])
+                                              for r in REGIONS], axis=2), speaking)
             for e in evs:
                 k = int(np.argmin(np.abs(inj.track.t_s - e["apex_s"])))
                 near = ~speaking & (t >= e["onset_s"] - LOCAL_S) & (t < e["onset_s"])
                 snr, local, seen, unit = {}, {}, {}, {}
-                for s in sensors:
+                for s in (*sensors, *combos):
                     chans = where[REGION_OF[e["type"]]][s]
                     part = np.abs(c_inj[s][:, k] - c_ctl[s][:, k])[:, chans]
                     z = np.nan_to_num(part / units[s][:, chans], nan=-np.inf)
@@ -279,6 +320,10 @@ def measure(log: Callable[[str], object] = print, finest_scale: int | None = Non
                     first = snr[a] >= snr[b]
                     snr[name], local[name] = np.maximum(snr[a], snr[b]), np.maximum(local[a], local[b])
                     seen[name], unit[name] = np.where(first, seen[a], seen[b]), np.where(first, unit[a], unit[b])
+                for name, (a, b) in sums.items():
+                    snr[name], local[name] = snr[a] + snr[b], local[a] + local[b]
+                for name in (*combos, *sums):  # no channel in IOD: no returned share
+                    seen[name] = unit[name] = np.full(len(LAGS_S), np.nan)
                 events.append(EventSNR(pd.person.name, e["type"], e["amplitude_iod"], e["offset_s"] - e["onset_s"],
                                        snr, local, seen, unit))
             log(f"  {pd.person.name} {inj.track.source}: {len(evs)} events")
@@ -320,7 +365,7 @@ def summary(events: list[EventSNR], cross: dict[str, Crossings], quiet: Quiet) -
               "amplitude, median) and that channel's noise unit (IOD, median), per lag:", "",
               "| sensor | " + " | ".join(f"{lag:g} s: seen / amplitude, unit" for lag in LAGS_S) + " |",
               "|---|" + "---|" * len(LAGS_S)]
-    for s in _sensors(events):
+    for s in (s for s in _sensors(events) if not np.isnan(events[0].seen[s]).all()):
         lines.append(f"| {s} | " + " | ".join(
             f"{np.median([e.seen[s][j] / e.amplitude for e in events]):.2f}, "
             f"{np.median([e.unit[s][j] for e in events]):.4f}" for j in range(len(LAGS_S))) + " |")
