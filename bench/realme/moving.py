@@ -18,8 +18,11 @@ flow's (each region's x and y, IOD units):
   whichever way it goes), on the regions' discs and on the small discs.
 
 Everything else is `bench.realme.reference`'s: the same events, the change over the same lags, the same noise
-unit (the control's quiet frames), the best of the region's channels. Per-video statistics are kept under
-`out/personwise/reference/`. This is a diagnostic: the app's flow channel is unchanged.
+unit (the control's quiet frames), the best of the region's channels, and each sensor at the integrated flow's
+rate of quiet crossings. Beside them, the landmarks and a flow read as one: the larger of the two (FUSED, "or"),
+the sum of the regions' best channels ("+"), and the sum along the same movement (AGREE, "signed"). Per-video
+statistics are kept under `out/personwise/reference/`. A diagnostic (SPOTTER_LOG phase 8): the app's flow
+channel is unchanged.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ LEVELS = ("small discs", "main direction")  # integrated per-frame statistics
 SUMS = ("mean over L", *(f"q{round(100 * q)} over L" for q in QUANTILES),
         *(f"small q{round(100 * q)} over L" for q in QUANTILES))
 FUSED = (("landmarks", "flow, integrated"), ("landmarks", "small q80 over L"))  # read as one: today's pair; ...
+AGREE = ("flow, integrated", "small discs")  # ... summed with the landmarks along the same movement
 COPIES = {**dict.fromkeys(LEVELS, 1), "mean over L": 1, **dict.fromkeys(SUMS[1:], 2)}
 
 
@@ -121,17 +125,18 @@ def statistics(video: Path, track: RawTrack) -> dict[str, np.ndarray]:
     out = {name: np.full((n, N_REGIONS * 2), np.nan) for name in (*LEVELS, "mean")}
     out |= {name: np.full((len(lags), n, COPIES[name] * N_REGIONS * 2), np.nan) for name in SUMS}
     ft = FlowTracker()
-    runs: list[tuple[int, Layout, list[np.ndarray]]] = []  # (first frame, layout, residuals)
+    # the face run: its first frame (no reference yet), its layout, the residuals of the frames after
+    start, layout, rows = 0, None, []  # type: tuple[int, Layout | None, list[np.ndarray]]
 
     def flush() -> None:
-        if runs and len(runs[-1][2]) > 1:
-            a, layout, rows = runs[-1]
-            got = _run_stats(np.stack(rows), layout, lags)
-            for name, x in got.items():
-                if x.ndim == 2:
-                    out[name][a:a + len(rows)] = x
-                else:
-                    out[name][:, a:a + len(rows)] = x
+        if layout is None or not rows:
+            return
+        res = np.concatenate([np.full((1, len(layout.pixels), 2), np.nan, np.float32), np.stack(rows)])
+        for name, x in _run_stats(res, layout, lags).items():
+            if x.ndim == 2:
+                out[name][start:start + len(res)] = x
+            else:
+                out[name][:, start:start + len(res)] = x
 
     with FileSource(video) as src:
         for i, frame in enumerate(itertools.islice(src, n)):
@@ -140,12 +145,12 @@ def statistics(video: Path, track: RawTrack) -> dict[str, np.ndarray]:
                 continue
             h, w = frame.image.shape[:2]
             got = ft.dense(frame.image, track.landmarks[i][:, :2].astype(np.float64) * np.array([w, h]))
-            if got is None:  # a new run
+            if got is None:  # a run's first frame
                 flush()
-                assert ft._layout is not None
-                runs.append((i, ft._layout, [np.full((len(ft._layout.pixels), 2), np.nan, np.float32)]))
+                start, layout, rows = i, None, []
             else:
-                runs[-1][2].append(remove_global(*got)[0])
+                layout = got[1]
+                rows.append(remove_global(*got)[0])
     flush()
     CACHE.mkdir(parents=True, exist_ok=True)
     np.savez(where, **{k.replace(" ", "_"): v.astype(np.float32) for k, v in out.items()})
@@ -172,7 +177,7 @@ def real_clips() -> list[str]:
     from bench.realme.run import FEATURES, cases
 
     names = ("landmarks", "integrated (today)", *LEVELS, *SUMS,
-             *(f"landmarks + {s}, signed" for s in ("integrated", "small discs")))
+             *(f"landmarks + {s}, signed" for s in AGREE))
     lm_names = [SIGNAL_LEVELS[k] for k in LANDMARK_CHANNELS]
     paired = [(lm_names.index(a), Flow.NAMES.index(b)) for a, b in reference.AGREEING]
     alone = [k for k in range(len(lm_names)) if k not in {a for a, _ in paired}]
@@ -186,7 +191,7 @@ def real_clips() -> list[str]:
         levels = {name: integrate(tr.t_s, tr.face, st[name]) for name in ("mean", *LEVELS)}
         got = [snr(case, lm)[0], *(snr(case, x)[0] for x in levels.values())]
         combined = []
-        for x in (levels["mean"], levels["small discs"]):  # each channel in its unit on the still lead-in
+        for x in (levels["mean"], levels["small discs"]):  # AGREE's; each channel in its unit on the still lead-in
             z_lm = lm / robust_std(change(lm, fps, case.clip.duration_s)[still])
             z_fl = x / robust_std(change(x, fps, case.clip.duration_s)[still])
             pairs = (z_lm[:, [a for a, _ in paired]] - z_fl[:, [b for _, b in paired]]) / np.sqrt(2)
@@ -240,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     events, cross, quiet = reference.measure(lambda m: print(m, file=sys.stderr), extra=sensors, copies=COPIES,
                                             by_seen=args.seen, fused=FUSED, summed=FUSED,
-                                            agree=("flow, integrated", "small discs"))
+                                            agree=AGREE)
     print("\n".join(reference.summary(events, cross, quiet)))
     print(f"\ncost of the quantiles over L online: {cost_ms()}")
     if args.events:
