@@ -173,7 +173,7 @@ def real_clips() -> list[str]:
     (`reference.AGREEING`) as its landmarks."""
     from app.face.features import LEVELS as SIGNAL_LEVELS
     from bench.personwise.track import features_of
-    from bench.realme.flow_snr import LANDMARK_CHANNELS, REFERENCE_S, change, robust_std, snr
+    from bench.realme.flow_snr import LANDMARK_CHANNELS, PRE_S, REFERENCE_S, change, robust_std, snr
     from bench.realme.run import FEATURES, cases
 
     names = ("landmarks", "integrated (today)", *LEVELS, *SUMS,
@@ -190,14 +190,14 @@ def real_clips() -> list[str]:
         lm = features_of(tr, case.video, FEATURES).levels[:, LANDMARK_CHANNELS].astype(np.float64)
         levels = {name: integrate(tr.t_s, tr.face, st[name]) for name in ("mean", *LEVELS)}
         got = [snr(case, lm)[0], *(snr(case, x)[0] for x in levels.values())]
-        combined = []
-        for x in (levels["mean"], levels["small discs"]):  # AGREE's; each channel in its unit on the still lead-in
-            z_lm = lm / robust_std(change(lm, fps, case.clip.duration_s)[still])
+        combined = []  # AGREE's, each channel in its unit on the still lead-in
+        z_lm = lm / robust_std(change(lm, fps, case.clip.duration_s)[still])
+        for x in (levels["mean"], levels["small discs"]):
             z_fl = x / robust_std(change(x, fps, case.clip.duration_s)[still])
             pairs = (z_lm[:, [a for a, _ in paired]] - z_fl[:, [b for _, b in paired]]) / np.sqrt(2)
             combined.append(snr(case, np.concatenate([pairs, z_lm[:, alone]], axis=1))[0])
         j = lag_frames(fps).index(max(1, round(REFERENCE_S * fps)))
-        during = (t >= case.onset_s) & (t <= case.offset_s + 0.3)
+        during = (t >= case.onset_s) & (t <= case.offset_s + PRE_S)
         for name in SUMS:
             x = st[name][j].astype(np.float64)
             med = np.nanmedian(x[still], axis=0)
