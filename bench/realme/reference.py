@@ -18,7 +18,8 @@ region's best channel. Beside it, per sensor, how often some channel of any regi
 control's quiet and talking frames (if a sensor's tails or its talking noise grow with its SNR, the gain is
 not one), and what the quiet noise is (against white jitter; how the two flows agree). `--finest-scale`
 recomputes both flows with DIS refined down to another pyramid level. Flow passes are kept under
-`out/personwise/reference/`.
+`out/personwise/reference/`. `measure(extra=...)` puts more sensors through the same frame (phase 8's region
+statistics: `bench.realme.moving`), and `by_seen` the events seen at 1-3% IOD instead (phase 7).
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ from app.face.features import FeatureTable
 from app.face.flow import N_REGIONS, Flow, FlowLevels, FlowTracker, region_means
 from app.research.events import REGION_OF
 from app.sources.capture import FileSource
-from app.spotting.evidence import JITTER_FROM_DIFF, SIGNALS, signals
+from app.spotting.evidence import JITTER_FROM_DIFF, SIGNAL, SIGNALS, signals
 from bench.personwise.evaluate import _talking_at, load_people
 from bench.personwise.inject import INJECT_DIR
-from bench.personwise.score import is_real_size
+from bench.personwise.score import is_brief, is_real_size, is_seen_real
+from bench.personwise.seen import with_seen
 from bench.personwise.talking import load_labels
 from bench.personwise.track import RawTrack, features_of
 from bench.realme.diagnose import patched
@@ -114,7 +116,7 @@ def changes(table: FeatureTable, video: Path, track: RawTrack, columns: dict[str
     sig = signals(table.levels, table.blendshapes, table.head).astype(np.float64)
     lags = lag_frames(track.fps)
     passes = flow_passes(video, track, finest_scale)
-    direct = [Flow.NAMES.index(SIGNALS[j]) for j in columns["flow"]]
+    direct = flow_columns(columns)
     levels = (sig[:, columns["flow"]] if finest_scale is None
               else integrate(track.t_s, track.face, passes[0])[:, direct])
     return {"landmarks": np.stack([lagged(sig[:, columns["landmarks"]], k) for k in lags]),
@@ -150,21 +152,30 @@ class EventSNR:
 
 @dataclass
 class Crossings:
-    """Per lag, the control's quiet and talking frames (rows), and those where some region channel is over BAR."""
+    """Per lag, the control's quiet and talking frames (rows), and those where some region channel is over BAR;
+    and each quiet frame's largest channel (for a bar at a given share of quiet frames over it)."""
 
     frames: np.ndarray = field(default_factory=lambda: np.zeros((2, len(LAGS_S)), int))
     over: np.ndarray = field(default_factory=lambda: np.zeros((2, len(LAGS_S)), int))
+    peaks: list[list[np.ndarray]] = field(default_factory=lambda: [[] for _ in LAGS_S])
 
     def add(self, z: np.ndarray, talking: np.ndarray) -> None:
         """`z` (len(LAGS_S), n, C) a control's changes in noise units; `talking` (n,) bool."""
         valid = ~np.isnan(z).all(axis=2)
-        over = valid & (np.nanmax(np.where(np.isnan(z), -np.inf, z), axis=2) > BAR)
+        peak = np.nanmax(np.where(np.isnan(z), -np.inf, z), axis=2)
+        over = valid & (peak > BAR)
         for row, mask in enumerate((~talking, talking)):
             self.frames[row] += (valid & mask).sum(axis=1)
             self.over[row] += (over & mask).sum(axis=1)
+        for j in range(len(LAGS_S)):
+            self.peaks[j].append(peak[j][valid[j] & ~talking])
 
     def share(self, row: int, j: int) -> float:
         return float(self.over[row, j] / max(self.frames[row, j], 1))
+
+    def bar_at(self, j: int, share: float) -> float:
+        """The bar (noise units) that this share of the quiet frames cross at lag j."""
+        return float(np.quantile(np.concatenate(self.peaks[j]), 1 - share))
 
 
 @dataclass
@@ -187,49 +198,117 @@ class Quiet:
                                            for j in range(a.shape[1])])))
 
 
-def _columns() -> tuple[dict[str, list[int]], dict[str, dict[str, list[int]]]]:
-    """The union of the regions' channels per sensor, and per region its positions within that union."""
+def _columns(copies: dict[str, int] | None = None) -> tuple[dict[str, list[int]], dict[str, dict[str, list[int]]]]:
+    """The union of the regions' channels per sensor, and per region its positions within that union.
+    `copies`: added sensors, each with so many blocks of the flow sensors' channels (e.g. an upper and a lower
+    quantile of the same region axis)."""
     per = {r: _region_signals(r) for r in REGIONS}
     lm = sorted({j for a, _ in per.values() for j in a})
     fl = sorted({j for _, b in per.values() for j in b})
     cols = {"landmarks": lm, "flow": fl}
-    where = {r: {"landmarks": [lm.index(j) for j in a], "flow, integrated": [fl.index(j) for j in b],
-                 "flow, direct": [fl.index(j) for j in b]} for r, (a, b) in per.items()}
+    flows = {"flow, integrated": 1, "flow, direct": 1, **(copies or {})}
+    where = {r: {"landmarks": [lm.index(j) for j in a],
+                 **{s: [c * len(fl) + fl.index(j) for c in range(n) for j in b] for s, n in flows.items()}}
+             for r, (a, b) in per.items()}
     return cols, where
 
 
-def measure(log: Callable[[str], object] = print,
-            finest_scale: int | None = None) -> tuple[list[EventSNR], dict[str, Crossings], Quiet]:
-    """Every real-size event while quiet, and per sensor the controls' crossings and quiet noise."""
-    cols, where = _columns()
+# Landmark and pixel-motion signals that read the same movement: a landmark level's rise is the flow's -y
+AGREEING = (("brow_right", "flow_brow_right_y"), ("brow_left", "flow_brow_left_y"), ("lid_right", "flow_lid_right_y"),
+            ("lid_left", "flow_lid_left_y"), ("nose_wings", "flow_nose_y"), ("corner_right", "flow_corner_right_y"),
+            ("corner_left", "flow_corner_left_y"))
+
+
+def _agreeing(cols: dict[str, list[int]],
+              where: dict[str, dict[str, list[int]]]) -> tuple[np.ndarray, list[int], dict[str, list[int]]]:
+    """For a landmarks-and-flow sensor: (len(AGREEING), 2) the pairs' positions in the landmark and flow unions;
+    the landmark positions in no pair (kept as they are); per region its channels (the pairs, then the rest)."""
+    pair_of = np.array([(cols["landmarks"].index(SIGNAL[a]), cols["flow"].index(SIGNAL[b])) for a, b in AGREEING])
+    alone = [k for k in range(len(cols["landmarks"])) if k not in pair_of[:, 0]]
+    chans = {r: [i for i, (k, _) in enumerate(pair_of) if k in w["landmarks"]]
+             + [len(pair_of) + alone.index(k) for k in w["landmarks"] if k in alone] for r, w in where.items()}
+    return pair_of, alone, chans
+
+
+def _region_best(z: np.ndarray, chans: list[int]) -> np.ndarray:
+    """(len(LAGS_S), n) the largest of a region's channels `chans` of `z` (len(LAGS_S), n, C); NaN if none."""
+    part = z[:, :, chans]
+    return np.where(np.isnan(part).all(axis=2), np.nan, np.nanmax(np.where(np.isnan(part), -np.inf, part), axis=2))
+
+
+def flow_columns(cols: dict[str, list[int]]) -> list[int]:
+    """The (region, axis) positions (`Flow.NAMES`) of the flow sensors' channels."""
+    return [Flow.NAMES.index(SIGNALS[j]) for j in cols["flow"]]
+
+
+# Added sensors: (video, track, the flow channels' positions) -> sensor -> (len(LAGS_S), n, copies * channels)
+Extra = Callable[[Path, RawTrack, list[int]], dict[str, np.ndarray]]
+
+
+def measure(log: Callable[[str], object] = print, finest_scale: int | None = None,
+            extra: Extra | None = None, copies: dict[str, int] | None = None,
+            by_seen: bool = False,
+            fused: tuple[tuple[str, str], ...] = (),
+            summed: tuple[tuple[str, str], ...] = (),
+            agree: tuple[str, ...] = ()) -> tuple[list[EventSNR], dict[str, Crossings], Quiet]:
+    """Every real-size event while quiet, and per sensor the controls' crossings and quiet noise. `extra`
+    adds sensors (`copies`: each one's blocks of channels, see `_columns`). `by_seen`: the brief events real-size
+    as the tracker sees them (`bench.personwise.seen`, phase 7) instead of the injected 1-3%. `fused`: pairs of
+    sensors read as one ("a or b": the larger of the two in their own noise units); `summed`: ... ("a + b": per
+    region, the sum of the two sensors' best channels, each in its own noise units); `agree`: flow sensors (one
+    block of channels) read with the landmarks along the same movement (`_agreeing`)."""
+    cols, where = _columns(copies)
+    sensors = (*SENSORS, *(copies or {}))
+    pairs = {f"{a} or {b}": (a, b) for a, b in fused}
+    sums = {f"{a} + {b}": (a, b) for a, b in summed}
+    combos = {f"landmarks + {s}, signed": s for s in agree}
+    pair_of, alone, combo_where = _agreeing(cols, where)
+    for r, chans in combo_where.items():
+        where[r] |= dict.fromkeys(combos, chans)
     talking = load_labels()
     events: list[EventSNR] = []
-    cross = {s: Crossings() for s in SENSORS}
+    cross = {s: Crossings() for s in (*sensors, *combos, *pairs, *sums)}
     controls_seen: set[str] = set()
     quiet = Quiet()
     for pd in load_people(log=log):
         for inj, src in pd.injected:
             at = _talking_at(inj, src, talking.get(Path(inj.source.clip).name, []))
-            evs = [e for e in inj.truth["events"] if e["kind"] == "micro" and is_real_size(e)
-                   and not at((e["onset_s"] + e["offset_s"]) / 2)]
+            truth = with_seen(inj.truth, inj.track, inj.control) if by_seen else inj.truth
+            evs = [e for e in truth["events"] if e["kind"] == "micro" and not at((e["onset_s"] + e["offset_s"]) / 2)
+                   and (is_brief(e) and is_seen_real(e) if by_seen else is_real_size(e))]
             if not evs:
                 continue
             inj_video, ctl_video = INJECT_DIR / inj.track.source, INJECT_DIR / inj.control.source
             c_inj = changes(features_of(inj.track, inj_video), inj_video, inj.track, cols, finest_scale)
             c_ctl = changes(features_of(inj.control, ctl_video), ctl_video, inj.control, cols, finest_scale)
+            if extra is not None:
+                c_inj |= extra(inj_video, inj.track, flow_columns(cols))
+                c_ctl |= extra(ctl_video, inj.control, flow_columns(cols))
             t = inj.control.t_s
             speaking = np.array([at(x) for x in t])
-            units = {s: robust_std(c_ctl[s][:, ~speaking]) for s in SENSORS}
+            units = {s: robust_std(c_ctl[s][:, ~speaking]) for s in sensors}
+            for name, fl in combos.items():
+                for c in (c_inj, c_ctl):
+                    z_lm, z_fl = c["landmarks"] / units["landmarks"][:, None, :], c[fl] / units[fl][:, None, :]
+                    c[name] = np.concatenate([(z_lm[:, :, pair_of[:, 0]] - z_fl[:, :, pair_of[:, 1]]) / np.sqrt(2),
+                                              z_lm[:, :, alone]], axis=2)
+                units[name] = robust_std(c_ctl[name][:, ~speaking])
             if inj.control.source not in controls_seen:  # one control per source, counted once
                 controls_seen.add(inj.control.source)
                 quiet.add(c_ctl, ~speaking, units)
-                for s in SENSORS:
-                    cross[s].add(np.abs(c_ctl[s]) / units[s][:, None, :], speaking)
+                z_ctl = {s: np.abs(c_ctl[s]) / units[s][:, None, :] for s in (*sensors, *combos)}
+                for s in (*sensors, *combos):
+                    cross[s].add(z_ctl[s], speaking)
+                for name, (a, b) in pairs.items():
+                    cross[name].add(np.concatenate([z_ctl[a], z_ctl[b]], axis=2), speaking)
+                for name, (a, b) in sums.items():
+                    cross[name].add(np.stack([_region_best(z_ctl[a], where[r][a]) + _region_best(z_ctl[b], where[r][b])
+                                              for r in REGIONS], axis=2), speaking)
             for e in evs:
                 k = int(np.argmin(np.abs(inj.track.t_s - e["apex_s"])))
                 near = ~speaking & (t >= e["onset_s"] - LOCAL_S) & (t < e["onset_s"])
                 snr, local, seen, unit = {}, {}, {}, {}
-                for s in SENSORS:
+                for s in (*sensors, *combos):
                     chans = where[REGION_OF[e["type"]]][s]
                     part = np.abs(c_inj[s][:, k] - c_ctl[s][:, k])[:, chans]
                     z = np.nan_to_num(part / units[s][:, chans], nan=-np.inf)
@@ -237,6 +316,14 @@ def measure(log: Callable[[str], object] = print,
                     rows = np.arange(len(LAGS_S))
                     snr[s], seen[s], unit[s] = z[rows, best], part[rows, best], units[s][:, chans][rows, best]
                     local[s] = np.nanmax(part / robust_std(c_ctl[s][:, near])[:, chans], axis=1)
+                for name, (a, b) in pairs.items():
+                    first = snr[a] >= snr[b]
+                    snr[name], local[name] = np.maximum(snr[a], snr[b]), np.maximum(local[a], local[b])
+                    seen[name], unit[name] = np.where(first, seen[a], seen[b]), np.where(first, unit[a], unit[b])
+                for name, (a, b) in sums.items():
+                    snr[name], local[name] = snr[a] + snr[b], local[a] + local[b]
+                for name in (*combos, *sums):  # no channel in IOD: no returned share
+                    seen[name] = unit[name] = np.full(len(LAGS_S), np.nan)
                 events.append(EventSNR(pd.person.name, e["type"], e["amplitude_iod"], e["offset_s"] - e["onset_s"],
                                        snr, local, seen, unit))
             log(f"  {pd.person.name} {inj.track.source}: {len(evs)} events")
@@ -246,9 +333,14 @@ def measure(log: Callable[[str], object] = print,
 Pick = Callable[[EventSNR, str], float]  # an event's figure for a sensor
 
 
-def _row(label: str, evs: list[EventSNR], pick: Pick) -> str:
+def _sensors(events: list[EventSNR]) -> tuple[str, ...]:
+    """The sensors measured (the events' order): SENSORS and any added ones."""
+    return tuple(events[0].snr) if events else SENSORS
+
+
+def _row(label: str, evs: list[EventSNR], pick: Pick, sensors: tuple[str, ...]) -> str:
     cells = []
-    for s in SENSORS:
+    for s in sensors:
         v = np.array([pick(e, s) for e in evs])
         cells.append(f"{int((v >= BAR).sum())} / {np.median(v):.1f}")
     return f"| {label} | {len(evs)} | " + " | ".join(cells) + " |"
@@ -259,9 +351,10 @@ def _at_lag(j: int) -> Pick:
 
 
 def _table(events: list[EventSNR], pick: Pick) -> list[str]:
-    rows = ["| events | n | " + " | ".join(f"{s}: >= {BAR:g} / median" for s in SENSORS) + " |",
-            "|---|---|" + "---|" * len(SENSORS), _row("all", events, pick)]
-    return rows + [_row(r, [e for e in events if e.region == r], pick) for r in REGIONS]
+    sensors = _sensors(events)
+    rows = ["| events | n | " + " | ".join(f"{s}: >= {BAR:g} / median" for s in sensors) + " |",
+            "|---|---|" + "---|" * len(sensors), _row("all", events, pick, sensors)]
+    return rows + [_row(r, [e for e in events if e.region == r], pick, sensors) for r in REGIONS]
 
 
 def summary(events: list[EventSNR], cross: dict[str, Crossings], quiet: Quiet) -> list[str]:
@@ -272,7 +365,7 @@ def summary(events: list[EventSNR], cross: dict[str, Crossings], quiet: Quiet) -
               "amplitude, median) and that channel's noise unit (IOD, median), per lag:", "",
               "| sensor | " + " | ".join(f"{lag:g} s: seen / amplitude, unit" for lag in LAGS_S) + " |",
               "|---|" + "---|" * len(LAGS_S)]
-    for s in SENSORS:
+    for s in (s for s in _sensors(events) if not np.isnan(events[0].seen[s]).all()):
         lines.append(f"| {s} | " + " | ".join(
             f"{np.median([e.seen[s][j] / e.amplitude for e in events]):.2f}, "
             f"{np.median([e.unit[s][j] for e in events]):.4f}" for j in range(len(LAGS_S))) + " |")
@@ -280,16 +373,29 @@ def summary(events: list[EventSNR], cross: dict[str, Crossings], quiet: Quiet) -
               f"... in the noise unit of the control's quiet {LOCAL_S:g} s before the onset, best lag:", "",
               *_table(events, lambda e, s: e.best(s, "local")), ""]
     for noise in ("clip", "local"):
-        best = {s: np.array([e.best(s, noise) for e in events]) for s in SENSORS}
-        only = (best["flow, direct"] >= BAR) & (best["landmarks"] < BAR) & (best["flow, integrated"] < BAR)
-        lines.append(f"{noise} noise, best lag: direct flow over {BAR:g} where neither other sensor is: {int(only.sum())}; "
-                     f"any sensor over {BAR:g}: {int(np.any([v >= BAR for v in best.values()], axis=0).sum())} of {len(events)}")
+        best = {s: np.array([e.best(s, noise) for e in events]) for s in _sensors(events)}
+        base = (best["landmarks"] >= BAR) | (best["flow, integrated"] >= BAR)
+        lines.append(f"{noise} noise, best lag: over {BAR:g} where neither the landmarks nor the integrated flow is: "
+                     + ", ".join(f"{s} {int(((v >= BAR) & ~base).sum())}" for s, v in best.items() if s not in
+                                 ("landmarks", "flow, integrated"))
+                     + f"; any sensor over {BAR:g}: {int(np.any([v >= BAR for v in best.values()], axis=0).sum())} "
+                     f"of {len(events)}; per event, best-lag SNR / the integrated flow's (median): "
+                     + ", ".join(f"{s} {np.median(v / np.maximum(best['flow, integrated'], 1e-9)):.2f}"
+                                 for s, v in best.items() if s != "flow, integrated"))
+    ref = cross["flow, integrated"]
+    lines += ["", f"At the integrated flow's share of quiet control frames over {BAR:g} units (per lag), each sensor's "
+              "own bar (noise units, per lag) and the events over it at some lag:", "",
+              "| sensor | bar at " + ", ".join(f"{lag:g}" for lag in LAGS_S) + " s | events over it / n |", "|---|---|---|"]
+    for s, c in cross.items():
+        bars = np.array([c.bar_at(j, ref.share(0, j)) for j in range(len(LAGS_S))])
+        hit = sum(bool((e.snr[s] >= bars).any()) for e in events)
+        lines.append(f"| {s} | " + ", ".join(f"{b:.2f}" for b in bars) + f" | {hit} / {len(events)} |")
     lines += ["", f"Control frames with some region channel over {BAR:g} quiet units (any region), per lag: quiet / talking:",
               "", "| sensor | " + " | ".join(f"{lag:g} s" for lag in LAGS_S) + " |", "|---|" + "---|" * len(LAGS_S)]
     for s, c in cross.items():
         lines.append(f"| {s} | " + " | ".join(f"{c.share(0, j):.1%} / {c.share(1, j):.1%}"
                                               for j in range(len(LAGS_S))) + " |")
-    n = cross[SENSORS[0]].frames
+    n = cross["landmarks"].frames
     lines += [f"({n[0, 0]} quiet, {n[1, 0]} talking control frames, {len(quiet.agree)} controls)", "",
               f"Quiet control frames, median [range] over controls: the {LAGS_S[0]:g} s noise unit / the white-jitter unit: "
               + "; ".join(f"{s} {np.median(v):.2f} [{min(v):.2f}-{max(v):.2f}]" for s, v in quiet.white.items())
@@ -299,11 +405,12 @@ def summary(events: list[EventSNR], cross: dict[str, Crossings], quiet: Quiet) -
 
 
 def event_table(events: list[EventSNR]) -> list[str]:
-    lines = ["| person | type | IOD | s | " + " | ".join(f"{s} {lag:g} s" for s in SENSORS for lag in LAGS_S) + " |",
-             "|---|---|---|---|" + "---|" * (len(SENSORS) * len(LAGS_S))]
+    sensors = _sensors(events)
+    lines = ["| person | type | IOD | s | " + " | ".join(f"{s} {lag:g} s" for s in sensors for lag in LAGS_S) + " |",
+             "|---|---|---|---|" + "---|" * (len(sensors) * len(LAGS_S))]
     for e in events:
         lines.append(f"| {e.person} | {e.type} | {e.amplitude:.3f} | {e.duration_s:.2f} | "
-                     + " | ".join(f"{v:.1f}" for s in SENSORS for v in e.snr[s]) + " |")
+                     + " | ".join(f"{v:.1f}" for s in sensors for v in e.snr[s]) + " |")
     return lines
 
 
