@@ -7,7 +7,7 @@ features + spotting, which is what `--quick` times.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +73,21 @@ def _talking_at(inj: Injected, src: RawTrack, spans) -> Callable[[float], bool]:
         k = min(max(int(round(t * src.fps)), 0), len(inj.order) - 1)
         return in_spans(float(src.t_s[inj.order[k]]), spans)
     return at
+
+
+def quiet_events(people: list[PersonData], keep: Callable[[dict], bool], seen: bool = False
+                 ) -> Iterator[tuple[PersonData, Injected, Callable[[float], bool], list[dict]]]:
+    """Per injected clip that has any: (person, clip, whether output time t shows the person talking, the
+    micro events `keep` accepts while they do not talk; with `seen`, each carries its `seen_iod`)."""
+    talking = load_labels()
+    for pd in people:
+        for inj, src in pd.injected:
+            at = _talking_at(inj, src, talking.get(Path(inj.source.clip).name, []))
+            truth = with_seen(inj.truth, inj.track, inj.control) if seen else inj.truth
+            events = [e for e in truth["events"] if e["kind"] == "micro" and keep(e)
+                      and not at((e["onset_s"] + e["offset_s"]) / 2)]
+            if events:
+                yield pd, inj, at, events
 
 
 def evaluate_people(people: list[PersonData], settings: list[Settings]) -> Evaluated:

@@ -23,20 +23,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
 from app.settings.schema import preset
 from app.spotting.spotter import spot, table_evidence
-from bench.personwise.evaluate import _talking_at, evaluate_people, load_people
+from bench.personwise.evaluate import evaluate_people, load_people, quiet_events
 from bench.personwise.inject import INJECT_DIR
 from bench.personwise.lopo import lopo
 from bench.personwise.run import FA_CAP
 from bench.personwise.score import REAL_SIZE_IOD, is_brief, wilson
 from bench.personwise.seen import pixels, seen_iod
 from bench.personwise.spot import candidates
-from bench.personwise.talking import load_labels
 from bench.personwise.track import features_of
 from bench.realme.amplitude import displacement, median_frames
 from bench.realme.realsize import _hit
@@ -80,22 +78,15 @@ def held_out(log: Callable[[str], object]) -> list[tuple[float, float, bool, boo
     people = load_people(log=log)
     cands = candidates(base, grid={})
     chosen = {f.held_out: cands[f.choice] for f in lopo(evaluate_people(people, cands).counts, FA_CAP)}
-    talking = load_labels()
     out = []
-    for pd in people:
+    for pd, inj, _, events in quiet_events(people, is_brief):
         s = chosen[pd.person.name]
-        for inj, src in pd.injected:
-            at = _talking_at(inj, src, talking.get(Path(inj.source.clip).name, []))
-            events = [e for e in inj.truth["events"] if e["kind"] == "micro" and is_brief(e)
-                      and not at((e["onset_s"] + e["offset_s"]) / 2)]
-            if not events:
-                continue
-            moments = spot(table_evidence(features_of(inj.track, INJECT_DIR / inj.track.source)), s)
-            chance = spot(table_evidence(features_of(inj.control, INJECT_DIR / inj.control.source)), s)
-            for e in events:
-                seen = seen_iod(inj.track, inj.control, e)
-                if np.isfinite(seen):
-                    out.append((float(e["amplitude_iod"]), seen, _hit(moments, e), _hit(chance, e)))
+        moments = spot(table_evidence(features_of(inj.track, INJECT_DIR / inj.track.source)), s)
+        chance = spot(table_evidence(features_of(inj.control, INJECT_DIR / inj.control.source)), s)
+        for e in events:
+            seen = seen_iod(inj.track, inj.control, e)
+            if np.isfinite(seen):
+                out.append((float(e["amplitude_iod"]), seen, _hit(moments, e), _hit(chance, e)))
     return out
 
 

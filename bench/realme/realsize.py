@@ -20,7 +20,6 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -41,13 +40,12 @@ from app.spotting.evidence import (
     signals,
 )
 from app.spotting.spotter import FLOW_REGIONS, Decider, face_runs, spot, table_evidence, threshold_for
-from bench.personwise.evaluate import _talking_at, evaluate_people, load_people
+from bench.personwise.evaluate import evaluate_people, load_people, quiet_events
 from bench.personwise.inject import INJECT_DIR
 from bench.personwise.lopo import lopo, pooled_curve
 from bench.personwise.run import FA_CAP
 from bench.personwise.score import TOLERANCE_S, Counts, is_real_size
 from bench.personwise.spot import candidates
-from bench.personwise.talking import load_labels
 from bench.personwise.track import features_of
 from bench.realme.diagnose import ABLATIONS, DECIDE_AFTER_S, STAGES, patched
 
@@ -178,40 +176,33 @@ def diagnose(log: Callable[[str], object] = print,
     cands = candidates(base, grid={})
     ev = evaluate_people(people, cands)
     chosen = {f.held_out: cands[f.choice] for f in lopo(ev.counts, FA_CAP)}
-    talking = load_labels()
     out = []
-    for pd in people:
+    for pd, inj, _, events in quiet_events(people, is_real_size):
         named = {"balanced": base, "held-out": chosen[pd.person.name], "s100": base.replace(sensitivity=100.0)}
-        for inj, src in pd.injected:
-            at = _talking_at(inj, src, talking.get(Path(inj.source.clip).name, []))
-            events = [e for e in inj.truth["events"] if e["kind"] == "micro" and is_real_size(e)
-                      and not at((e["onset_s"] + e["offset_s"]) / 2)]
-            if not events:
-                continue
-            table = features_of(inj.track, INJECT_DIR / inj.track.source)
-            control = features_of(inj.control, INJECT_DIR / inj.control.source)
-            evidence = table_evidence(table)
-            moments = {name: spot(evidence, s) for name, s in named.items()}
-            control_evidence = table_evidence(control)
-            chance = {name: spot(control_evidence, s) for name, s in named.items()}
-            ablated = {name: (_ablated_evidence(table, ev_p, sp_p) if ev_p else evidence, s_p, sp_p)
-                       for name, ev_p, s_p, sp_p in ABLATIONS}
-            for e in events:
-                r = EventResult(pd.person.name, e["type"], e["amplitude_iod"], e["offset_s"] - e["onset_s"],
-                                float(e.get("residual", 0.0)), *seen(table, control, e))
-                for name, s in named.items():
-                    r.found[name] = _hit(moments[name], e)
-                    r.in_region[name] = _hit(moments[name], e, REGION_OF[e["type"]])
-                    r.by_control[name] = _hit(chance[name], e)
-                    r.stages[name], action = stages(evidence, e, s)
-                    if name == "held-out":
-                        r.action = action
-                    if name != "balanced":
-                        r.rescued[name] = [a for a, (abl_ev, s_p, sp_p) in ablated.items() if not r.found[name]
-                                           and _hit(_spotted(abl_ev, s.replace(**s_p), sp_p), e)]
-                r.parts = parts(table, e, named["held-out"])
-                out.append(r)
-            log(f"  {pd.person.name} {inj.track.source}: {len(events)} events")
+        table = features_of(inj.track, INJECT_DIR / inj.track.source)
+        control = features_of(inj.control, INJECT_DIR / inj.control.source)
+        evidence = table_evidence(table)
+        moments = {name: spot(evidence, s) for name, s in named.items()}
+        control_evidence = table_evidence(control)
+        chance = {name: spot(control_evidence, s) for name, s in named.items()}
+        ablated = {name: (_ablated_evidence(table, ev_p, sp_p) if ev_p else evidence, s_p, sp_p)
+                   for name, ev_p, s_p, sp_p in ABLATIONS}
+        for e in events:
+            r = EventResult(pd.person.name, e["type"], e["amplitude_iod"], e["offset_s"] - e["onset_s"],
+                            float(e.get("residual", 0.0)), *seen(table, control, e))
+            for name, s in named.items():
+                r.found[name] = _hit(moments[name], e)
+                r.in_region[name] = _hit(moments[name], e, REGION_OF[e["type"]])
+                r.by_control[name] = _hit(chance[name], e)
+                r.stages[name], action = stages(evidence, e, s)
+                if name == "held-out":
+                    r.action = action
+                if name != "balanced":
+                    r.rescued[name] = [a for a, (abl_ev, s_p, sp_p) in ablated.items() if not r.found[name]
+                                       and _hit(_spotted(abl_ev, s.replace(**s_p), sp_p), e)]
+            r.parts = parts(table, e, named["held-out"])
+            out.append(r)
+        log(f"  {pd.person.name} {inj.track.source}: {len(events)} events")
     return out, [(s.sensitivity, c) for s, c in zip(cands, pooled_curve(ev.counts), strict=True)]
 
 

@@ -39,11 +39,9 @@ from app.face.flow import N_REGIONS, Flow, FlowLevels, FlowTracker, region_means
 from app.research.events import REGION_OF
 from app.sources.capture import FileSource
 from app.spotting.evidence import JITTER_FROM_DIFF, SIGNAL, SIGNALS, signals
-from bench.personwise.evaluate import _talking_at, load_people
+from bench.personwise.evaluate import load_people, quiet_events
 from bench.personwise.inject import INJECT_DIR
 from bench.personwise.score import is_brief, is_real_size, is_seen_real
-from bench.personwise.seen import with_seen
-from bench.personwise.talking import load_labels
 from bench.personwise.track import RawTrack, features_of
 from bench.realme.diagnose import patched
 from bench.realme.realsize import _region_signals
@@ -265,68 +263,61 @@ def measure(log: Callable[[str], object] = print, finest_scale: int | None = Non
     pair_of, alone, combo_where = _agreeing(cols, where)
     for r, chans in combo_where.items():
         where[r] |= dict.fromkeys(combos, chans)
-    talking = load_labels()
     events: list[EventSNR] = []
     cross = {s: Crossings() for s in (*sensors, *combos, *pairs, *sums)}
     controls_seen: set[str] = set()
     quiet = Quiet()
-    for pd in load_people(log=log):
-        for inj, src in pd.injected:
-            at = _talking_at(inj, src, talking.get(Path(inj.source.clip).name, []))
-            truth = with_seen(inj.truth, inj.track, inj.control) if by_seen else inj.truth
-            evs = [e for e in truth["events"] if e["kind"] == "micro" and not at((e["onset_s"] + e["offset_s"]) / 2)
-                   and (is_brief(e) and is_seen_real(e) if by_seen else is_real_size(e))]
-            if not evs:
-                continue
-            inj_video, ctl_video = INJECT_DIR / inj.track.source, INJECT_DIR / inj.control.source
-            c_inj = changes(features_of(inj.track, inj_video), inj_video, inj.track, cols, finest_scale)
-            c_ctl = changes(features_of(inj.control, ctl_video), ctl_video, inj.control, cols, finest_scale)
-            if extra is not None:
-                c_inj |= extra(inj_video, inj.track, flow_columns(cols))
-                c_ctl |= extra(ctl_video, inj.control, flow_columns(cols))
-            t = inj.control.t_s
-            speaking = np.array([at(x) for x in t])
-            units = {s: robust_std(c_ctl[s][:, ~speaking]) for s in sensors}
-            for name, fl in combos.items():
-                for c in (c_inj, c_ctl):
-                    z_lm, z_fl = c["landmarks"] / units["landmarks"][:, None, :], c[fl] / units[fl][:, None, :]
-                    c[name] = np.concatenate([(z_lm[:, :, pair_of[:, 0]] - z_fl[:, :, pair_of[:, 1]]) / np.sqrt(2),
-                                              z_lm[:, :, alone]], axis=2)
-                units[name] = robust_std(c_ctl[name][:, ~speaking])
-            if inj.control.source not in controls_seen:  # one control per source, counted once
-                controls_seen.add(inj.control.source)
-                quiet.add(c_ctl, ~speaking, units)
-                z_ctl = {s: np.abs(c_ctl[s]) / units[s][:, None, :] for s in (*sensors, *combos)}
-                for s in (*sensors, *combos):
-                    cross[s].add(z_ctl[s], speaking)
-                for name, (a, b) in pairs.items():
-                    cross[name].add(np.concatenate([z_ctl[a], z_ctl[b]], axis=2), speaking)
-                for name, (a, b) in sums.items():
-                    cross[name].add(np.stack([_region_best(z_ctl[a], where[r][a]) + _region_best(z_ctl[b], where[r][b])
-                                              for r in REGIONS], axis=2), speaking)
-            for e in evs:
-                k = int(np.argmin(np.abs(inj.track.t_s - e["apex_s"])))
-                near = ~speaking & (t >= e["onset_s"] - LOCAL_S) & (t < e["onset_s"])
-                snr, local, seen, unit = {}, {}, {}, {}
-                for s in (*sensors, *combos):
-                    chans = where[REGION_OF[e["type"]]][s]
-                    part = np.abs(c_inj[s][:, k] - c_ctl[s][:, k])[:, chans]
-                    z = np.nan_to_num(part / units[s][:, chans], nan=-np.inf)
-                    best = np.argmax(z, axis=1)
-                    rows = np.arange(len(LAGS_S))
-                    snr[s], seen[s], unit[s] = z[rows, best], part[rows, best], units[s][:, chans][rows, best]
-                    local[s] = np.nanmax(part / robust_std(c_ctl[s][:, near])[:, chans], axis=1)
-                for name, (a, b) in pairs.items():
-                    first = snr[a] >= snr[b]
-                    snr[name], local[name] = np.maximum(snr[a], snr[b]), np.maximum(local[a], local[b])
-                    seen[name], unit[name] = np.where(first, seen[a], seen[b]), np.where(first, unit[a], unit[b])
-                for name, (a, b) in sums.items():
-                    snr[name], local[name] = snr[a] + snr[b], local[a] + local[b]
-                for name in (*combos, *sums):  # no channel in IOD: no returned share
-                    seen[name] = unit[name] = np.full(len(LAGS_S), np.nan)
-                events.append(EventSNR(pd.person.name, e["type"], e["amplitude_iod"], e["offset_s"] - e["onset_s"],
-                                       snr, local, seen, unit))
-            log(f"  {pd.person.name} {inj.track.source}: {len(evs)} events")
+    keep = (lambda e: is_brief(e) and is_seen_real(e)) if by_seen else is_real_size
+    for pd, inj, at, evs in quiet_events(load_people(log=log), keep, seen=by_seen):
+        inj_video, ctl_video = INJECT_DIR / inj.track.source, INJECT_DIR / inj.control.source
+        c_inj = changes(features_of(inj.track, inj_video), inj_video, inj.track, cols, finest_scale)
+        c_ctl = changes(features_of(inj.control, ctl_video), ctl_video, inj.control, cols, finest_scale)
+        if extra is not None:
+            c_inj |= extra(inj_video, inj.track, flow_columns(cols))
+            c_ctl |= extra(ctl_video, inj.control, flow_columns(cols))
+        t = inj.control.t_s
+        speaking = np.array([at(x) for x in t])
+        units = {s: robust_std(c_ctl[s][:, ~speaking]) for s in sensors}
+        for name, fl in combos.items():
+            for c in (c_inj, c_ctl):
+                z_lm, z_fl = c["landmarks"] / units["landmarks"][:, None, :], c[fl] / units[fl][:, None, :]
+                c[name] = np.concatenate([(z_lm[:, :, pair_of[:, 0]] - z_fl[:, :, pair_of[:, 1]]) / np.sqrt(2),
+                                          z_lm[:, :, alone]], axis=2)
+            units[name] = robust_std(c_ctl[name][:, ~speaking])
+        if inj.control.source not in controls_seen:  # one control per source, counted once
+            controls_seen.add(inj.control.source)
+            quiet.add(c_ctl, ~speaking, units)
+            z_ctl = {s: np.abs(c_ctl[s]) / units[s][:, None, :] for s in (*sensors, *combos)}
+            for s in (*sensors, *combos):
+                cross[s].add(z_ctl[s], speaking)
+            for name, (a, b) in pairs.items():
+                cross[name].add(np.concatenate([z_ctl[a], z_ctl[b]], axis=2), speaking)
+            for name, (a, b) in sums.items():
+                cross[name].add(np.stack([_region_best(z_ctl[a], where[r][a]) + _region_best(z_ctl[b], where[r][b])
+                                          for r in REGIONS], axis=2), speaking)
+        for e in evs:
+            k = int(np.argmin(np.abs(inj.track.t_s - e["apex_s"])))
+            near = ~speaking & (t >= e["onset_s"] - LOCAL_S) & (t < e["onset_s"])
+            snr, local, seen, unit = {}, {}, {}, {}
+            for s in (*sensors, *combos):
+                chans = where[REGION_OF[e["type"]]][s]
+                part = np.abs(c_inj[s][:, k] - c_ctl[s][:, k])[:, chans]
+                z = np.nan_to_num(part / units[s][:, chans], nan=-np.inf)
+                best = np.argmax(z, axis=1)
+                rows = np.arange(len(LAGS_S))
+                snr[s], seen[s], unit[s] = z[rows, best], part[rows, best], units[s][:, chans][rows, best]
+                local[s] = np.nanmax(part / robust_std(c_ctl[s][:, near])[:, chans], axis=1)
+            for name, (a, b) in pairs.items():
+                first = snr[a] >= snr[b]
+                snr[name], local[name] = np.maximum(snr[a], snr[b]), np.maximum(local[a], local[b])
+                seen[name], unit[name] = np.where(first, seen[a], seen[b]), np.where(first, unit[a], unit[b])
+            for name, (a, b) in sums.items():
+                snr[name], local[name] = snr[a] + snr[b], local[a] + local[b]
+            for name in (*combos, *sums):  # no channel in IOD: no returned share
+                seen[name] = unit[name] = np.full(len(LAGS_S), np.nan)
+            events.append(EventSNR(pd.person.name, e["type"], e["amplitude_iod"], e["offset_s"] - e["onset_s"],
+                                   snr, local, seen, unit))
+        log(f"  {pd.person.name} {inj.track.source}: {len(evs)} events")
     return events, cross, quiet
 
 
