@@ -32,7 +32,7 @@ from bench.personwise.evaluate import evaluate_people, load_people, quiet_events
 from bench.personwise.inject import INJECT_DIR
 from bench.personwise.lopo import lopo
 from bench.personwise.run import FA_CAP
-from bench.personwise.score import REAL_SIZE_IOD, is_brief, wilson
+from bench.personwise.score import CORE_AMPLITUDE_IOD, REAL_SIZE_IOD, is_brief, wilson
 from bench.personwise.seen import pixels, seen_iod
 from bench.personwise.spot import candidates
 from bench.personwise.track import features_of
@@ -117,7 +117,8 @@ def main() -> int:
     print("|---|---|---|---|")
     lo, hi = REAL_SIZE_IOD
     real_name = f"real-size ({100 * lo:g}-{100 * hi:g}% injected)"
-    groups = {"all": np.ones(len(ev), bool), real_name: (amp >= lo - 1e-9) & (amp <= hi + 1e-9)}
+    groups = {"all": np.ones(len(ev), bool), real_name: (amp >= lo - 1e-9) & (amp <= hi + 1e-9),
+              f"core (>= {100 * CORE_AMPLITUDE_IOD:g}% injected)": amp >= CORE_AMPLITUDE_IOD - 1e-9}
     groups.update({f"type {t}": np.array([r[1] == t for r in ev]) for t in sorted({r[1] for r in ev})})
     for name, m in groups.items():
         if m.any():
