@@ -1,14 +1,13 @@
 """How large an injected event is as the tracker sees it: its region's landmark shift against the control.
 
 The injector warps pixels by an amplitude at the driving landmarks; the tracker returns only part of it (a
-median 0.3 of a brief event's amplitude, `python -m bench.realme.calibrate`). Real micro-expressions are
+median 0.44 of a brief event's amplitude, `python -m bench.realme.calibrate`). Real micro-expressions are
 measured in that same landmark space (`bench.realme.amplitude`), so an event counts as *real-size as seen*
 when the shift the tracker shows for it is in their range (`score.SEEN_REAL_IOD`): the like-for-like figure
-beside the injected one.
-The measure is `bench.realme.amplitude.displacement`'s: each region's mean 2-D landmark shift (rigid motion
-removed) from the frame before the onset, median over about 40 ms (`amplitude.median_frames`: one frame at 25-30
-frames/s), here of the injected clip minus the control
-(the same frames without the warp, so the person's own movement cancels), peak over the event.
+beside the injected one. The measure is `bench.realme.amplitude`'s: each region's mean 2-D landmark shift
+(rigid motion removed) from the frame before the onset, median over about 40 ms (`amplitude.median_frames`:
+one frame at 25-30 frames/s), here of the injected clip minus the control (the same frames without the warp,
+so the person's own movement cancels), peak over the event.
 """
 
 from __future__ import annotations
@@ -39,4 +38,3 @@ def with_seen(truth: dict, inj: RawTrack, ctl: RawTrack) -> dict:
     """`truth` with each micro event's `seen_iod`."""
     return {**truth, "events": [{**e, "seen_iod": seen_iod(inj, ctl, e)} if e["kind"] == "micro" else e
                                 for e in truth["events"]]}
-
