@@ -147,7 +147,7 @@ def test_seen_size_is_the_regions_shift_against_the_control():
     injected = control.copy()
     envelope = np.sin(np.linspace(0, np.pi, 9))  # frames 10-18, peak 3 px = 3% IOD
     injected[10:19][:, REGIONS["brows"], 1] -= 3.0 * envelope[:, None]
-    e = {**_event(10 / FPS, 18 / FPS, amp=0.06)}
+    e = _event(10 / FPS, 18 / FPS, amp=0.06)
     assert seen_iod(_face_track(injected), _face_track(control), e) == pytest.approx(0.03, rel=0.1)
     assert seen_iod(_face_track(control), _face_track(control), e) == pytest.approx(0.0, abs=1e-6)
     lost = _face_track(injected)
