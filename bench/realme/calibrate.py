@@ -79,14 +79,12 @@ def held_out(log: Callable[[str], object]) -> list[tuple[float, float, bool, boo
     cands = candidates(base, grid={})
     chosen = {f.held_out: cands[f.choice] for f in lopo(evaluate_people(people, cands).counts, FA_CAP)}
     out = []
-    for pd, inj, _, events in quiet_events(people, is_brief):
+    for pd, inj, _, events in quiet_events(people, is_brief, seen=True):
         s = chosen[pd.person.name]
         moments = spot(table_evidence(features_of(inj.track, INJECT_DIR / inj.track.source)), s)
         chance = spot(table_evidence(features_of(inj.control, INJECT_DIR / inj.control.source)), s)
-        for e in events:
-            seen = seen_iod(inj.track, inj.control, e)
-            if np.isfinite(seen):
-                out.append((float(e["amplitude_iod"]), seen, _hit(moments, e), _hit(chance, e)))
+        out += [(float(e["amplitude_iod"]), e["seen_iod"], _hit(moments, e), _hit(chance, e))
+                for e in events if np.isfinite(e["seen_iod"])]
     return out
 
 

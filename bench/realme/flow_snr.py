@@ -24,6 +24,7 @@ import numpy as np
 from app.face.features import LEVELS
 from app.face.flow import REGION_NAMES, FlowLevels, FlowTracker
 from app.sources.capture import FileSource
+from app.spotting.evidence import MAD_TO_STD
 from bench.common.paths import shared_data
 from bench.personwise.track import RawTrack, features_of, tracked
 from bench.realme.run import FEATURES, Case, cases
@@ -61,9 +62,10 @@ def change(x: np.ndarray, fps: float, length_s: float) -> np.ndarray:
     return out
 
 
-def robust_std(c: np.ndarray) -> np.ndarray:
-    med = np.nanmedian(c, axis=0)
-    return np.maximum(1.4826 * np.nanmedian(np.abs(c - med), axis=0), 1e-6)
+def robust_std(c: np.ndarray, axis: int = 0, floor: float = 1e-6) -> np.ndarray:
+    """The robust std (MAD_TO_STD x the median absolute deviation) along `axis`, NaN-aware, at least `floor`."""
+    med = np.nanmedian(c, axis=axis, keepdims=True)
+    return np.maximum(MAD_TO_STD * np.nanmedian(np.abs(c - med), axis=axis), floor)
 
 
 def snr(case: Case, x: np.ndarray) -> tuple[float, int]:

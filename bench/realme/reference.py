@@ -43,13 +43,13 @@ from bench.personwise.evaluate import load_people, quiet_events
 from bench.personwise.inject import INJECT_DIR
 from bench.personwise.score import is_brief, is_real_size, is_seen_real
 from bench.personwise.track import RawTrack, features_of
+from bench.realme import flow_snr
 from bench.realme.diagnose import patched
 from bench.realme.realsize import _region_signals
 
 LAGS_S = (0.1, 0.2, 0.3)
 BAR = 4.0  # noise units: phase 5a's "seen" line
 LOCAL_S = 10.0  # the local noise unit: over this much before the onset, as the evidence's estimate
-MAD_TO_STD = 1.4826
 SENSORS = ("landmarks", "flow, integrated", "flow, direct")
 REGIONS = ("brows", "lids", "nose", "mouth")
 CACHE = Path("out/personwise/reference")
@@ -124,9 +124,8 @@ def changes(table: FeatureTable, video: Path, track: RawTrack, columns: dict[str
 
 
 def robust_std(c: np.ndarray) -> np.ndarray:
-    """Per lag and channel over axis 1 (frames); NaN-aware."""
-    med = np.nanmedian(c, axis=1, keepdims=True)
-    return np.maximum(MAD_TO_STD * np.nanmedian(np.abs(c - med), axis=1), 1e-9)
+    """Per lag and channel over axis 1 (frames)."""
+    return flow_snr.robust_std(c, axis=1, floor=1e-9)
 
 
 @dataclass
