@@ -8,8 +8,8 @@ from app.face.flow import Flow
 from app.face.tracking import BLENDSHAPE_NAMES
 from app.settings.schema import Settings
 from app.spotting import evidence
-from app.spotting.evidence import EvidenceStream, Timing, nominal_fps, run_evidence, signals
-from app.spotting.spotter import Spotter, spot_table
+from app.spotting.evidence import EvidenceStream, Timing, nominal_fps, run_evidence, run_prior, signals
+from app.spotting.spotter import Breaks, Spotter, spot, spot_table, table_evidence
 from tests.support.synthetic import add_change, still_face
 
 BROWS = ("brow_right", "brow_left")
@@ -84,3 +84,49 @@ def test_stream_evidence_equals_batch_with_the_partial_return_on(monkeypatch):
     stream = EvidenceStream(Timing.for_fps(nominal_fps(table.t_s[:8])))
     online = np.concatenate([stream.push(levels[i], table.head[i], float(table.t_s[i])).rise for i in range(len(table))])
     np.testing.assert_array_equal(online, batch.rise)
+
+
+def test_a_prior_handed_across_a_pause_is_the_same_online_and_in_batch():
+    """A run long enough to compact, one shorter than the noise window, one too short to be measured: each
+    hands the next the same prior online (from the rows it holds) as in batch (from the whole run)."""
+    fps = 30.0
+    table = lively(2.5 * Timing.for_fps(fps).keep / fps + 12, fps, seed=11)
+    levels = signals(table.levels, table.blendshapes, table.head)
+    n = len(table)
+    cuts = [0, n - 11 * 30, n - 11 * 30 + 4 * 30, n - 11 * 30 + 4 * 30 + 5, n]
+    online_prior = batch_prior = None
+    for a, b in zip(cuts, cuts[1:]):
+        batch = run_evidence(levels[a:b], table.head[a:b], table.t_s[a:b], a, batch_prior)
+        spotter = Spotter(Settings())
+        spotter._new_run(online_prior)  # noqa: SLF001 - the stream as a pause leaves it
+        for i in range(a, b):
+            spotter.update(table.row(i))
+        stream = spotter._stream  # noqa: SLF001
+        if b - a >= 8:
+            rows = EvidenceStream(stream.timing, online_prior)
+            online = np.concatenate([rows.push(levels[i], table.head[i], float(table.t_s[i])).rise for i in range(a, b)])
+            np.testing.assert_array_equal(online, batch.rise)
+        spotter.flush(carry=True)
+        online_prior, batch_prior = spotter._prior, run_prior(levels[a:b], table.head[a:b], table.t_s[a:b], batch_prior)  # noqa: SLF001
+        for name in ("diffs", "spread", "talking", "rows"):
+            np.testing.assert_array_equal(getattr(online_prior, name), getattr(batch_prior, name), err_msg=name)
+    assert batch_prior.rows == n - 5 and len(batch_prior.diffs)  # the 5 rows too few to measure pass it on == Timing.for_fps(fps).noise_window
+
+
+@pytest.mark.parametrize("fps", [25.0, 60.0])
+def test_online_moments_equal_batch_across_paused_calls_and_a_lost_face(fps):
+    table = lively(40, fps, seed=5)
+    lost = (table.t_s > 27) & (table.t_s < 27.5)
+    table.face[lost] = False
+    table.levels[lost] = np.nan
+    rows = lambda *t_s: tuple(int(np.searchsorted(table.t_s, t)) for t in t_s)  # noqa: E731
+    breaks = Breaks(lost=rows(33.0), paused=rows(6.0, 6.1, 15.0, 27.2, 27.5))  # a run of 0.1 s; one while lost
+    s = Settings(sensitivity=100)
+    batch = spot(table_evidence(table, breaks), s)
+    spotter, online = Spotter(s), []
+    for i in range(len(table)):
+        if i in breaks.paused or i in breaks.lost:
+            online += spotter.flush(carry=i in breaks.paused)
+        online += spotter.update(table.row(i))
+    assert online + spotter.flush() == batch
+    assert batch != spot(table_evidence(table, Breaks(lost=breaks.paused + breaks.lost)), s)  # the carry counts

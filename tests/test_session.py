@@ -15,7 +15,7 @@ from app.errors import SessionInvalid
 from app.face.features import N_LEVELS, FrameFeatures, empty_features
 from app.settings.schema import Settings, preset
 from app.sources.capture import Frame, SourceInfo
-from app.spotting.spotter import Moment
+from app.spotting.spotter import Breaks, Moment
 from app.store.session import SessionWriter, delete_session, is_session, list_sessions, open_session
 
 FPS = 10.0
@@ -42,6 +42,8 @@ def record(root, n=25, t0=0.0, settings=None, close=True, segment_s=1.0) -> Sess
         w.add_frame(f, features(f.t_s, face=i % 7 != 3))
         if i == 12:
             w.add_mark(f.t_s)
+        if i == 15:  # a watched call paused before this frame
+            w.add_pause(f.t_s)
         if i == 20:
             w.add_moment(Moment(t0 + 1.0, t0 + 1.1, t0 + 1.2, ("brows",), 9.0, prompted=True,
                                 prompt="What else comes to mind about that?"))
@@ -63,6 +65,7 @@ def test_round_trip(tmp_path):
     assert s.info["consent_confirmed"] is True and s.info["frames"] == 25 and s.info["ended"]
     assert s.info["source"] == "test camera" and s.size == (64, 48) and s.fps == FPS
     assert s.marks == (pytest.approx(1.2),)
+    assert s.pauses == (pytest.approx(1.5),) and s.breaks == Breaks((), (15,))
     assert len(s.moments) == 1 and s.moments[0].prompt == "What else comes to mind about that?"
     assert s.locate(0) == (0, 0) and s.locate(19) == (1, 9) and s.locate(20) == (2, 0)
     assert s.notes == ()
@@ -259,6 +262,8 @@ def _break(folder, how):
         (folder / "moments.jsonl").write_text("nonsense\n" + (folder / "moments.jsonl").read_text())
     elif how == "bad mark line":
         (folder / "marks.jsonl").write_text('{"t_s": "soon"}\n' + (folder / "marks.jsonl").read_text())
+    elif how == "bad pause line":
+        (folder / "pauses.jsonl").write_text('{"at": 3}\n' + (folder / "pauses.jsonl").read_text())
     elif how == "no segments":
         for p in seg.iterdir():
             p.unlink()
@@ -285,6 +290,7 @@ DAMAGED = {
     "short video": ((0, 1, 2), (10, 5, 5), "the video of 0:01-0:02 (part of its video is damaged)"),
     "bad moment line": ((0, 1, 2), (10, 10, 5), "1 of the moments (damaged lines in moments.jsonl)"),
     "bad mark line": ((0, 1, 2), (10, 10, 5), "1 of the marks (damaged lines in marks.jsonl)"),
+    "bad pause line": ((0, 1, 2), (10, 10, 5), "1 of the call pauses (damaged lines in pauses.jsonl)"),
     "bad settings": ((0, 1, 2), (10, 10, 5), "the settings of the recording (settings.json is damaged"),
 }
 
@@ -302,7 +308,7 @@ def test_a_damaged_session_opens_with_what_is_intact_and_says_what_is_missing(tm
     assert len(s.missing) == 1 and s.missing[0].startswith(words), s.missing
     assert s.missing_message.startswith("Part of this session is damaged and left out: ")
     assert len(s.moments) == 1 and s.moments[0].prompt == "What else comes to mind about that?"
-    assert s.marks == (pytest.approx(1.2),)
+    assert s.marks == (pytest.approx(1.2),) and s.pauses == (pytest.approx(1.5),)
     assert s.settings == (Settings() if how == "bad settings" else preset("gentle"))
     assert s.locate(len(s.table) - 1) == (len(kept) - 1, frames[-1] - 1)  # rows still map to their videos
 

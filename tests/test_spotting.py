@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from app.face.features import LEVEL
 from app.settings.schema import Settings
 from app.spotting.evidence import Flag, frame_flags, run_evidence, signals
-from app.spotting.spotter import Spotter, spot_table, strength_curve, table_evidence, threshold_for
+from app.spotting.spotter import Breaks, Spotter, spot, spot_table, strength_curve, table_evidence, threshold_for
 from tests.support.synthetic import add_change, add_hold, still_face
 
 BROWS = ("brow_right", "brow_left")
@@ -284,3 +284,22 @@ def test_no_moment_is_longer_than_the_maximum():
         assert moments and all(m.end_s - m.start_s <= longest + 1e-9 for m in moments if m.kind == "expression")
         glances = [m for m in spot_table(table, Settings(glance_max_s=0.6, sensitivity=80)) if m.kind == "glance"]
         assert all(m.end_s - m.start_s <= 0.6 + 1e-9 for m in glances)
+
+
+@pytest.mark.parametrize("carry", [True, False])
+def test_after_a_paused_call_the_person_keeps_their_noise_estimate(carry):
+    """A change 3 s after a pause, at the size a run 15 s old finds: found when the run keeps the person's
+    estimates (a paused call), missed under a fresh run's raised bar (a camera back, another face)."""
+    table = still_face(20, 30, seed=3)
+    add_change(table, BROWS, 15.0, 0.2, 0.035)
+    pause = 12 * 30
+    spotter, found = Spotter(Settings()), []
+    for i in range(len(table)):
+        if i == pause:
+            found += spotter.flush(carry=carry)
+        found += spotter.update(table.row(i))
+    found += spotter.flush()
+    assert [round(m.peak_s, 1) for m in found] == ([15.1] if carry else [])
+    assert found == spot(table_evidence(table, Breaks(paused=(pause,)) if carry else Breaks(lost=(pause,))),
+                         Settings())
+    assert [round(m.peak_s, 1) for m in spot_table(table, Settings())] == [15.1]  # as without any pause

@@ -40,9 +40,10 @@ class MomentStage:
         """Moments that completed with this row, prompted or not."""
         return tuple(self.policy.update(m) for m in self.spotter.update(row))
 
-    def finish(self) -> tuple[Moment, ...]:
-        """The face run ends here (end of the stream, or it was interrupted): the moment under way, if any."""
-        return tuple(self.policy.update(m) for m in self.spotter.flush())
+    def finish(self, carry: bool = False) -> tuple[Moment, ...]:
+        """The face run ends here (end of the stream, or it was interrupted): the moment under way, if any.
+        `carry`: the person stays (a paused call; see `Spotter.flush`)."""
+        return tuple(self.policy.update(m) for m in self.spotter.flush(carry))
 
 
 def spot_and_prompt(evidence: list[Evidence], settings: Settings) -> list[Moment]:

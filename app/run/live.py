@@ -420,6 +420,7 @@ class LiveSession:
             self._on_event(CallPaused(frame.t_s))
         if decision.break_run:
             self._call_paused = False
+            self._to_recording(lambda w: w.add_pause(frame.t_s))  # a replay breaks the run there too
             self._on_event(CallResumed(frame.t_s, decision.held_s))
         ended = moments if result is None else moments[:len(moments) - len(result.moments)]
         for m in ended:  # under way before the pause: wholly measured before it

@@ -21,7 +21,7 @@ from app.prompts.stage import MomentStage, spot_and_prompt
 from app.settings.schema import Settings
 from app.sources.callvideo import CallDecision, CallVideoFilter
 from app.sources.capture import FileSource, Frame, SourceInfo, prefetched
-from app.spotting.spotter import Evidence, Moment, table_evidence
+from app.spotting.spotter import NO_BREAKS, Breaks, Evidence, Moment, table_evidence
 
 Progress = Callable[[int, int], None]
 
@@ -124,8 +124,9 @@ def median_or_none(values: list[float]) -> float | None:
 
 def analyze(path: str | Path, settings: Settings | None = None, model_path: str | Path | None = None,
             progress: Progress | None = None, cancel: threading.Event | None = None,
-            keep_landmarks: bool = False, table: FeatureTable | None = None) -> Analysis:
-    """Moments in a video file. Pass `table` (e.g. from the cache) to skip tracking."""
+            keep_landmarks: bool = False, table: FeatureTable | None = None, breaks: Breaks = NO_BREAKS) -> Analysis:
+    """Moments in a video file. Pass `table` (e.g. from the cache) to skip tracking; `breaks`: where a
+    recorded live session broke its face runs (see `Breaks`)."""
     settings = settings or Settings()
     from_cache = table is not None
     if table is None:
@@ -134,7 +135,7 @@ def analyze(path: str | Path, settings: Settings | None = None, model_path: str 
         m = table.meta
         info = SourceInfo(m.get("source", Path(path).name), float(m.get("fps", 30.0)), int(m.get("width", 0)),
                           int(m.get("height", 0)), int(m.get("frames_declared", len(table))))
-    evidence = table_evidence(table)
+    evidence = table_evidence(table, breaks)
     return Analysis(str(path), info, table, settings, spot_and_prompt(evidence, settings), evidence, from_cache)
 
 
@@ -174,10 +175,11 @@ class LivePipeline:
         """Moments still under way when the stream ends."""
         return self.moments.finish()
 
-    def break_run(self) -> tuple[Moment, ...]:
-        """The source was interrupted (a camera lost): the face run ends here, with the moment under
-        way if any, and measuring starts afresh (new reference, new warm-up) when frames come back."""
-        moments = self.moments.finish()
+    def break_run(self, paused: bool = False) -> tuple[Moment, ...]:
+        """The source was interrupted: the face run ends here, with the moment under way if any, and
+        measuring starts afresh (new reference) when frames come back; after a lost camera with a new
+        warm-up, after a paused call (`paused`: the same person) with their noise estimates kept."""
+        moments = self.moments.finish(carry=paused)
         self.face.break_run()
         return moments
 
@@ -191,7 +193,7 @@ def watch_call(pipeline: LivePipeline, call_filter: CallVideoFilter,
     broken first. Returns (decision, the result or None for a repeat, moments): `moments` are those
     the result completed, with any the break ended."""
     decision = call_filter.update(frame)
-    moments = pipeline.break_run() if decision.break_run else ()
+    moments = pipeline.break_run(paused=True) if decision.break_run else ()
     if not decision.new:
         return decision, None, moments
     result = pipeline.process(frame)

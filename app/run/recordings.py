@@ -91,7 +91,7 @@ def load_session(folder: Path, settings: Settings, model_path: str | None,
     session = open_session(folder)
     if cancel.is_set():
         raise Cancelled(f"opening {folder.name} was cancelled")
-    analysis = analyze(str(folder), settings, model_path, table=session.table)
+    analysis = analyze(str(folder), settings, model_path, table=session.table, breaks=session.breaks)
     segments = [Segment(path, first, np.arange(n) / session.fps)  # the segment files' own (nominal) times
                 for path, first, n in zip(session.segments, session.first_row, session.segment_frames,
                                             strict=False)]  # first_row is (0,) even with no segment

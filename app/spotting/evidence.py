@@ -349,32 +349,41 @@ def _median_ending(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _noise(levels: np.ndarray, ends: np.ndarray, timing: Timing) -> np.ndarray:
+def _noise(levels: np.ndarray, ends: np.ndarray, timing: Timing, prior: Prior | None = None) -> np.ndarray:
     """(len(ends), n_signals) noise at each of `ends`: the robust std of one frame's level, from the
-    frame-to-frame changes over the noise window before it (fewer at the start of a run)."""
+    frame-to-frame changes over the noise window before it (fewer at the start of a run, topped up
+    from `prior`'s, the changes just before the run, when it has some)."""
     out = np.full((len(ends), levels.shape[1]), np.inf, np.float32)
     full = ends >= timing.noise_window
     if full.any():  # whole windows: one median for all of them
         d = np.abs(np.diff(_windows(levels, ends[full], timing.noise_window + 1), axis=1))
         out[full] = JITTER_FROM_DIFF * _median(d, axis=1)
-    for j in np.flatnonzero(~full & (ends >= MIN_NOISE_DIFFS)):
+    for j in np.flatnonzero(~full):
         d = np.abs(np.diff(levels[:ends[j] + 1], axis=0))
-        out[j] = JITTER_FROM_DIFF * _median(d, axis=0)
+        if prior is not None:
+            d = np.concatenate([prior.diffs[len(prior.diffs) - (timing.noise_window - ends[j]):], d])
+        if len(d) >= MIN_NOISE_DIFFS:
+            out[j] = JITTER_FROM_DIFF * _median(d, axis=0)
     return np.maximum(out, _NOISE_FLOOR)
 
 
-def _activity(spread: np.ndarray, talking: np.ndarray, ends: np.ndarray,
-              timing: Timing) -> tuple[np.ndarray, np.ndarray]:
+def _activity(spread: np.ndarray, talking: np.ndarray, ends: np.ndarray, timing: Timing,
+              prior: Prior | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(len(ends), A) twice: this person's usual restlessness per action at each of `ends`, the median of
-    the short-term spread over the noise window before it (0 until there is some), over the rows where
-    they do not talk and over those where they do (`talking` (n,) bool per row; both the whole window's
-    median unless STATE_ACTIVITY)."""
+    the short-term spread over the noise window before it (topped up from `prior`'s at the start of a run;
+    0 until there is some), over the rows where they do not talk and over those where they do (`talking`
+    (n,) bool per row; both the whole window's median unless STATE_ACTIVITY)."""
     quiet = np.zeros((len(ends), spread.shape[1]), np.float32)
     loud = quiet.copy()
     first = timing.pre - 1  # the first row with a spread
-    for j in np.flatnonzero(ends >= first + MIN_NOISE_DIFFS):
-        lo = max(first, ends[j] - timing.noise_window + 1)
-        w, talk = spread[lo:ends[j] + 1], talking[lo:ends[j] + 1]
+    for j, end in enumerate(ends.tolist()):
+        lo = max(first, end - timing.noise_window + 1)
+        w, talk = spread[lo:end + 1], talking[lo:end + 1]
+        if prior is not None and len(w) < timing.noise_window:
+            k = len(prior.spread) - (timing.noise_window - len(w))
+            w, talk = np.concatenate([prior.spread[max(k, 0):], w]), np.concatenate([prior.talking[max(k, 0):], talk])
+        if len(w) <= MIN_NOISE_DIFFS:
+            continue
         quiet[j] = loud[j] = _median(w, axis=0)
         if STATE_ACTIVITY:
             least = max(MIN_NOISE_DIFFS, MIN_STATE_SHARE * len(w))
@@ -383,6 +392,33 @@ def _activity(spread: np.ndarray, talking: np.ndarray, ends: np.ndarray,
             if least <= talk.sum() < len(w):
                 loud[j] = _median(w[talk], axis=0)
     return quiet, loud
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What a face run hands the next when the person stays (a paused call): the last seconds of the
+    measurements the noise and the usual restlessness are estimated from, so that the next run starts
+    with the person's estimates instead of a young one (and its raised unit)."""
+
+    diffs: np.ndarray  # (<= noise window, n_signals) float32 absolute frame-to-frame changes, oldest first
+    spread: np.ndarray  # (<= noise window, A) float32 the short-term spread per row...
+    talking: np.ndarray  # (same,) bool ...and whether the person talked there
+    rows: int  # how many of the person's rows the estimates rest on (the young unit's age)
+
+
+def prior_of(levels: np.ndarray, spread: np.ndarray, talking: np.ndarray, rows: int, timing: Timing,
+             earlier: Prior | None) -> Prior:
+    """The prior a face run of `rows` rows hands on, from its rows (all, or at least its last noise
+    window's) and the prior it started with."""
+    k = timing.noise_window
+    diffs = np.abs(np.diff(levels[-(k + 1):], axis=0))
+    valid = ~np.isnan(spread[:, 0])  # a run's first rows have no spread yet
+    spread, talking = spread[valid][-k:], talking[valid][-k:]
+    if earlier is not None:
+        diffs = np.concatenate([earlier.diffs, diffs])[-k:]
+        spread, talking = np.concatenate([earlier.spread, spread])[-k:], np.concatenate([earlier.talking, talking])[-k:]
+        rows += earlier.rows
+    return Prior(diffs, spread, talking, rows)
 
 
 @dataclass
@@ -493,10 +529,11 @@ class RiseParts:
         return (both.astype(np.float32) @ _REGION_HOT.T) > 0
 
 
-def rise_parts(c: Columns, rows: np.ndarray, timing: Timing,
-               offset: int = 0) -> tuple[RiseParts, np.ndarray, np.ndarray]:
-    """The rise's terms for decision `rows` (indices into the columns, whose row 0 is run row `offset`),
-    whether each width can be decided there (n, W), and the rows where each window ends (n, W)."""
+def rise_parts(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0,
+               age: int = 0) -> tuple[RiseParts, np.ndarray, np.ndarray]:
+    """The rise's terms for decision `rows` (indices into the columns, whose row 0 is run row `offset`;
+    `age`: the person's rows before the run that its estimates rest on), whether each width can be
+    decided there (n, W), and the rows where each window ends (n, W)."""
     widths = np.array(timing.widths)
     q, p = timing.post, timing.pre
     d = rows[:, None]
@@ -516,7 +553,7 @@ def rise_parts(c: Columns, rows: np.ndarray, timing: Timing,
     unit = np.maximum(c.noise[b], np.float32(ACTIVITY_WEIGHT) * activity)
     if YOUNG_GAIN:  # an estimate from the run's first seconds may be too low
         young_frames = np.float32(max(MIN_NOISE_FRAMES, round(YOUNG_S * timing.fps)))
-        young = np.clip(1 - (b + offset) / young_frames, 0, 1).astype(np.float32)
+        young = np.clip(1 - (b + offset + age) / young_frames, 0, 1).astype(np.float32)
         unit = unit * (1 + np.float32(YOUNG_GAIN) * young)[:, :, None]
     scale = unit * np.sqrt(1.0 / widths + MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
     parts = RiseParts(centre - before, centre - after, drift, np.abs(after - before), spread, c.noise[b],
@@ -524,15 +561,16 @@ def rise_parts(c: Columns, rows: np.ndarray, timing: Timing,
     return parts, ok, e
 
 
-def decide_rows(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -> tuple[np.ndarray, ...]:
+def decide_rows(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0,
+                age: int = 0) -> tuple[np.ndarray, ...]:
     """Rise-and-return, event windows and window flags for decision `rows` (indices into the columns,
-    whose row 0 is run row `offset`).
+    whose row 0 is run row `offset`; `age` as in `rise_parts`).
 
     Returns rise (len(rows), A, W), start_s and end_s (len(rows), W), flags (len(rows), W, N_FLAGS) and
     head_moved (len(rows), W)."""
     widths = np.array(timing.widths)
     d = rows[:, None]
-    parts, ok, e = rise_parts(c, rows, timing, offset)
+    parts, ok, e = rise_parts(c, rows, timing, offset, age)
     rise = np.where(ok[:, :, None], parts.rise(), np.float32(np.nan)).transpose(0, 2, 1)
     # the head actions come in signed pairs: the largest rise among them is the largest movement either way
     moved = (np.maximum(parts.up, parts.down)[..., IS_HEAD] / parts.scale[..., IS_HEAD]).max(axis=2)
@@ -547,8 +585,10 @@ def decide_rows(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -
     return rise, start, end, flags, head_moved
 
 
-def run_columns(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray) -> tuple[Columns, Timing]:
-    """The causal columns of one whole face run (`levels` as from `signals`), and its timing."""
+def run_columns(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray,
+                prior: Prior | None = None) -> tuple[Columns, Timing]:
+    """The causal columns of one whole face run (`levels` as from `signals`; `prior` from the run before
+    it, when the person stayed), and its timing."""
     n = len(t_s)
     timing = Timing.for_fps(nominal_fps(t_s[:FPS_PROBE_FRAMES]))
     x = action_levels(levels)
@@ -556,27 +596,38 @@ def run_columns(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray) -> tuple[
     before, spread, after, flags = ((np.concatenate(col) for col in zip(*parts, strict=True)) if parts
                                     else _empty_columns())
     checkpoints = np.arange(0, n, timing.noise_stride)
-    noise = np.concatenate([_noise(levels, ends, timing) for ends in np.array_split(
+    noise = np.concatenate([_noise(levels, ends, timing, prior) for ends in np.array_split(
         checkpoints, max(1, len(checkpoints) // NOISE_CHUNK))])
     noise = noise[np.arange(n) // timing.noise_stride][:, ACTION_SIGNALS]
     talking = flags[:, Flag.TALKING]
-    quiet, loud = _activity(spread, talking, checkpoints, timing) if n else (np.zeros((0, N_ACTIONS), np.float32),) * 2
+    quiet, loud = (_activity(spread, talking, checkpoints, timing, prior) if n
+                   else (np.zeros((0, N_ACTIONS), np.float32),) * 2)
     at = np.arange(n) // timing.noise_stride
     c = Columns(t_s, x, np.cumsum(x, axis=0, dtype=np.float64), before, spread, after, noise, quiet[at], loud[at],
                 flags, np.cumsum(flags, axis=0, dtype=np.int64))
     return c, timing
 
 
-def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_row: int = 0) -> Evidence:
-    """Evidence for every frame of one whole face run (`levels` as from `signals`)."""
+def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_row: int = 0,
+                 prior: Prior | None = None) -> Evidence:
+    """Evidence for every frame of one whole face run (`levels` as from `signals`; `prior`: see `Prior`)."""
     n = len(t_s)
-    c, timing = run_columns(levels, head, t_s)
+    c, timing = run_columns(levels, head, t_s, prior)
     w = len(timing.widths)
-    out = [decide_rows(c, rows, timing) for rows in _chunks(n)] or [(
+    age = prior.rows if prior is not None else 0
+    out = [decide_rows(c, rows, timing, age=age) for rows in _chunks(n)] or [(
         np.zeros((0, N_ACTIONS, w), np.float32), np.zeros((0, w)), np.zeros((0, w)), np.zeros((0, w, N_FLAGS), bool),
         np.zeros((0, w), np.float32))]
     rise, start, end, wflags, moved = (np.concatenate(col) for col in zip(*out, strict=True))
     return Evidence(t_s, rise, start, end, wflags, moved, timing, first_row)
+
+
+def run_prior(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, earlier: Prior | None = None) -> Prior | None:
+    """The prior a whole face run hands on (as `EvidenceStream.prior` at its end)."""
+    if len(t_s) < FPS_PROBE_FRAMES:  # too short to be measured online: the person's estimates pass through
+        return earlier
+    c, timing = run_columns(levels, head, t_s, earlier)
+    return prior_of(levels, c.spread, c.flags[:, Flag.TALKING], len(t_s), timing, earlier)
 
 
 class EvidenceStream:
@@ -584,8 +635,9 @@ class EvidenceStream:
 
     Holds the last `timing.keep` rows (up to twice that between compactions)."""
 
-    def __init__(self, timing: Timing):
+    def __init__(self, timing: Timing, prior: Prior | None = None):
         self.timing = timing
+        self.start_prior = prior
         self._cap = 2 * timing.keep
         cap, a = self._cap, N_ACTIONS
         self._levels = np.zeros((cap, len(SIGNALS)), np.float32)
@@ -616,13 +668,24 @@ class EvidenceStream:
         c.before[r], c.spread[r], c.after[r], c.flags[r] = before[0], spread[0], after[0], flags[0]
         c.counts[r] = c.flags[r] if r == 0 else c.counts[r - 1] + c.flags[r]
         if (r + self._offset) % timing.noise_stride == 0:
-            self._noise = _noise(lv, row, timing)[0][ACTION_SIGNALS]
-            quiet, loud = _activity(c.spread[:n], c.flags[:n, Flag.TALKING], row, timing)
+            self._noise = _noise(lv, row, timing, self.start_prior)[0][ACTION_SIGNALS]
+            quiet, loud = _activity(c.spread[:n], c.flags[:n, Flag.TALKING], row, timing, self.start_prior)
             self._activity, self._activity_talking = quiet[0], loud[0]
         c.noise[r], c.activity[r], c.activity_talking[r] = self._noise, self._activity, self._activity_talking
         held = Columns(*(getattr(c, f.name)[:n] for f in fields(Columns)))
-        rise, start, end, wflags, moved = decide_rows(held, row, timing, self._offset)
+        age = self.start_prior.rows if self.start_prior is not None else 0
+        rise, start, end, wflags, moved = decide_rows(held, row, timing, self._offset, age)
         return Evidence(c.t[row], rise, start, end, wflags, moved, timing)
+
+    def prior(self) -> Prior:
+        """What this run hands the next when the person stays (see `Prior`)."""
+        n, c = self._n, self._c
+        return prior_of(self._levels[:n], c.spread[:n], c.flags[:n, Flag.TALKING], self.rows, self.timing,
+                        self.start_prior)
+
+    @property
+    def rows(self) -> int:
+        return self._offset + self._n
 
     def _compact(self) -> None:
         keep, drop = self.timing.keep, self._n - self.timing.keep

@@ -35,10 +35,12 @@ from app.spotting.evidence import (
     Evidence,
     EvidenceStream,
     Flag,
+    Prior,
     Timing,
     in_regions,
     nominal_fps,
     run_evidence,
+    run_prior,
     signals,
 )
 
@@ -303,17 +305,41 @@ def smooth_scores(scores: np.ndarray, k: int) -> np.ndarray:
     return acc / count[:, None]
 
 
-def face_runs(face: np.ndarray) -> list[tuple[int, int]]:
-    """[start, stop) index pairs of consecutive frames with a face."""
+def face_runs(face: np.ndarray, cuts: list[int] | tuple[int, ...] = ()) -> list[tuple[int, int]]:
+    """[start, stop) index pairs of consecutive frames with a face, also cut before each row of `cuts`."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], face.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+    runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+    for cut in cuts:
+        runs = [part for a, b in runs for part in (((a, cut), (cut, b)) if a < cut < b else ((a, b),))]
+    return runs
 
 
-def table_evidence(table: FeatureTable) -> list[Evidence]:
+@dataclass(frozen=True)
+class Breaks:
+    """Rows where live mode ended a face run though the face was there: after a lost camera (`lost`: the
+    next run starts afresh) and after a paused call (`paused`: the person is the same, so the next run
+    keeps their noise estimates, see `evidence.Prior`)."""
+
+    lost: tuple[int, ...] = ()
+    paused: tuple[int, ...] = ()
+
+
+NO_BREAKS = Breaks()
+
+
+def table_evidence(table: FeatureTable, breaks: Breaks = NO_BREAKS) -> list[Evidence]:
     """Evidence for every face run of a recording: the settings-free, cacheable part of spotting."""
-    return [run_evidence(signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b]), table.head[a:b],
-                         table.t_s[a:b], a)
-            for a, b in face_runs(table.face)]
+    out: list[Evidence] = []
+    prior: Prior | None = None
+    cuts = sorted(set(breaks.lost) | set(breaks.paused))
+    for a, b in face_runs(table.face, cuts):
+        if a not in breaks.paused:
+            prior = None  # a face found again, or a camera back: measured afresh
+        levels, head, t_s = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b]), table.head[a:b], \
+            table.t_s[a:b]
+        out.append(run_evidence(levels, head, t_s, a, prior))
+        prior = run_prior(levels, head, t_s, prior) if b in breaks.paused else None  # the next run carries on?
+    return out
 
 
 @dataclass(frozen=True)
@@ -389,7 +415,8 @@ class Spotter:
         self.decider = Decider(settings)
         self._new_run()
 
-    def _new_run(self) -> None:
+    def _new_run(self, prior: Prior | None = None) -> None:
+        self._prior = prior  # what the run starts from (see `evidence.Prior`)
         self._probe: list[tuple[np.ndarray, np.ndarray, float]] = []  # frames before the rate is known
         self._stream: EvidenceStream | None = None
         self._recent: list[np.ndarray] = []  # the last decision frames' scores, for smoothing
@@ -417,7 +444,8 @@ class Spotter:
             self._probe.append(frame)
             if len(self._probe) < FPS_PROBE_FRAMES:
                 return []
-            self._stream = EvidenceStream(Timing.for_fps(nominal_fps(np.array([p[2] for p in self._probe]))))
+            self._stream = EvidenceStream(Timing.for_fps(nominal_fps(np.array([p[2] for p in self._probe]))),
+                                          self._prior)
             frames, self._probe = self._probe, []  # catch up on the frames seen while the rate was unknown
         else:
             frames = [frame]
@@ -432,8 +460,15 @@ class Spotter:
         assert self._run_start_s is not None  # set by update() before any evidence arrives
         return self.decider.decide(ev, smoothed, widths[0], longer[0], 0, self._run_start_s)
 
-    def flush(self) -> list[Moment]:
-        """End of the face run (face lost, or end of the video): the moment under way, if any."""
+    def flush(self, carry: bool = False) -> list[Moment]:
+        """End of the face run (face lost, end of the video, an interrupted source): the moment under way,
+        if any. `carry`: the person stays (a paused call), so the next run keeps their noise estimates."""
         m = self.decider.finish(self._run_start_s) if self._run_start_s is not None else None
-        self._new_run()
+        if not carry:
+            prior = None
+        elif self._stream is not None:
+            prior = self._stream.prior()
+        else:  # a run too short to measure (or none) hands on what it was given
+            prior = self._prior
+        self._new_run(prior)
         return [m] if m is not None else []

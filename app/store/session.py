@@ -11,6 +11,8 @@
       settings.jsonl    live sessions: the settings in force, one line per change: {"t_s", "settings"}
                         (the listener's own, raised for a while after "I just asked")
       marks.jsonl       one "I just asked" mark a line: {"t_s": 12.3}
+      pauses.jsonl      live sessions watching a call: the first new picture after each pause of the call
+                        video, one a line: {"t_s": 40.1} (the face run was broken there, the person kept)
       segments/000000.mkv   ~10 s of video (Matroska, see app.store.segment_io; sessions recorded before
                             have .mp4 segments, read the same way); written as 000000.partial.mkv,
                             renamed when finished
@@ -52,7 +54,7 @@ from app.face.features import FeatureTable, FrameFeatures
 from app.settings import store as settings_file
 from app.settings.schema import Settings, from_dict
 from app.sources.capture import Frame, SourceInfo
-from app.spotting.spotter import Moment
+from app.spotting.spotter import Breaks, Moment
 from app.store.segment_io import (
     PARTIAL,
     ROWS,
@@ -72,6 +74,8 @@ FORMAT = "glimpse-session"
 SESSION_VERSION = 1
 SEGMENT_S = 10.0
 SETTINGS_LOG = "settings.jsonl"
+PAUSES = "pauses.jsonl"
+TIME_SLACK_S = 1e-3  # recorded times are rounded to 0.1 ms; a frame interval is ~30 ms
 T = TypeVar("T")
 
 
@@ -179,6 +183,7 @@ class SessionWriter:
             self._moments = _append_only(self.folder / "moments.jsonl")
             _hold_lock(self._moments)  # released by the kernel however this process ends
             self._marks = _append_only(self.folder / "marks.jsonl")
+            self._pauses = _append_only(self.folder / PAUSES)
             self._settings_log = _append_only(self.folder / SETTINGS_LOG)
         except OSError as exc:
             shutil.rmtree(self.folder, ignore_errors=True)  # new and empty: nothing was recorded yet
@@ -233,6 +238,14 @@ class SessionWriter:
         self._append(self._marks, {"t_s": round(t_s - self._shift(), 4)})
 
     @_stops_on_failure
+    def add_pause(self, t_s: float) -> None:
+        """The watched call's video paused; the frame at pipeline time `t_s` is the first new picture after
+        it (live mode broke the face run there, keeping the person's estimates)."""
+        if self.t0_s is None:
+            self.t0_s = t_s
+        self._append(self._pauses, {"t_s": round(t_s - self._shift(), 4)})
+
+    @_stops_on_failure
     def source_lost(self, t_s: float, reason: str) -> None:
         """The source stopped delivering after pipeline time `t_s`: the segment under way is finished
         now (so it is safe on disk) and the gap is noted; the next frame starts a new segment."""
@@ -255,7 +268,7 @@ class SessionWriter:
             self._finish_segment()
         except (OSError, SessionInvalid) as exc:
             failure = self._failure(exc)
-        for fh in (self._moments, self._marks, self._settings_log):
+        for fh in (self._moments, self._marks, self._pauses, self._settings_log):
             try:
                 fh.close()
             except OSError:
@@ -366,6 +379,15 @@ class RecordedSession:
     moment_settings: tuple[Settings | None, ...] = ()  # per moment: the settings live spotted it with
     settings_log: tuple[tuple[float, Settings], ...] = ()  # (from t_s, settings in force), in time order
     missing: tuple[str, ...] = ()  # what is damaged or gone and left out, in words ("the video of 0:10-0:20 (…)")
+    pauses: tuple[float, ...] = ()  # first new picture after each pause of a watched call's video
+
+    @property
+    def breaks(self) -> Breaks:
+        """The rows where live mode broke the face run though a face was there (see `Breaks`)."""
+        t = np.asarray(self.table.t_s, np.float64)
+        lost = [float(g["lost_s"]) for g in self.info.get("gaps", [])]
+        return Breaks(tuple(int(i) for i in np.searchsorted(t, np.add(lost, TIME_SLACK_S), side="right")),
+                      tuple(int(i) for i in np.searchsorted(t, np.subtract(self.pauses, TIME_SLACK_S))))
 
     @property
     def missing_message(self) -> str | None:
@@ -544,6 +566,7 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
     marks = _read_records(folder / "marks.jsonl", lambda d: float(d["t_s"]), "marks", notes, missing)
     log = _read_records(folder / SETTINGS_LOG, lambda d: (float(d["t_s"]), from_dict(d["settings"])),
                         "settings changes", notes, missing, optional=True)
+    pauses = _read_records(folder / PAUSES, lambda d: float(d["t_s"]), "call pauses", notes, missing, optional=True)
     gaps = info.get("gaps", [])
     if gaps:
         spans = ", ".join(f"at {g['lost_s']:.1f} s for "
@@ -555,7 +578,8 @@ def open_session(folder: str | os.PathLike) -> RecordedSession:
     spotted.sort(key=lambda r: r[0].end_s)
     return RecordedSession(folder, info, settings, tuple(segments), tuple(len(t) for t in tables), table,
                            tuple(m for m, _ in spotted), tuple(sorted(marks)), tuple(notes),
-                           tuple(s for _, s in spotted), tuple(sorted(log, key=lambda e: e[0])), tuple(missing))
+                           tuple(s for _, s in spotted), tuple(sorted(log, key=lambda e: e[0])), tuple(missing),
+                           tuple(sorted(pauses)))
 
 
 def forget(path: str | os.PathLike) -> list[Path]:
