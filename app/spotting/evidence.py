@@ -349,6 +349,33 @@ def _median_ending(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class Prior:
+    """What a face run hands the next when the person stays (a paused call): the last seconds of the
+    measurements the noise and the usual restlessness are estimated from, so that the next run starts
+    with the person's estimates instead of a young one (and its raised unit)."""
+
+    diffs: np.ndarray  # (<= noise window, n_signals) float32 absolute frame-to-frame changes, oldest first
+    spread: np.ndarray  # (<= noise window, A) float32 the short-term spread per row...
+    talking: np.ndarray  # (same,) bool ...and whether the person talked there
+    rows: int  # how many of the person's rows the estimates rest on (the young unit's age)
+
+
+def prior_of(levels: np.ndarray, spread: np.ndarray, talking: np.ndarray, rows: int, timing: Timing,
+             earlier: Prior | None) -> Prior:
+    """The prior a face run of `rows` rows hands on, from its rows (all, or at least its last noise
+    window's) and the prior it started with."""
+    k = timing.noise_window
+    diffs = np.abs(np.diff(levels[-(k + 1):], axis=0))
+    valid = ~np.isnan(spread[:, 0])  # a run's first rows have no spread yet
+    spread, talking = spread[valid][-k:], talking[valid][-k:]
+    if earlier is not None:
+        diffs = np.concatenate([earlier.diffs, diffs])[-k:]
+        spread, talking = np.concatenate([earlier.spread, spread])[-k:], np.concatenate([earlier.talking, talking])[-k:]
+        rows += earlier.rows
+    return Prior(diffs, spread, talking, rows)
+
+
 def _noise(levels: np.ndarray, ends: np.ndarray, timing: Timing, prior: Prior | None = None) -> np.ndarray:
     """(len(ends), n_signals) noise at each of `ends`: the robust std of one frame's level, from the
     frame-to-frame changes over the noise window before it (fewer at the start of a run, topped up
@@ -392,33 +419,6 @@ def _activity(spread: np.ndarray, talking: np.ndarray, ends: np.ndarray, timing:
             if least <= talk.sum() < len(w):
                 loud[j] = _median(w[talk], axis=0)
     return quiet, loud
-
-
-@dataclass(frozen=True)
-class Prior:
-    """What a face run hands the next when the person stays (a paused call): the last seconds of the
-    measurements the noise and the usual restlessness are estimated from, so that the next run starts
-    with the person's estimates instead of a young one (and its raised unit)."""
-
-    diffs: np.ndarray  # (<= noise window, n_signals) float32 absolute frame-to-frame changes, oldest first
-    spread: np.ndarray  # (<= noise window, A) float32 the short-term spread per row...
-    talking: np.ndarray  # (same,) bool ...and whether the person talked there
-    rows: int  # how many of the person's rows the estimates rest on (the young unit's age)
-
-
-def prior_of(levels: np.ndarray, spread: np.ndarray, talking: np.ndarray, rows: int, timing: Timing,
-             earlier: Prior | None) -> Prior:
-    """The prior a face run of `rows` rows hands on, from its rows (all, or at least its last noise
-    window's) and the prior it started with."""
-    k = timing.noise_window
-    diffs = np.abs(np.diff(levels[-(k + 1):], axis=0))
-    valid = ~np.isnan(spread[:, 0])  # a run's first rows have no spread yet
-    spread, talking = spread[valid][-k:], talking[valid][-k:]
-    if earlier is not None:
-        diffs = np.concatenate([earlier.diffs, diffs])[-k:]
-        spread, talking = np.concatenate([earlier.spread, spread])[-k:], np.concatenate([earlier.talking, talking])[-k:]
-        rows += earlier.rows
-    return Prior(diffs, spread, talking, rows)
 
 
 @dataclass

@@ -330,15 +330,14 @@ NO_BREAKS = Breaks()
 def table_evidence(table: FeatureTable, breaks: Breaks = NO_BREAKS) -> list[Evidence]:
     """Evidence for every face run of a recording: the settings-free, cacheable part of spotting."""
     out: list[Evidence] = []
-    prior: Prior | None = None
-    cuts = sorted(set(breaks.lost) | set(breaks.paused))
-    for a, b in face_runs(table.face, cuts):
-        if a not in breaks.paused:
-            prior = None  # a face found again, or a camera back: measured afresh
-        levels, head, t_s = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b]), table.head[a:b], \
-            table.t_s[a:b]
-        out.append(run_evidence(levels, head, t_s, a, prior))
-        prior = run_prior(levels, head, t_s, prior) if b in breaks.paused else None  # the next run carries on?
+    handed: Prior | None = None  # what the run before hands on across a pause
+    end = -1
+    for a, b in face_runs(table.face, sorted(set(breaks.lost) | set(breaks.paused))):
+        prior = handed if a == end and a in breaks.paused else None  # else a face found again, a camera back
+        levels = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b])
+        out.append(run_evidence(levels, table.head[a:b], table.t_s[a:b], a, prior))
+        carries = b in breaks.paused and b not in breaks.lost
+        handed, end = run_prior(levels, table.head[a:b], table.t_s[a:b], prior) if carries else None, b
     return out
 
 
