@@ -8,6 +8,7 @@ from app.face.flow import Flow
 from app.face.tracking import BLENDSHAPE_NAMES
 from app.settings.schema import Settings
 from app.spotting import evidence
+from app.spotting import spotter as spotting
 from app.spotting.evidence import EvidenceStream, Timing, nominal_fps, run_evidence, run_prior, signals
 from app.spotting.spotter import Breaks, Spotter, spot, spot_table, table_evidence
 from tests.support.synthetic import add_change, still_face
@@ -113,8 +114,10 @@ def test_a_prior_handed_across_a_pause_is_the_same_online_and_in_batch():
     assert batch_prior.rows == n - 5 and len(batch_prior.diffs)  # the 5 rows too few to measure pass it on == Timing.for_fps(fps).noise_window
 
 
+@pytest.mark.parametrize("warmup_after_pause", [True, False])
 @pytest.mark.parametrize("fps", [25.0, 60.0])
-def test_online_moments_equal_batch_across_paused_calls_and_a_lost_face(fps):
+def test_online_moments_equal_batch_across_paused_calls_and_a_lost_face(fps, warmup_after_pause, monkeypatch):
+    monkeypatch.setattr(spotting, "WARMUP_AFTER_PAUSE", warmup_after_pause)
     table = lively(40, fps, seed=5)
     lost = (table.t_s > 27) & (table.t_s < 27.5)
     table.face[lost] = False

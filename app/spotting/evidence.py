@@ -322,6 +322,7 @@ class Evidence:
     head_moved: np.ndarray
     timing: Timing
     first_row: int = 0  # row of the recording's FeatureTable where this face run starts
+    watched_from_s: float | None = None  # a run after a paused call: when the person's first run began
 
 
 def _windows(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:

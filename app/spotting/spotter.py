@@ -56,6 +56,9 @@ JAW_COUPLING = BLINK_COUPLING = HEAD_COUPLING = 1.0
 # by the head's movement (Evidence.head_moved), not only by a head change that rises and returns.
 # bench/SPOTTER_LOG.md change 17: the live bench's late prompts were head nods read by the nose's flow.
 FLOW_HEAD_MOVEMENT = True
+# The warm-up (settings.warmup_s) counts from the start of the face run; False: a run after a paused call
+# counts it from when Glimpse began watching the person (their estimates are kept across the pause).
+WARMUP_AFTER_PAUSE = True
 JAW_TARGETS = ("mouth", "brows", "lids", "nose")
 
 
@@ -333,9 +336,13 @@ def table_evidence(table: FeatureTable, breaks: Breaks = NO_BREAKS) -> list[Evid
     handed: Prior | None = None  # what the run before hands on across a pause
     end = -1
     for a, b in face_runs(table.face, sorted(set(breaks.lost) | set(breaks.paused))):
-        prior = handed if a == end and a in breaks.paused else None  # else a face found again, a camera back
+        carried = a == end and a in breaks.paused  # else a face found again, a camera back
+        prior = handed if carried else None
         levels = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b])
-        out.append(run_evidence(levels, table.head[a:b], table.t_s[a:b], a, prior))
+        ev = run_evidence(levels, table.head[a:b], table.t_s[a:b], a, prior)
+        if carried:
+            ev.watched_from_s = out[-1].watched_from_s if out[-1].watched_from_s is not None else float(out[-1].t_s[0])
+        out.append(ev)
         carries = b in breaks.paused and b not in breaks.lost
         handed, end = run_prior(levels, table.head[a:b], table.t_s[a:b], prior) if carries else None, b
     return out
@@ -361,11 +368,16 @@ def _scored(runs: list[Evidence], settings: Settings) -> Iterator[tuple[Decider,
         yield decider, ev, smooth_scores(scores, decider.smoothing_frames), widths, longer
 
 
+def run_start_of(ev: Evidence) -> float:
+    """Where the warm-up counts from (see WARMUP_AFTER_PAUSE)."""
+    return float(ev.t_s[0]) if WARMUP_AFTER_PAUSE or ev.watched_from_s is None else ev.watched_from_s
+
+
 def _decided(decider: Decider, ev: Evidence, scores: np.ndarray, widths: np.ndarray,
              longer: np.ndarray) -> list[Moment]:
     """The moments of one scored face run."""
     moments = []
-    run_start = float(ev.t_s[0])
+    run_start = run_start_of(ev)
     hot = np.flatnonzero(scores.max(axis=1) >= 1.0)
     # frames that are neither hot nor right after a hot one leave the decider as it was
     for d in np.union1d(hot, np.minimum(hot + 1, len(ev.t_s) - 1)):
@@ -414,8 +426,9 @@ class Spotter:
         self.decider = Decider(settings)
         self._new_run()
 
-    def _new_run(self, prior: Prior | None = None) -> None:
+    def _new_run(self, prior: Prior | None = None, watched_from_s: float | None = None) -> None:
         self._prior = prior  # what the run starts from (see `evidence.Prior`)
+        self._watched_from_s = watched_from_s  # after a paused call: when the person's first run began
         self._probe: list[tuple[np.ndarray, np.ndarray, float]] = []  # frames before the rate is known
         self._stream: EvidenceStream | None = None
         self._recent: list[np.ndarray] = []  # the last decision frames' scores, for smoothing
@@ -456,18 +469,22 @@ class Spotter:
         self._recent.append(scores[0])
         del self._recent[:-k]
         smoothed = smooth_scores(np.stack(self._recent), k)[-1]
-        assert self._run_start_s is not None  # set by update() before any evidence arrives
-        return self.decider.decide(ev, smoothed, widths[0], longer[0], 0, self._run_start_s)
+        return self.decider.decide(ev, smoothed, widths[0], longer[0], 0, self._warmup_from())
 
     def flush(self, carry: bool = False) -> list[Moment]:
         """End of the face run (face lost, end of the video, an interrupted source): the moment under way,
         if any. `carry`: the person stays (a paused call), so the next run keeps their noise estimates."""
-        m = self.decider.finish(self._run_start_s) if self._run_start_s is not None else None
+        m = self.decider.finish(self._warmup_from()) if self._run_start_s is not None else None
         if not carry:
-            prior = None
-        elif self._stream is not None:
-            prior = self._stream.prior()
+            prior, watched = None, None
         else:  # a run too short to measure (or none) hands on what it was given
-            prior = self._prior
-        self._new_run(prior)
+            prior = self._stream.prior() if self._stream is not None else self._prior
+            watched = self._watched_from_s if self._watched_from_s is not None else self._run_start_s
+        self._new_run(prior, watched)
         return [m] if m is not None else []
+
+    def _warmup_from(self) -> float:
+        assert self._run_start_s is not None  # set by update() before any evidence arrives
+        if WARMUP_AFTER_PAUSE or self._watched_from_s is None:
+            return self._run_start_s
+        return self._watched_from_s

@@ -2,9 +2,10 @@
 clips with the call video pausing every PERIOD_S seconds for FREEZE_S, at the balanced preset.
 
 A pause is simulated as live mode meets it (`app.run.pipeline.watch_call`): the frozen rows are never
-fed, and the face run is broken at the first new picture after them. Three arms on the same rows: no
+fed, and the face run is broken at the first new picture after them. Four arms on the same rows: no
 pauses; each pause starting a fresh run (the person's noise estimates learned again, a larger change
-needed for ten seconds: before); each pause keeping them (`Breaks.paused`: now). Events that fall in a
+needed for ten seconds: before); each pause keeping them (`Breaks.paused`: now); and the same with the
+warm-up counted from the person's first run (`spotter.WARMUP_AFTER_PAUSE` off). Events that fall in a
 freeze are left out of every arm. Counted: brief events found while the person does not talk (all, the
 core ones, those as large as real micro-expressions as the tracker sees them), and moments a minute on
 the natural footage. Nothing is tuned here: every arm runs the shipped preset.
@@ -20,15 +21,18 @@ import numpy as np
 
 from app.face.features import FeatureTable
 from app.settings.schema import preset
+from app.spotting import spotter as spotting_module
 from app.spotting.spotter import Breaks, spot, table_evidence
 from bench.personwise.evaluate import load_people, quiet_events
 from bench.personwise.inject import INJECT_DIR
 from bench.personwise.score import TOLERANCE_S, is_brief, is_core, is_seen_real, wilson
 from bench.personwise.track import features_of
+from bench.realme.diagnose import patched
 
 PERIOD_S = 15.0
 FREEZE_S = 0.5
-ARMS = ("no pauses", "pauses, measured afresh", "pauses, the person kept")
+ARMS = ("no pauses", "pauses, measured afresh", "pauses, the person kept",
+        "pauses, the person kept, no warm-up after them")
 
 
 @dataclass
@@ -55,8 +59,9 @@ def arm_moments(table: FeatureTable, arm: str, period_s: float, freeze_s: float)
     if arm == ARMS[0]:
         return spot(table_evidence(table), settings)
     kept, rows = paused(table, period_s, freeze_s)
-    breaks = Breaks(paused=tuple(rows)) if arm == ARMS[2] else Breaks(lost=tuple(rows))
-    return spot(table_evidence(kept, breaks), settings)
+    breaks = Breaks(lost=tuple(rows)) if arm == ARMS[1] else Breaks(paused=tuple(rows))
+    with patched(spotting_module, {"WARMUP_AFTER_PAUSE": arm != ARMS[3]}):
+        return spot(table_evidence(kept, breaks), settings)
 
 
 def in_freeze(e: dict, period_s: float, freeze_s: float) -> bool:
