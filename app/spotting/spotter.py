@@ -56,9 +56,9 @@ JAW_COUPLING = BLINK_COUPLING = HEAD_COUPLING = 1.0
 # by the head's movement (Evidence.head_moved), not only by a head change that rises and returns.
 # bench/SPOTTER_LOG.md change 17: the live bench's late prompts were head nods read by the nose's flow.
 FLOW_HEAD_MOVEMENT = True
-# The warm-up (settings.warmup_s) counts from the start of the face run; False: a run after a paused call
-# counts it from when Glimpse began watching the person (their estimates are kept across the pause).
-WARMUP_AFTER_PAUSE = True
+# The warm-up (settings.warmup_s) counts from the start of a face run, but for a run after a paused call from
+# when Glimpse began watching the person, whose estimates it keeps (True: from the run's start; change 19).
+WARMUP_AFTER_PAUSE = False
 JAW_TARGETS = ("mouth", "brows", "lids", "nose")
 
 
