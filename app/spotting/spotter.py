@@ -340,8 +340,8 @@ def table_evidence(table: FeatureTable, breaks: Breaks = NO_BREAKS) -> list[Evid
         prior = handed if carried else None
         levels = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b])
         ev = run_evidence(levels, table.head[a:b], table.t_s[a:b], a, prior)
-        if carried:
-            ev.watched_from_s = out[-1].watched_from_s if out[-1].watched_from_s is not None else float(out[-1].t_s[0])
+        if carried:  # as the online spotter: watched since the first run the pauses chain back to
+            ev.watched_from_s = run_start_of(out[-1], watched=True)
         out.append(ev)
         carries = b in breaks.paused and b not in breaks.lost
         handed, end = run_prior(levels, table.head[a:b], table.t_s[a:b], prior) if carries else None, b
@@ -368,16 +368,16 @@ def _scored(runs: list[Evidence], settings: Settings) -> Iterator[tuple[Decider,
         yield decider, ev, smooth_scores(scores, decider.smoothing_frames), widths, longer
 
 
-def run_start_of(ev: Evidence) -> float:
-    """Where the warm-up counts from (see WARMUP_AFTER_PAUSE)."""
-    return float(ev.t_s[0]) if WARMUP_AFTER_PAUSE or ev.watched_from_s is None else ev.watched_from_s
+def run_start_of(ev: Evidence, watched: bool) -> float:
+    """Where the warm-up counts from (see WARMUP_AFTER_PAUSE); `watched`: since the person's first run."""
+    return ev.watched_from_s if watched and ev.watched_from_s is not None else float(ev.t_s[0])
 
 
 def _decided(decider: Decider, ev: Evidence, scores: np.ndarray, widths: np.ndarray,
              longer: np.ndarray) -> list[Moment]:
     """The moments of one scored face run."""
     moments = []
-    run_start = run_start_of(ev)
+    run_start = run_start_of(ev, not WARMUP_AFTER_PAUSE)
     hot = np.flatnonzero(scores.max(axis=1) >= 1.0)
     # frames that are neither hot nor right after a hot one leave the decider as it was
     for d in np.union1d(hot, np.minimum(hot + 1, len(ev.t_s) - 1)):
@@ -473,11 +473,12 @@ class Spotter:
 
     def flush(self, carry: bool = False) -> list[Moment]:
         """End of the face run (face lost, end of the video, an interrupted source): the moment under way,
-        if any. `carry`: the person stays (a paused call), so the next run keeps their noise estimates."""
+        if any. `carry`: the person stays (a paused call), so the next run keeps their noise estimates and
+        their warm-up."""
         m = self.decider.finish(self._warmup_from()) if self._run_start_s is not None else None
         if not carry:
             prior, watched = None, None
-        else:  # a run too short to measure (or none) hands on what it was given
+        else:  # what this run measured; too short to measure (or none), what it was given
             prior = self._stream.prior() if self._stream is not None else self._prior
             watched = self._watched_from_s if self._watched_from_s is not None else self._run_start_s
         self._new_run(prior, watched)
