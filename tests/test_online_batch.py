@@ -1,7 +1,12 @@
 """The online spotter computes exactly what the batch spotter computes, bit for bit."""
 
+import dataclasses
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from app.face.features import LEVEL
 from app.face.flow import Flow
@@ -133,3 +138,34 @@ def test_online_moments_equal_batch_across_paused_calls_and_a_lost_face(fps, war
         online += spotter.update(table.row(i))
     assert online + spotter.flush() == batch
     assert batch != spot(table_evidence(table, Breaks(lost=breaks.paused + breaks.lost)), s)  # the carry counts
+
+
+def online_with_breaks(table, breaks: Breaks, s: Settings) -> list:
+    """As live mode feeds the moment stage: a lost camera, a paused call and a lost face end the run."""
+    spotter, online = Spotter(s), []
+    for i in range(len(table)):
+        if i in breaks.lost:
+            online += spotter.flush()
+        if i in breaks.paused:
+            online += spotter.flush(carry=True)
+        online += spotter.update(table.row(i))
+    return online + spotter.flush()
+
+
+LIVELY = lively(16, 25.0, seed=9)
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(lost=st.lists(st.integers(0, len(LIVELY) - 1), max_size=3),
+       paused=st.lists(st.integers(0, len(LIVELY) - 1), max_size=6),
+       faceless=st.lists(st.tuples(st.integers(0, len(LIVELY) - 1), st.integers(1, 30)), max_size=2))
+def test_online_equals_batch_for_any_breaks(lost, paused, faceless):
+    """Pauses and lost cameras anywhere: in a face run, at its first row, while the face is lost, on the
+    same row, a few rows apart (runs too short to measure), chained."""
+    table = dataclasses.replace(LIVELY, face=LIVELY.face.copy(), levels=LIVELY.levels.copy())
+    for a, n in faceless:
+        table.face[a:a + n] = False
+        table.levels[a:a + n] = np.nan
+    breaks = Breaks(tuple(sorted(set(lost))), tuple(sorted(set(paused))))
+    s = Settings(sensitivity=100)
+    assert online_with_breaks(table, breaks, s) == spot(table_evidence(table, breaks), s)

@@ -333,18 +333,19 @@ NO_BREAKS = Breaks()
 def table_evidence(table: FeatureTable, breaks: Breaks = NO_BREAKS) -> list[Evidence]:
     """Evidence for every face run of a recording: the settings-free, cacheable part of spotting."""
     out: list[Evidence] = []
-    handed: Prior | None = None  # what the run before hands on across a pause
+    handed: Prior | None = None  # what the run before hands on if a pause follows it
     end = -1
     for a, b in face_runs(table.face, sorted(set(breaks.lost) | set(breaks.paused))):
-        carried = a == end and a in breaks.paused  # else a face found again, a camera back
+        # the run before carries on across a pause (not across a face found again, nor a camera back)
+        carried = a == end and a in breaks.paused and a not in breaks.lost
         prior = handed if carried else None
         levels = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b])
         ev = run_evidence(levels, table.head[a:b], table.t_s[a:b], a, prior)
         if carried:  # as the online spotter: watched since the first run the pauses chain back to
             ev.watched_from_s = run_start_of(out[-1], watched=True)
         out.append(ev)
-        carries = b in breaks.paused and b not in breaks.lost
-        handed, end = run_prior(levels, table.head[a:b], table.t_s[a:b], prior) if carries else None, b
+        handed = run_prior(levels, table.head[a:b], table.t_s[a:b], prior) if b in breaks.paused else None
+        end = b
     return out
 
 
