@@ -24,6 +24,7 @@ from bench.personwise.score import total, wilson
 from bench.personwise.spot import candidates, preset_settings
 from bench.realme.diagnose import patched
 from bench.realme.run import SENSITIVITIES, cases, lodo, spot_cases, summary
+from bench.realme.summed import Sum, summing
 
 # The spotter as the rows of phases 1-5 and change 17 were measured on (576372c): the partial return and the
 # young unit off (change 18 turned them on), the head's rise-and-return alone explaining pixel motion (before
@@ -124,9 +125,18 @@ AROUND_18: dict[str, tuple[dict, ...]] = {
     "18, settle 0.03 s": ({}, {"SETTLE_S": 0.03}),
     "18, settle 0.03 s, longer wait from 0.4 s": ({}, {"SETTLE_S": 0.03, "WAIT_FROM_S": 0.4}),
 }
+# name -> how the landmark levels are summed with pixel motion of the same movement (bench/realme/summed.py,
+# SPOTTER_LOG phase 9), from the current defaults
+SUMMED: dict[str, Sum] = {
+    "19 + sum, small-disc flow": Sum(),
+    "19 + sum, today's flow": Sum(small=False),
+    "19 + sum, small-disc flow, lids too": Sum(lids=True),
+    "19 + sum, small-disc flow, weight 0.5": Sum(weight=0.5),
+}
 VARIANTS: dict[str, tuple[dict, ...]] = {
     **{name: ({**_BEFORE_EV, **ev}, {**_BEFORE_SPOT, **spot}, *rest) for name, (ev, spot, *rest) in MEASURED_BEFORE.items()},
     **AROUND_18,
+    **dict.fromkeys(SUMMED, ({}, {})),
 }
 
 
@@ -140,6 +150,7 @@ def line(name: str, people, real_cases, changed: dict) -> str:
     lo, hi = wilson(held.real_quiet_hits, held.real_quiet_n)
     pw = (f"LOPO: core {held.core_recall:.2f} ({held.core_hits}/{held.core_n}), real-size quiet {held.real_quiet_recall:.2f} "
           f"[{lo:.2f}-{hi:.2f}] ({held.real_quiet_hits}/{held.real_quiet_n}), real-size all {held.real_recall:.2f}, "
+          f"seen 1-3% quiet {held.seen_quiet_recall:.2f} ({held.seen_quiet_hits}/{held.seen_quiet_n}), "
           f"FA {held.fa_per_min:.2f}/min (talking {held.fa_talk_per_min:.2f}), held {held.held_share:.0%}; "
           f"balanced: core {bal.core_recall:.2f}, real quiet {bal.real_quiet_recall:.2f}, FA {bal.fa_per_min:.2f}, "
           f"held {bal.held_share:.0%}, posed {bal.posed_per_min:.1f}/min")
@@ -162,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         ev_patch, spot_patch, *changed = VARIANTS[name]
         started = time.perf_counter()
-        with patched(evidence_module, ev_patch), patched(spotting_module, spot_patch):
+        with patched(evidence_module, ev_patch), patched(spotting_module, spot_patch), summing(SUMMED.get(name)):
             print(line(name, people, real_cases, changed[0] if changed else {}), flush=True)
         print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
     return 0
