@@ -48,6 +48,10 @@ def test_lost_spans():
     face = np.array([0, 1, 1, 0, 0, 1, 1, 1, 0, 0], bool)
     assert np.allclose(lost_spans(t, face), [(0.0, 0.1), (0.3, 0.5), (0.8, 1.0)])
     assert lost_spans(t, np.ones(10, bool)) == []
+    # a recorded call that paused for a second (no frames there): nothing seen, drawn as the face lost is
+    paused = np.concatenate([t, 2.0 + t])
+    assert np.allclose(lost_spans(paused, np.ones(20, bool)), [(1.0, 2.0)])
+    assert lost_spans(np.array([0.0, 0.1, 0.2, 0.35, 0.45]), np.ones(5, bool)) == []  # a dropped frame is not one
 
 
 def test_timeline_shows_the_model(qtbot):

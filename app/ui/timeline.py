@@ -55,6 +55,9 @@ class TimeAxis(pg.AxisItem):
         return [(format_time(v) if fine else format_time(v)[:-2]) if v >= 0 else "" for v in values]
 
 
+NO_FRAMES_STEPS = 5  # frames further apart than this many usual intervals leave a stretch nothing was seen in
+
+
 def moment_tip(m: Moment, threshold: float) -> str:
     """What a marker's tooltip says: time, length, regions, strength in words, and the question."""
     strength = relative(m.strength, threshold)
@@ -65,12 +68,16 @@ def moment_tip(m: Moment, threshold: float) -> str:
 
 
 def lost_spans(t_s: np.ndarray, face: np.ndarray) -> list[tuple[float, float]]:
-    """(start, end) seconds of each stretch of frames without a face."""
+    """(start, end) seconds of each stretch of frames without a face, and of each stretch without frames (a
+    recorded session's paused call or lost camera: nothing was seen there either), in time order."""
     if not len(t_s):
         return []
     step = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], (~face).astype(np.int8), [0]])))
-    return [(float(t_s[a]), float(t_s[b - 1]) + step) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    spans = [(float(t_s[a]), float(t_s[b - 1]) + step) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    holes = np.flatnonzero(np.diff(t_s) > NO_FRAMES_STEPS * step)
+    spans += [(float(t_s[i]) + step, float(t_s[i + 1])) for i in holes]
+    return sorted(spans)
 
 
 
