@@ -92,23 +92,6 @@ def test_stream_evidence_equals_batch_with_the_partial_return_on(monkeypatch):
     np.testing.assert_array_equal(online, batch.rise)
 
 
-@pytest.mark.parametrize(("stat", "with_today", "fps"), [("up", False, 30.0), ("min", True, 25.0), ("rise", False, 60.0)])
-def test_stream_evidence_equals_batch_with_a_unit_per_window_length(monkeypatch, stat, with_today, fps):
-    """The window statistic's spread is re-estimated at the noise checkpoints from the rows held, as in batch."""
-    table = lively(2.5 * Timing.for_fps(fps).keep / fps + 3, fps, seed=13)
-    levels = signals(table.levels, table.blendshapes, table.head)
-    today = run_evidence(levels, table.head, table.t_s).rise
-    for name, value in (("WIDTH_UNIT", stat), ("WIDTH_UNIT_WITH_TODAY", with_today), ("WIDTH_UNIT_GAIN", 1.5)):
-        monkeypatch.setattr(evidence, name, value)
-    batch = run_evidence(levels, table.head, table.t_s)
-    stream = EvidenceStream(Timing.for_fps(nominal_fps(table.t_s[:8])))
-    online = np.concatenate([stream.push(levels[i], table.head[i], float(table.t_s[i])).rise for i in range(len(table))])
-    assert stream._offset > 0
-    np.testing.assert_array_equal(online, batch.rise)
-    decided = np.isfinite(today)
-    assert (batch.rise[decided] != today[decided]).mean() > 0.5  # the knob does change the evidence
-
-
 def test_a_prior_handed_across_a_pause_is_the_same_online_and_in_batch():
     """A run long enough to compact, one shorter than the noise window, one too short to be measured: each
     hands the next the same prior online (from the rows it holds) as in batch (from the whole run)."""

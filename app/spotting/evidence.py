@@ -229,15 +229,6 @@ PARTIAL_HEAD_STILL = 0.5
 # micro-motion measured against seconds of noise) quiet, and costs marginal changes there (change 18).
 YOUNG_GAIN = 1.0
 YOUNG_S = NOISE_S
-# A unit per window length from the person's own readings (CFAR): the robust spread (MAD as a std) of the window
-# statistic itself over the noise window, per width and action ("up": the window's mean above the level before;
-# "min": min(up, down); "rise": that less the full return's penalties), times WIDTH_UNIT_GAIN, as the scale, or
-# with WIDTH_UNIT_WITH_TODAY the larger of it and today's. The run's own rows only (not topped up from a prior);
-# today's scale until WIDTH_UNIT_MIN_S of them. "": off (bench/SPOTTER_LOG.md, issue 19 phase 10: rejected).
-WIDTH_UNIT = ""
-WIDTH_UNIT_GAIN = 1.0
-WIDTH_UNIT_WITH_TODAY = True
-WIDTH_UNIT_MIN_S = 2.5
 FPS_PROBE_FRAMES = 8  # a run's frame rate is read from its first frames
 FALLBACK_FPS = 30.0
 BATCH_ROWS = 2048  # rows per chunk in batch: bounds the memory of windowed medians on long runs
@@ -446,63 +437,6 @@ class Columns:
     activity_talking: np.ndarray  # ...and while talking
     flags: np.ndarray  # (n, N_FLAGS) bool, per frame
     counts: np.ndarray  # (n, N_FLAGS) int64 running count of flags (rows 0..r)
-    # with WIDTH_UNIT only (else no rows): the window statistic decided at r, and its spread at r's checkpoint
-    stat: np.ndarray  # (n, W, A) float32, NaN where the run is too young for it
-    width_unit: np.ndarray  # (n, W, A) float32, NaN until enough rows
-
-
-def width_columns(n: int, timing: Timing) -> tuple[np.ndarray, np.ndarray]:
-    """Empty stat and width_unit columns for n rows (none while WIDTH_UNIT is off)."""
-    shape = (n if WIDTH_UNIT else 0, len(timing.widths), N_ACTIONS)
-    return np.full(shape, np.nan, np.float32), np.full(shape, np.nan, np.float32)
-
-
-def window_stat(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0) -> np.ndarray:
-    """(len(rows), W, A) the WIDTH_UNIT statistic of the window each width decides at `rows` (NaN before the
-    level before it exists)."""
-    widths, p = np.array(timing.widths), timing.pre
-    e = rows[:, None] - timing.post
-    b = e - widths[None, :]
-    ok = (b >= 0) & (b + offset >= p - 1)
-    if WIDTH_UNIT == "rise":  # the drift reads the level before the level before
-        ok &= (b >= p) & (b + offset >= 2 * p - 1)
-    e, b = np.where(ok, e, 0), np.where(ok, b, 0)
-    centre = ((c.csum[e] - c.csum[b]) / widths[None, :, None]).astype(np.float32)
-    before, after = c.before[b], c.after[rows][:, None, :]
-    stat = centre - before
-    if WIDTH_UNIT in ("min", "rise"):
-        stat = np.minimum(stat, centre - after)
-    if WIDTH_UNIT == "rise":  # with the full return's penalties, as the rise reads a window
-        drift = np.abs(before - c.before[np.where(ok, b - p, 0)])
-        stat -= (np.float32(K_DRIFT) * drift + np.float32(K_RETURN) * np.abs(after - before)
-                 + np.float32(K_SPREAD) * c.spread[b])
-    return np.where(ok[:, :, None], stat, np.float32(np.nan))
-
-
-def _width_units(stat: np.ndarray, ends: np.ndarray, timing: Timing) -> np.ndarray:
-    """(len(ends), W, A) the robust std of the window statistic over the noise window ending at each of `ends`
-    (per width, its valid rows: the last ones), floored as the noise is; NaN with too few rows."""
-    k, least = timing.noise_window, max(MIN_NOISE_FRAMES, round(WIDTH_UNIT_MIN_S * timing.fps))
-    widths = np.array(timing.widths)
-    floor = _NOISE_FLOOR[ACTION_SIGNALS][None, :] * np.sqrt(1.0 / widths + MEDIAN_VARIANCE / timing.pre).astype(
-        np.float32)[:, None]
-
-    def spread(w: np.ndarray) -> np.ndarray:  # (..., m, A) -> (..., A)
-        mid = _median(w, axis=-2)
-        return np.float32(MAD_TO_STD) * _median(np.abs(w - mid[..., None, :]), axis=-2)
-
-    out = np.full((len(ends), len(widths), N_ACTIONS), np.nan, np.float32)
-    full = (ends >= k - 1) & ~np.isnan(stat[np.maximum(ends - k + 1, 0), -1, 0])  # every width valid all along
-    for part in np.array_split(np.flatnonzero(full), max(1, int(full.sum()) // 16)):
-        if len(part):
-            out[part] = spread(_windows(stat, ends[part], k).transpose(0, 2, 1, 3))
-    for j in np.flatnonzero(~full):
-        win = stat[max(0, ends[j] - k + 1):ends[j] + 1]
-        for i in range(len(widths)):
-            m = int((~np.isnan(win[:, i, 0])).sum())  # the valid rows are the last ones
-            if m >= least:
-                out[j, i] = spread(win[len(win) - m:, i])
-    return np.maximum(out, floor)  # NaN stays NaN
 
 
 def row_columns(levels: np.ndarray, head: np.ndarray, t: np.ndarray, x: np.ndarray, rows: np.ndarray,
@@ -623,12 +557,6 @@ def rise_parts(c: Columns, rows: np.ndarray, timing: Timing, offset: int = 0,
         young = np.clip(1 - (b + offset + age) / young_frames, 0, 1).astype(np.float32)
         unit = unit * (1 + np.float32(YOUNG_GAIN) * young)[:, :, None]
     scale = unit * np.sqrt(1.0 / widths + MEDIAN_VARIANCE / p).astype(np.float32)[None, :, None]
-    if WIDTH_UNIT:  # the spread of the window statistic itself, per width, where there is one
-        own = np.float32(WIDTH_UNIT_GAIN) * c.width_unit[b, np.arange(len(widths))[None, :]]
-        if YOUNG_GAIN:
-            own = own * (1 + np.float32(YOUNG_GAIN) * young)[:, :, None]
-        own = np.maximum(own, scale) if WIDTH_UNIT_WITH_TODAY else own
-        scale = np.where(np.isnan(own), scale, own)
     parts = RiseParts(centre - before, centre - after, drift, np.abs(after - before), spread, c.noise[b],
                       activity, scale, talking, (widths / np.float32(timing.fps)).astype(np.float32)[None, :, None])
     return parts, ok, e
@@ -677,10 +605,7 @@ def run_columns(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray,
                    else (np.zeros((0, N_ACTIONS), np.float32),) * 2)
     at = np.arange(n) // timing.noise_stride
     c = Columns(t_s, x, np.cumsum(x, axis=0, dtype=np.float64), before, spread, after, noise, quiet[at], loud[at],
-                flags, np.cumsum(flags, axis=0, dtype=np.int64), *width_columns(n, timing))
-    if WIDTH_UNIT and n:
-        c.stat[:] = np.concatenate([window_stat(c, rows, timing) for rows in _chunks(n)])
-        c.width_unit[:] = _width_units(c.stat, checkpoints, timing)[at]
+                flags, np.cumsum(flags, axis=0, dtype=np.int64))
     return c, timing
 
 
@@ -721,9 +646,8 @@ class EvidenceStream:
         f32 = np.zeros((cap, a), np.float32)
         self._c = Columns(np.zeros(cap), f32.copy(), np.zeros((cap, a)), f32.copy(), f32.copy(), f32.copy(),
                           f32.copy(), f32.copy(), f32.copy(), np.zeros((cap, N_FLAGS), bool),
-                          np.zeros((cap, N_FLAGS), np.int64), *width_columns(cap, timing))
+                          np.zeros((cap, N_FLAGS), np.int64))
         self._activity = self._activity_talking = np.zeros(a, np.float32)
-        self._width_unit = np.full((len(timing.widths), a), np.nan, np.float32)
         self._n = 0  # rows held
         self._offset = 0  # run row of held row 0
         self._noise = np.full(a, np.inf, np.float32)
@@ -744,18 +668,12 @@ class EvidenceStream:
         before, spread, after, flags = row_columns(lv, hd, t, c.x[:n], row, timing)
         c.before[r], c.spread[r], c.after[r], c.flags[r] = before[0], spread[0], after[0], flags[0]
         c.counts[r] = c.flags[r] if r == 0 else c.counts[r - 1] + c.flags[r]
-        held = Columns(*(getattr(c, f.name)[:n] for f in fields(Columns)))
-        if WIDTH_UNIT:
-            c.stat[r] = window_stat(held, row, timing, self._offset)[0]
         if (r + self._offset) % timing.noise_stride == 0:
             self._noise = _noise(lv, row, timing, self.start_prior)[0][ACTION_SIGNALS]
             quiet, loud = _activity(c.spread[:n], c.flags[:n, Flag.TALKING], row, timing, self.start_prior)
             self._activity, self._activity_talking = quiet[0], loud[0]
-            if WIDTH_UNIT:
-                self._width_unit = _width_units(c.stat[:n], row, timing)[0]
         c.noise[r], c.activity[r], c.activity_talking[r] = self._noise, self._activity, self._activity_talking
-        if WIDTH_UNIT:
-            c.width_unit[r] = self._width_unit
+        held = Columns(*(getattr(c, f.name)[:n] for f in fields(Columns)))
         age = self.start_prior.rows if self.start_prior is not None else 0
         rise, start, end, wflags, moved = decide_rows(held, row, timing, self._offset, age)
         return Evidence(c.t[row], rise, start, end, wflags, moved, timing)

@@ -133,20 +133,12 @@ SUMMED: dict[str, Sum] = {
     "19 + sum, small-disc flow, lids too": Sum(lids=True),
     "19 + sum, small-disc flow, weight 0.5": Sum(weight=0.5),
 }
-# name -> the same, from the current defaults: a unit per window length from the person's own readings (SPOTTER_LOG
-# phase 10, evidence.WIDTH_UNIT)
-WIDTH: dict[str, tuple[dict, ...]] = {
-    "19 + width unit, MAD of up": ({"WIDTH_UNIT": "up", "WIDTH_UNIT_WITH_TODAY": False}, {}),
-    "19 + width unit, MAD of up, max with today's": ({"WIDTH_UNIT": "up"}, {}),
-    "19 + width unit, MAD of min(up, down)": ({"WIDTH_UNIT": "min", "WIDTH_UNIT_WITH_TODAY": False}, {}),
-    "19 + width unit, MAD of min(up, down), max with today's": ({"WIDTH_UNIT": "min"}, {}),
-    "19 + width unit, MAD of the rise with its penalties": ({"WIDTH_UNIT": "rise", "WIDTH_UNIT_WITH_TODAY": False}, {}),
-}
+# (issue 19 phase 10, a unit per window length from the person's own readings: measured at c6895de on branch
+# `width` (its WIDTH rows, evidence.WIDTH_UNIT), rejected and not merged)
 VARIANTS: dict[str, tuple[dict, ...]] = {
     **{name: ({**_BEFORE_EV, **ev}, {**_BEFORE_SPOT, **spot}, *rest) for name, (ev, spot, *rest) in MEASURED_BEFORE.items()},
     **AROUND_18,
     **dict.fromkeys(SUMMED, ({}, {})),
-    **WIDTH,
 }
 
 
