@@ -133,6 +133,8 @@ SUMMED: dict[str, Sum] = {
     "19 + sum, small-disc flow, lids too": Sum(lids=True),
     "19 + sum, small-disc flow, weight 0.5": Sum(weight=0.5),
 }
+# (issue 19 phase 10, a unit per window length from the person's own readings: measured at c6895de on branch
+# `width` (its WIDTH rows, evidence.WIDTH_UNIT), rejected and not merged)
 VARIANTS: dict[str, tuple[dict, ...]] = {
     **{name: ({**_BEFORE_EV, **ev}, {**_BEFORE_SPOT, **spot}, *rest) for name, (ev, spot, *rest) in MEASURED_BEFORE.items()},
     **AROUND_18,
