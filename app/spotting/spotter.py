@@ -321,7 +321,7 @@ def face_runs(face: np.ndarray, cuts: list[int] | tuple[int, ...] = ()) -> list[
 class Breaks:
     """Rows where live mode ended a face run though the face was there: after a lost camera (`lost`: the
     next run starts afresh) and after a paused call (`paused`: the person is the same, so the next run
-    keeps their noise estimates, see `evidence.Prior`)."""
+    keeps their noise estimates, see `evidence.Prior`, and their warm-up)."""
 
     lost: tuple[int, ...] = ()
     paused: tuple[int, ...] = ()
@@ -342,7 +342,8 @@ def table_evidence(table: FeatureTable, breaks: Breaks = NO_BREAKS) -> list[Evid
         levels = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b])
         ev = run_evidence(levels, table.head[a:b], table.t_s[a:b], a, prior)
         if carried:  # as the online spotter: watched since the first run the pauses chain back to
-            ev.watched_from_s = run_start_of(out[-1], watched=True)
+            before = out[-1]
+            ev.watched_from_s = before.watched_from_s if before.watched_from_s is not None else float(before.t_s[0])
         out.append(ev)
         handed = run_prior(levels, table.head[a:b], table.t_s[a:b], prior) if b in breaks.paused else None
         end = b
@@ -369,16 +370,17 @@ def _scored(runs: list[Evidence], settings: Settings) -> Iterator[tuple[Decider,
         yield decider, ev, smooth_scores(scores, decider.smoothing_frames), widths, longer
 
 
-def run_start_of(ev: Evidence, watched: bool) -> float:
-    """Where the warm-up counts from (see WARMUP_AFTER_PAUSE); `watched`: since the person's first run."""
-    return ev.watched_from_s if watched and ev.watched_from_s is not None else float(ev.t_s[0])
+def warmup_from(run_start_s: float, watched_from_s: float | None) -> float:
+    """Where the warm-up counts from: the run's start or, after a paused call, when Glimpse began watching
+    the person (see WARMUP_AFTER_PAUSE)."""
+    return run_start_s if WARMUP_AFTER_PAUSE or watched_from_s is None else watched_from_s
 
 
 def _decided(decider: Decider, ev: Evidence, scores: np.ndarray, widths: np.ndarray,
              longer: np.ndarray) -> list[Moment]:
     """The moments of one scored face run."""
     moments = []
-    run_start = run_start_of(ev, not WARMUP_AFTER_PAUSE)
+    run_start = warmup_from(float(ev.t_s[0]), ev.watched_from_s)
     hot = np.flatnonzero(scores.max(axis=1) >= 1.0)
     # frames that are neither hot nor right after a hot one leave the decider as it was
     for d in np.union1d(hot, np.minimum(hot + 1, len(ev.t_s) - 1)):
@@ -487,6 +489,4 @@ class Spotter:
 
     def _warmup_from(self) -> float:
         assert self._run_start_s is not None  # set by update() before any evidence arrives
-        if WARMUP_AFTER_PAUSE or self._watched_from_s is None:
-            return self._run_start_s
-        return self._watched_from_s
+        return warmup_from(self._run_start_s, self._watched_from_s)
