@@ -14,7 +14,17 @@ from app.face.tracking import BLENDSHAPE_NAMES
 from app.settings.schema import Settings
 from app.spotting import evidence
 from app.spotting import spotter as spotting
-from app.spotting.evidence import EvidenceStream, Timing, nominal_fps, run_evidence, run_prior, signals
+from app.spotting.evidence import (
+    JITTER_FROM_DIFF,
+    EvidenceStream,
+    Prior,
+    Timing,
+    _noise,
+    nominal_fps,
+    run_evidence,
+    run_prior,
+    signals,
+)
 from app.spotting.spotter import Breaks, Spotter, spot, spot_table, table_evidence
 from tests.support.synthetic import add_change, still_face
 
@@ -169,3 +179,20 @@ def test_online_equals_batch_for_any_breaks(lost, paused, faceless):
     breaks = Breaks(tuple(sorted(set(lost))), tuple(sorted(set(paused))))
     s = Settings(sensitivity=100)
     assert online_with_breaks(table, breaks, s) == spot(table_evidence(table, breaks), s)
+
+
+@pytest.mark.parametrize("prior_rows", [3, 200, 400])
+def test_a_young_run_tops_its_noise_up_with_the_changes_just_before_it(prior_rows):
+    """The noise at a run's row e reads the run's own e changes and as many of the prior's last ones as fill
+    the noise window (all of them when the prior is shorter)."""
+    timing = Timing.for_fps(30.0)
+    rng = np.random.default_rng(prior_rows)
+    n_signals = len(evidence.SIGNALS)
+    levels = rng.normal(0, 0.01, (60, n_signals)).astype(np.float32)
+    prior = Prior(np.abs(rng.normal(0, 0.05, (prior_rows, n_signals))).astype(np.float32),
+                  np.zeros((0, 1), np.float32), np.zeros(0, bool), prior_rows)
+    e = 50
+    want = np.concatenate([prior.diffs[-(timing.noise_window - e):], np.abs(np.diff(levels[:e + 1], axis=0))])
+    assert len(want) == e + min(prior_rows, timing.noise_window - e)
+    np.testing.assert_allclose(_noise(levels, np.array([e]), timing, prior)[0],
+                               np.maximum(JITTER_FROM_DIFF * np.median(want, axis=0), evidence.noise_floor()), rtol=1e-6)

@@ -389,7 +389,7 @@ def _noise(levels: np.ndarray, ends: np.ndarray, timing: Timing, prior: Prior | 
     for j in np.flatnonzero(~full):
         d = np.abs(np.diff(levels[:ends[j] + 1], axis=0))
         if prior is not None:
-            d = np.concatenate([prior.diffs[len(prior.diffs) - (timing.noise_window - ends[j]):], d])
+            d = np.concatenate([prior.diffs[max(0, len(prior.diffs) - (timing.noise_window - ends[j])):], d])
         if len(d) >= MIN_NOISE_DIFFS:
             out[j] = JITTER_FROM_DIFF * _median(d, axis=0)
     return np.maximum(out, _NOISE_FLOOR)
