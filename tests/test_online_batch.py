@@ -20,9 +20,10 @@ from app.spotting.evidence import (
     Prior,
     Timing,
     _noise,
+    handed_on,
     nominal_fps,
+    run_columns,
     run_evidence,
-    run_prior,
     signals,
 )
 from app.spotting.spotter import Breaks, Spotter, spot, spot_table, table_evidence
@@ -123,7 +124,9 @@ def test_a_prior_handed_across_a_pause_is_the_same_online_and_in_batch():
             online = np.concatenate([rows.push(levels[i], table.head[i], float(table.t_s[i])).rise for i in range(a, b)])
             np.testing.assert_array_equal(online, batch.rise)
         spotter.flush(carry=True)
-        online_prior, batch_prior = spotter._prior, run_prior(levels[a:b], table.head[a:b], table.t_s[a:b], batch_prior)  # noqa: SLF001
+        batch_prior = handed_on(levels[a:b], *run_columns(levels[a:b], table.head[a:b], table.t_s[a:b], batch_prior),
+                                batch_prior)
+        online_prior = spotter._prior  # noqa: SLF001
         for name in ("diffs", "spread", "talking", "rows"):
             np.testing.assert_array_equal(getattr(online_prior, name), getattr(batch_prior, name), err_msg=name)
     assert batch_prior.rows == n - 5 and len(batch_prior.diffs)  # the 5 rows too few to measure pass it on == Timing.for_fps(fps).noise_window
@@ -141,12 +144,7 @@ def test_online_moments_equal_batch_across_paused_calls_and_a_lost_face(fps, war
     breaks = Breaks(lost=rows(33.0), paused=rows(6.0, 6.1, 15.0, 27.2, 27.5))  # a run of 0.1 s; one while lost
     s = Settings(sensitivity=100)
     batch = spot(table_evidence(table, breaks), s)
-    spotter, online = Spotter(s), []
-    for i in range(len(table)):
-        if i in breaks.paused or i in breaks.lost:
-            online += spotter.flush(carry=i in breaks.paused)
-        online += spotter.update(table.row(i))
-    assert online + spotter.flush() == batch
+    assert online_with_breaks(table, breaks, s) == batch
     assert batch != spot(table_evidence(table, Breaks(lost=breaks.paused + breaks.lost)), s)  # the carry counts
 
 

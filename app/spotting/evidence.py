@@ -362,6 +362,11 @@ class Prior:
     rows: int  # how many of the person's rows the estimates rest on (the young unit's age)
 
 
+def _topped_up(older: np.ndarray, own: np.ndarray, k: int) -> np.ndarray:
+    """`own` rows (at most k), after as many of `older`'s last rows as make k."""
+    return np.concatenate([older[max(0, len(older) - (k - len(own))):], own])
+
+
 def prior_of(levels: np.ndarray, spread: np.ndarray, talking: np.ndarray, rows: int, timing: Timing,
              earlier: Prior | None) -> Prior:
     """The prior a face run of `rows` rows hands on, from its rows (all, or at least its last noise
@@ -371,9 +376,8 @@ def prior_of(levels: np.ndarray, spread: np.ndarray, talking: np.ndarray, rows: 
     valid = ~np.isnan(spread[:, 0])  # a run's first rows have no spread yet
     spread, talking = spread[valid][-k:], talking[valid][-k:]
     if earlier is not None:
-        diffs = np.concatenate([earlier.diffs, diffs])[-k:]
-        spread, talking = np.concatenate([earlier.spread, spread])[-k:], np.concatenate([earlier.talking, talking])[-k:]
-        rows += earlier.rows
+        diffs, spread = _topped_up(earlier.diffs, diffs, k), _topped_up(earlier.spread, spread, k)
+        talking, rows = _topped_up(earlier.talking, talking, k), rows + earlier.rows
     return Prior(diffs, spread, talking, rows)
 
 
@@ -389,7 +393,7 @@ def _noise(levels: np.ndarray, ends: np.ndarray, timing: Timing, prior: Prior | 
     for j in np.flatnonzero(~full):
         d = np.abs(np.diff(levels[:ends[j] + 1], axis=0))
         if prior is not None:
-            d = np.concatenate([prior.diffs[max(0, len(prior.diffs) - (timing.noise_window - ends[j])):], d])
+            d = _topped_up(prior.diffs, d, timing.noise_window)
         if len(d) >= MIN_NOISE_DIFFS:
             out[j] = JITTER_FROM_DIFF * _median(d, axis=0)
     return np.maximum(out, _NOISE_FLOOR)
@@ -407,9 +411,9 @@ def _activity(spread: np.ndarray, talking: np.ndarray, ends: np.ndarray, timing:
     for j, end in enumerate(ends.tolist()):
         lo = max(first, end - timing.noise_window + 1)
         w, talk = spread[lo:end + 1], talking[lo:end + 1]
-        if prior is not None and len(w) < timing.noise_window:
-            k = len(prior.spread) - (timing.noise_window - len(w))
-            w, talk = np.concatenate([prior.spread[max(k, 0):], w]), np.concatenate([prior.talking[max(k, 0):], talk])
+        if prior is not None:
+            k = timing.noise_window
+            w, talk = _topped_up(prior.spread, w, k), _topped_up(prior.talking, talk, k)
         if len(w) <= MIN_NOISE_DIFFS:
             continue
         quiet[j] = loud[j] = _median(w, axis=0)
@@ -612,8 +616,12 @@ def run_columns(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray,
 def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_row: int = 0,
                  prior: Prior | None = None) -> Evidence:
     """Evidence for every frame of one whole face run (`levels` as from `signals`; `prior`: see `Prior`)."""
-    n = len(t_s)
-    c, timing = run_columns(levels, head, t_s, prior)
+    return columns_evidence(*run_columns(levels, head, t_s, prior), first_row, prior)
+
+
+def columns_evidence(c: Columns, timing: Timing, first_row: int = 0, prior: Prior | None = None) -> Evidence:
+    """Evidence for every frame of one whole face run, from its columns (`run_columns`, with the same `prior`)."""
+    n, t_s = len(c.t), c.t
     w = len(timing.widths)
     age = prior.rows if prior is not None else 0
     out = [decide_rows(c, rows, timing, age=age) for rows in _chunks(n)] or [(
@@ -623,12 +631,12 @@ def run_evidence(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, first_ro
     return Evidence(t_s, rise, start, end, wflags, moved, timing, first_row)
 
 
-def run_prior(levels: np.ndarray, head: np.ndarray, t_s: np.ndarray, earlier: Prior | None = None) -> Prior | None:
-    """The prior a whole face run hands on (as `EvidenceStream.prior` at its end)."""
-    if len(t_s) < FPS_PROBE_FRAMES:  # too short to be measured online: the person's estimates pass through
+def handed_on(levels: np.ndarray, c: Columns, timing: Timing, earlier: Prior | None) -> Prior | None:
+    """The prior a whole face run hands on (as `EvidenceStream.prior` at its end), from its columns
+    (`run_columns` with `earlier`)."""
+    if len(levels) < FPS_PROBE_FRAMES:  # too short to be measured online: the person's estimates pass through
         return earlier
-    c, timing = run_columns(levels, head, t_s, earlier)
-    return prior_of(levels, c.spread, c.flags[:, Flag.TALKING], len(t_s), timing, earlier)
+    return prior_of(levels, c.spread, c.flags[:, Flag.TALKING], len(levels), timing, earlier)
 
 
 class EvidenceStream:

@@ -37,10 +37,11 @@ from app.spotting.evidence import (
     Flag,
     Prior,
     Timing,
+    columns_evidence,
+    handed_on,
     in_regions,
     nominal_fps,
-    run_evidence,
-    run_prior,
+    run_columns,
     signals,
 )
 
@@ -340,12 +341,13 @@ def table_evidence(table: FeatureTable, breaks: Breaks = NO_BREAKS) -> list[Evid
         carried = a == end and a in breaks.paused and a not in breaks.lost
         prior = handed if carried else None
         levels = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b])
-        ev = run_evidence(levels, table.head[a:b], table.t_s[a:b], a, prior)
+        c, timing = run_columns(levels, table.head[a:b], table.t_s[a:b], prior)
+        ev = columns_evidence(c, timing, a, prior)
         if carried:  # as the online spotter: watched since the first run the pauses chain back to
             before = out[-1]
             ev.watched_from_s = before.watched_from_s if before.watched_from_s is not None else float(before.t_s[0])
         out.append(ev)
-        handed = run_prior(levels, table.head[a:b], table.t_s[a:b], prior) if b in breaks.paused else None
+        handed = handed_on(levels, c, timing, prior) if b in breaks.paused else None
         end = b
     return out
 
