@@ -6,7 +6,8 @@ the whole live session's CPU against raw MediaPipe; 60 frames/s), reliability (t
 RELIABILITY.md), analyze_speed (docs/BENCH_ANALYZE.md), face_size (docs/BENCH_FACE_SIZE.md), screen_capture (docs/BENCH_SCREEN.md), recording_kill
 (RELIABILITY.md section 6), demo_doc (assets/DEMO.md), memory (30 minutes of headless live mode: RELIABILITY.md
 section 4), bundle (docs/BENCH_BUNDLE.md) or real_me (docs/BENCH_REAL_ME.md: six real micro-expressions in
-a call-like context); ARGS go to that part
+a call-like context) or asked (docs/BENCH_ASKED.md: what the "I just asked" window is worth, person-wise);
+ARGS go to that part
 (`python -m bench live --help`).
 """
 
@@ -23,7 +24,7 @@ PARTS = {  # part -> module, in the order of a full run; bundle needs `make bund
     "face_size": "bench.accuracy.face_size", "screen_capture": "bench.live.screen_capture",
     "recording_kill": "bench.reliability.recording_kill", "demo_doc": "bench.accuracy.demo_doc",
     "memory": "bench.reliability.memory", "bundle": "bench.reliability.bundle",
-    "real_me": "bench.realme.run",
+    "real_me": "bench.realme.run", "asked": "bench.personwise.asked",
 }
 
 
