@@ -26,7 +26,7 @@ from app.spotting.evidence import (
     run_evidence,
     signals,
 )
-from app.spotting.spotter import Breaks, Spotter, spot, spot_table, table_evidence
+from app.spotting.spotter import SAME_FACE_IOD, SAME_FACE_LEVELS, Breaks, Spotter, spot, spot_table, table_evidence
 from tests.support.synthetic import add_change, still_face
 
 BROWS = ("brow_right", "brow_left")
@@ -148,6 +148,26 @@ def test_online_moments_equal_batch_across_paused_calls_and_a_lost_face(fps, war
     assert batch != spot(table_evidence(table, Breaks(lost=breaks.paused + breaks.lost)), s)  # the carry counts
 
 
+@pytest.mark.parametrize("gap", ["pause", "face lost"])
+def test_someone_else_after_a_pause_or_a_lost_face_starts_afresh(gap):
+    """A call's speaker view may show someone else after a freeze; a face found again may be another: when its
+    shape differs, the run is measured afresh (as after a lost camera), online and in batch."""
+    table = lively(30, 25.0, seed=4)
+    row = int(np.searchsorted(table.t_s, 15.0))
+    table.levels[row:, SAME_FACE_LEVELS] += 2 * SAME_FACE_IOD
+    if gap == "face lost":
+        table.face[row - 10:row] = False  # 0.4 s
+        table.levels[row - 10:row] = np.nan
+    breaks = Breaks(paused=(row,)) if gap == "pause" else Breaks()
+    s = Settings(sensitivity=100)
+    batch = spot(table_evidence(table, breaks), s)
+    assert online_with_breaks(table, breaks, s) == batch
+    assert batch == spot(table_evidence(table, Breaks(lost=(row,))), s)  # afresh
+    same = dataclasses.replace(table, levels=table.levels.copy())
+    same.levels[row:, SAME_FACE_LEVELS] -= 2 * SAME_FACE_IOD  # the same face: carried, which finds other moments
+    assert spot(table_evidence(same, breaks), s) != spot(table_evidence(same, Breaks(lost=(row,))), s)
+
+
 def online_with_breaks(table, breaks: Breaks, s: Settings) -> list:
     """As live mode feeds the moment stage: a lost camera, a paused call and a lost face end the run."""
     spotter, online = Spotter(s), []
@@ -166,11 +186,15 @@ LIVELY = lively(16, 25.0, seed=9)
 @hsettings(max_examples=40, deadline=None)
 @given(lost=st.lists(st.integers(0, len(LIVELY) - 1), max_size=3),
        paused=st.lists(st.integers(0, len(LIVELY) - 1), max_size=6),
-       faceless=st.lists(st.tuples(st.integers(0, len(LIVELY) - 1), st.integers(1, 30)), max_size=2))
-def test_online_equals_batch_for_any_breaks(lost, paused, faceless):
-    """Pauses and lost cameras anywhere: in a face run, at its first row, while the face is lost, on the
-    same row, a few rows apart (runs too short to measure), chained."""
+       faceless=st.lists(st.tuples(st.integers(0, len(LIVELY) - 1), st.integers(1, 30)), max_size=2),
+       someone_else=st.lists(st.integers(0, len(LIVELY) - 1), max_size=2))
+def test_online_equals_batch_for_any_breaks(lost, paused, faceless, someone_else):
+    """Pauses, lost cameras and lost faces (shorter and longer than FACE_GAP_CARRY_S) anywhere: in a face run,
+    at its first row, while the face is lost, on the same row, a few rows apart (runs too short to measure),
+    chained; and from some rows on, a face of another shape (someone else: not carried)."""
     table = dataclasses.replace(LIVELY, face=LIVELY.face.copy(), levels=LIVELY.levels.copy())
+    for row in someone_else:
+        table.levels[row:, SAME_FACE_LEVELS] += 2 * SAME_FACE_IOD
     for a, n in faceless:
         table.face[a:a + n] = False
         table.levels[a:a + n] = np.nan

@@ -9,7 +9,17 @@ from hypothesis import strategies as st
 from app.face.features import LEVEL
 from app.settings.schema import Settings
 from app.spotting.evidence import Flag, frame_flags, run_evidence, signals
-from app.spotting.spotter import Breaks, Spotter, spot, spot_table, strength_curve, table_evidence, threshold_for
+from app.spotting.spotter import (
+    SAME_FACE_IOD,
+    SAME_FACE_LEVELS,
+    Breaks,
+    Spotter,
+    spot,
+    spot_table,
+    strength_curve,
+    table_evidence,
+    threshold_for,
+)
 from tests.support.synthetic import add_change, add_hold, still_face
 
 BROWS = ("brow_right", "brow_left")
@@ -158,16 +168,26 @@ def test_a_moment_under_way_when_the_face_is_lost_is_reported():
     assert len(spot_table(table, s)) == 1 and len(online(table, s)) == 1
 
 
-def test_warm_up_and_face_loss():
+@pytest.mark.parametrize("lost_s, other_face, found", [(0.5, False, [8, 15]), (1.5, False, [15]), (0.5, True, [15])])
+def test_warm_up_and_face_loss(lost_s, other_face, found):
+    """A face lost for a moment and found again is the same person (their estimates and warm-up are kept,
+    FACE_GAP_CARRY_S) unless it has another shape (someone else, SAME_FACE_IOD); lost for longer, the run
+    after starts afresh, with a warm-up."""
     table = still_face(20)
+    if other_face:  # another person's brows and nose wings sit elsewhere
+        table.levels[int(np.searchsorted(table.t_s, 7.0)):, SAME_FACE_LEVELS] += 2 * SAME_FACE_IOD
     add_change(table, BROWS, 1.0, 0.2, 0.04)  # inside the warm-up
-    add_change(table, BROWS, 8.0, 0.2, 0.04)  # right after the face came back: warm-up again
+    add_change(table, BROWS, 8.0, 0.2, 0.04)  # a second after the face came back
     add_change(table, BROWS, 15.0, 0.2, 0.04)
-    lost = (table.t_s > 6.0) & (table.t_s < 7.0)
+    lost = (table.t_s > 7.0 - lost_s) & (table.t_s < 7.0)
     table.face[lost] = False
     table.levels[lost] = np.nan
     starts = [round(m.start_s) for m in spot_table(table, Settings())]
-    assert starts == [15]
+    assert starts == found
+    online, spotter = [], Spotter(Settings())
+    for i in range(len(table)):
+        online += spotter.update(table.row(i))
+    assert online + spotter.flush() == spot_table(table, Settings())
 
 
 def test_regions_can_be_switched_off():

@@ -52,7 +52,8 @@ class Settings:
     smoothing: float = _field(0.0, "Smoothing", "Averages the signal over a few frames: steadier, but may miss "
                               "the briefest changes.",
                               0.0, 1.0, 0.05)
-    warmup_s: float = _field(2.0, "Warm-up", "Time Glimpse watches a face (again) before it may prompt.",
+    warmup_s: float = _field(2.0, "Warm-up", "Time Glimpse watches a face before it may prompt; again after "
+                             "the face was away for more than a second, or when another face appears.",
                               0.5, 10.0, 0.5)
     prompt_hold_s: float = _field(6.0, "Prompt shown for", "How long a prompt stays on screen.", 2.0, 20.0, 0.5)
     attentive_window_s: float = _field(10.0, "After 'I just asked'", "For this long after you mark a question, "

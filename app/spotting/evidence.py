@@ -322,7 +322,7 @@ class Evidence:
     head_moved: np.ndarray
     timing: Timing
     first_row: int = 0  # row of the recording's FeatureTable where this face run starts
-    watched_from_s: float | None = None  # a run after a paused call: when the person's first run began
+    watched_from_s: float | None = None  # a run that kept the person: when their first run began
 
 
 def _windows(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
@@ -352,9 +352,9 @@ def _median_ending(x: np.ndarray, ends: np.ndarray, k: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Prior:
-    """What a face run hands the next when the person stays (a paused call): the last seconds of the
-    measurements the noise and the usual restlessness are estimated from, so that the next run starts
-    with the person's estimates instead of a young one (and its raised unit)."""
+    """What a face run hands the next when the person stays (a paused call, a face lost for a moment): the
+    last seconds of the measurements the noise and the usual restlessness are estimated from, so that the
+    next run starts with the person's estimates instead of a young one (and its raised unit)."""
 
     diffs: np.ndarray  # (<= noise window, n_signals) float32 absolute frame-to-frame changes, oldest first
     spread: np.ndarray  # (<= noise window, A) float32 the short-term spread per row...

@@ -20,12 +20,13 @@ much latency.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.face.features import FeatureTable, FrameFeatures
+from app.face.features import LEVEL, FeatureTable, FrameFeatures
 from app.settings.schema import Settings
 from app.spotting.evidence import (
     ACTION_INDEX,
@@ -57,9 +58,23 @@ JAW_COUPLING = BLINK_COUPLING = HEAD_COUPLING = 1.0
 # by the head's movement (Evidence.head_moved), not only by a head change that rises and returns.
 # bench/SPOTTER_LOG.md change 17: the live bench's late prompts were head nods read by the nose's flow.
 FLOW_HEAD_MOVEMENT = True
-# The warm-up (settings.warmup_s) counts from the start of a face run, but for a run after a paused call from
-# when Glimpse began watching the person, whose estimates it keeps (True: from the run's start; change 19).
+# The warm-up (settings.warmup_s) counts from the start of a face run, but for a run that keeps the person (a
+# paused call, a face lost for a moment) from when Glimpse began watching them (True: from the run's start;
+# change 19).
 WARMUP_AFTER_PAUSE = False
+# A face lost for at most this long and found again is the same person, looked at again (a hand across the
+# face, a look down, a turn the tracker cannot follow): the run after it keeps their noise estimates and
+# warm-up as after a paused call (0: every face found again starts afresh; change 20). Longer, it may be
+# someone else, or the same person somewhere else.
+FACE_GAP_CARRY_S = 1.0
+# ... and only when the face found there has the same shape (after a pause too: a call's speaker view may
+# show someone else): the brows' and nose wings' levels (IOD, set by the person's face) over the new run's
+# first frames within SAME_FACE_IOD of their median over the last SAME_FACE_S before. The same person half
+# a second later differs by more in 3% of looks, different people in 97% of pairs (bench/SPOTTER_LOG.md
+# change 20).
+SAME_FACE_LEVELS = np.array([LEVEL[name] for name in ("brow_right", "brow_left", "nose_wings")])
+SAME_FACE_IOD = 0.1
+SAME_FACE_S = 1.0
 JAW_TARGETS = ("mouth", "brows", "lids", "nose")
 
 
@@ -309,6 +324,18 @@ def smooth_scores(scores: np.ndarray, k: int) -> np.ndarray:
     return acc / count[:, None]
 
 
+def face_shape(t_s: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """What a face run hands on of the face's shape: its SAME_FACE_LEVELS over the run's last SAME_FACE_S."""
+    return np.median(levels[t_s >= t_s[-1] - SAME_FACE_S][:, SAME_FACE_LEVELS], axis=0)
+
+
+def same_face(shape: np.ndarray | None, first_levels: np.ndarray) -> bool:
+    """Whether a run whose first rows have `first_levels` shows the face of `shape` (None: nothing to compare)."""
+    if shape is None:
+        return True
+    return not bool((np.abs(np.median(first_levels[:, SAME_FACE_LEVELS], axis=0) - shape) > SAME_FACE_IOD).any())
+
+
 def face_runs(face: np.ndarray, cuts: list[int] | tuple[int, ...] = ()) -> list[tuple[int, int]]:
     """[start, stop) index pairs of consecutive frames with a face, also cut before each row of `cuts`."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], face.astype(np.int8), [0]])))
@@ -321,8 +348,8 @@ def face_runs(face: np.ndarray, cuts: list[int] | tuple[int, ...] = ()) -> list[
 @dataclass(frozen=True)
 class Breaks:
     """Rows where live mode ended a face run though the face was there: after a lost camera (`lost`: the
-    next run starts afresh) and after a paused call (`paused`: the person is the same, so the next run
-    keeps their noise estimates, see `evidence.Prior`, and their warm-up)."""
+    next run starts afresh) and after a paused call (`paused`: the person stays, so the next run keeps
+    their noise estimates, see `evidence.Prior`, and their warm-up, if its face has the same shape)."""
 
     lost: tuple[int, ...] = ()
     paused: tuple[int, ...] = ()
@@ -334,11 +361,16 @@ NO_BREAKS = Breaks()
 def table_evidence(table: FeatureTable, breaks: Breaks = NO_BREAKS) -> list[Evidence]:
     """Evidence for every face run of a recording: the settings-free, cacheable part of spotting."""
     out: list[Evidence] = []
-    handed: Prior | None = None  # what the run before hands on if a pause follows it
+    handed: Prior | None = None  # what the run before hands on if a pause or a face lost follows it
+    shape: np.ndarray | None = None  # ... and the face's shape it hands on with it
     end = -1
     for a, b in face_runs(table.face, sorted(set(breaks.lost) | set(breaks.paused))):
-        # the run before carries on across a pause (not across a face found again, nor a camera back)
-        carried = a == end and a in breaks.paused and a not in breaks.lost
+        # the run before carries on across a pause, and across a face found again soon (not a camera back),
+        # if the face is the same (checked once the run has its first frames, as online)
+        carried = ((a == end and a in breaks.paused or a > end > 0 and not table.face[end:a].any()
+                    and table.t_s[a] - table.t_s[end - 1] <= FACE_GAP_CARRY_S)
+                   and not any(end <= r <= a for r in breaks.lost)
+                   and (b - a < FPS_PROBE_FRAMES or same_face(shape, table.levels[a:a + FPS_PROBE_FRAMES])))
         prior = handed if carried else None
         levels = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b])
         c, timing = run_columns(levels, table.head[a:b], table.t_s[a:b], prior)
@@ -347,7 +379,12 @@ def table_evidence(table: FeatureTable, breaks: Breaks = NO_BREAKS) -> list[Evid
             before = out[-1]
             ev.watched_from_s = before.watched_from_s if before.watched_from_s is not None else float(before.t_s[0])
         out.append(ev)
-        handed = handed_on(levels, c, timing, prior) if b in breaks.paused else None
+        hands_on = b in breaks.paused or b < len(table) and not table.face[b]
+        handed = handed_on(levels, c, timing, prior) if hands_on else None
+        if b - a >= FPS_PROBE_FRAMES:  # measured: its own face; too short, what it was given
+            shape = face_shape(table.t_s[a:b], table.levels[a:b])
+        elif not carried:
+            shape = None
         end = b
     return out
 
@@ -373,8 +410,8 @@ def _scored(runs: list[Evidence], settings: Settings) -> Iterator[tuple[Decider,
 
 
 def warmup_from(run_start_s: float, watched_from_s: float | None) -> float:
-    """Where the warm-up counts from: the run's start or, after a paused call, when Glimpse began watching
-    the person (see WARMUP_AFTER_PAUSE)."""
+    """Where the warm-up counts from: the run's start or, in a run that kept the person, when Glimpse began
+    watching them (see WARMUP_AFTER_PAUSE)."""
     return run_start_s if WARMUP_AFTER_PAUSE or watched_from_s is None else watched_from_s
 
 
@@ -431,13 +468,18 @@ class Spotter:
         self.decider = Decider(settings)
         self._new_run()
 
-    def _new_run(self, prior: Prior | None = None, watched_from_s: float | None = None) -> None:
+    def _new_run(self, prior: Prior | None = None, watched_from_s: float | None = None,
+                 shape: np.ndarray | None = None) -> None:
         self._prior = prior  # what the run starts from (see `evidence.Prior`)
-        self._watched_from_s = watched_from_s  # after a paused call: when the person's first run began
+        self._shape = shape  # ... and the face it was measured on (see `same_face`)
+        self._shapes: deque[tuple[float, np.ndarray]] = deque()  # the run's last SAME_FACE_S of levels
+        self._watched_from_s = watched_from_s  # a run that kept the person: when their first run began
         self._probe: list[tuple[np.ndarray, np.ndarray, float]] = []  # frames before the rate is known
         self._stream: EvidenceStream | None = None
         self._recent: list[np.ndarray] = []  # the last decision frames' scores, for smoothing
         self._run_start_s: float | None = None
+        self._last_face_s: float | None = None  # the person's last face frame, while a run may carry on
+        self._gap_from_s: float | None = None  # ... when the face was lost (see FACE_GAP_CARRY_S)
         self.decider.reset()
 
     reset = _new_run
@@ -451,9 +493,18 @@ class Spotter:
 
     def update(self, f: FrameFeatures) -> list[Moment]:
         if not f.face:
-            return self.flush()
+            if self._gap_from_s is None:
+                self._gap_from_s = self._last_face_s
+            return self.flush(carry=self._gap_from_s is not None)  # the person is kept until the gap is too long
+        if self._gap_from_s is not None and f.t_s - self._gap_from_s > FACE_GAP_CARRY_S:
+            self._new_run()
+        t = float(f.t_s)
+        self._gap_from_s, self._last_face_s = None, t
         if self._run_start_s is None:
-            self._run_start_s = float(f.t_s)
+            self._run_start_s = t
+        self._shapes.append((t, np.asarray(f.levels)))
+        while self._shapes[0][0] < t - SAME_FACE_S and len(self._shapes) > FPS_PROBE_FRAMES:
+            self._shapes.popleft()
         head = np.asarray(f.head, np.float32)
         frame = (signals(np.asarray(f.levels)[None], np.asarray(f.blendshapes)[None], head[None])[0], head,
                  float(f.t_s))
@@ -461,6 +512,8 @@ class Spotter:
             self._probe.append(frame)
             if len(self._probe) < FPS_PROBE_FRAMES:
                 return []
+            if not same_face(self._shape, np.array([lv for _, lv in list(self._shapes)[:FPS_PROBE_FRAMES]])):
+                self._prior, self._watched_from_s = None, None  # someone else: their own estimates and warm-up
             self._stream = EvidenceStream(Timing.for_fps(nominal_fps(np.array([p[2] for p in self._probe]))),
                                           self._prior)
             frames, self._probe = self._probe, []  # catch up on the frames seen while the rate was unknown
@@ -478,15 +531,21 @@ class Spotter:
 
     def flush(self, carry: bool = False) -> list[Moment]:
         """End of the face run (face lost, end of the video, an interrupted source): the moment under way,
-        if any. `carry`: the person stays (a paused call), so the next run keeps their noise estimates and
-        their warm-up."""
+        if any. `carry`: the person stays (a paused call, a face lost), so the next run keeps their noise
+        estimates and their warm-up (if its face has the same shape: `same_face`)."""
         m = self.decider.finish(self._warmup_from()) if self._run_start_s is not None else None
         if not carry:
-            prior, watched = None, None
+            self._new_run()
         else:  # what this run measured; too short to measure (or none), what it was given
             prior = self._stream.prior() if self._stream is not None else self._prior
             watched = self._watched_from_s if self._watched_from_s is not None else self._run_start_s
-        self._new_run(prior, watched)
+            shape = self._shape
+            if self._stream is not None:
+                t, lv = zip(*self._shapes, strict=True)
+                shape = face_shape(np.array(t), np.array(lv))
+            last_face, gap_from = self._last_face_s, self._gap_from_s
+            self._new_run(prior, watched, shape)
+            self._last_face_s, self._gap_from_s = last_face, gap_from
         return [m] if m is not None else []
 
     def _warmup_from(self) -> float:
