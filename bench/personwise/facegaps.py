@@ -30,11 +30,10 @@ from app.settings.schema import preset
 from app.spotting import spotter as spotting_module
 from app.spotting.evidence import FPS_PROBE_FRAMES
 from app.spotting.spotter import NO_BREAKS, Breaks, face_shape, same_face, spot, table_evidence
-from bench.personwise.evaluate import PersonData, load_people, quiet_events
-from bench.personwise.freezes import KINDS, Tally, in_freeze
+from bench.personwise.evaluate import PersonData, load_people
+from bench.personwise.freezes import Tally, tally
 from bench.personwise.freezes import report as tally_report
 from bench.personwise.inject import INJECT_DIR
-from bench.personwise.score import TOLERANCE_S, is_brief
 from bench.personwise.track import features_of
 from bench.realme.diagnose import patched
 
@@ -70,26 +69,7 @@ def arm_moments(table: FeatureTable, arm: str, breaks: Breaks = NO_BREAKS) -> li
 
 
 def gain(people: list[PersonData], period_s: float, gap_s: float) -> dict[str, Tally]:
-    out = {arm: Tally(dict.fromkeys(KINDS, 0), dict.fromkeys(KINDS, 0)) for arm in ARMS}
-    for _, inj, _, events in quiet_events(people, is_brief, seen=True):
-        events = [e for e in events if not in_freeze(e, period_s, gap_s)]
-        table = with_gaps(features_of(inj.track, INJECT_DIR / inj.track.source), period_s, gap_s)
-        for arm in ARMS:
-            moments = arm_moments(table, arm)
-            for e in events:
-                hit = any(m.start_s < e["offset_s"] + TOLERANCE_S and m.end_s > e["onset_s"] - TOLERANCE_S
-                          for m in moments)
-                for kind, keep in KINDS.items():
-                    if keep(e):
-                        out[arm].events[kind] += 1
-                        out[arm].found[kind] += hit
-    for pd in people:
-        for clip, track in pd.natural:
-            table = with_gaps(features_of(track, clip), period_s, gap_s)
-            for arm in ARMS:
-                out[arm].moments += len(arm_moments(table, arm))
-                out[arm].minutes += float(table.t_s[-1] - table.t_s[0]) / 60
-    return out
+    return tally(people, ARMS, lambda table, arm: arm_moments(with_gaps(table, period_s, gap_s), arm), period_s, gap_s)
 
 
 def _rows(t: FeatureTable, a: int, b: int) -> FeatureTable:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ from app.face.features import FeatureTable
 from app.settings.schema import preset
 from app.spotting import spotter as spotting_module
 from app.spotting.spotter import Breaks, spot, table_evidence
-from bench.personwise.evaluate import load_people, quiet_events
+from bench.personwise.evaluate import PersonData, load_people, quiet_events
 from bench.personwise.inject import INJECT_DIR
 from bench.personwise.score import TOLERANCE_S, is_brief, is_core, is_seen_real, wilson
 from bench.personwise.track import features_of
@@ -74,29 +75,36 @@ def in_freeze(e: dict, period_s: float, freeze_s: float) -> bool:
 KINDS = {"brief": is_brief, "core": is_core, "seen 1-3%": is_seen_real}
 
 
-def measure(period_s: float, freeze_s: float) -> dict[str, Tally]:
-    people = load_people(log=lambda *_: None)
-    out = {arm: Tally(dict.fromkeys(KINDS, 0), dict.fromkeys(KINDS, 0)) for arm in ARMS}
+def tally(people: list[PersonData], arms: Iterable[str], moments_of: Callable[[FeatureTable, str], list],
+          period_s: float, lost_s: float) -> dict[str, Tally]:
+    """Per arm, brief events found while the person does not talk and moments on the natural footage;
+    `moments_of(table, arm)`: a clip's moments under an arm; events within `lost_s` of every `period_s`
+    are left out of every arm."""
+    out = {arm: Tally(dict.fromkeys(KINDS, 0), dict.fromkeys(KINDS, 0)) for arm in arms}
     for _, inj, _, events in quiet_events(people, is_brief, seen=True):
-        events = [e for e in events if not in_freeze(e, period_s, freeze_s)]
+        events = [e for e in events if not in_freeze(e, period_s, lost_s)]
         table = features_of(inj.track, INJECT_DIR / inj.track.source)
-        for arm in ARMS:
-            moments = arm_moments(table, arm, period_s, freeze_s)
+        for arm, t in out.items():
+            moments = moments_of(table, arm)
             for e in events:
                 hit = any(m.start_s < e["offset_s"] + TOLERANCE_S and m.end_s > e["onset_s"] - TOLERANCE_S
                           for m in moments)
                 for kind, keep in KINDS.items():
                     if keep(e):
-                        out[arm].events[kind] += 1
-                        out[arm].found[kind] += hit
+                        t.events[kind] += 1
+                        t.found[kind] += hit
     for pd in people:
         for clip, track in pd.natural:
             table = features_of(track, clip)
-            for arm in ARMS:
-                t = out[arm]
-                t.moments += len(arm_moments(table, arm, period_s, freeze_s))
+            for arm, t in out.items():
+                t.moments += len(moments_of(table, arm))
                 t.minutes += float(table.t_s[-1] - table.t_s[0]) / 60
     return out
+
+
+def measure(period_s: float, freeze_s: float) -> dict[str, Tally]:
+    return tally(load_people(log=lambda *_: None), ARMS,
+                 lambda table, arm: arm_moments(table, arm, period_s, freeze_s), period_s, freeze_s)
 
 
 def report(tallies: dict[str, Tally], period_s: float, freeze_s: float) -> str:
