@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,7 +101,7 @@ class Switches:
     moments: dict[str, dict[str, int]]  # how the face went -> arm -> moments after the switch
 
 
-HOW = {"a face lost for 0.5 s": SWITCH_GAP_S, "a paused call (speaker view)": 0.0}
+HOW = {f"a face lost for {SWITCH_GAP_S:g} s": SWITCH_GAP_S, "a paused call (speaker view)": 0.0}
 
 
 def controls_of(people: list[PersonData]) -> list[tuple[str, float, FeatureTable]]:
@@ -114,6 +115,14 @@ def controls_of(people: list[PersonData]) -> list[tuple[str, float, FeatureTable
     return out
 
 
+def _pairs(controls: list[tuple[str, float, FeatureTable]]) -> Iterator[tuple[FeatureTable, FeatureTable, float]]:
+    """(one, another, frame rate) for every two different people's controls at the same frame rate."""
+    for name_a, fps_a, a in controls:
+        for name_b, fps_b, b in controls:
+            if name_a != name_b and abs(fps_a - fps_b) <= 0.5:
+                yield a, b, fps_b
+
+
 def shape_check(controls: list[tuple[str, float, FeatureTable]]) -> tuple[int, int, int, int]:
     """How the same-face check reads: (the same person LOOK_AFTER_S later taken for someone else, looks;
     different people taken for the same, pairs), a look every LOOK_EVERY_S of each control."""
@@ -123,27 +132,22 @@ def shape_check(controls: list[tuple[str, float, FeatureTable]]) -> tuple[int, i
             start = end + int(round(LOOK_AFTER_S * fps))
             looks += 1
             flagged += not same_face(face_shape(t.t_s[:end], t.levels[:end]), t.levels[start:start + FPS_PROBE_FRAMES])
-    for name_a, fps_a, a in controls:
-        for name_b, fps_b, b in controls:
-            if name_a != name_b and abs(fps_a - fps_b) <= 0.5:
-                pairs += 1
-                passed += same_face(face_shape(a.t_s, a.levels), b.levels[:FPS_PROBE_FRAMES])
+    for a, b, _ in _pairs(controls):
+        pairs += 1
+        passed += same_face(face_shape(a.t_s, a.levels), b.levels[:FPS_PROBE_FRAMES])
     return flagged, looks, passed, pairs
 
 
 def risk(controls: list[tuple[str, float, FeatureTable]]) -> Switches:
     out = Switches(0, {how: dict.fromkeys(ARMS, 0) for how in HOW})
-    for name_a, fps_a, a in controls:
-        for name_b, fps_b, b in controls:
-            if name_a == name_b or abs(fps_a - fps_b) > 0.5:
-                continue
-            out.pairs += 1
-            for how, gap_s in HOW.items():
-                table, row = switched(a, b, fps_b, gap_s)
-                for arm in ARMS:
-                    breaks = NO_BREAKS if gap_s else Breaks(lost=(row,)) if arm == AFRESH else Breaks(paused=(row,))
-                    back_s = float(table.t_s[row])
-                    out.moments[how][arm] += sum(m.peak_s >= back_s for m in arm_moments(table, arm, breaks))
+    for a, b, fps in _pairs(controls):
+        out.pairs += 1
+        for how, gap_s in HOW.items():
+            table, row = switched(a, b, fps, gap_s)
+            back_s = float(table.t_s[row])
+            for arm in ARMS:
+                breaks = NO_BREAKS if gap_s else Breaks(lost=(row,)) if arm == AFRESH else Breaks(paused=(row,))
+                out.moments[how][arm] += sum(m.peak_s >= back_s for m in arm_moments(table, arm, breaks))
     return out
 
 
