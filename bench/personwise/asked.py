@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from app.face.features import FeatureTable
-from app.prompts.asked import ASKED_BOOST
+from app.prompts.asked import ASKED_BOOST, MAX_SENSITIVITY
 from app.run.relive import relive
 from app.settings.schema import Settings, preset
 from app.spotting.spotter import Moment
@@ -85,7 +85,7 @@ class Tally:
 
 def settings_log(base: Settings, marks: Sequence[float], boost: float) -> list[tuple[float, Settings]]:
     """The settings live puts in force around `marks` (sorted): raised from each mark for the window."""
-    raised = dataclasses.replace(base, sensitivity=min(100.0, base.sensitivity + boost))  # as asked_settings
+    raised = dataclasses.replace(base, sensitivity=min(MAX_SENSITIVITY, base.sensitivity + boost))  # as asked_settings
     log: list[tuple[float, Settings]] = [(0.0, base)]
     for k, t in enumerate(marks):
         log.append((t, raised))
