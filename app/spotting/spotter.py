@@ -365,12 +365,14 @@ def table_evidence(table: FeatureTable, breaks: Breaks = NO_BREAKS) -> list[Evid
     shape: np.ndarray | None = None  # ... and the face's shape it hands on with it
     end = -1
     for a, b in face_runs(table.face, sorted(set(breaks.lost) | set(breaks.paused))):
-        # the run before carries on across a pause, and across a face found again soon (not a camera back),
-        # if the face is the same (checked once the run has its first frames, as online)
-        carried = ((a == end and a in breaks.paused or a > end > 0 and not table.face[end:a].any()
-                    and table.t_s[a] - table.t_s[end - 1] <= FACE_GAP_CARRY_S)
-                   and not any(end <= r <= a for r in breaks.lost)
-                   and (b - a < FPS_PROBE_FRAMES or same_face(shape, table.levels[a:a + FPS_PROBE_FRAMES])))
+        # the run before carries on across a pause, and across a face found again soon (rows between runs
+        # have no face), not across a camera back, and only if the face is the same (checked once the run
+        # has its first frames, as online)
+        after_pause = a == end and a in breaks.paused
+        after_gap = a > end > 0 and table.t_s[a] - table.t_s[end - 1] <= FACE_GAP_CARRY_S
+        camera_back = any(end <= r <= a for r in breaks.lost)
+        same = b - a < FPS_PROBE_FRAMES or same_face(shape, table.levels[a:a + FPS_PROBE_FRAMES])
+        carried = (after_pause or after_gap) and not camera_back and same
         prior = handed if carried else None
         levels = signals(table.levels[a:b], table.blendshapes[a:b], table.head[a:b])
         c, timing = run_columns(levels, table.head[a:b], table.t_s[a:b], prior)
@@ -466,6 +468,8 @@ class Spotter:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.decider = Decider(settings)
+        self._last_face_s: float | None = None  # the person's last face frame, while a run may carry on
+        self._gap_from_s: float | None = None  # ... when the face was lost (see FACE_GAP_CARRY_S)
         self._new_run()
 
     def _new_run(self, prior: Prior | None = None, watched_from_s: float | None = None,
@@ -478,8 +482,6 @@ class Spotter:
         self._stream: EvidenceStream | None = None
         self._recent: list[np.ndarray] = []  # the last decision frames' scores, for smoothing
         self._run_start_s: float | None = None
-        self._last_face_s: float | None = None  # the person's last face frame, while a run may carry on
-        self._gap_from_s: float | None = None  # ... when the face was lost (see FACE_GAP_CARRY_S)
         self.decider.reset()
 
     reset = _new_run
@@ -506,8 +508,7 @@ class Spotter:
         while self._shapes[0][0] < t - SAME_FACE_S and len(self._shapes) > FPS_PROBE_FRAMES:
             self._shapes.popleft()
         head = np.asarray(f.head, np.float32)
-        frame = (signals(np.asarray(f.levels)[None], np.asarray(f.blendshapes)[None], head[None])[0], head,
-                 float(f.t_s))
+        frame = (signals(np.asarray(f.levels)[None], np.asarray(f.blendshapes)[None], head[None])[0], head, t)
         if self._stream is None:
             self._probe.append(frame)
             if len(self._probe) < FPS_PROBE_FRAMES:
@@ -536,6 +537,7 @@ class Spotter:
         m = self.decider.finish(self._warmup_from()) if self._run_start_s is not None else None
         if not carry:
             self._new_run()
+            self._last_face_s = self._gap_from_s = None
         else:  # what this run measured; too short to measure (or none), what it was given
             prior = self._stream.prior() if self._stream is not None else self._prior
             watched = self._watched_from_s if self._watched_from_s is not None else self._run_start_s
@@ -543,9 +545,7 @@ class Spotter:
             if self._stream is not None:
                 t, lv = zip(*self._shapes, strict=True)
                 shape = face_shape(np.array(t), np.array(lv))
-            last_face, gap_from = self._last_face_s, self._gap_from_s
             self._new_run(prior, watched, shape)
-            self._last_face_s, self._gap_from_s = last_face, gap_from
         return [m] if m is not None else []
 
     def _warmup_from(self) -> float:

@@ -226,24 +226,25 @@ class SessionWriter:
     @_stops_on_failure
     def add_settings(self, t_s: float, settings: Settings) -> None:
         """The spotter uses `settings` from pipeline time `t_s` on (a replay applies them there too)."""
-        if self.t0_s is None:  # the settings the first frame is spotted with
-            self.t0_s = t_s
-        self._append(self._settings_log, {"t_s": round(t_s - self._shift(), 4), "settings": settings.to_dict()})
+        self._append_time(self._settings_log, t_s, settings=settings.to_dict())
 
     @_stops_on_failure
     def add_mark(self, t_s: float) -> None:
         """An "I just asked" mark at pipeline time `t_s`."""
-        if self.t0_s is None:  # asked as the recording starts: the first frame is this one's
-            self.t0_s = t_s
-        self._append(self._marks, {"t_s": round(t_s - self._shift(), 4)})
+        self._append_time(self._marks, t_s)
 
     @_stops_on_failure
     def add_pause(self, t_s: float) -> None:
         """The watched call's video paused; the frame at pipeline time `t_s` is the first new picture after
         it (live mode broke the face run there, keeping the person's estimates)."""
+        self._append_time(self._pauses, t_s)
+
+    def _append_time(self, fh: TextIO, t_s: float, **fields: Any) -> None:
+        """A line of pipeline time `t_s`, in the recording's time, with `fields` (settings, a mark or a pause
+        given as the recording starts belong to its first frame)."""
         if self.t0_s is None:
             self.t0_s = t_s
-        self._append(self._pauses, {"t_s": round(t_s - self._shift(), 4)})
+        self._append(fh, {"t_s": round(t_s - self._shift(), 4), **fields})
 
     @_stops_on_failure
     def source_lost(self, t_s: float, reason: str) -> None:
