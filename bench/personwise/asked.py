@@ -36,7 +36,7 @@ from app.run.relive import relive
 from app.settings.schema import Settings, preset
 from app.spotting.spotter import Moment
 from bench.common.paths import ROOT
-from bench.personwise.evaluate import PersonData, load_moment_labels, load_people, quiet_events
+from bench.personwise.evaluate import PersonData, controls, load_moment_labels, load_people, quiet_events
 from bench.personwise.inject import INJECT_DIR
 from bench.personwise.score import TOLERANCE_S, is_brief, is_core, is_real_size, is_seen_real, label_of, wilson
 from bench.personwise.track import features_of
@@ -129,10 +129,8 @@ def event_tally(moments: Sequence[Moment], events: Sequence[dict]) -> Tally:
 
 def quiet_footage(pd: PersonData) -> list[tuple[FeatureTable, str]]:
     """A person's footage without events: natural clips and the injected clips' controls (one a source)."""
-    out = [(features_of(track, clip), Path(clip).name) for clip, track in pd.natural]
-    controls = {id(inj.control): inj.control for inj, _ in pd.injected}
-    out += [(features_of(c, INJECT_DIR / c.source), "") for c in controls.values()]
-    return out
+    return ([(features_of(track, clip), Path(clip).name) for clip, track in pd.natural]
+            + [(features_of(c, INJECT_DIR / c.source), "") for c in controls(pd)])
 
 
 def measure(people: list[PersonData], boosts: Sequence[float] = BOOSTS) -> dict[str, list[Tally]]:

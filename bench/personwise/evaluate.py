@@ -49,6 +49,11 @@ def load_people(log=print) -> list[PersonData]:
     return out
 
 
+def controls(pd: PersonData) -> list[RawTrack]:
+    """A person's controls (footage without events, as the injected clips made from it): one per source."""
+    return list({id(inj.control): inj.control for inj, _ in pd.injected}.values())
+
+
 def load_moment_labels(path: Path = MOMENT_LABELS) -> dict[str, list[dict]]:
     """clip file name -> labelled moments (start_s, end_s, label, saw)."""
     if not path.exists():

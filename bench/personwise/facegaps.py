@@ -31,7 +31,7 @@ from app.settings.schema import preset
 from app.spotting import spotter as spotting_module
 from app.spotting.evidence import FPS_PROBE_FRAMES
 from app.spotting.spotter import NO_BREAKS, Breaks, face_shape, same_face, spot, table_evidence
-from bench.personwise.evaluate import PersonData, load_people
+from bench.personwise.evaluate import PersonData, controls, load_people
 from bench.personwise.freezes import Tally, tally
 from bench.personwise.freezes import report as tally_report
 from bench.personwise.inject import INJECT_DIR
@@ -105,14 +105,8 @@ HOW = {f"a face lost for {SWITCH_GAP_S:g} s": SWITCH_GAP_S, "a paused call (spea
 
 
 def controls_of(people: list[PersonData]) -> list[tuple[str, float, FeatureTable]]:
-    """(person, frame rate, features) of every control: footage without events, one per injected source."""
-    out = []
-    for pd in people:
-        seen = {}
-        for inj, _ in pd.injected:
-            seen.setdefault(id(inj.control), inj.control)
-        out += [(pd.person.name, c.fps, features_of(c, INJECT_DIR / c.source)) for c in seen.values()]
-    return out
+    """(person, frame rate, features) of every control."""
+    return [(pd.person.name, c.fps, features_of(c, INJECT_DIR / c.source)) for pd in people for c in controls(pd)]
 
 
 def _pairs(controls: list[tuple[str, float, FeatureTable]]) -> Iterator[tuple[FeatureTable, FeatureTable, float]]:
