@@ -101,7 +101,8 @@ IS_EYE_AREA = in_regions("lids", "brows", "gaze")  # the flag masks these; the l
 CONFIRMED_BY = {"smile_shape": ("corner_up_right", "corner_up_left", "mouth_stretch")}
 _CONFIRMED = [(ACTION_INDEX[b], [ACTION_INDEX[n] for n in names]) for b, names in CONFIRMED_BY.items()]
 TALKING_FACTOR = 2.0  # while the person talks, a change in TALKING_REGIONS needs this much more rise
-FLOW_TALKING_FACTOR = 2.0  # ... and a pixel-motion change this much more again (any region)
+FLOW_TALKING_FACTOR = 2.0  # ... and a pixel-motion change this much more again (any region); held out, 1.5-6
+# give the same figures, 1 one more held expression (bench/SPOTTER_LOG.md, issue 19 item 4)
 GLANCE_MIN_S = 0.15
 SETTLE_S = 0.05  # how long the strongest reading of a change may still improve before it is reported
 WAIT_FROM_S = 0.25  # a change read best by a longer window than this waits...

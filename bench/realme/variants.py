@@ -124,6 +124,8 @@ AROUND_18: dict[str, tuple[dict, ...]] = {
     "18, longer wait share 0.25": ({}, {"LONGER_WAIT_SHARE": 0.25}),
     "18, settle 0.03 s": ({}, {"SETTLE_S": 0.03}),
     "18, settle 0.03 s, longer wait from 0.4 s": ({}, {"SETTLE_S": 0.03, "WAIT_FROM_S": 0.4}),
+    # issue 19 item 4: pixel motion's bar while the person talks (FLOW_TALKING_FACTOR, 2 today)
+    **{f"18, flow talking factor {f:g}": ({}, {"FLOW_TALKING_FACTOR": f}) for f in (1.0, 1.5, 3.0, 4.0, 6.0)},
 }
 # name -> how the landmark levels are summed with pixel motion of the same movement (bench/realme/summed.py,
 # SPOTTER_LOG phase 9), from the current defaults
