@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common.paths import ROOT  # noqa: E402
+from bench.common.paths import ROOT, unpack_revision  # noqa: E402
 
 DEFAULT_VIDEO = ROOT.parent / "shared" / "data" / "WolfgangLanger_Pexels.mp4"
 CACHE = ROOT / "out" / "spotter_cost"
@@ -113,9 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     labels: dict[str, Path | None] = {"this checkout": None}
     with tempfile.TemporaryDirectory() as tmp:
         if args.against:
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.against, "app"],
-                                     capture_output=True, check=True).stdout
-            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+            unpack_revision(args.against, ("app",), Path(tmp))
             labels = {args.against: Path(tmp), **labels}
         runs: dict[str, list[dict]] = {k: [] for k in labels}
         for _ in range(args.rounds):

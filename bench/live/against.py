@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common.paths import ROOT
+from bench.common.paths import ROOT, unpack_revision
 from bench.live.doc import DOC, write_section
-from bench.live.latency import machine, make_clips
+from bench.live.latency import EVENTS, machine, make_clips
 
 ISSUE_19_BASELINE = "29c5971"  # main when issue 19 quoted 406 ms (docs/BENCH_LIVE.md of that commit)
 ARCHIVED = ("app", "bench", "models", "assets", "tests/data")  # what a revision's live bench reads
@@ -93,15 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")  # as the children
     work = Path(a.work).resolve()
-    make_clips(work, 24)  # both sides then read the same cached clips (the live bench's default plan)
+    make_clips(work, EVENTS)  # both sides then read the same cached clips (the live bench's default plan)
     host = machine()
     rounds = []
     with tempfile.TemporaryDirectory() as tmp:
         old = Path(tmp) / "rev"
         old.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", a.against, *ARCHIVED],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        unpack_revision(a.against, ARCHIVED, old)
         for k in range(a.rounds):
             figures = {}
             for label, code in ((a.against, old), (THIS, ROOT)):

@@ -34,6 +34,7 @@ FPS = 30.0
 TYPES = ("brow_raise", "upper_lid_raise", "brow_lower", "brow_raise")
 DURATIONS_S = (0.1, 0.2, 0.3, 0.4, 0.5, 0.25)  # the brief changes the spotter is for, 40-500 ms
 WARMUP_S = 3.0  # frame rate and CPU are measured after this much playing
+EVENTS = 24  # injected expressions per clip by default (one per 5 s)
 
 
 def make_clips(work: Path, events: int) -> tuple[dict, dict[tuple[int, int], Path]]:
@@ -266,7 +267,7 @@ def report(runs: list[Run], command: str, host: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench live", description=__doc__.splitlines()[0])
-    ap.add_argument("--events", type=int, default=24, help="injected expressions per clip (one per 5 s)")
+    ap.add_argument("--events", type=int, default=EVENTS, help="injected expressions per clip (one per 5 s)")
     ap.add_argument("--work", default=str(ROOT / "out" / "bench_live"), help="where the clips are cached")
     ap.add_argument("--out", default=str(DOC))
     a = ap.parse_args(argv)
